@@ -1,0 +1,86 @@
+"""Request body size limits, enforced before a handler reads the body.
+
+A declared Content-Length over the limit is refused at once; a chunked body is counted as
+it streams and cut off when it passes the limit. Multipart uploads get the (larger)
+attachment limit plus room for the form's own framing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from frontdesk.api.common.errors import ErrorRouter, Problem
+
+Message = MutableMapping[str, Any]
+MULTIPART_OVERHEAD = 64 * 1024
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class BodyLimitMiddleware:
+    def __init__(
+        self, app: ASGIApp, *, router: ErrorRouter, json_limit: int, upload_limit: int
+    ) -> None:
+        self.app = app
+        self.router = router
+        self.json_limit = json_limit
+        self.upload_limit = upload_limit + MULTIPART_OVERHEAD
+
+    def _limit(self, scope: Scope) -> int:
+        for name, value in scope.get("headers", ()):
+            if name == b"content-type" and value.lower().startswith(b"multipart/form-data"):
+                return self.upload_limit
+        return self.json_limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit(scope)
+        declared = _content_length(scope)
+        if declared is not None and declared > limit:
+            await self._refuse(scope, receive, send, limit)
+            return
+        seen = 0
+        started = False
+
+        async def counted_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _TooLarge
+            return message
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted_receive, tracked_send)
+        except _TooLarge:
+            if not started:
+                await self._refuse(scope, receive, send, limit)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        problem = Problem(413, "too_large", f"The request body is over the limit of {limit} bytes")
+        response = self.router.render(scope.get("path", ""), problem)
+        response.headers["Connection"] = "close"
+        await response(scope, receive, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None

@@ -1,0 +1,251 @@
+"""Admin API: an account's own settings, people, inboxes, lists and credentials."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from frontdesk.api.native import schemas as s
+from frontdesk.api.native import translate as out
+from frontdesk.api.native.deps import scoped, services_of
+from frontdesk.core import accounts, credentials
+from frontdesk.core.accounts import AgentFields, ContactFields
+from frontdesk.core.models import Actor, CredentialKind, Scope
+from frontdesk.services import Services
+
+router = APIRouter(prefix="/api/v1", tags=["admin"])
+admin = scoped(Scope.ADMIN)
+
+
+@router.get("/account", response_model=s.AccountOut)
+def get_account(
+    actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> s.AccountOut:
+    with services.store.read() as repo:
+        return out.account(accounts.get_account(repo, actor.account_id))
+
+
+@router.patch("/account", response_model=s.AccountOut)
+def patch_account(
+    body: s.AccountPatch, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> s.AccountOut:
+    with services.store.write() as repo:
+        return out.account(accounts.rename_account(repo, actor, body.name))
+
+
+# -- agents ----------------------------------------------------------------------------------
+
+
+@router.get("/agents", response_model=list[s.AgentOut])
+def list_agents(
+    actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> list[s.AgentOut]:
+    with services.store.read() as repo:
+        return [out.agent(agent) for agent in accounts.list_agents(repo, actor)]
+
+
+@router.post("/agents", response_model=s.AgentOut, status_code=201)
+def create_agent(
+    body: s.AgentIn, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> s.AgentOut:
+    with services.store.write() as repo:
+        return out.agent(accounts.create_agent(repo, actor, AgentFields(**body.model_dump())))
+
+
+@router.get("/agents/{agent_id}", response_model=s.AgentOut)
+def get_agent(
+    agent_id: int, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> s.AgentOut:
+    with services.store.read() as repo:
+        return out.agent(accounts.get_agent(repo, actor, agent_id))
+
+
+@router.patch("/agents/{agent_id}", response_model=s.AgentOut)
+def patch_agent(
+    agent_id: int,
+    body: s.AgentPatch,
+    actor: Actor = Depends(admin),
+    services: Services = Depends(services_of),
+) -> s.AgentOut:
+    fields = AgentFields(**body.model_dump(exclude_unset=True))
+    with services.store.write() as repo:
+        return out.agent(accounts.update_agent(repo, actor, agent_id, fields))
+
+
+# -- inboxes ---------------------------------------------------------------------------------
+
+
+@router.get("/inboxes", response_model=list[s.InboxOut])
+def list_inboxes(
+    actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> list[s.InboxOut]:
+    with services.store.read() as repo:
+        return [out.inbox(inbox) for inbox in accounts.list_inboxes(repo, actor)]
+
+
+@router.post("/inboxes", response_model=s.InboxOut, status_code=201)
+def create_inbox(
+    body: s.InboxIn, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> s.InboxOut:
+    with services.store.write() as repo:
+        return out.inbox(accounts.create_inbox(repo, actor, body.name, body.email, body.auto_reply))
+
+
+@router.get("/inboxes/{inbox_id}", response_model=s.InboxOut)
+def get_inbox(
+    inbox_id: int, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> s.InboxOut:
+    with services.store.read() as repo:
+        return out.inbox(accounts.get_inbox(repo, actor, inbox_id))
+
+
+@router.patch("/inboxes/{inbox_id}", response_model=s.InboxOut)
+def patch_inbox(
+    inbox_id: int,
+    body: s.InboxPatch,
+    actor: Actor = Depends(admin),
+    services: Services = Depends(services_of),
+) -> s.InboxOut:
+    with services.store.write() as repo:
+        return out.inbox(
+            accounts.update_inbox(repo, actor, inbox_id, **body.model_dump(exclude_unset=True))
+        )
+
+
+@router.delete("/inboxes/{inbox_id}", status_code=204)
+def delete_inbox(
+    inbox_id: int, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> Response:
+    with services.store.write() as repo:
+        accounts.delete_inbox(repo, actor, inbox_id)
+    return Response(status_code=204)
+
+
+# -- categories, departments, custom fields: one shape, three paths ----------------------------
+
+
+def _named_routes(path: str, kind: str) -> None:
+    @router.get(f"/{path}", response_model=list[s.NamedOut], name=f"list_{kind}")
+    def list_named(
+        actor: Actor = Depends(admin), services: Services = Depends(services_of)
+    ) -> list[s.NamedOut]:
+        with services.store.read() as repo:
+            return [out.named(item) for item in accounts.list_named(repo, actor, kind)]
+
+    @router.post(f"/{path}", response_model=s.NamedOut, status_code=201, name=f"create_{kind}")
+    def create_named(
+        body: s.NamedIn, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+    ) -> s.NamedOut:
+        with services.store.write() as repo:
+            return out.named(accounts.create_named(repo, actor, kind, body.name))
+
+    @router.delete(f"/{path}/{{item_id}}", status_code=204, name=f"delete_{kind}")
+    def delete_named(
+        item_id: int, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+    ) -> Response:
+        with services.store.write() as repo:
+            accounts.delete_named(repo, actor, kind, item_id)
+        return Response(status_code=204)
+
+
+for _path, _kind in (
+    ("categories", "category"),
+    ("departments", "department"),
+    ("custom-fields", "custom_field"),
+):
+    _named_routes(_path, _kind)
+
+
+# -- contacts --------------------------------------------------------------------------------
+
+
+@router.get("/contacts", response_model=list[s.ContactOut])
+def list_contacts(
+    after_id: int = Query(default=0, ge=0),
+    limit: int = Query(default=100, ge=1, le=500),
+    actor: Actor = Depends(admin),
+    services: Services = Depends(services_of),
+) -> list[s.ContactOut]:
+    with services.store.read() as repo:
+        return [
+            out.contact(item)
+            for item in accounts.list_contacts(repo, actor, after_id=after_id, limit=limit)
+        ]
+
+
+@router.post("/contacts", response_model=s.ContactOut, status_code=201)
+def create_contact(
+    body: s.ContactIn, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> s.ContactOut:
+    with services.store.write() as repo:
+        return out.contact(
+            accounts.find_or_create_contact(repo, actor, ContactFields(**body.model_dump()))
+        )
+
+
+@router.get("/contacts/{contact_id}", response_model=s.ContactOut)
+def get_contact(
+    contact_id: int, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> s.ContactOut:
+    with services.store.read() as repo:
+        return out.contact(accounts.get_contact(repo, actor, contact_id))
+
+
+# -- API keys and customer tokens ---------------------------------------------------------------
+
+
+@router.get("/api-keys", response_model=list[s.CredentialOut])
+def list_api_keys(
+    actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> list[s.CredentialOut]:
+    with services.store.read() as repo:
+        return [
+            out.credential(c)
+            for c in credentials.list_credentials(repo, actor, CredentialKind.API_KEY)
+        ]
+
+
+@router.post("/api-keys", response_model=s.IssuedOut, status_code=201)
+def create_api_key(
+    body: s.ApiKeyIn, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> s.IssuedOut:
+    with services.store.write() as repo:
+        issued = credentials.issue_api_key(repo, actor, body.name, body.scopes)
+    return out.issued(issued.credential, issued.token)
+
+
+@router.delete("/api-keys/{key_id}", response_model=s.CredentialOut)
+def revoke_api_key(
+    key_id: int, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> s.CredentialOut:
+    with services.store.write() as repo:
+        return out.credential(credentials.revoke(repo, actor, CredentialKind.API_KEY, key_id))
+
+
+@router.get("/customer-tokens", response_model=list[s.CredentialOut])
+def list_customer_tokens(
+    actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> list[s.CredentialOut]:
+    with services.store.read() as repo:
+        return [
+            out.credential(c)
+            for c in credentials.list_credentials(repo, actor, CredentialKind.CUSTOMER)
+        ]
+
+
+@router.post("/customer-tokens", response_model=s.IssuedOut, status_code=201)
+def create_customer_token(
+    body: s.CustomerTokenIn,
+    actor: Actor = Depends(admin),
+    services: Services = Depends(services_of),
+) -> s.IssuedOut:
+    with services.store.write() as repo:
+        issued = credentials.issue_customer_token(repo, actor, body.contact_id, body.name)
+    return out.issued(issued.credential, issued.token)
+
+
+@router.delete("/customer-tokens/{token_id}", response_model=s.CredentialOut)
+def revoke_customer_token(
+    token_id: int, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> s.CredentialOut:
+    with services.store.write() as repo:
+        return out.credential(credentials.revoke(repo, actor, CredentialKind.CUSTOMER, token_id))

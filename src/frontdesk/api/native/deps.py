@@ -1,0 +1,29 @@
+"""Dependencies of the native API: services and the bearer-key actor with a scope."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from frontdesk.api.common.auth import actor_for, require_scope
+from frontdesk.core.models import Actor, Scope
+from frontdesk.services import Services
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `fdk_...`")
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def scoped(scope: Scope) -> Callable[..., Actor]:
+    def dependency(
+        request: Request, credentials: HTTPAuthorizationCredentials | None = Security(_bearer)
+    ) -> Actor:
+        token = credentials.credentials if credentials else ""
+        return require_scope(actor_for(services_of(request), token), scope)
+
+    return dependency

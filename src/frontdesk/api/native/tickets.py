@@ -1,0 +1,211 @@
+"""Frontdesk's own ticket endpoints: thin wrappers over core.tickets and core.threads."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi.responses import Response
+
+from frontdesk.api.common.files import attachment_response, read_upload
+from frontdesk.api.native import schemas as s
+from frontdesk.api.native import translate as out
+from frontdesk.api.native.deps import scoped, services_of
+from frontdesk.core import attachments, threads, tickets
+from frontdesk.core.models import Actor, Scope
+from frontdesk.core.ports import Repo
+from frontdesk.core.tickets import NewMessage, NewTicket
+from frontdesk.services import Services
+
+router = APIRouter(prefix="/api/v1", tags=["tickets"])
+reader = scoped(Scope.TICKETS_READ)
+writer = scoped(Scope.TICKETS_WRITE)
+
+
+def _message(body: s.MessageIn) -> NewMessage:
+    return NewMessage(
+        body_text=body.body,
+        body_html=body.body_html,
+        kind=body.kind,
+        agent_id=body.agent_id,
+        from_email=body.from_email,
+        from_name=body.from_name,
+        to=tuple(body.to),
+        cc=tuple(body.cc),
+        bcc=tuple(body.bcc),
+        attachment_ids=tuple(body.attachment_ids),
+    )
+
+
+def _render(
+    repo: Repo, actor: Actor, ticket_id: int, services: Services, *, thread: bool
+) -> s.TicketOut:
+    base = services.settings.public_base_url
+    if thread:
+        loaded = tickets.load_thread(repo, actor, ticket_id)
+        return out.ticket(loaded.ticket, loaded.details, loaded.messages, loaded.attachments, base)
+    ticket = tickets.get_ticket(repo, actor, ticket_id)
+    return out.ticket(ticket, repo.ticket_details([ticket.id])[ticket.id], base_url=base)
+
+
+@router.post("/tickets", response_model=s.TicketOut, status_code=201)
+def create_ticket(
+    body: s.TicketIn, actor: Actor = Depends(writer), services: Services = Depends(services_of)
+) -> s.TicketOut:
+    new = NewTicket(
+        subject=body.subject,
+        message=_message(body.message),
+        requester_email=body.requester_email,
+        requester_name=body.requester_name,
+        inbox_id=body.inbox_id,
+        category_id=body.category_id,
+        department_id=body.department_id,
+        priority=body.priority,
+        status=body.message.status,
+        labels=tuple(body.labels),
+        tags=tuple(body.tags),
+        assignee_ids=tuple(body.assignee_ids),
+        custom_fields=body.custom_fields,
+        notes=body.notes,
+        append_to_open=body.append_to_open,
+    )
+    with services.store.write() as repo:
+        opened = tickets.open_ticket(repo, actor, new)
+        return _render(repo, actor, opened.ticket.id, services, thread=True)
+
+
+@router.get("/tickets/{ticket_id}", response_model=s.TicketOut)
+def get_ticket(
+    ticket_id: int, actor: Actor = Depends(reader), services: Services = Depends(services_of)
+) -> s.TicketOut:
+    with services.store.read() as repo:
+        return _render(repo, actor, ticket_id, services, thread=True)
+
+
+@router.post("/tickets/{ticket_id}/messages", response_model=s.TicketOut, status_code=201)
+def add_message(
+    ticket_id: int,
+    body: s.MessageIn,
+    actor: Actor = Depends(writer),
+    services: Services = Depends(services_of),
+) -> s.TicketOut:
+    with services.store.write() as repo:
+        tickets.add_message(repo, actor, ticket_id, _message(body), status=body.status)
+        return _render(repo, actor, ticket_id, services, thread=True)
+
+
+@router.post("/tickets/{ticket_id}/status", response_model=s.TicketOut)
+def set_status(
+    ticket_id: int,
+    body: s.StatusIn,
+    actor: Actor = Depends(writer),
+    services: Services = Depends(services_of),
+) -> s.TicketOut:
+    with services.store.write() as repo:
+        tickets.set_status(
+            repo, actor, ticket_id, body.status, reason=body.reason, force=body.force
+        )
+        return _render(repo, actor, ticket_id, services, thread=False)
+
+
+@router.put("/tickets/{ticket_id}/labels", response_model=s.TicketOut)
+def set_labels(
+    ticket_id: int,
+    body: s.ValuesIn,
+    actor: Actor = Depends(writer),
+    services: Services = Depends(services_of),
+) -> s.TicketOut:
+    with services.store.write() as repo:
+        tickets.set_labels(repo, actor, ticket_id, body.values)
+        return _render(repo, actor, ticket_id, services, thread=False)
+
+
+@router.put("/tickets/{ticket_id}/tags", response_model=s.TicketOut)
+def set_tags(
+    ticket_id: int,
+    body: s.ValuesIn,
+    actor: Actor = Depends(writer),
+    services: Services = Depends(services_of),
+) -> s.TicketOut:
+    with services.store.write() as repo:
+        tickets.set_tags(repo, actor, ticket_id, body.values)
+        return _render(repo, actor, ticket_id, services, thread=False)
+
+
+@router.put("/tickets/{ticket_id}/assignees", response_model=s.TicketOut)
+def set_assignees(
+    ticket_id: int,
+    body: s.AssignIn,
+    actor: Actor = Depends(writer),
+    services: Services = Depends(services_of),
+) -> s.TicketOut:
+    with services.store.write() as repo:
+        tickets.assign(repo, actor, ticket_id, body.agent_ids)
+        return _render(repo, actor, ticket_id, services, thread=False)
+
+
+@router.post("/tickets/{ticket_id}/merge", response_model=s.TicketOut)
+def merge(
+    ticket_id: int,
+    body: s.MergeIn,
+    actor: Actor = Depends(writer),
+    services: Services = Depends(services_of),
+) -> s.TicketOut:
+    with services.store.write() as repo:
+        merged = threads.merge(repo, actor, ticket_id, body.target_id)
+        return _render(repo, actor, merged.target.id, services, thread=False)
+
+
+@router.post("/tickets/{ticket_id}/split", response_model=s.SplitOut, status_code=201)
+def split(
+    ticket_id: int,
+    body: s.SplitIn,
+    actor: Actor = Depends(writer),
+    services: Services = Depends(services_of),
+) -> s.SplitOut:
+    with services.store.write() as repo:
+        result = threads.split(repo, actor, ticket_id, body.message_ids, body.subject)
+        return s.SplitOut(
+            ticket=_render(repo, actor, result.new_ticket.id, services, thread=False),
+            moved=result.moved,
+        )
+
+
+@router.post("/tickets/{ticket_id}/archive", response_model=s.TicketOut)
+def archive(
+    ticket_id: int, actor: Actor = Depends(writer), services: Services = Depends(services_of)
+) -> s.TicketOut:
+    with services.store.write() as repo:
+        tickets.archive(repo, actor, ticket_id)
+        return _render(repo, actor, ticket_id, services, thread=False)
+
+
+@router.post("/tickets/{ticket_id}/unarchive", response_model=s.TicketOut)
+def unarchive(
+    ticket_id: int, actor: Actor = Depends(writer), services: Services = Depends(services_of)
+) -> s.TicketOut:
+    with services.store.write() as repo:
+        tickets.unarchive(repo, actor, ticket_id)
+        return _render(repo, actor, ticket_id, services, thread=False)
+
+
+@router.post("/attachments", response_model=s.AttachmentOut, status_code=201)
+async def upload_attachment(
+    attachment: UploadFile = File(...),
+    ticket_id: int | None = Form(default=None),
+    actor: Actor = Depends(writer),
+    services: Services = Depends(services_of),
+) -> s.AttachmentOut:
+    item = await read_upload(attachment, services.settings.max_attachment_bytes, ticket_id)
+    with services.store.write() as repo:
+        stored = attachments.upload(
+            repo, services.blobs, actor, item, services.settings.max_attachment_bytes
+        )
+    return out.attachment(stored, services.settings.public_base_url)
+
+
+@router.get("/attachments/{attachment_id}")
+def download_attachment(
+    attachment_id: int, actor: Actor = Depends(reader), services: Services = Depends(services_of)
+) -> Response:
+    with services.store.read() as repo:
+        record, data = attachments.read(repo, services.blobs, actor, attachment_id)
+    return attachment_response(record, data)

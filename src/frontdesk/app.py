@@ -1,0 +1,56 @@
+"""create_app(settings): wires storage, blobs and bus; mounts every dialect."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from frontdesk import __version__
+from frontdesk.api.common import errors
+from frontdesk.api.common.limits import BodyLimitMiddleware
+from frontdesk.api.native import admin, health, tickets
+from frontdesk.services import Services, build_services
+from frontdesk.settings import Settings
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    """The ASGI application. Pass `services` to share them (tests); else they are built here."""
+    services = services or build_services(settings or Settings())
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.close()
+
+    app = FastAPI(
+        title="Frontdesk",
+        version=__version__,
+        description="E-mail tickets and live chat behind several vendor-compatible APIs.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        default_response_class=JSONResponse,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    error_router = errors.ErrorRouter()
+    errors.install(app, error_router)
+    app.state.error_router = error_router
+    app.add_middleware(
+        BodyLimitMiddleware,
+        router=error_router,
+        json_limit=services.settings.max_request_bytes,
+        upload_limit=services.settings.max_attachment_bytes,
+    )
+    app.include_router(health.router)
+    app.include_router(admin.router)
+    app.include_router(tickets.router)
+    return app
+
+
+def factory() -> FastAPI:
+    """Entry point for `uvicorn --factory` worker processes: settings from the environment."""
+    return create_app(Settings())

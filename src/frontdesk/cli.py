@@ -1,0 +1,283 @@
+"""`frontdesk ...`: serve, init, demo and the admin commands. `--json` for scripts."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import click
+
+from frontdesk.core import accounts, credentials
+from frontdesk.core.accounts import AgentFields, ContactFields
+from frontdesk.core.errors import DomainError
+from frontdesk.core.models import ALL_SCOPES, Actor, CredentialKind, Role, Scope
+from frontdesk.services import Services, build_services
+from frontdesk.settings import Settings
+from frontdesk.storage.repo import SqlRepo
+
+
+@dataclass
+class Context:
+    as_json: bool
+
+    def emit(self, data: dict[str, Any], lines: list[str]) -> None:
+        if self.as_json:
+            click.echo(json.dumps(data, indent=2, sort_keys=True))
+        else:
+            for line in lines:
+                click.echo(line)
+
+
+def cli_actor(account_id: int) -> Actor:
+    return Actor(account_id=account_id, label="cli", scopes=ALL_SCOPES)
+
+
+@contextmanager
+def writing() -> Iterator[tuple[Services, SqlRepo]]:
+    """Services and one write transaction; domain errors become a clean exit code 2."""
+    services = build_services(Settings())
+    try:
+        with services.store.write() as repo:
+            yield services, repo
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.code}: {exc.message}") from exc
+    finally:
+        services.close()
+
+
+@click.group()
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+@click.pass_context
+def main(ctx: click.Context, as_json: bool) -> None:
+    """Frontdesk: e-mail tickets and live chat behind several vendor-compatible APIs."""
+    ctx.obj = Context(as_json=as_json)
+
+
+@main.command()
+@click.option("--host", default=None, help="Address to listen on [FRONTDESK_HOST, 127.0.0.1].")
+@click.option("--port", type=int, default=None, help="Port [FRONTDESK_PORT, 8000].")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+def serve(host: str | None, port: int | None, workers: int) -> None:
+    """Apply migrations, then serve HTTP."""
+    import uvicorn
+
+    if host:
+        os.environ["FRONTDESK_HOST"] = host
+    if port:
+        os.environ["FRONTDESK_PORT"] = str(port)
+    started = time.perf_counter()
+    settings = Settings().resolved()
+    # Resolved once here so that every worker finds the same data directory and secret.
+    os.environ.setdefault("FRONTDESK_DATA_DIR", str(settings.data_dir))
+    build_services(settings).close()
+    took = time.perf_counter() - started
+    click.echo(f"frontdesk: migrated in {took:.2f}s; listening on {settings.public_base_url}")
+    uvicorn.run(
+        "frontdesk.app:factory",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level="info",
+        access_log=False,  # dialects carry keys in paths; access logs would print them
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+@main.command()
+@click.option("--account-name", default="My company", show_default=True)
+@click.option("--owner-name", default="Owner", show_default=True)
+@click.option("--owner-email", default="owner@example.com", show_default=True)
+@click.option("--owner-password", default=None, help="Password for the web UI (optional).")
+@click.pass_obj
+def init(
+    obj: Context, account_name: str, owner_name: str, owner_email: str, owner_password: str | None
+) -> None:
+    """Create the database, a first account, its owner and an admin API key."""
+    with writing() as (services, repo):
+        account = accounts.create_account(repo, account_name)
+        actor = cli_actor(account.id)
+        owner = accounts.create_agent(
+            repo,
+            actor,
+            AgentFields(
+                name=owner_name, email=owner_email, role=Role.OWNER, password=owner_password
+            ),
+        )
+        issued = credentials.issue_api_key(repo, actor, "admin (frontdesk init)", ALL_SCOPES)
+        base = services.settings.public_base_url
+    obj.emit(
+        {"account_id": account.id, "owner_id": owner.id, "api_key": issued.token, "base_url": base},
+        [
+            f"account {account.id} {account.name!r}, owner {owner.email}",
+            f"admin API key (shown once): {issued.token}",
+            f"try: curl -H 'Authorization: Bearer {issued.token}' {base}/api/v1/agents",
+        ],
+    )
+
+
+@main.command()
+@click.option(
+    "--tickets", "ticket_count", default=200, show_default=True, type=click.IntRange(1, 100_000)
+)
+@click.pass_obj
+def demo(obj: Context, ticket_count: int) -> None:
+    """Load a realistic demo account (or find the one loaded before) and print fresh keys."""
+    from frontdesk.demo import load_demo
+
+    with writing() as (services, repo):
+        result = load_demo(repo, services.blobs, ticket_count)
+        base = services.settings.public_base_url
+    data = {**result.as_dict(), "base_url": base}
+    obj.emit(
+        data,
+        [
+            f"demo account {result.account_id} ({'new' if result.created else 'already there'}),"
+            f" {result.ticket_count} tickets",
+            f"admin API key (all scopes, shown once): {result.admin_key}",
+            f"customer token for {result.customer_email}: {result.customer_token}",
+            f"try: curl -H 'Authorization: Bearer {result.admin_key}' {base}/api/v1/agents",
+        ],
+    )
+
+
+@main.group()
+def account() -> None:
+    """Accounts (tenants)."""
+
+
+@account.command("create")
+@click.argument("name")
+@click.pass_obj
+def account_create(obj: Context, name: str) -> None:
+    with writing() as (_services, repo):
+        created = accounts.create_account(repo, name)
+    obj.emit({"id": created.id, "name": created.name}, [f"account {created.id} {created.name!r}"])
+
+
+@main.group()
+def agent() -> None:
+    """Agents of an account."""
+
+
+@agent.command("create")
+@click.option("--account", "account_id", required=True, type=int)
+@click.option("--name", required=True)
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice([role.value for role in Role]), default=Role.AGENT.value)
+@click.option("--password", default=None)
+@click.option(
+    "--inbox", "inbox_ids", multiple=True, type=int, help="Inbox id the agent may work in."
+)
+@click.pass_obj
+def agent_create(
+    obj: Context,
+    account_id: int,
+    name: str,
+    email: str,
+    role: str,
+    password: str | None,
+    inbox_ids: tuple[int, ...],
+) -> None:
+    fields = AgentFields(
+        name=name, email=email, role=Role(role), password=password, inbox_ids=inbox_ids or None
+    )
+    with writing() as (_services, repo):
+        accounts.get_account(repo, account_id)
+        created = accounts.create_agent(repo, cli_actor(account_id), fields)
+    obj.emit({"id": created.id, "email": created.email}, [f"agent {created.id} {created.email}"])
+
+
+@main.group()
+def inbox() -> None:
+    """Inboxes (e-mail addresses) of an account."""
+
+
+@inbox.command("create")
+@click.option("--account", "account_id", required=True, type=int)
+@click.option("--name", required=True)
+@click.option("--email", required=True)
+@click.option("--auto-reply", default=None)
+@click.pass_obj
+def inbox_create(
+    obj: Context, account_id: int, name: str, email: str, auto_reply: str | None
+) -> None:
+    with writing() as (_services, repo):
+        accounts.get_account(repo, account_id)
+        created = accounts.create_inbox(repo, cli_actor(account_id), name, email, auto_reply)
+    obj.emit({"id": created.id, "email": created.email}, [f"inbox {created.id} {created.email}"])
+
+
+@main.group()
+def apikey() -> None:
+    """API keys: scoped, shown once, stored hashed."""
+
+
+@apikey.command("create")
+@click.option("--account", "account_id", required=True, type=int)
+@click.option(
+    "--scopes", required=True, help=f"Comma-separated: {', '.join(s.value for s in Scope)}"
+)
+@click.option("--name", default="")
+@click.pass_obj
+def apikey_create(obj: Context, account_id: int, scopes: str, name: str) -> None:
+    try:
+        chosen = [Scope(word.strip()) for word in scopes.split(",") if word.strip()]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--scopes") from exc
+    with writing() as (_services, repo):
+        accounts.get_account(repo, account_id)
+        issued = credentials.issue_api_key(repo, cli_actor(account_id), name, chosen)
+    obj.emit(
+        {
+            "id": issued.credential.id,
+            "token": issued.token,
+            "scopes": sorted(s.value for s in chosen),
+        },
+        [f"API key {issued.credential.id} (shown once): {issued.token}"],
+    )
+
+
+@apikey.command("revoke")
+@click.option("--account", "account_id", required=True, type=int)
+@click.argument("key_id", type=int)
+@click.pass_obj
+def apikey_revoke(obj: Context, account_id: int, key_id: int) -> None:
+    with writing() as (_services, repo):
+        revoked = credentials.revoke(repo, cli_actor(account_id), CredentialKind.API_KEY, key_id)
+    obj.emit({"id": revoked.id, "revoked": revoked.revoked}, [f"API key {revoked.id} revoked"])
+
+
+@main.group()
+def token() -> None:
+    """Customer tokens, each bound to one contact (for the customer-facing v3 API)."""
+
+
+@token.command("create")
+@click.option("--account", "account_id", required=True, type=int)
+@click.option("--email", required=True, help="The contact's address; created if new.")
+@click.option("--name", default=None)
+@click.pass_obj
+def token_create(obj: Context, account_id: int, email: str, name: str | None) -> None:
+    with writing() as (_services, repo):
+        accounts.get_account(repo, account_id)
+        actor = cli_actor(account_id)
+        contact = accounts.find_or_create_contact(
+            repo, actor, ContactFields(email=email, name=name)
+        )
+        issued = credentials.issue_customer_token(repo, actor, contact.id)
+    obj.emit(
+        {"id": issued.credential.id, "contact_id": contact.id, "token": issued.token},
+        [f"customer token {issued.credential.id} for {contact.email} (shown once): {issued.token}"],
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

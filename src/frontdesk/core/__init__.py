@@ -1,0 +1,1 @@
+"""The domain: accounts, tickets, messages. No HTTP, no SQL, no vendor words."""

@@ -1,0 +1,539 @@
+"""Tickets and their messages: every change is one named function that records its event."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from frontdesk.core import events
+from frontdesk.core.accounts import ContactFields, find_or_create_contact, get_inbox, get_named
+from frontdesk.core.addresses import normalise_addresses
+from frontdesk.core.clock import now_ms
+from frontdesk.core.errors import Conflict, Invalid, NotFound
+from frontdesk.core.html import bodies
+from frontdesk.core.models import (
+    Actor,
+    Attachment,
+    Message,
+    MessageKind,
+    Priority,
+    Status,
+    Ticket,
+    TicketDetails,
+)
+from frontdesk.core.ports import Repo
+
+MAX_SUBJECT = 1000
+MAX_BODY = 1_000_000
+MAX_NAME = 200
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    """A message as a caller describes it. `agent_id` set means an agent wrote it."""
+
+    body_text: str | None = None
+    body_html: str | None = None
+    kind: MessageKind = MessageKind.EXTERNAL
+    agent_id: int | None = None
+    from_email: str | None = None
+    from_name: str | None = None
+    to: tuple[str, ...] = ()
+    cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
+    email_message_id: str | None = None
+    attachment_ids: tuple[int, ...] = ()
+    created: int | None = None  # imports keep the original time; None means now
+
+
+@dataclass(frozen=True)
+class NewTicket:
+    subject: str
+    message: NewMessage
+    requester_email: str | None = None
+    requester_name: str | None = None
+    inbox_id: int | None = None
+    category_id: int | None = None
+    department_id: int | None = None
+    priority: Priority = Priority.NORMAL
+    status: Status | None = None
+    labels: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    assignee_ids: tuple[int, ...] = ()
+    custom_fields: Mapping[str, str] = field(default_factory=dict)
+    notes: str = ""
+    append_to_open: bool = False
+
+
+@dataclass(frozen=True)
+class Opened:
+    ticket: Ticket
+    message: Message
+    appended: bool  # True when the message joined the sender's open ticket instead
+
+
+@dataclass(frozen=True)
+class Thread:
+    """A ticket with everything a detail view shows, loaded in a fixed number of queries."""
+
+    ticket: Ticket
+    details: TicketDetails
+    messages: list[Message]
+    attachments: Mapping[int, list[Attachment]]
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+def visible(ticket: Ticket | None, actor: Actor) -> bool:
+    """A customer sees only their own tickets; everyone else, the whole account."""
+    if ticket is None or ticket.account_id != actor.account_id:
+        return False
+    return actor.contact_id is None or ticket.requester_id == actor.contact_id
+
+
+def get_ticket(repo: Repo, actor: Actor, ticket_id: int, *, lock: bool = False) -> Ticket:
+    ticket = repo.get_ticket(actor.account_id, ticket_id, lock=lock)
+    if ticket is None or not visible(ticket, actor):
+        raise NotFound("ticket_not_found", f"No ticket {ticket_id}")
+    return ticket
+
+
+def get_ticket_by_uuid(repo: Repo, actor: Actor, ticket_uuid: str) -> Ticket:
+    ticket = repo.get_ticket_by_uuid(actor.account_id, ticket_uuid)
+    if ticket is None or not visible(ticket, actor):
+        raise NotFound("ticket_not_found", f"No ticket {ticket_uuid[:40]}")
+    return ticket
+
+
+def load_thread(repo: Repo, actor: Actor, ticket_id: int) -> Thread:
+    ticket = get_ticket(repo, actor, ticket_id)
+    messages = repo.list_messages(ticket.id)
+    return Thread(
+        ticket=ticket,
+        details=repo.ticket_details([ticket.id])[ticket.id],
+        messages=messages,
+        attachments=repo.attachments_of_messages([message.id for message in messages]),
+    )
+
+
+def _live(repo: Repo, actor: Actor, ticket_id: int, *, lock: bool = False) -> Ticket:
+    """A ticket that may still change: merged tickets are frozen."""
+    ticket = get_ticket(repo, actor, ticket_id, lock=lock)
+    if ticket.merged_into_id is not None:
+        raise Conflict(
+            "ticket_merged", f"Ticket {ticket.id} was merged into {ticket.merged_into_id}"
+        )
+    return ticket
+
+
+# -- opening and writing -----------------------------------------------------------------------
+
+
+def open_ticket(repo: Repo, actor: Actor, new: NewTicket) -> Opened:
+    subject = _text(new.subject, "subject", MAX_SUBJECT, required=True)
+    requester_id = _requester(repo, actor, new.requester_email, new.requester_name)
+    inbox_id = get_inbox(repo, actor, new.inbox_id).id if new.inbox_id is not None else None
+    if new.append_to_open and requester_id is not None:
+        existing = repo.find_open_ticket(actor.account_id, requester_id, inbox_id)
+        if existing is not None:
+            message = add_message(repo, actor, existing.id, new.message, status=new.status)
+            _apply_extras(repo, actor, existing, new)
+            return Opened(get_ticket(repo, actor, existing.id), message, appended=True)
+    _check_refs(repo, actor, new)
+    now = now_ms() if new.message.created is None else new.message.created
+    ticket = repo.insert_ticket(
+        {
+            "uuid": str(uuid.uuid4()),
+            "account_id": actor.account_id,
+            "number": repo.next_ticket_number(actor.account_id),
+            "subject": subject,
+            "status": Status.NEW.value,
+            "priority": Priority(new.priority).value,
+            "category_id": new.category_id,
+            "department_id": new.department_id,
+            "inbox_id": inbox_id,
+            "requester_id": requester_id,
+            "notes": new.notes,
+            "force_closed": False,
+            "created": now,
+            "updated": now,
+            "latest_activity": now,
+        }
+    )
+    events.record(repo, actor, events.TICKET_OPENED, now, ticket_id=ticket.id, number=ticket.number)
+    message = add_message(repo, actor, ticket.id, new.message, status=new.status)
+    _apply_extras(repo, actor, ticket, new)
+    return Opened(get_ticket(repo, actor, ticket.id), message, appended=False)
+
+
+def _check_refs(repo: Repo, actor: Actor, new: NewTicket) -> None:
+    if new.category_id is not None:
+        get_named(repo, actor, "category", new.category_id)
+    if new.department_id is not None:
+        get_named(repo, actor, "department", new.department_id)
+
+
+def _apply_extras(repo: Repo, actor: Actor, ticket: Ticket, new: NewTicket) -> None:
+    """Labels, tags, assignees and fields given at creation join what the ticket has."""
+    details = repo.ticket_details([ticket.id])[ticket.id]
+    if new.labels:
+        set_labels(repo, actor, ticket.id, (*details.labels, *new.labels))
+    if new.tags:
+        set_tags(repo, actor, ticket.id, (*details.tags, *new.tags))
+    if new.assignee_ids:
+        assign(repo, actor, ticket.id, (*details.assignee_ids, *new.assignee_ids))
+    if new.custom_fields:
+        set_custom_fields(repo, actor, ticket.id, new.custom_fields)
+
+
+def _requester(repo: Repo, actor: Actor, email: str | None, name: str | None) -> int | None:
+    if email:
+        contact = find_or_create_contact(repo, actor, ContactFields(email=email, name=name or None))
+        return contact.id
+    return actor.contact_id
+
+
+def add_message(
+    repo: Repo, actor: Actor, ticket_id: int, new: NewMessage, *, status: Status | None = None
+) -> Message:
+    """Append a message; the ticket's status follows who wrote it unless `status` is given."""
+    ticket = _live(repo, actor, ticket_id)
+    text, html = _message_bodies(new)
+    sender = _sender(repo, actor, ticket, new)
+    customer_wrote = sender.contact_id is not None and new.kind is MessageKind.EXTERNAL
+    if customer_wrote and ticket.force_closed:
+        raise Conflict("force_closed", "This ticket was closed by an agent and takes no replies")
+    now = now_ms() if new.created is None else new.created
+    message = repo.insert_message(
+        {
+            "uuid": str(uuid.uuid4()),
+            "account_id": actor.account_id,
+            "ticket_id": ticket.id,
+            "kind": new.kind.value,
+            "agent_id": sender.agent_id,
+            "contact_id": sender.contact_id,
+            "from_email": sender.email,
+            "from_name": sender.name,
+            "to": normalise_addresses(new.to, field="to"),
+            "cc": normalise_addresses(new.cc, field="cc"),
+            "bcc": normalise_addresses(new.bcc, field="bcc"),
+            "body_text": text,
+            "body_html": html,
+            "email_message_id": new.email_message_id,
+            "created": now,
+        }
+    )
+    _couple(repo, actor, ticket, message, new.attachment_ids)
+    changes: dict[str, object] = {"updated": now, "latest_activity": now}
+    new_status = status or _status_after(ticket, new, customer_wrote)
+    if new_status is not ticket.status:
+        changes["status"] = new_status.value
+    if customer_wrote:
+        changes["client_last_replied"] = now
+    repo.update_ticket(ticket.id, changes)
+    events.record(
+        repo,
+        actor,
+        events.MESSAGE_ADDED,
+        now,
+        ticket_id=ticket.id,
+        message_id=message.id,
+        kind=new.kind.value,
+    )
+    return message
+
+
+def _message_bodies(new: NewMessage) -> tuple[str, str]:
+    if new.body_text is not None and len(new.body_text) > MAX_BODY:
+        raise Invalid(
+            "too_long", f"The message is longer than {MAX_BODY} characters", field="message"
+        )
+    if new.body_html is not None and len(new.body_html) > MAX_BODY:
+        raise Invalid("too_long", f"The HTML is longer than {MAX_BODY} characters", field="message")
+    text, html = bodies(new.body_text, new.body_html)
+    if not text.strip() and not new.attachment_ids:
+        raise Invalid("required", "The message must not be empty", field="message")
+    return text, html
+
+
+@dataclass(frozen=True)
+class _Sender:
+    agent_id: int | None
+    contact_id: int | None
+    email: str | None
+    name: str | None
+
+
+def _sender(repo: Repo, actor: Actor, ticket: Ticket, new: NewMessage) -> _Sender:
+    """Who wrote the message: an agent, else a contact (the given address or the requester)."""
+    name = _text(new.from_name or "", "fromName", MAX_NAME) or None
+    agent_id = new.agent_id if new.agent_id is not None else actor.agent_id
+    if agent_id is not None:
+        agent = repo.get_agent(actor.account_id, agent_id)
+        if agent is None:
+            raise NotFound("agent_not_found", f"No agent {agent_id}")
+        return _Sender(agent.id, None, agent.email, name or agent.name)
+    if new.kind is MessageKind.LOG:
+        return _Sender(None, None, None, name)
+    if new.from_email:
+        contact = find_or_create_contact(
+            repo, actor, ContactFields(email=new.from_email, name=name)
+        )
+        return _Sender(None, contact.id, contact.email, name or contact.name)
+    contact_id = actor.contact_id or ticket.requester_id
+    requester = repo.get_contact(actor.account_id, contact_id) if contact_id else None
+    if requester is None:
+        return _Sender(None, None, None, name)
+    return _Sender(None, requester.id, requester.email, name or requester.name)
+
+
+def _status_after(ticket: Ticket, new: NewMessage, customer_wrote: bool) -> Status:
+    if new.kind is not MessageKind.EXTERNAL:
+        return ticket.status
+    if not customer_wrote:
+        return Status.PENDING
+    return Status.NEW if ticket.status is Status.NEW else Status.REPLY
+
+
+def _couple(
+    repo: Repo, actor: Actor, ticket: Ticket, message: Message, attachment_ids: Sequence[int]
+) -> None:
+    """Attach uploads to a message: they must be this account's, unattached, and fit the ticket."""
+    if not attachment_ids:
+        return
+    wanted = set(attachment_ids)
+    found = {a.id: a for a in repo.get_attachments(actor.account_id, sorted(wanted))}
+    for attachment_id in sorted(wanted):
+        attachment = found.get(attachment_id)
+        if attachment is None or not _may_couple(attachment, actor, ticket):
+            raise NotFound(
+                "attachment_not_found", f"No attachment {attachment_id}", field="attachmentIds"
+            )
+        if attachment.message_id is not None:
+            raise Conflict(
+                "attachment_in_use", f"Attachment {attachment_id} is already on a message"
+            )
+    repo.couple_attachments(sorted(wanted), ticket.id, message.id)
+
+
+def _may_couple(attachment: Attachment, actor: Actor, ticket: Ticket) -> bool:
+    if attachment.ticket_id is not None and attachment.ticket_id != ticket.id:
+        return False
+    return actor.contact_id is None or attachment.contact_id == actor.contact_id
+
+
+def log(repo: Repo, actor: Actor, ticket: Ticket, text: str, now: int) -> Message:
+    """A system line in the ticket's thread, written alongside the change it describes."""
+    return repo.insert_message(
+        {
+            "uuid": str(uuid.uuid4()),
+            "account_id": actor.account_id,
+            "ticket_id": ticket.id,
+            "kind": MessageKind.LOG.value,
+            "agent_id": actor.agent_id,
+            "contact_id": None,
+            "from_email": None,
+            "from_name": None,
+            "body_text": text,
+            "body_html": bodies(text, None)[1],
+            "email_message_id": None,
+            "created": now,
+        }
+    )
+
+
+# -- status ------------------------------------------------------------------------------------
+
+
+def set_status(
+    repo: Repo,
+    actor: Actor,
+    ticket_id: int,
+    status: Status,
+    *,
+    reason: str | None = None,
+    force: bool = False,
+) -> Ticket:
+    """Move a ticket in the lifecycle; `force` closes it so that the customer cannot reopen it."""
+    ticket = _live(repo, actor, ticket_id, lock=True)
+    status = Status(status)
+    if ticket.force_closed and status is not Status.CLOSED and actor.contact_id is not None:
+        raise Conflict("force_closed", "This ticket was closed by an agent and cannot be reopened")
+    force_closed = status is Status.CLOSED and (force or ticket.force_closed)
+    if status is ticket.status and force_closed == ticket.force_closed:
+        return ticket
+    now = now_ms()
+    line = f"Status changed from {ticket.status.value} to {status.value}"
+    if reason:
+        line += f". Reason: {_text(reason, 'reason', 2000)}"
+    log(repo, actor, ticket, line, now)
+    updated = repo.update_ticket(
+        ticket.id,
+        {
+            "status": status.value,
+            "force_closed": force_closed,
+            "updated": now,
+            "latest_activity": now,
+        },
+    )
+    events.record(
+        repo, actor, events.STATUS_CHANGED, now, ticket_id=ticket.id,
+        before=ticket.status.value, after=status.value, reason=reason,
+    )  # fmt: skip
+    return updated
+
+
+# -- assignment, labels, tags, fields, notes, priority, links -----------------------------------
+
+
+def assign(repo: Repo, actor: Actor, ticket_id: int, agent_ids: Iterable[int]) -> Ticket:
+    """Make exactly these agents the ticket's assignees (empty unassigns everyone)."""
+    ticket = _live(repo, actor, ticket_id)
+    wanted = sorted(set(agent_ids))
+    agents = repo.get_agents(actor.account_id, wanted)
+    for agent_id in wanted:
+        if agent_id not in agents:
+            raise NotFound("agent_not_found", f"No agent {agent_id}", field="assignee")
+    before = repo.ticket_details([ticket.id])[ticket.id].assignee_ids
+    if tuple(wanted) == tuple(sorted(before)):
+        return ticket
+    now = now_ms()
+    repo.replace_values("assignees", ticket.id, wanted)
+    names = ", ".join(agents[agent_id].name for agent_id in wanted) or "nobody"
+    log(repo, actor, ticket, f"Assigned to {names}", now)
+    events.record(repo, actor, events.ASSIGNED, now, ticket_id=ticket.id, agent_ids=wanted)
+    return repo.update_ticket(ticket.id, {"updated": now, "latest_activity": now})
+
+
+def _words(values: Iterable[str], what: str) -> list[str]:
+    """Trimmed, de-duplicated, in first-seen order; empty and over-long values refused."""
+    seen: dict[str, None] = {}
+    for value in values:
+        word = _text(value, what, MAX_NAME, required=True)
+        seen.setdefault(word, None)
+    return list(seen)
+
+
+def set_labels(repo: Repo, actor: Actor, ticket_id: int, labels: Iterable[str]) -> Ticket:
+    return _replace_words(repo, actor, ticket_id, "labels", labels, events.LABELS_SET)
+
+
+def set_tags(repo: Repo, actor: Actor, ticket_id: int, tags: Iterable[str]) -> Ticket:
+    return _replace_words(repo, actor, ticket_id, "tags", tags, events.TAGS_SET)
+
+
+def _replace_words(
+    repo: Repo, actor: Actor, ticket_id: int, what: str, values: Iterable[str], kind: str
+) -> Ticket:
+    ticket = _live(repo, actor, ticket_id)
+    words = _words(values, what)
+    now = now_ms()
+    repo.replace_values(what, ticket.id, words)
+    events.record(repo, actor, kind, now, ticket_id=ticket.id, values=words)
+    return repo.update_ticket(ticket.id, {"updated": now})
+
+
+def set_custom_fields(
+    repo: Repo, actor: Actor, ticket_id: int, values: Mapping[str, str | None]
+) -> Ticket:
+    """Set values by field name; the names must be defined for the account. None clears."""
+    ticket = _live(repo, actor, ticket_id)
+    by_id: dict[int, str | None] = {}
+    for name, value in values.items():
+        definition = repo.find_named("custom_field", actor.account_id, name.strip())
+        if definition is None:
+            raise Invalid(
+                "unknown_field", f"No custom field named {name[:80]!r}", field="customFields"
+            )
+        by_id[definition.id] = None if value is None else _text(value, name, 10_000)
+    now = now_ms()
+    repo.set_field_values(ticket.id, by_id)
+    events.record(repo, actor, events.FIELDS_SET, now, ticket_id=ticket.id, names=sorted(values))
+    return repo.update_ticket(ticket.id, {"updated": now})
+
+
+def set_notes(repo: Repo, actor: Actor, ticket_id: int, notes: str) -> Ticket:
+    ticket = _live(repo, actor, ticket_id)
+    now = now_ms()
+    events.record(repo, actor, events.NOTES_SET, now, ticket_id=ticket.id)
+    return repo.update_ticket(ticket.id, {"notes": _text(notes, "notes", 100_000), "updated": now})
+
+
+def set_priority(repo: Repo, actor: Actor, ticket_id: int, priority: Priority) -> Ticket:
+    ticket = _live(repo, actor, ticket_id)
+    priority = Priority(priority)
+    if priority is ticket.priority:
+        return ticket
+    now = now_ms()
+    events.record(
+        repo, actor, events.PRIORITY_SET, now, ticket_id=ticket.id, priority=priority.value
+    )
+    return repo.update_ticket(ticket.id, {"priority": priority.value, "updated": now})
+
+
+def set_subject(repo: Repo, actor: Actor, ticket_id: int, subject: str) -> Ticket:
+    ticket = _live(repo, actor, ticket_id)
+    now = now_ms()
+    events.record(repo, actor, "ticket.subject_set", now, ticket_id=ticket.id)
+    return repo.update_ticket(
+        ticket.id,
+        {"subject": _text(subject, "subject", MAX_SUBJECT, required=True), "updated": now},
+    )
+
+
+def link(repo: Repo, actor: Actor, ticket_id: int, other_id: int) -> Ticket:
+    """Link two tickets of the same account, both ways."""
+    ticket = get_ticket(repo, actor, ticket_id)
+    other = get_ticket(repo, actor, other_id)
+    if ticket.id == other.id:
+        raise Invalid("link_to_self", "A ticket cannot be linked to itself", field="ticketId")
+    now = now_ms()
+    repo.add_link(ticket.id, other.id)
+    repo.add_link(other.id, ticket.id)
+    events.record(repo, actor, events.LINKED, now, ticket_id=ticket.id, other_id=other.id)
+    repo.update_ticket(other.id, {"updated": now})
+    return repo.update_ticket(ticket.id, {"updated": now})
+
+
+# -- archive and client reads ---------------------------------------------------------------------
+
+
+def archive(repo: Repo, actor: Actor, ticket_id: int) -> Ticket:
+    ticket = get_ticket(repo, actor, ticket_id)
+    if ticket.archived_at is not None:
+        return ticket
+    now = now_ms()
+    events.record(repo, actor, events.ARCHIVED, now, ticket_id=ticket.id)
+    return repo.update_ticket(ticket.id, {"archived_at": now, "updated": now})
+
+
+def unarchive(repo: Repo, actor: Actor, ticket_id: int) -> Ticket:
+    ticket = get_ticket(repo, actor, ticket_id)
+    if ticket.archived_at is None:
+        return ticket
+    now = now_ms()
+    events.record(repo, actor, events.UNARCHIVED, now, ticket_id=ticket.id)
+    return repo.update_ticket(ticket.id, {"archived_at": None, "updated": now})
+
+
+def mark_read_by_client(repo: Repo, actor: Actor, ticket_id: int) -> Ticket:
+    ticket = get_ticket(repo, actor, ticket_id)
+    now = now_ms()
+    events.record(repo, actor, events.READ_BY_CLIENT, now, ticket_id=ticket.id)
+    return repo.update_ticket(ticket.id, {"client_last_read": now, "updated": now})
+
+
+# -- small shared checks ------------------------------------------------------------------
+
+
+def _text(value: str, what: str, limit: int, *, required: bool = False) -> str:
+    value = value.strip()
+    if required and not value:
+        raise Invalid("required", f"{what} must not be empty", field=what)
+    if len(value) > limit:
+        raise Invalid("too_long", f"{what} is longer than {limit} characters", field=what)
+    if "\x00" in value:
+        raise Invalid("invalid_text", f"{what} contains a NUL character", field=what)
+    return value

@@ -1,0 +1,38 @@
+"""The wired parts of a running Frontdesk, built once from Settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from frontdesk.bus import InProcessBus
+from frontdesk.settings import Settings
+from frontdesk.storage.blobs import LocalBlobStore
+from frontdesk.storage.migrate import upgrade
+from frontdesk.storage.store import Store
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    blobs: LocalBlobStore
+    bus: InProcessBus
+
+    def close(self) -> None:
+        self.store.dispose()
+
+
+def build_services(settings: Settings, *, migrate: bool = True) -> Services:
+    settings = settings.resolved()
+    bus = InProcessBus()
+    store = Store.from_url(
+        settings.database_url,
+        bus,
+        busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        pool_size=settings.db_pool_size,
+    )
+    if migrate:
+        upgrade(store.engine)
+    return Services(
+        settings=settings, store=store, blobs=LocalBlobStore(settings.blob_dir), bus=bus
+    )

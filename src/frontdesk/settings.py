@@ -1,0 +1,64 @@
+"""The one typed configuration object. Nothing else in Frontdesk reads the environment."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MIB = 1024 * 1024
+
+
+class Settings(BaseSettings):
+    """Read from `FRONTDESK_*` environment variables; every field has a working default."""
+
+    model_config = SettingsConfigDict(env_prefix="FRONTDESK_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("frontdesk-data"))
+    database_url: str = ""
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    public_base_url: str = ""
+    secret_key: str = ""
+    max_request_bytes: int = Field(default=1 * MIB, ge=1024)
+    max_attachment_bytes: int = Field(default=25 * MIB, ge=1024)
+    sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
+    db_pool_size: int = Field(default=10, ge=1)
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _strip_trailing_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    def resolved(self) -> Settings:
+        """Fill the defaults that depend on other fields or on the data directory.
+
+        Kept out of validation so that building a Settings never touches the disk;
+        only the server and the CLI, which own the data directory, call this.
+        """
+        data_dir = self.data_dir.expanduser().resolve()
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return self.model_copy(
+            update={
+                "data_dir": data_dir,
+                "database_url": self.database_url or f"sqlite:///{data_dir / 'frontdesk.db'}",
+                "public_base_url": self.public_base_url or f"http://{self.host}:{self.port}",
+                "secret_key": self.secret_key or _stored_secret(data_dir),
+            }
+        )
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """The secret kept in the data directory, generated on first use (mode 0600)."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        token = secrets.token_urlsafe(48)
+        path.touch(mode=0o600, exist_ok=True)
+        path.write_text(token, encoding="ascii")
+    return path.read_text(encoding="ascii").strip()

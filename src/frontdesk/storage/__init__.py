@@ -1,0 +1,1 @@
+"""SQLAlchemy tables, the repository behind the core's ports, migrations and blobs."""

@@ -1,0 +1,44 @@
+"""The unit of work: one transaction, one repository, events published after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+
+from frontdesk.core.ports import EventBus
+from frontdesk.storage.db import make_engine, ping, transaction
+from frontdesk.storage.repo import SqlRepo
+
+
+class Store:
+    def __init__(self, engine: Engine, bus: EventBus) -> None:
+        self.engine = engine
+        self.bus = bus
+
+    @classmethod
+    def from_url(
+        cls, url: str, bus: EventBus, *, busy_timeout_ms: int = 10_000, pool_size: int = 10
+    ) -> Store:
+        return cls(make_engine(url, busy_timeout_ms=busy_timeout_ms, pool_size=pool_size), bus)
+
+    @contextmanager
+    def write(self) -> Iterator[SqlRepo]:
+        """A write transaction; its events reach the bus only once it committed."""
+        with transaction(self.engine, write=True) as conn:
+            repo = SqlRepo(conn)
+            yield repo
+        if repo.events:
+            self.bus.publish(repo.events)
+
+    @contextmanager
+    def read(self) -> Iterator[SqlRepo]:
+        with transaction(self.engine, write=False) as conn:
+            yield SqlRepo(conn)
+
+    def ping(self) -> None:
+        ping(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

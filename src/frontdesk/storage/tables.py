@@ -1,0 +1,260 @@
+"""The schema. Timestamps are integer milliseconds since the epoch (UTC) on every backend.
+
+Integers keep ordering and keyset cursors exact and identical on SQLite and PostgreSQL,
+and every dialect prints its own date format from them.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+# Stable constraint names so that one migration chain fits both backends.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_N_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Stamp = BigInteger
+
+
+def _id() -> Column[int]:
+    return Column("id", Integer, primary_key=True, autoincrement=True)
+
+
+def _account() -> Column[int]:
+    return Column("account_id", Integer, ForeignKey("accounts.id"), nullable=False)
+
+
+accounts = Table(
+    "accounts",
+    metadata,
+    _id(),
+    Column("name", String(200), nullable=False),
+    Column("public_id", String(40), nullable=False, unique=True),
+    Column("ticket_seq", Integer, nullable=False, default=0),
+    Column("created", Stamp, nullable=False),
+)
+
+agents = Table(
+    "agents",
+    metadata,
+    _id(),
+    _account(),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("picture_url", String(2000)),
+    Column("department", String(200)),
+    Column("groups", Text, nullable=False, default=""),
+    Column("is_back_office", Boolean, nullable=False, default=False),
+    Column("password_hash", String(200)),
+    Column("last_active", Stamp),
+    Column("created", Stamp, nullable=False),
+    UniqueConstraint("account_id", "email"),
+)
+
+inboxes = Table(
+    "inboxes",
+    metadata,
+    _id(),
+    _account(),
+    Column("name", String(200), nullable=False),
+    # Globally unique: inbound mail is routed to an account by this address alone.
+    Column("email", String(320), nullable=False, unique=True),
+    Column("auto_reply", Text),
+    Column("created", Stamp, nullable=False),
+)
+
+agent_inboxes = Table(
+    "agent_inboxes",
+    metadata,
+    Column("agent_id", Integer, ForeignKey("agents.id"), primary_key=True),
+    Column("inbox_id", Integer, ForeignKey("inboxes.id"), primary_key=True),
+)
+
+
+def _named(name: str) -> Table:
+    return Table(
+        name,
+        metadata,
+        _id(),
+        _account(),
+        Column("name", String(200), nullable=False),
+        Column("created", Stamp, nullable=False),
+        UniqueConstraint("account_id", "name"),
+    )
+
+
+categories = _named("categories")
+departments = _named("departments")
+custom_fields = _named("custom_fields")
+
+contacts = Table(
+    "contacts",
+    metadata,
+    _id(),
+    _account(),
+    Column("email", String(320), nullable=False),
+    Column("name", String(300)),
+    Column("phone", String(40)),
+    Column("company", String(200)),
+    Column("external_id", String(200)),
+    Column("created", Stamp, nullable=False),
+    UniqueConstraint("account_id", "email"),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    _id(),
+    _account(),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    # The public half of a key, used to find the row; the secret is only stored hashed.
+    Column("key_id", String(32), nullable=False, unique=True),
+    Column("secret_hash", String(128), nullable=False),
+    Column("scopes", Text, nullable=False, default=""),
+    Column("contact_id", Integer, ForeignKey("contacts.id")),
+    Column("created", Stamp, nullable=False),
+    Column("last_used", Stamp),
+    Column("revoked", Stamp),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    _id(),
+    Column("uuid", String(36), nullable=False, unique=True),
+    _account(),
+    Column("number", Integer, nullable=False),
+    Column("subject", String(1000), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("priority", String(16), nullable=False),
+    Column("category_id", Integer, ForeignKey("categories.id")),
+    Column("department_id", Integer, ForeignKey("departments.id")),
+    Column("inbox_id", Integer, ForeignKey("inboxes.id")),
+    Column("requester_id", Integer, ForeignKey("contacts.id")),
+    Column("notes", Text, nullable=False, default=""),
+    Column("archived_at", Stamp),
+    Column("merged_into_id", Integer, ForeignKey("tickets.id")),
+    Column("force_closed", Boolean, nullable=False, default=False),
+    Column("created", Stamp, nullable=False),
+    Column("updated", Stamp, nullable=False),
+    Column("latest_activity", Stamp, nullable=False),
+    Column("client_last_replied", Stamp),
+    Column("client_last_read", Stamp),
+    UniqueConstraint("account_id", "number"),
+    Index("ix_tickets_account_updated", "account_id", "updated", "id"),
+    Index("ix_tickets_account_requester", "account_id", "requester_id", "status"),
+)
+
+ticket_labels = Table(
+    "ticket_labels",
+    metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Index("ix_ticket_labels_name", "name", "ticket_id"),
+)
+
+ticket_tags = Table(
+    "ticket_tags",
+    metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), primary_key=True),
+    Column("name", String(200), primary_key=True),
+    Index("ix_ticket_tags_name", "name", "ticket_id"),
+)
+
+ticket_assignees = Table(
+    "ticket_assignees",
+    metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), primary_key=True),
+    Column("agent_id", Integer, ForeignKey("agents.id"), primary_key=True),
+    Index("ix_ticket_assignees_agent", "agent_id", "ticket_id"),
+)
+
+ticket_links = Table(
+    "ticket_links",
+    metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), primary_key=True),
+    Column("linked_id", Integer, ForeignKey("tickets.id"), primary_key=True),
+)
+
+ticket_fields = Table(
+    "ticket_fields",
+    metadata,
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), primary_key=True),
+    Column("field_id", Integer, ForeignKey("custom_fields.id"), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    _id(),
+    Column("uuid", String(36), nullable=False, unique=True),
+    _account(),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("agent_id", Integer, ForeignKey("agents.id")),
+    Column("contact_id", Integer, ForeignKey("contacts.id")),
+    Column("from_email", String(320)),
+    Column("from_name", String(300)),
+    Column("to_addrs", Text, nullable=False, default=""),
+    Column("cc_addrs", Text, nullable=False, default=""),
+    Column("bcc_addrs", Text, nullable=False, default=""),
+    Column("body_text", Text, nullable=False),
+    Column("body_html", Text, nullable=False),
+    Column("email_message_id", String(998)),
+    Column("created", Stamp, nullable=False),
+    Index("ix_messages_ticket", "ticket_id", "id"),
+    Index("ix_messages_account_created", "account_id", "created", "id"),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    _id(),
+    Column("uuid", String(36), nullable=False, unique=True),
+    _account(),
+    Column("ticket_id", Integer, ForeignKey("tickets.id")),
+    Column("message_id", Integer, ForeignKey("messages.id")),
+    Column("contact_id", Integer, ForeignKey("contacts.id")),
+    Column("original_name", String(255), nullable=False),
+    Column("stored_name", String(80), nullable=False),
+    Column("content_type", String(200), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("created", Stamp, nullable=False),
+    Index("ix_attachments_message", "message_id"),
+    Index("ix_attachments_ticket", "ticket_id"),
+)
+
+events = Table(
+    "events",
+    metadata,
+    _id(),
+    _account(),
+    Column("ticket_id", Integer, ForeignKey("tickets.id")),
+    Column("kind", String(64), nullable=False),
+    Column("actor", String(300), nullable=False),
+    Column("data", Text, nullable=False, default="{}"),
+    Column("created", Stamp, nullable=False),
+    Index("ix_events_account_ticket", "account_id", "ticket_id", "id"),
+)
