@@ -24,7 +24,11 @@ from frontdesk.core.models import (
 )
 
 
-class Repo(Protocol):
+class Queries(Protocol):
+    """List, search and export reads the dialects need (implemented in storage/queries.py)."""
+
+
+class Repo(Queries, Protocol):
     """Reads and writes inside one transaction."""
 
     def insert_account(self, name: str, public_id: str, now: int) -> Account: ...

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from frontdesk.core import events
 from frontdesk.core.accounts import ContactFields, find_or_create_contact, get_inbox, get_named
@@ -163,7 +163,8 @@ def open_ticket(repo: Repo, actor: Actor, new: NewTicket) -> Opened:
         }
     )
     events.record(repo, actor, events.TICKET_OPENED, now, ticket_id=ticket.id, number=ticket.number)
-    message = add_message(repo, actor, ticket.id, new.message, status=new.status)
+    first = replace(new.message, created=now)
+    message = add_message(repo, actor, ticket.id, first, status=new.status)
     _apply_extras(repo, actor, ticket, new)
     return Opened(get_ticket(repo, actor, ticket.id), message, appended=False)
 

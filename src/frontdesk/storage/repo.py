@@ -31,6 +31,7 @@ from frontdesk.core.models import (
     TicketDetails,
 )
 from frontdesk.storage import tables as t
+from frontdesk.storage.queries import QueryMixin
 
 NAMED_TABLES: Mapping[str, Table] = {
     "category": t.categories,
@@ -47,7 +48,7 @@ def _join(values: Iterable[str]) -> str:
     return "\n".join(values)
 
 
-class SqlRepo:
+class SqlRepo(QueryMixin):
     """Every read and write the core needs, as small typed methods. No business rules here."""
 
     def __init__(self, conn: Connection) -> None:

@@ -1,0 +1,111 @@
+"""Shared fixtures: every storage-touching test runs on SQLite and on PostgreSQL.
+
+PostgreSQL is the server on 127.0.0.1:5432 (FRONTDESK_TEST_PG_URL to change it); the run
+creates its own database and drops it at the end. Under CI=true an unreachable server is
+a failure, elsewhere a skip with the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from frontdesk.app import create_app
+from frontdesk.core import accounts, credentials
+from frontdesk.core.models import ALL_SCOPES, Actor, Scope
+from frontdesk.services import Services, build_services
+from frontdesk.settings import Settings
+
+PG_ADMIN_URL = os.environ.get("FRONTDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def _pg_database() -> Iterator[str]:
+    name = f"frontdesk_test_{os.getpid()}_{secrets.token_hex(3)}"
+    try:
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as exc:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"PostgreSQL is required under CI and unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable at {PG_ADMIN_URL}: {exc}")
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'frontdesk.db'}"
+    else:
+        yield from _pg_database()
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir: Path = tmp_path_factory.mktemp("data")
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        public_base_url="http://frontdesk.test",
+        max_request_bytes=64 * 1024,
+        max_attachment_bytes=256 * 1024,
+    )
+
+
+@pytest.fixture(scope="session")
+def services(settings: Settings) -> Iterator[Services]:
+    built = build_services(settings)
+    yield built
+    built.close()
+
+
+@pytest.fixture(scope="session")
+def client(services: Services) -> TestClient:
+    return TestClient(create_app(services=services))
+
+
+class Tenant:
+    """A fresh account for one test: tests never share rows, so nothing needs cleaning."""
+
+    def __init__(self, services: Services, name: str) -> None:
+        self.services = services
+        with services.store.write() as repo:
+            self.account = accounts.create_account(repo, name)
+            self.actor = Actor(account_id=self.account.id, label="test", scopes=ALL_SCOPES)
+            self.admin_key = credentials.issue_api_key(repo, self.actor, "admin", ALL_SCOPES).token
+        self.tag = secrets.token_hex(4)
+
+    @property
+    def id(self) -> int:
+        return self.account.id
+
+    def key(self, *scopes: Scope) -> str:
+        with self.services.store.write() as repo:
+            return credentials.issue_api_key(repo, self.actor, "test", scopes).token
+
+    def headers(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token or self.admin_key}"}
+
+    def address(self, local: str) -> str:
+        """A globally unique address: inbox addresses are unique across accounts."""
+        return f"{local}-{self.tag}@example.com"
+
+
+@pytest.fixture
+def tenant(services: Services) -> Tenant:
+    return Tenant(services, "Tenant A")
+
+
+@pytest.fixture
+def other_tenant(services: Services) -> Tenant:
+    return Tenant(services, "Tenant B")
