@@ -9,7 +9,9 @@ from frontdesk.core.tickets import NewMessage, NewTicket
 from tests.conftest import Tenant
 
 
-def open_ticket(tenant: Tenant, subject: str = "Help", body: str = "Hello", **extra: object) -> Ticket:
+def open_ticket(
+    tenant: Tenant, subject: str = "Help", body: str = "Hello", **extra: object
+) -> Ticket:
     with tenant.services.store.write() as repo:
         new = NewTicket(
             subject=subject,

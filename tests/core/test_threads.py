@@ -43,7 +43,9 @@ def test_merge_moves_every_message_once_and_closes_the_source(tenant: Tenant) ->
     assert all(count == 1 for count in counts.values())
 
 
-@pytest.mark.parametrize("case", ["self", "merged source", "merged target", "cycle", "other account"])
+@pytest.mark.parametrize(
+    "case", ["self", "merged source", "merged target", "cycle", "other account"]
+)
 def test_merge_refusals(case: str, tenant: Tenant, other_tenant: Tenant) -> None:
     a, b, c = open_ticket(tenant), open_ticket(tenant), open_ticket(tenant)
     foreign = open_ticket(other_tenant)
@@ -104,7 +106,9 @@ def test_split_moves_chosen_messages_to_a_new_ticket(tenant: Tenant) -> None:
         result = threads.split(repo, tenant.actor, ticket.id, [third, second], "Follow-up")
         details = repo.ticket_details([result.new_ticket.id])[result.new_ticket.id]
     assert result.moved == 2
-    assert result.new_ticket.subject == "Follow-up" and result.new_ticket.number == ticket.number + 1
+    assert (
+        result.new_ticket.subject == "Follow-up" and result.new_ticket.number == ticket.number + 1
+    )
     assert result.new_ticket.requester_id == ticket.requester_id
     assert _content(tenant, result.new_ticket.id) == [second, third]
     assert second not in message_ids(tenant, ticket.id)
@@ -138,7 +142,9 @@ def test_split_failing_midway_changes_nothing(tenant: Tenant) -> None:
     extra = reply(tenant, ticket.id, "second")
     before = message_ids(tenant, ticket.id)
     with pytest.raises(RuntimeError), tenant.services.store.write() as repo:
-        threads.split(_FailingRepo(repo, "insert_message", after=1), tenant.actor, ticket.id, [extra])  # type: ignore[arg-type]
+        threads.split(
+            _FailingRepo(repo, "insert_message", after=1), tenant.actor, ticket.id, [extra]
+        )  # type: ignore[arg-type]
     assert message_ids(tenant, ticket.id) == before
     with tenant.services.store.read() as repo:
         assert repo.count_tickets(tenant.id) == 1

@@ -12,7 +12,9 @@ from tests.conftest import Tenant
 from tests.core.helpers import add_agent, open_ticket, reply
 
 
-def test_open_ticket_numbers_per_account_and_records_requester(tenant: Tenant, other_tenant: Tenant) -> None:
+def test_open_ticket_numbers_per_account_and_records_requester(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
     first = open_ticket(tenant, requester_email="Ann@Example.ORG")
     second = open_ticket(tenant)
     elsewhere = open_ticket(other_tenant)
@@ -36,7 +38,9 @@ def test_html_is_sanitised_and_text_derived(tenant: Tenant) -> None:
             NewTicket(
                 subject="x",
                 requester_email=tenant.address("c"),
-                message=NewMessage(body_html='<p onclick="x()">Hi <script>alert(1)</script><b>there</b></p>'),
+                message=NewMessage(
+                    body_html='<p onclick="x()">Hi <script>alert(1)</script><b>there</b></p>'
+                ),
             ),
         )
     assert "script" not in opened.message.body_html and "onclick" not in opened.message.body_html
@@ -112,7 +116,9 @@ def _status(tenant: Tenant, ticket_id: int) -> Status:
 def test_set_status_logs_with_reason_and_bumps_activity(tenant: Tenant) -> None:
     ticket = open_ticket(tenant)
     with tenant.services.store.write() as repo:
-        updated = tickets.set_status(repo, tenant.actor, ticket.id, Status.CLOSED, reason="duplicate")
+        updated = tickets.set_status(
+            repo, tenant.actor, ticket.id, Status.CLOSED, reason="duplicate"
+        )
         same = tickets.set_status(repo, tenant.actor, ticket.id, Status.CLOSED)
         thread = tickets.load_thread(repo, tenant.actor, ticket.id)
         history = repo.list_events(tenant.id, ticket.id)
@@ -128,7 +134,9 @@ def test_force_closed_ticket_refuses_customer_reopen_and_replies(tenant: Tenant)
     with tenant.services.store.write() as repo:
         closed = tickets.set_status(repo, tenant.actor, ticket.id, Status.CLOSED, force=True)
     assert closed.force_closed
-    customer = tenant.actor.__class__(account_id=tenant.id, label="customer", contact_id=ticket.requester_id)
+    customer = tenant.actor.__class__(
+        account_id=tenant.id, label="customer", contact_id=ticket.requester_id
+    )
     with pytest.raises(Conflict) as refused, tenant.services.store.write() as repo:
         tickets.set_status(repo, customer, ticket.id, Status.NEW)
     assert refused.value.code == "force_closed"
@@ -166,7 +174,9 @@ def test_assign_labels_tags_fields_notes_priority_and_links(tenant: Tenant) -> N
         assert repo.ticket_details([ticket.id])[ticket.id].assignee_ids == ()
 
 
-def test_unknown_custom_field_and_foreign_agent_are_refused(tenant: Tenant, other_tenant: Tenant) -> None:
+def test_unknown_custom_field_and_foreign_agent_are_refused(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
     ticket = open_ticket(tenant)
     stranger = add_agent(other_tenant, "Stranger")
     with pytest.raises(Invalid), tenant.services.store.write() as repo:
@@ -187,7 +197,9 @@ def test_archive_and_unarchive(tenant: Tenant) -> None:
     assert restored.archived_at is None
 
 
-def test_every_ticket_operation_is_invisible_across_accounts(tenant: Tenant, other_tenant: Tenant) -> None:
+def test_every_ticket_operation_is_invisible_across_accounts(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
     theirs = open_ticket(other_tenant)
     mine = open_ticket(tenant)
     operations = [
@@ -210,7 +222,9 @@ def test_every_ticket_operation_is_invisible_across_accounts(tenant: Tenant, oth
 def test_customer_sees_only_their_own_tickets(tenant: Tenant) -> None:
     mine = open_ticket(tenant, requester_email=tenant.address("me"))
     theirs = open_ticket(tenant, requester_email=tenant.address("them"))
-    me = tenant.actor.__class__(account_id=tenant.id, label="customer", contact_id=mine.requester_id)
+    me = tenant.actor.__class__(
+        account_id=tenant.id, label="customer", contact_id=mine.requester_id
+    )
     with tenant.services.store.read() as repo:
         assert tickets.get_ticket(repo, me, mine.id).id == mine.id
         with pytest.raises(NotFound):

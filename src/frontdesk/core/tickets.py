@@ -228,7 +228,7 @@ def add_message(
     )
     _couple(repo, actor, ticket, message, new.attachment_ids)
     changes: dict[str, object] = {"updated": now, "latest_activity": now}
-    new_status = status or _status_after(ticket, new, customer_wrote)
+    new_status = status or _status_after(ticket, new, sender)
     if new_status is not ticket.status:
         changes["status"] = new_status.value
     if customer_wrote:
@@ -290,11 +290,14 @@ def _sender(repo: Repo, actor: Actor, ticket: Ticket, new: NewMessage) -> _Sende
     return _Sender(None, requester.id, requester.email, name or requester.name)
 
 
-def _status_after(ticket: Ticket, new: NewMessage, customer_wrote: bool) -> Status:
+def _status_after(ticket: Ticket, new: NewMessage, sender: _Sender) -> Status:
+    """An agent's answer awaits the customer; a customer's awaits an agent; else no change."""
     if new.kind is not MessageKind.EXTERNAL:
         return ticket.status
-    if not customer_wrote:
+    if sender.agent_id is not None:
         return Status.PENDING
+    if sender.contact_id is None:
+        return ticket.status
     return Status.NEW if ticket.status is Status.NEW else Status.REPLY
 
 

@@ -373,7 +373,9 @@ class SqlRepo(QueryMixin):
     def count_tickets(self, account_id: int) -> int:
         return int(
             self.conn.execute(
-                select(func.count()).select_from(t.tickets).where(t.tickets.c.account_id == account_id)
+                select(func.count())
+                .select_from(t.tickets)
+                .where(t.tickets.c.account_id == account_id)
             ).scalar_one()
         )
 

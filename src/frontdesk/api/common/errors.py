@@ -91,9 +91,7 @@ def from_validation(exc: RequestValidationError) -> Problem:
     """Malformed JSON is a 400; well-formed JSON with wrong values is a 422."""
     errors = exc.errors()
     first = errors[0] if errors else {}
-    if first.get("type") in {"json_invalid", "json_type", "model_attributes_type"} and _is_body(
-        first
-    ):
+    if first.get("type") == "json_invalid" and _is_body(first):
         return Problem(400, "malformed_body", "The body is not a valid JSON object")
     where = ".".join(
         str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")

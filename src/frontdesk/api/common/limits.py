@@ -18,10 +18,6 @@ Message = MutableMapping[str, Any]
 MULTIPART_OVERHEAD = 64 * 1024
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class BodyLimitMiddleware:
     def __init__(
         self, app: ASGIApp, *, router: ErrorRouter, json_limit: int, upload_limit: int
@@ -47,27 +43,34 @@ class BodyLimitMiddleware:
             await self._refuse(scope, receive, send, limit)
             return
         seen = 0
+        exceeded = False
+        refused = False
         started = False
 
         async def counted_receive() -> Message:
-            nonlocal seen
+            # Past the limit the app gets an empty, final chunk: it stops reading, and
+            # whatever it answers is replaced below (handlers may swallow exceptions).
+            nonlocal seen, exceeded
+            if exceeded:
+                return {"type": "http.request", "body": b"", "more_body": False}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise _TooLarge
+                    exceeded = True
+                    return {"type": "http.request", "body": b"", "more_body": False}
             return message
 
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
-        try:
-            await self.app(scope, counted_receive, tracked_send)
-        except _TooLarge:
-            if not started:
+        async def guarded_send(message: Message) -> None:
+            nonlocal refused, started
+            if started or not exceeded:
+                started = started or message["type"] == "http.response.start"
+                await send(message)
+            elif not refused:
+                refused = True
                 await self._refuse(scope, receive, send, limit)
+
+        await self.app(scope, counted_receive, guarded_send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         problem = Problem(413, "too_large", f"The request body is over the limit of {limit} bytes")

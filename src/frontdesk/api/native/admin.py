@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Response
 
 from frontdesk.api.native import schemas as s
 from frontdesk.api.native import translate as out
-from frontdesk.api.native.deps import scoped, services_of
+from frontdesk.api.native.deps import PathId, scoped, services_of
 from frontdesk.core import accounts, credentials
 from frontdesk.core.accounts import AgentFields, ContactFields
 from frontdesk.core.models import Actor, CredentialKind, Scope
@@ -53,7 +53,7 @@ def create_agent(
 
 @router.get("/agents/{agent_id}", response_model=s.AgentOut)
 def get_agent(
-    agent_id: int, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+    agent_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> s.AgentOut:
     with services.store.read() as repo:
         return out.agent(accounts.get_agent(repo, actor, agent_id))
@@ -61,7 +61,7 @@ def get_agent(
 
 @router.patch("/agents/{agent_id}", response_model=s.AgentOut)
 def patch_agent(
-    agent_id: int,
+    agent_id: PathId,
     body: s.AgentPatch,
     actor: Actor = Depends(admin),
     services: Services = Depends(services_of),
@@ -92,7 +92,7 @@ def create_inbox(
 
 @router.get("/inboxes/{inbox_id}", response_model=s.InboxOut)
 def get_inbox(
-    inbox_id: int, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+    inbox_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> s.InboxOut:
     with services.store.read() as repo:
         return out.inbox(accounts.get_inbox(repo, actor, inbox_id))
@@ -100,7 +100,7 @@ def get_inbox(
 
 @router.patch("/inboxes/{inbox_id}", response_model=s.InboxOut)
 def patch_inbox(
-    inbox_id: int,
+    inbox_id: PathId,
     body: s.InboxPatch,
     actor: Actor = Depends(admin),
     services: Services = Depends(services_of),
@@ -113,7 +113,7 @@ def patch_inbox(
 
 @router.delete("/inboxes/{inbox_id}", status_code=204)
 def delete_inbox(
-    inbox_id: int, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+    inbox_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> Response:
     with services.store.write() as repo:
         accounts.delete_inbox(repo, actor, inbox_id)
@@ -140,7 +140,7 @@ def _named_routes(path: str, kind: str) -> None:
 
     @router.delete(f"/{path}/{{item_id}}", status_code=204, name=f"delete_{kind}")
     def delete_named(
-        item_id: int, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+        item_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
     ) -> Response:
         with services.store.write() as repo:
             accounts.delete_named(repo, actor, kind, item_id)
@@ -184,7 +184,7 @@ def create_contact(
 
 @router.get("/contacts/{contact_id}", response_model=s.ContactOut)
 def get_contact(
-    contact_id: int, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+    contact_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> s.ContactOut:
     with services.store.read() as repo:
         return out.contact(accounts.get_contact(repo, actor, contact_id))
@@ -215,7 +215,7 @@ def create_api_key(
 
 @router.delete("/api-keys/{key_id}", response_model=s.CredentialOut)
 def revoke_api_key(
-    key_id: int, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+    key_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> s.CredentialOut:
     with services.store.write() as repo:
         return out.credential(credentials.revoke(repo, actor, CredentialKind.API_KEY, key_id))
@@ -245,7 +245,7 @@ def create_customer_token(
 
 @router.delete("/customer-tokens/{token_id}", response_model=s.CredentialOut)
 def revoke_customer_token(
-    token_id: int, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+    token_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> s.CredentialOut:
     with services.store.write() as repo:
         return out.credential(credentials.revoke(repo, actor, CredentialKind.CUSTOMER, token_id))

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Annotated
 
-from fastapi import Request, Security
+from fastapi import Path, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from frontdesk.api.common.auth import actor_for, require_scope
 from frontdesk.core.models import Actor, Scope
 from frontdesk.services import Services
+
+# A path id outside 32 bits cannot name a row: refuse it as input (422), not as a DB error.
+PathId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `fdk_...`")
 

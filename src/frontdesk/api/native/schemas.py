@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from frontdesk.core.models import MessageKind, Priority, Role, Scope, Status
+
+# Row ids are 32-bit on every backend; a larger number is bad input, not a database error.
+DbId = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 
 class Strict(BaseModel):
@@ -34,7 +39,7 @@ class AgentIn(Strict):
     groups: list[str] = Field(default_factory=list, max_length=100)
     is_back_office: bool = False
     password: str | None = Field(default=None, max_length=1000)
-    inbox_ids: list[int] | None = Field(default=None, max_length=1000)
+    inbox_ids: list[DbId] | None = Field(default=None, max_length=1000)
 
 
 class AgentPatch(Strict):
@@ -46,7 +51,7 @@ class AgentPatch(Strict):
     groups: list[str] | None = Field(default=None, max_length=100)
     is_back_office: bool | None = None
     password: str | None = Field(default=None, max_length=1000)
-    inbox_ids: list[int] | None = Field(default=None, max_length=1000)
+    inbox_ids: list[DbId] | None = Field(default=None, max_length=1000)
 
 
 class AgentOut(BaseModel):
@@ -60,7 +65,7 @@ class AgentOut(BaseModel):
     is_back_office: bool
     last_active: int | None
     created: int
-    inbox_ids: list[int]
+    inbox_ids: list[DbId]
 
 
 class InboxIn(Strict):
@@ -117,7 +122,7 @@ class ApiKeyIn(Strict):
 
 
 class CustomerTokenIn(Strict):
-    contact_id: int
+    contact_id: DbId
     name: str = Field(default="", max_length=200)
 
 
@@ -143,13 +148,13 @@ class MessageIn(Strict):
     body: str | None = Field(default=None, max_length=1_000_000)
     body_html: str | None = Field(default=None, max_length=1_000_000)
     kind: MessageKind = MessageKind.EXTERNAL
-    agent_id: int | None = None
+    agent_id: DbId | None = None
     from_email: str | None = Field(default=None, max_length=254)
     from_name: str | None = Field(default=None, max_length=200)
     to: list[str] = Field(default_factory=list, max_length=100)
     cc: list[str] = Field(default_factory=list, max_length=100)
     bcc: list[str] = Field(default_factory=list, max_length=100)
-    attachment_ids: list[int] = Field(default_factory=list, max_length=100)
+    attachment_ids: list[DbId] = Field(default_factory=list, max_length=100)
     status: Status | None = None
 
 
@@ -158,13 +163,13 @@ class TicketIn(Strict):
     message: MessageIn
     requester_email: str | None = Field(default=None, max_length=254)
     requester_name: str | None = Field(default=None, max_length=300)
-    inbox_id: int | None = None
-    category_id: int | None = None
-    department_id: int | None = None
+    inbox_id: DbId | None = None
+    category_id: DbId | None = None
+    department_id: DbId | None = None
     priority: Priority = Priority.NORMAL
     labels: list[str] = Field(default_factory=list, max_length=100)
     tags: list[str] = Field(default_factory=list, max_length=100)
-    assignee_ids: list[int] = Field(default_factory=list, max_length=100)
+    assignee_ids: list[DbId] = Field(default_factory=list, max_length=100)
     custom_fields: dict[str, str] = Field(default_factory=dict, max_length=100)
     notes: str = Field(default="", max_length=100_000)
     append_to_open: bool = False
@@ -181,15 +186,15 @@ class ValuesIn(Strict):
 
 
 class AssignIn(Strict):
-    agent_ids: list[int] = Field(max_length=100)
+    agent_ids: list[DbId] = Field(max_length=100)
 
 
 class MergeIn(Strict):
-    target_id: int
+    target_id: DbId
 
 
 class SplitIn(Strict):
-    message_ids: list[int] = Field(min_length=1, max_length=1000)
+    message_ids: list[DbId] = Field(min_length=1, max_length=1000)
     subject: str | None = Field(default=None, max_length=1000)
 
 
@@ -234,7 +239,7 @@ class TicketOut(BaseModel):
     notes: str
     labels: list[str]
     tags: list[str]
-    assignee_ids: list[int]
+    assignee_ids: list[DbId]
     linked_ids: list[int]
     custom_fields: dict[str, str]
     archived_at: int | None

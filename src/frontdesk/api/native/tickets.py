@@ -8,7 +8,7 @@ from fastapi.responses import Response
 from frontdesk.api.common.files import attachment_response, read_upload
 from frontdesk.api.native import schemas as s
 from frontdesk.api.native import translate as out
-from frontdesk.api.native.deps import scoped, services_of
+from frontdesk.api.native.deps import PathId, scoped, services_of
 from frontdesk.core import attachments, threads, tickets
 from frontdesk.core.models import Actor, Scope
 from frontdesk.core.ports import Repo
@@ -74,7 +74,7 @@ def create_ticket(
 
 @router.get("/tickets/{ticket_id}", response_model=s.TicketOut)
 def get_ticket(
-    ticket_id: int, actor: Actor = Depends(reader), services: Services = Depends(services_of)
+    ticket_id: PathId, actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> s.TicketOut:
     with services.store.read() as repo:
         return _render(repo, actor, ticket_id, services, thread=True)
@@ -82,7 +82,7 @@ def get_ticket(
 
 @router.post("/tickets/{ticket_id}/messages", response_model=s.TicketOut, status_code=201)
 def add_message(
-    ticket_id: int,
+    ticket_id: PathId,
     body: s.MessageIn,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
@@ -94,7 +94,7 @@ def add_message(
 
 @router.post("/tickets/{ticket_id}/status", response_model=s.TicketOut)
 def set_status(
-    ticket_id: int,
+    ticket_id: PathId,
     body: s.StatusIn,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
@@ -108,7 +108,7 @@ def set_status(
 
 @router.put("/tickets/{ticket_id}/labels", response_model=s.TicketOut)
 def set_labels(
-    ticket_id: int,
+    ticket_id: PathId,
     body: s.ValuesIn,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
@@ -120,7 +120,7 @@ def set_labels(
 
 @router.put("/tickets/{ticket_id}/tags", response_model=s.TicketOut)
 def set_tags(
-    ticket_id: int,
+    ticket_id: PathId,
     body: s.ValuesIn,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
@@ -132,7 +132,7 @@ def set_tags(
 
 @router.put("/tickets/{ticket_id}/assignees", response_model=s.TicketOut)
 def set_assignees(
-    ticket_id: int,
+    ticket_id: PathId,
     body: s.AssignIn,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
@@ -144,7 +144,7 @@ def set_assignees(
 
 @router.post("/tickets/{ticket_id}/merge", response_model=s.TicketOut)
 def merge(
-    ticket_id: int,
+    ticket_id: PathId,
     body: s.MergeIn,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
@@ -156,7 +156,7 @@ def merge(
 
 @router.post("/tickets/{ticket_id}/split", response_model=s.SplitOut, status_code=201)
 def split(
-    ticket_id: int,
+    ticket_id: PathId,
     body: s.SplitIn,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
@@ -171,7 +171,7 @@ def split(
 
 @router.post("/tickets/{ticket_id}/archive", response_model=s.TicketOut)
 def archive(
-    ticket_id: int, actor: Actor = Depends(writer), services: Services = Depends(services_of)
+    ticket_id: PathId, actor: Actor = Depends(writer), services: Services = Depends(services_of)
 ) -> s.TicketOut:
     with services.store.write() as repo:
         tickets.archive(repo, actor, ticket_id)
@@ -180,7 +180,7 @@ def archive(
 
 @router.post("/tickets/{ticket_id}/unarchive", response_model=s.TicketOut)
 def unarchive(
-    ticket_id: int, actor: Actor = Depends(writer), services: Services = Depends(services_of)
+    ticket_id: PathId, actor: Actor = Depends(writer), services: Services = Depends(services_of)
 ) -> s.TicketOut:
     with services.store.write() as repo:
         tickets.unarchive(repo, actor, ticket_id)
@@ -204,7 +204,7 @@ async def upload_attachment(
 
 @router.get("/attachments/{attachment_id}")
 def download_attachment(
-    attachment_id: int, actor: Actor = Depends(reader), services: Services = Depends(services_of)
+    attachment_id: PathId, actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> Response:
     with services.store.read() as repo:
         record, data = attachments.read(repo, services.blobs, actor, attachment_id)

@@ -1,0 +1,158 @@
+"""The admin API (/api/v1) end to end over HTTP."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from frontdesk.core.models import Scope
+from tests.conftest import Tenant
+
+
+def test_health_readiness_and_openapi(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    assert client.get("/readyz").json() == {"status": "ok", "database": "ok"}
+    schema = client.get("/api/v1/openapi.json").json()
+    assert "/api/v1/agents" in schema["paths"] and "/api/v1/api-keys" in schema["paths"]
+
+
+def test_account_settings(client: TestClient, tenant: Tenant) -> None:
+    got = client.get("/api/v1/account", headers=tenant.headers()).json()
+    assert got["id"] == tenant.id and got["public_id"].startswith("w")
+    renamed = client.patch("/api/v1/account", json={"name": "Renamed AB"}, headers=tenant.headers())
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Renamed AB"
+
+
+def test_agents_crud_with_inbox_access(client: TestClient, tenant: Tenant) -> None:
+    h = tenant.headers()
+    inbox = client.post(
+        "/api/v1/inboxes", json={"name": "Support", "email": tenant.address("support")}, headers=h
+    )
+    assert inbox.status_code == 201
+    created = client.post(
+        "/api/v1/agents",
+        json={
+            "name": "Maja",
+            "email": tenant.address("maja"),
+            "groups": ["Sales", "Support"],
+            "is_back_office": True,
+            "inbox_ids": [inbox.json()["id"]],
+            "password": "correct horse battery",
+        },
+        headers=h,
+    )
+    assert created.status_code == 201, created.text
+    agent = created.json()
+    assert agent["groups"] == ["Sales", "Support"] and agent["inbox_ids"] == [inbox.json()["id"]]
+    assert "password" not in agent and "password_hash" not in agent
+    patched = client.patch(
+        f"/api/v1/agents/{agent['id']}", json={"department": "Support"}, headers=h
+    )
+    assert patched.json()["department"] == "Support" and patched.json()["name"] == "Maja"
+    listed = client.get("/api/v1/agents", headers=h).json()
+    assert [a["email"] for a in listed] == [agent["email"]]
+    duplicate = client.post(
+        "/api/v1/agents", json={"name": "Again", "email": agent["email"]}, headers=h
+    )
+    assert duplicate.status_code == 409 and duplicate.json()["error"]["code"] == "agent_exists"
+
+
+def test_last_owner_cannot_be_demoted(client: TestClient, tenant: Tenant) -> None:
+    h = tenant.headers()
+    owner = client.post(
+        "/api/v1/agents",
+        json={"name": "O", "email": tenant.address("o"), "role": "owner"},
+        headers=h,
+    ).json()
+    refused = client.patch(f"/api/v1/agents/{owner['id']}", json={"role": "agent"}, headers=h)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "last_owner"
+
+
+def test_inboxes_categories_departments_custom_fields(client: TestClient, tenant: Tenant) -> None:
+    h = tenant.headers()
+    inbox = client.post(
+        "/api/v1/inboxes",
+        json={"name": "Info", "email": tenant.address("info"), "auto_reply": "Thanks!"},
+        headers=h,
+    ).json()
+    assert client.patch(
+        f"/api/v1/inboxes/{inbox['id']}", json={"name": "Info desk"}, headers=h
+    ).json()["name"] == ("Info desk")
+    taken = client.post("/api/v1/inboxes", json={"name": "Dup", "email": inbox["email"]}, headers=h)
+    assert taken.status_code == 409
+    for path in ("categories", "departments", "custom-fields"):
+        made = client.post(f"/api/v1/{path}", json={"name": "Billing"}, headers=h)
+        assert made.status_code == 201
+        assert (
+            client.post(f"/api/v1/{path}", json={"name": "billing"}, headers=h).status_code == 409
+        )
+        assert [c["name"] for c in client.get(f"/api/v1/{path}", headers=h).json()] == ["Billing"]
+        assert client.delete(f"/api/v1/{path}/{made.json()['id']}", headers=h).status_code == 204
+        assert client.get(f"/api/v1/{path}", headers=h).json() == []
+    assert client.delete(f"/api/v1/inboxes/{inbox['id']}", headers=h).status_code == 204
+    assert client.get(f"/api/v1/inboxes/{inbox['id']}", headers=h).status_code == 404
+
+
+def test_category_in_use_cannot_be_deleted(client: TestClient, tenant: Tenant) -> None:
+    h = tenant.headers()
+    category = client.post("/api/v1/categories", json={"name": "Bookings"}, headers=h).json()
+    ticket = client.post(
+        "/api/v1/tickets",
+        json={"subject": "s", "message": {"body": "b"}, "category_id": category["id"]},
+        headers=h,
+    )
+    assert ticket.status_code == 201, ticket.text
+    refused = client.delete(f"/api/v1/categories/{category['id']}", headers=h)
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "category_in_use"
+
+
+def test_api_keys_are_shown_once_listed_without_secret_and_revocable(
+    client: TestClient, tenant: Tenant
+) -> None:
+    h = tenant.headers()
+    made = client.post(
+        "/api/v1/api-keys", json={"name": "ci", "scopes": ["tickets:read"]}, headers=h
+    )
+    assert made.status_code == 201
+    token = made.json()["token"]
+    assert token.startswith("fdk_") and made.json()["scopes"] == ["tickets:read"]
+    listed = client.get("/api/v1/api-keys", headers=h).json()
+    assert all("token" not in item for item in listed)
+    assert token not in str(listed)
+    assert client.get("/api/v1/tickets/1", headers=tenant.headers(token)).status_code == 404
+    revoked = client.delete(f"/api/v1/api-keys/{made.json()['id']}", headers=h)
+    assert revoked.json()["revoked"] is not None
+    after = client.get("/api/v1/tickets/1", headers=tenant.headers(token))
+    assert after.status_code == 401 and after.json()["error"]["code"] == "invalid_credentials"
+
+
+def test_customer_tokens_for_contacts(client: TestClient, tenant: Tenant) -> None:
+    h = tenant.headers()
+    contact = client.post(
+        "/api/v1/contacts", json={"email": tenant.address("cust"), "name": "Cust"}, headers=h
+    )
+    assert contact.status_code == 201
+    made = client.post(
+        "/api/v1/customer-tokens", json={"contact_id": contact.json()["id"]}, headers=h
+    )
+    assert made.status_code == 201 and made.json()["token"].startswith("fdc_")
+    assert made.json()["contact_id"] == contact.json()["id"]
+    # A customer token is not an API key: it opens nothing here.
+    assert (
+        client.get("/api/v1/account", headers=tenant.headers(made.json()["token"])).status_code
+        == 401
+    )
+    listed = client.get("/api/v1/customer-tokens", headers=h).json()
+    assert [t["id"] for t in listed] == [made.json()["id"]]
+    assert client.delete(f"/api/v1/customer-tokens/{made.json()['id']}", headers=h).json()[
+        "revoked"
+    ]
+    missing = client.post("/api/v1/customer-tokens", json={"contact_id": 10**9}, headers=h)
+    assert missing.status_code == 404
+
+
+def test_last_used_is_stamped(client: TestClient, tenant: Tenant) -> None:
+    token = tenant.key(Scope.ADMIN)
+    client.get("/api/v1/account", headers=tenant.headers(token))
+    listed = client.get("/api/v1/api-keys", headers=tenant.headers(token)).json()
+    used = [k for k in listed if k["last_used"] is not None]
+    assert len(used) >= 1

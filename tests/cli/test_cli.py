@@ -1,0 +1,116 @@
+"""The CLI end to end: init, demo, admin commands, and a real `frontdesk serve`."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from frontdesk.cli import main
+
+
+@pytest.fixture
+def env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    return {"FRONTDESK_DATA_DIR": str(tmp_path / "data"), "FRONTDESK_DATABASE_URL": database_url}
+
+
+def _run(env: dict[str, str], *args: str) -> dict[str, object]:
+    result = CliRunner().invoke(main, ["--json", *args], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)  # type: ignore[no-any-return]
+
+
+def test_init_then_admin_commands(env: dict[str, str], tmp_path: Path) -> None:
+    owner = f"owner-{tmp_path.name}@example.com"
+    created = _run(env, "init", "--account-name", "Acme", "--owner-email", owner)
+    account = str(created["account_id"])
+    assert str(created["api_key"]).startswith("fdk_")
+    inbox = _run(
+        env, "inbox", "create", "--account", account, "--name", "Support", "--email", f"s-{owner}"
+    )
+    agent = _run(
+        env, "agent", "create", "--account", account, "--name", "Ann", "--email", f"ann-{owner}",
+        "--inbox", str(inbox["id"]),
+    )  # fmt: skip
+    assert agent["email"] == f"ann-{owner}"
+    key = _run(
+        env, "apikey", "create", "--account", account, "--scopes", "tickets:read,tickets:write"
+    )
+    assert key["scopes"] == ["tickets:read", "tickets:write"]
+    revoked = _run(env, "apikey", "revoke", "--account", account, str(key["id"]))
+    assert revoked["revoked"] is not None
+    token = _run(env, "token", "create", "--account", account, "--email", f"cust-{owner}")
+    assert str(token["token"]).startswith("fdc_")
+    second = _run(env, "account", "create", "Other")
+    assert second["id"] != created["account_id"]
+
+
+def test_bad_cli_input_exits_nonzero_with_a_message(env: dict[str, str]) -> None:
+    runner = CliRunner()
+    bad_scope = runner.invoke(
+        main, ["apikey", "create", "--account", "1", "--scopes", "everything"], env=env
+    )
+    assert bad_scope.exit_code == 2 and "everything" in bad_scope.output
+    missing = runner.invoke(
+        main,
+        ["inbox", "create", "--account", "999999", "--name", "x", "--email", "a@b.co"],
+        env=env,
+    )
+    assert missing.exit_code == 1 and "account_not_found" in missing.output
+
+
+def test_demo_is_loaded_once_and_prints_fresh_keys(tmp_path: Path) -> None:
+    env = {"FRONTDESK_DATA_DIR": str(tmp_path / "demo")}
+    first = _run(env, "demo", "--tickets", "30")
+    again = _run(env, "demo", "--tickets", "30")
+    assert first["created"] is True and again["created"] is False
+    assert first["ticket_count"] == again["ticket_count"] == 30
+    assert first["admin_key"] != again["admin_key"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_starts_and_answers_with_demo_data(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "FRONTDESK_DATA_DIR": str(tmp_path / "serve"), "FRONTDESK_PORT": str(port)}
+    demo = subprocess.run(
+        [sys.executable, "-m", "frontdesk.cli", "--json", "demo", "--tickets", "20"],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    key = json.loads(demo.stdout)["admin_key"]
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "frontdesk.cli", "serve"], env=env, stderr=subprocess.PIPE
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert server.poll() is None, "server exited"
+            assert time.perf_counter() - started < 30, "server did not come up"
+            time.sleep(0.05)
+        print(f"serve ready in {time.perf_counter() - started:.2f}s")
+        agents = httpx.get(
+            f"{base}/api/v1/agents", headers={"Authorization": f"Bearer {key}"}
+        ).json()
+        assert len(agents) == 5 and agents[0]["role"] == "owner"
+    finally:
+        server.terminate()
+        _, stderr = server.communicate(timeout=10)
+    assert key not in stderr.decode()

@@ -1,0 +1,64 @@
+"""SQLite as the embedded default: WAL, foreign keys, and writers that never hit SQLITE_BUSY."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from frontdesk.bus import InProcessBus
+from frontdesk.core import accounts
+from frontdesk.storage.migrate import upgrade
+from frontdesk.storage.store import Store
+
+
+def _store(tmp_path: Path, busy_ms: int = 10_000) -> Store:
+    store = Store.from_url(
+        f"sqlite:///{tmp_path / 'db.sqlite'}", InProcessBus(), busy_timeout_ms=busy_ms
+    )
+    upgrade(store.engine)
+    return store
+
+
+def test_pragmas(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    with store.engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() == 10_000
+
+
+def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    with pytest.raises(IntegrityError, match="FOREIGN KEY"), store.engine.begin() as conn:
+        conn.execute(text("INSERT INTO agent_inboxes (agent_id, inbox_id) VALUES (999, 999)"))
+
+
+def test_concurrent_read_then_write_transactions_all_commit(tmp_path: Path) -> None:
+    """Each transaction reads before it writes: deferred BEGIN would fail with SQLITE_BUSY."""
+    store = _store(tmp_path)
+    with store.write() as repo:
+        account = accounts.create_account(repo, "Busy")
+    errors: list[BaseException] = []
+    per_thread, threads = 25, 8
+
+    def worker() -> None:
+        try:
+            for _ in range(per_thread):
+                with store.write() as repo:
+                    repo.get_account(account.id)
+                    repo.next_ticket_number(account.id)
+        except BaseException as exc:  # collected for the assertion below
+            errors.append(exc)
+
+    workers = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join(timeout=60)
+    assert errors == []
+    with store.write() as repo:
+        assert repo.next_ticket_number(account.id) == per_thread * threads + 1

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import pytest
+
+from frontdesk.core.html import bodies, html_to_text, sanitise, text_to_html
+
+
+@pytest.mark.parametrize(
+    "dirty",
+    [
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        '<a href="javascript:alert(1)">x</a>',
+        "<iframe src='https://evil.example'></iframe>",
+        "<style>body{display:none}</style>",
+    ],
+)
+def test_sanitise_removes_active_content(dirty: str) -> None:
+    clean = sanitise(dirty).lower()
+    for needle in ("<script", "onerror", "javascript:", "<iframe", "<style"):
+        assert needle not in clean
+
+
+def test_sanitise_keeps_formatting_and_marks_links() -> None:
+    clean = sanitise('<p><b>Bold</b> <a href="https://example.org">link</a></p>')
+    assert "<b>Bold</b>" in clean
+    assert 'href="https://example.org"' in clean and "noopener" in clean
+
+
+def test_text_to_html_escapes_and_keeps_paragraphs() -> None:
+    assert text_to_html("a < b\nc\n\nnext") == "<p>a &lt; b<br>c</p><p>next</p>"
+
+
+def test_html_to_text_drops_scripts_and_keeps_blocks() -> None:
+    text = html_to_text("<p>Hello&nbsp;<b>you</b></p><script>x()</script><div>Bye</div>")
+    assert text == "Hello\xa0you\n\nBye" or text == "Hello you\n\nBye"
+
+
+def test_bodies_prefers_given_text_and_sanitises_html() -> None:
+    assert bodies("plain", "<p onclick='x'>rich</p>") == ("plain", "<p>rich</p>")
+    assert bodies(None, "<p>only html</p>") == ("only html", "<p>only html</p>")
+    assert bodies("just text", None) == ("just text", "<p>just text</p>")
