@@ -1,0 +1,1 @@
+"""The e-mail channel: parsing, threading, loop safety, inbound listeners, outbound outbox."""
