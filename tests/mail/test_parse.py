@@ -50,8 +50,15 @@ def test_alternative_with_attachment_and_inline_image() -> None:
     message.add_attachment(
         b"%PDF-1.4 data", maintype="application", subtype="pdf", filename="../../bill.pdf"
     )
-    message.add_attachment(b"\x89PNG\r\n\x1a\nxx", maintype="image", subtype="png", filename="logo.png",
-                           disposition="inline", cid="<logo@x>")  # fmt: skip
+    png = b"\x89PNG\r\n\x1a\nxx"
+    message.add_attachment(
+        png,
+        maintype="image",
+        subtype="png",
+        filename="logo.png",
+        disposition="inline",
+        cid="<logo@x>",
+    )
     parsed = parse(message.as_bytes())
     assert parsed.text == "plain body" and parsed.html == "<p>html body</p>"
     names = [(p.filename, p.content_type, p.inline) for p in parsed.attachments]
@@ -81,7 +88,8 @@ def test_bad_base64_and_wrong_boundaries_do_not_raise() -> None:
         b"--BBB\r\nContent-Type: text/plain\r\n\r\nlost part\r\n"
         b"--AAA\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
         b"!!!not base64@@@\r\n--AAA\r\nContent-Type: application/pdf\r\n"
-        b"Content-Disposition: attachment; filename=x.pdf\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        b"Content-Disposition: attachment; filename=x.pdf\r\n"
+        b"Content-Transfer-Encoding: base64\r\n\r\n"
         b"JVBER===broken\r\n"
     )
     parsed = parse(raw)
@@ -93,10 +101,8 @@ def test_deep_nesting_is_bounded() -> None:
     inner = b"Content-Type: text/plain\r\n\r\ndeep text\r\n"
     for level in range(200):
         boundary = f"b{level}".encode()
-        inner = (
-            b"Content-Type: multipart/mixed; boundary=" + boundary + b"\r\n\r\n--" + boundary + b"\r\n"
-            + inner + b"\r\n--" + boundary + b"--\r\n"
-        )  # fmt: skip
+        head = b"Content-Type: multipart/mixed; boundary=" + boundary + b"\r\n\r\n"
+        inner = head + b"--" + boundary + b"\r\n" + inner + b"\r\n--" + boundary + b"--\r\n"
     raw = b"From: a@example.org\r\nTo: s@example.com\r\nSubject: deep\r\n" + inner
     parsed = parse(raw)
     assert parsed.subject == "deep"
