@@ -11,7 +11,12 @@ from fastapi.responses import JSONResponse
 from frontdesk import __version__
 from frontdesk.api.common import errors
 from frontdesk.api.common.limits import BodyLimitMiddleware
+from frontdesk.api.common.ratelimit import SlidingWindowLimiter
+from frontdesk.api.imbox import errors as imbox_errors
+from frontdesk.api.imbox import routes as imbox
 from frontdesk.api.native import admin, health, tickets
+from frontdesk.api.v3 import errors as v3_errors
+from frontdesk.api.v3 import routes as v3
 from frontdesk.services import Services, build_services
 from frontdesk.settings import Settings
 
@@ -37,6 +42,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     )
     app.state.services = services
     error_router = errors.ErrorRouter()
+    error_router.register(imbox_errors.PREFIX, imbox_errors.render)
+    error_router.register(v3_errors.PREFIX, v3_errors.render)
     errors.install(app, error_router)
     app.state.error_router = error_router
     app.add_middleware(
@@ -48,6 +55,11 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(health.router)
     app.include_router(admin.router)
     app.include_router(tickets.router)
+    app.include_router(imbox.router)
+    app.state.contact_form_limiter = SlidingWindowLimiter(
+        services.settings.contact_form_limit, services.settings.contact_form_window_seconds
+    )
+    app.include_router(v3.router)
     return app
 
 

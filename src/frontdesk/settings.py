@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     max_attachment_bytes: int = Field(default=25 * MIB, ge=1024)
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     db_pool_size: int = Field(default=10, ge=1)
+    # Fetching attachments by URL (ImBox insertTicket): private, loopback and link-local
+    # addresses are refused unless the operator allows them (a lab, or tests).
+    allow_private_fetch: bool = False
+    fetch_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # The v3 public contact form (POST /v3/tickets/contact): attempts per client address
+    # within a sliding window, counted in each server process.
+    contact_form_limit: int = Field(default=10, ge=1, le=100_000)
+    contact_form_window_seconds: int = Field(default=3600, ge=1, le=7 * 86_400)
 
     @field_validator("public_base_url")
     @classmethod

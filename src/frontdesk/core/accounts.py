@@ -301,6 +301,9 @@ def find_or_create_contact(repo: Repo, actor: Actor, fields: ContactFields) -> C
         "company": fields.company,
         "external_id": fields.external_id,
     }
+    for key, value in given.items():
+        if value and "\x00" in value:  # PostgreSQL text cannot hold NUL
+            raise Invalid("invalid_text", f"{key} contains a NUL character", field=key)
     if known is None:
         return repo.insert_contact(
             {"account_id": actor.account_id, "email": email, "created": now_ms(), **given}

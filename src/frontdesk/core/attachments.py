@@ -11,7 +11,7 @@ import filetype
 from frontdesk.core import events
 from frontdesk.core.clock import now_ms
 from frontdesk.core.errors import Conflict, Invalid, NotFound, TooLarge
-from frontdesk.core.models import Actor, Attachment
+from frontdesk.core.models import Actor, Attachment, MessageKind
 from frontdesk.core.ports import BlobStore, Repo
 from frontdesk.core.tickets import get_ticket, visible
 
@@ -101,11 +101,16 @@ def get_attachment(repo: Repo, actor: Actor, attachment_id: int) -> Attachment:
 
 
 def _visible(repo: Repo, actor: Actor, attachment: Attachment) -> bool:
+    """A customer sees their own uploads, and files on the conversation of their tickets;
+    never a file on an internal note, nor an agent's upload that no message carries yet."""
     if actor.contact_id is None:
         return True
-    if attachment.ticket_id is None:
+    if attachment.message_id is None:
         return attachment.contact_id == actor.contact_id
-    return visible(repo.get_ticket(actor.account_id, attachment.ticket_id), actor)
+    carriers = repo.get_messages(actor.account_id, [attachment.message_id])
+    if not carriers or carriers[0].kind is not MessageKind.EXTERNAL:
+        return False
+    return visible(repo.get_ticket(actor.account_id, carriers[0].ticket_id), actor)
 
 
 def read(

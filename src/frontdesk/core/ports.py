@@ -6,7 +6,7 @@ Storage implements `Repo` over one transaction; the core never sees SQL or a con
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from frontdesk.core.models import (
     Account,
@@ -23,12 +23,38 @@ from frontdesk.core.models import (
     TicketDetails,
 )
 
+if TYPE_CHECKING:  # listing.py and customers.py build on these ports; records only named here
+    from frontdesk.core.customers import CustomerTicket
+    from frontdesk.core.listing import EmailCursor, ListedEmail, ListedTicket, TicketFilter, Window
+
 
 class Queries(Protocol):
     """List, search and export reads the dialects need (implemented in storage/queries.py)."""
 
+    def list_tickets(
+        self, account_id: int, filters: TicketFilter, *, after_id: int, limit: int
+    ) -> list[ListedTicket]: ...
 
-class Repo(Queries, Protocol):
+    def list_emails(
+        self, account_id: int, window: Window, *, after: EmailCursor | None, limit: int
+    ) -> list[ListedEmail]: ...
+
+
+class CustomerQueries(Protocol):
+    """One contact's tickets for the customer portal (storage/customer_queries.py)."""
+
+    def list_customer_tickets(
+        self, account_id: int, requester_id: int, *, open_or_unread: bool, offset: int, limit: int
+    ) -> list[CustomerTicket]: ...
+
+    def count_customer_tickets(
+        self, account_id: int, requester_id: int, *, open_or_unread: bool
+    ) -> int: ...
+
+    def customer_reply_counts(self, ticket_ids: Sequence[int]) -> dict[int, int]: ...
+
+
+class Repo(Queries, CustomerQueries, Protocol):
     """Reads and writes inside one transaction."""
 
     def insert_account(self, name: str, public_id: str, now: int) -> Account: ...
@@ -158,6 +184,10 @@ class Repo(Queries, Protocol):
     def delete_attachment(self, attachment_id: int) -> None: ...
 
     def blob_in_use(self, sha256: str) -> bool: ...
+
+    def queue_mail(self, values: Mapping[str, Any]) -> int | None:
+        """Insert an outbox row; None, and nothing written, when its dedupe key exists."""
+        ...
 
     def record_event(self, event: Event, now: int) -> None: ...
 

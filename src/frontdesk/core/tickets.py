@@ -138,9 +138,7 @@ def open_ticket(repo: Repo, actor: Actor, new: NewTicket) -> Opened:
     if new.append_to_open and requester_id is not None:
         existing = repo.find_open_ticket(actor.account_id, requester_id, inbox_id)
         if existing is not None:
-            message = add_message(repo, actor, existing.id, new.message, status=new.status)
-            _apply_extras(repo, actor, existing, new)
-            return Opened(get_ticket(repo, actor, existing.id), message, appended=True)
+            return append(repo, actor, existing.id, new)
     _check_refs(repo, actor, new)
     now = now_ms() if new.message.created is None else new.message.created
     ticket = repo.insert_ticket(
@@ -167,6 +165,16 @@ def open_ticket(repo: Repo, actor: Actor, new: NewTicket) -> Opened:
     message = add_message(repo, actor, ticket.id, first, status=new.status)
     _apply_extras(repo, actor, ticket, new)
     return Opened(get_ticket(repo, actor, ticket.id), message, appended=False)
+
+
+def append(repo: Repo, actor: Actor, ticket_id: int, new: NewTicket) -> Opened:
+    """Add a new ticket's message, labels, tags, assignees and fields to an existing ticket.
+
+    The existing ticket keeps its subject, inbox and requester.
+    """
+    message = add_message(repo, actor, ticket_id, new.message, status=new.status)
+    _apply_extras(repo, actor, get_ticket(repo, actor, ticket_id), new)
+    return Opened(get_ticket(repo, actor, ticket_id), message, appended=True)
 
 
 def _check_refs(repo: Repo, actor: Actor, new: NewTicket) -> None:
@@ -253,6 +261,9 @@ def _message_bodies(new: NewMessage) -> tuple[str, str]:
         )
     if new.body_html is not None and len(new.body_html) > MAX_BODY:
         raise Invalid("too_long", f"The HTML is longer than {MAX_BODY} characters", field="message")
+    if "\x00" in (new.body_text or "") or "\x00" in (new.body_html or ""):
+        # PostgreSQL text cannot hold NUL: refuse it as input rather than fail at INSERT.
+        raise Invalid("invalid_text", "The message contains a NUL character", field="message")
     text, html = bodies(new.body_text, new.body_html)
     if not text.strip() and not new.attachment_ids:
         raise Invalid("required", "The message must not be empty", field="message")

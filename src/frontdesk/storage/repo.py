@@ -8,6 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from frontdesk.core.errors import Conflict
@@ -23,7 +25,6 @@ from frontdesk.core.models import (
     Message,
     MessageKind,
     Named,
-    Priority,
     Role,
     Scope,
     Status,
@@ -31,7 +32,10 @@ from frontdesk.core.models import (
     TicketDetails,
 )
 from frontdesk.storage import tables as t
+from frontdesk.storage.customer_queries import CustomerQueryMixin
 from frontdesk.storage.queries import QueryMixin
+from frontdesk.storage.rows import split_lines as _split
+from frontdesk.storage.rows import ticket_from_row as _ticket
 
 NAMED_TABLES: Mapping[str, Table] = {
     "category": t.categories,
@@ -40,15 +44,11 @@ NAMED_TABLES: Mapping[str, Table] = {
 }
 
 
-def _split(value: str) -> tuple[str, ...]:
-    return tuple(part for part in value.split("\n") if part)
-
-
 def _join(values: Iterable[str]) -> str:
     return "\n".join(values)
 
 
-class SqlRepo(QueryMixin):
+class SqlRepo(QueryMixin, CustomerQueryMixin):
     """Every read and write the core needs, as small typed methods. No business rules here."""
 
     def __init__(self, conn: Connection) -> None:
@@ -564,6 +564,19 @@ class SqlRepo(QueryMixin):
         ).first()
         return row is not None
 
+    # -- outbox --------------------------------------------------------------------------------
+
+    def queue_mail(self, values: Mapping[str, Any]) -> int | None:
+        """Insert unless the dedupe key exists; racing writers cannot both succeed."""
+        upsert = sqlite_insert if self.conn.dialect.name == "sqlite" else pg_insert
+        found = self.conn.execute(
+            upsert(t.outbox)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[t.outbox.c.dedupe_key])
+            .returning(t.outbox.c.id)
+        ).scalar_one_or_none()
+        return None if found is None else int(found)
+
     # -- events --------------------------------------------------------------------------------
 
     def record_event(self, event: Event, now: int) -> None:
@@ -663,31 +676,6 @@ def _credential(row: Any) -> Credential:
         last_used=row.last_used,
         revoked=row.revoked,
         secret_hash=row.secret_hash,
-    )
-
-
-def _ticket(row: Any) -> Ticket:
-    return Ticket(
-        id=row.id,
-        uuid=row.uuid,
-        account_id=row.account_id,
-        number=row.number,
-        subject=row.subject,
-        status=Status(row.status),
-        priority=Priority(row.priority),
-        category_id=row.category_id,
-        department_id=row.department_id,
-        inbox_id=row.inbox_id,
-        requester_id=row.requester_id,
-        notes=row.notes,
-        archived_at=row.archived_at,
-        merged_into_id=row.merged_into_id,
-        force_closed=bool(row.force_closed),
-        created=row.created,
-        updated=row.updated,
-        latest_activity=row.latest_activity,
-        client_last_replied=row.client_last_replied,
-        client_last_read=row.client_last_read,
     )
 
 

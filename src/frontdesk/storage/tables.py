@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 # Stable constraint names so that one migration chain fits both backends.
@@ -163,6 +164,20 @@ tickets = Table(
     UniqueConstraint("account_id", "number"),
     Index("ix_tickets_account_updated", "account_id", "updated", "id"),
     Index("ix_tickets_account_requester", "account_id", "requester_id", "status"),
+    # Keyset listings walk an account's tickets in id order (0002). No index leads with
+    # (account_id, latest_activity): without statistics SQLite would pick it to order the
+    # open-ticket lookup and scan the whole account instead of one requester's tickets.
+    Index("ix_tickets_account_id", "account_id", "id"),
+    Index("ix_tickets_account_status", "account_id", "status", "id"),
+    # One customer's unmerged tickets in id order, counted from the index alone (v3, 0003).
+    Index(
+        "ix_tickets_customer_list",
+        "account_id",
+        "requester_id",
+        "id",
+        sqlite_where=text("merged_into_id IS NULL"),
+        postgresql_where=text("merged_into_id IS NULL"),
+    ),
 )
 
 ticket_labels = Table(
@@ -257,4 +272,27 @@ events = Table(
     Column("data", Text, nullable=False, default="{}"),
     Column("created", Stamp, nullable=False),
     Index("ix_events_account_ticket", "account_id", "ticket_id", "id"),
+)
+
+# Outgoing mail, written in the transaction that decided to send it and delivered after
+# commit by the mail channel. The dedupe key makes queueing the same mail twice impossible.
+outbox = Table(
+    "outbox",
+    metadata,
+    _id(),
+    _account(),
+    Column("ticket_id", Integer, ForeignKey("tickets.id")),
+    Column("message_id", Integer, ForeignKey("messages.id")),
+    Column("kind", String(32), nullable=False),
+    Column("from_addr", String(320), nullable=False),
+    Column("to_addr", String(320), nullable=False),
+    Column("subject", String(1000), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt", Stamp, nullable=False),
+    Column("last_error", Text),
+    Column("created", Stamp, nullable=False),
+    Column("dedupe_key", String(200), nullable=False, unique=True),
+    Index("ix_outbox_status_next_attempt", "status", "next_attempt"),
 )

@@ -1,0 +1,286 @@
+"""ImBox tickets API benchmark against a real `frontdesk serve` process on loopback.
+
+Seeds N tickets x M messages (bench/seed.py), starts the server as a subprocess, then
+measures with httpx: sequential latency (p50/p99) and throughput at a small concurrency
+for GET /healthz (the framework ceiling), listTickets (first page and a page deep in the
+set), listTicketsEmails, grabTicket and insertTicket, and a full CSV export with the
+server's peak memory (VmHWM in /proc/<pid>/status) before and after. Loops are bounded.
+
+    python -m bench.imbox_bench                       # 100,000 tickets on SQLite
+    python -m bench.imbox_bench --tickets 10000 --requests 100
+    python -m bench.imbox_bench --database-url postgresql://postgres@127.0.0.1:5432/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.seed import Seeded, seed
+from frontdesk.settings import Settings
+
+Request = Callable[[httpx.Client, int], httpx.Response]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _memory(pid: int) -> dict[str, int]:
+    """The server's current and peak resident memory, in KiB."""
+    found: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            found[name] = int(value.split()[0])
+    return found
+
+
+class Server:
+    """`frontdesk serve` as a child process; stopped by its own pid only."""
+
+    def __init__(self, data_dir: Path, database_url: str) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "FRONTDESK_DATA_DIR": str(data_dir),
+            "FRONTDESK_DATABASE_URL": database_url,
+            "FRONTDESK_PORT": str(self.port),
+            "FRONTDESK_PUBLIC_BASE_URL": self.base,
+        }
+        executable = Path(sys.executable).parent / "frontdesk"
+        self.log = (data_dir / "server.log").open("w")
+        self.process = subprocess.Popen(
+            [str(executable), "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def wait(self, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("the server exited; see server.log in the data directory")
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the server did not answer /healthz in time")
+
+    def memory(self) -> dict[str, int]:
+        return _memory(self.process.pid)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def _ms(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
+
+
+def sequential(base: str, request: Request, count: int) -> dict[str, float]:
+    timings: list[float] = []
+    with httpx.Client(base_url=base, timeout=120) as client:
+        for i in range(count):
+            started = time.perf_counter()
+            response = request(client, i)
+            timings.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
+    return {"p50_ms": _ms(timings, 0.5), "p99_ms": _ms(timings, 0.99), "n": count}
+
+
+def concurrent(base: str, request: Request, count: int, workers: int) -> dict[str, float]:
+    def run(worker: int) -> int:
+        with httpx.Client(base_url=base, timeout=120) as client:
+            for i in range(worker, count, workers):
+                response = request(client, i)
+                if response.status_code != 200:
+                    raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
+        return 0
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(run, range(workers)))
+    took = time.perf_counter() - started
+    return {"req_per_s": round(count / took, 1), "n": count, "concurrency": workers}
+
+
+def measure(base: str, request: Request, count: int, workers: int) -> dict[str, float]:
+    with httpx.Client(base_url=base, timeout=120) as client:
+        request(client, 0)  # warm caches and the key's last_used stamp
+    return {**sequential(base, request, count), **concurrent(base, request, count, workers)}
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    data_dir = Path(tempfile.mkdtemp(prefix="frontdesk-bench-"))
+    settings = Settings(data_dir=data_dir, database_url=args.database_url).resolved()
+    seeded: Seeded = seed(settings, args.tickets, args.messages)
+    print(f"seeded {seeded.tickets} tickets, {seeded.messages} messages in {seeded.seconds}s")
+    server = Server(data_dir, settings.database_url)
+    try:
+        server.wait()
+        results = _scenarios(server, seeded, args)
+    finally:
+        server.stop()
+        if not args.keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    backend = "sqlite" if settings.database_url.startswith("sqlite") else "postgresql"
+    return {"backend": backend, "seed": asdict(seeded) | {"api_key": "..."}, **results}
+
+
+def _scenarios(server: Server, seeded: Seeded, args: argparse.Namespace) -> dict[str, Any]:
+    key, user = seeded.api_key, seeded.account_id
+    first_id, last_id = seeded.first_ticket_id, seeded.last_ticket_id
+    rng = random.Random(11)
+    n, workers = args.requests, args.concurrency
+    deep_cursor = max(first_id, last_id - 2 * args.page)  # a full page near the end
+
+    def path(endpoint: str, *rest: object) -> str:
+        return "/".join(["/message", endpoint, key, str(user), *(str(r) for r in rest)])
+
+    def first_page(client: httpx.Client, _i: int) -> httpx.Response:
+        return client.get(path("listTickets"), params={"limit": args.page})
+
+    def deep_page(client: httpx.Client, _i: int) -> httpx.Response:
+        params = {"limit": args.page, "cursorId": deep_cursor, "cursorUpdated": 0}
+        return client.get(path("listTickets"), params=params)
+
+    def filtered_page(client: httpx.Client, _i: int) -> httpx.Response:
+        params = {"limit": args.page, "status": "pending", "label": ["vip", "bug"]}
+        return client.get(path("listTickets"), params=params)
+
+    def emails(client: httpx.Client, _i: int) -> httpx.Response:
+        params = {"startTime": "2000-01-01", "endTime": "2100-01-01", "limit": args.page}
+        return client.get(path("listTicketsEmails"), params=params)
+
+    def grab(client: httpx.Client, _i: int) -> httpx.Response:
+        return client.get(path("grabTicket", rng.randint(first_id, last_id)))
+
+    def insert(client: httpx.Client, i: int) -> httpx.Response:
+        body = {
+            "fromEmail": f"bench{i}-{rng.randrange(10**9)}@example.org",
+            "toEmail": seeded.inbox_email,
+            "subject": f"Benchmark {i}",
+            "message": "Hello from the benchmark",
+            "labels": ["bench"],
+        }
+        return client.post(path("insertTicket"), json=body)
+
+    def healthz(client: httpx.Client, _i: int) -> httpx.Response:
+        return client.get("/healthz")
+
+    results: dict[str, Any] = {}
+    results["healthz"] = measure(server.base, healthz, n * 3, workers)
+    results["listTickets first page"] = measure(server.base, first_page, n, workers)
+    results["listTickets deep page"] = measure(server.base, deep_page, n, workers)
+    results["listTickets status+labels"] = measure(server.base, filtered_page, n, workers)
+    results["listTicketsEmails page"] = measure(server.base, emails, n, workers)
+    results["grabTicket"] = measure(server.base, grab, n, workers)
+    results["insertTicket"] = measure(server.base, insert, n, workers)
+    results["csv"] = _csv_export(server, path("listTickets"))
+    results["memory_kib_end"] = server.memory()
+    return results
+
+
+def _csv_export(server: Server, path: str) -> dict[str, Any]:
+    before = server.memory()
+    started = time.perf_counter()
+    rows = size = 0
+    with (
+        httpx.Client(base_url=server.base, timeout=600) as client,
+        client.stream("GET", path, params={"fileType": "csv"}) as response,
+    ):
+        if response.status_code != 200:
+            raise RuntimeError(f"CSV export answered HTTP {response.status_code}")
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            rows += chunk.count(b"\r\n")
+    took = time.perf_counter() - started
+    after = server.memory()
+    return {
+        "rows": rows - 1,
+        "seconds": round(took, 2),
+        "rows_per_s": round((rows - 1) / took),
+        "mib_per_s": round(size / took / 2**20, 1),
+        "bytes": size,
+        "vmhwm_before_kib": before["VmHWM"],
+        "vmhwm_after_kib": after["VmHWM"],
+        "vmrss_after_kib": after["VmRSS"],
+    }
+
+
+def report(results: dict[str, Any]) -> str:
+    ceiling = results["healthz"]["req_per_s"]
+    lines = [
+        f"backend: {results['backend']}, seeded {results['seed']['tickets']} tickets / "
+        f"{results['seed']['messages']} messages in {results['seed']['seconds']} s "
+        f"({results['seed']['rows_per_second']} rows/s)",
+        "",
+        "| endpoint | p50 ms | p99 ms | req/s | of /healthz |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, row in results.items():
+        if isinstance(row, dict) and "p50_ms" in row:
+            share = f"{row['req_per_s'] / ceiling:.0%}"
+            lines.append(
+                f"| {name} | {row['p50_ms']} | {row['p99_ms']} | {row['req_per_s']} | {share} |"
+            )
+    first = results["listTickets first page"]["p50_ms"]
+    deep = results["listTickets deep page"]["p50_ms"]
+    csv = results["csv"]
+    lines += [
+        "",
+        f"deep / first page p50: {deep / first:.2f}",
+        f"CSV: {csv['rows']} rows in {csv['seconds']} s ({csv['rows_per_s']} rows/s, "
+        f"{csv['mib_per_s']} MiB/s); server VmHWM {csv['vmhwm_before_kib'] // 1024} MiB "
+        f"before, {csv['vmhwm_after_kib'] // 1024} MiB after",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--messages", type=int, default=3)
+    parser.add_argument("--database-url", default="", help="default: SQLite in a temp dir")
+    parser.add_argument("--requests", type=int, default=300, help="per scenario")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--page", type=int, default=100, help="limit for list pages")
+    parser.add_argument("--out", type=Path, default=None, help="write the JSON results here")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    args = parser.parse_args()
+    results = run(args)
+    print(report(results))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

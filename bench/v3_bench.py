@@ -1,0 +1,227 @@
+"""v3 customer API benchmark against a real `frontdesk serve` process on loopback.
+
+Seeds an account of N tickets in which one customer has M of them (bench/v3_seed.py),
+starts the server as a subprocess, then measures with httpx, for GET /healthz (the
+framework ceiling) and for that customer's ticket list (first and last page),
+openOrUnread, and single tickets (a write: reading stamps clientLastReadAt): sequential
+latency (p50/p99) and throughput at a small concurrency. Every loop is bounded.
+
+    python -m bench.v3_bench                                   # 100,000 tickets, SQLite
+    python -m bench.v3_bench --tickets 10000 --requests 100
+    python -m bench.v3_bench --database-url postgresql://postgres@127.0.0.1:5432/bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench.v3_seed import V3Seeded, seed_v3
+from frontdesk.settings import Settings
+
+Request = Callable[[httpx.Client, int], httpx.Response]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Server:
+    """`frontdesk serve` as a child process, stopped by its own pid only."""
+
+    def __init__(self, data_dir: Path, database_url: str) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {
+            **os.environ,
+            "FRONTDESK_DATA_DIR": str(data_dir),
+            "FRONTDESK_DATABASE_URL": database_url,
+            "FRONTDESK_PORT": str(self.port),
+            "FRONTDESK_PUBLIC_BASE_URL": self.base,
+        }
+        executable = Path(sys.executable).parent / "frontdesk"
+        self.log = (data_dir / "server.log").open("w")
+        self.process = subprocess.Popen(
+            [str(executable), "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+
+    def wait(self, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("the server exited; see server.log in the data directory")
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the server did not answer /healthz in time")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def _ms(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
+
+
+def _check(response: httpx.Response) -> None:
+    if response.status_code != 200:
+        raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
+
+
+def sequential(base: str, request: Request, count: int) -> dict[str, float]:
+    timings: list[float] = []
+    with httpx.Client(base_url=base, timeout=120) as client:
+        for i in range(count):
+            started = time.perf_counter()
+            response = request(client, i)
+            timings.append(time.perf_counter() - started)
+            _check(response)
+    return {"p50_ms": _ms(timings, 0.5), "p99_ms": _ms(timings, 0.99), "n": count}
+
+
+def concurrent(base: str, request: Request, count: int, workers: int) -> dict[str, float]:
+    def run(worker: int) -> None:
+        with httpx.Client(base_url=base, timeout=120) as client:
+            for i in range(worker, count, workers):
+                _check(request(client, i))
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(run, range(workers)))
+    return {"req_per_s": round(count / (time.perf_counter() - started), 1), "concurrency": workers}
+
+
+def measure(base: str, request: Request, count: int, workers: int) -> dict[str, float]:
+    with httpx.Client(base_url=base, timeout=120) as client:
+        _check(request(client, 0))  # warm caches and the token's last_used stamp
+    return {**sequential(base, request, count), **concurrent(base, request, count, workers)}
+
+
+def scenarios(base: str, seeded: V3Seeded, args: argparse.Namespace) -> dict[str, Any]:
+    headers = {"PRIVATE-TOKEN": seeded.customer_token}
+    mine = seeded.customer_ticket_ids
+    rng = random.Random(13)
+    last_start = max(0, len(mine) - args.page)
+
+    def healthz(client: httpx.Client, _i: int) -> httpx.Response:
+        return client.get("/healthz")
+
+    def first_page(client: httpx.Client, _i: int) -> httpx.Response:
+        return client.get(
+            "/v3/tickets", headers={**headers, "RANGED-DATA": f"start=0,results={args.page}"}
+        )
+
+    def last_page(client: httpx.Client, _i: int) -> httpx.Response:
+        span = f"start={last_start},results={args.page}"
+        return client.get("/v3/tickets", headers={**headers, "RANGED-DATA": span})
+
+    def open_or_unread(client: httpx.Client, _i: int) -> httpx.Response:
+        span = f"start=0,results={args.page}"
+        return client.get("/v3/tickets/openOrUnread", headers={**headers, "RANGED-DATA": span})
+
+    def one_ticket(client: httpx.Client, _i: int) -> httpx.Response:
+        return client.get(f"/v3/tickets/{rng.choice(mine)}", headers=headers)
+
+    n, workers = args.requests, args.concurrency
+    return {
+        "GET /healthz": measure(base, healthz, n * 3, workers),
+        f"GET /v3/tickets (first {args.page})": measure(base, first_page, n, workers),
+        f"GET /v3/tickets (last {args.page})": measure(base, last_page, n, workers),
+        "GET /v3/tickets/openOrUnread": measure(base, open_or_unread, n, workers),
+        "GET /v3/tickets/{id}": measure(base, one_ticket, n, workers),
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    data_dir = Path(tempfile.mkdtemp(prefix="frontdesk-v3-bench-"))
+    settings = Settings(data_dir=data_dir, database_url=args.database_url).resolved()
+    seeded = seed_v3(settings, args.tickets, args.messages, args.customer_tickets)
+    print(
+        f"seeded {seeded.base.tickets} tickets ({len(seeded.customer_ticket_ids)} the "
+        f"customer's), {seeded.base.messages} messages in {seeded.seconds} s",
+        file=sys.stderr,
+    )
+    server = Server(data_dir, settings.database_url)
+    try:
+        server.wait()
+        results = scenarios(server.base, seeded, args)
+    finally:
+        server.stop()
+        if not args.keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+    backend = "sqlite" if settings.database_url.startswith("sqlite") else "postgresql"
+    return {
+        "backend": backend,
+        "tickets": seeded.base.tickets,
+        "customer_tickets": len(seeded.customer_ticket_ids),
+        "messages": seeded.base.messages,
+        "seed_seconds": seeded.seconds,
+        "results": results,
+    }
+
+
+def report(summary: dict[str, Any]) -> str:
+    results = summary["results"]
+    ceiling = results["GET /healthz"]["req_per_s"]
+    lines = [
+        f"backend: {summary['backend']}; {summary['tickets']} tickets in the account, "
+        f"{summary['customer_tickets']} of them the customer's; {summary['messages']} messages",
+        "",
+        "| endpoint | p50 ms | p99 ms | req/s | of /healthz |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, row in results.items():
+        lines.append(
+            f"| {name} | {row['p50_ms']} | {row['p99_ms']} | {row['req_per_s']} "
+            f"| {row['req_per_s'] / ceiling:.0%} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--messages", type=int, default=3, help="messages per ticket")
+    parser.add_argument("--customer-tickets", type=int, default=1000)
+    parser.add_argument("--database-url", default="", help="default: SQLite in a temp dir")
+    parser.add_argument("--requests", type=int, default=300, help="per scenario")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--page", type=int, default=25, help="RANGED-DATA results")
+    parser.add_argument("--out", type=Path, default=None, help="write the JSON results here")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    args = parser.parse_args()
+    summary = run(args)
+    print(report(summary))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    main()

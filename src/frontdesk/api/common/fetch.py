@@ -1,0 +1,195 @@
+"""Files fetched from URLs a client names (ImBox insertTicket attachments), safely.
+
+A URL from a client must not reach the server's own network. Each hop (the URL, then
+every redirect) is resolved here, every address the name resolves to is checked, and the
+connection goes to the checked address itself, with the name kept in the Host header and
+in TLS SNI, so a second DNS answer cannot slip a private address in between. Sizes are
+counted as the bytes arrive (after decompression) and the whole set shares one deadline.
+Error messages name the attachment by position, never by URL: URLs can carry secrets.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from urllib.parse import unquote, urljoin
+
+import httpx
+
+from frontdesk.core.attachments import Upload
+from frontdesk.core.errors import Invalid, TooLarge
+
+Resolver = Callable[[str, int], list[str]]
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_FILENAME = re.compile(r"""filename\*?=(?:UTF-8'[^']*')?"?([^";]+)"?""", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    total_bytes: int  # all files together
+    file_bytes: int  # any one file
+    timeout: float  # seconds, for the whole set
+    allow_private: bool = False
+    max_redirects: int = 5
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """Every address the name resolves to (an IP literal resolves to itself)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+def permitted(address: str, *, allow_private: bool) -> bool:
+    """Public unicast only, unless the operator allows private networks."""
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    if ip.is_unspecified or ip.is_multicast:
+        return False
+    return allow_private or ip.is_global
+
+
+@dataclass
+class _Budget:
+    remaining: int
+    deadline: float
+
+
+def fetch_files(
+    urls: Sequence[str], limits: FetchLimits, *, resolver: Resolver = resolve
+) -> list[Upload]:
+    budget = _Budget(limits.total_bytes, time.monotonic() + limits.timeout)
+    headers = {"User-Agent": "Frontdesk attachment fetcher"}
+    with httpx.Client(
+        trust_env=False, follow_redirects=False, timeout=limits.timeout, headers=headers
+    ) as client:
+        return [
+            _fetch(client, url, index, limits, budget, resolver) for index, url in enumerate(urls)
+        ]
+
+
+def _fetch(
+    client: httpx.Client,
+    url: str,
+    index: int,
+    limits: FetchLimits,
+    budget: _Budget,
+    resolver: Resolver,
+) -> Upload:
+    where = f"attachments[{index}]"
+    current = url
+    for _hop in range(limits.max_redirects + 1):
+        request = _pinned(current, where, limits, resolver)
+        try:
+            with client.stream(
+                "GET",
+                request.url,
+                headers=request.headers,
+                extensions={"sni_hostname": request.sni, "timeout": _timeouts(budget, where)},
+            ) as response:
+                location = response.headers.get("location")
+                if response.status_code in REDIRECTS and location:
+                    current = urljoin(current, location)
+                    continue
+                if response.status_code != 200:
+                    raise Invalid(
+                        "attachment_unavailable",
+                        f"{where}: the server answered HTTP {response.status_code}",
+                        field="attachments",
+                    )
+                data = _read(response, where, limits, budget)
+                return Upload(filename=_filename(response, current), data=data)
+        except httpx.HTTPError as exc:
+            raise Invalid(
+                "attachment_unavailable",
+                f"{where}: could not be fetched ({type(exc).__name__})",
+                field="attachments",
+            ) from exc
+    raise Invalid("too_many_redirects", f"{where}: too many redirects", field="attachments")
+
+
+@dataclass(frozen=True)
+class _Pinned:
+    url: httpx.URL
+    headers: dict[str, str]
+    sni: str
+
+
+def _pinned(raw: str, where: str, limits: FetchLimits, resolver: Resolver) -> _Pinned:
+    """The request for one hop, aimed at an address that passed the check."""
+    try:
+        url = httpx.URL(raw)
+    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        raise Invalid("invalid_url", f"{where}: not a valid URL", field="attachments") from exc
+    if url.scheme not in ("http", "https") or not url.raw_host:
+        raise Invalid("invalid_url", f"{where}: only http and https URLs", field="attachments")
+    host = url.raw_host.decode("ascii")
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        addresses = resolver(host, port)
+    except (OSError, UnicodeError) as exc:
+        raise Invalid(
+            "attachment_unavailable", f"{where}: the host does not resolve", field="attachments"
+        ) from exc
+    if not addresses or not all(
+        permitted(address, allow_private=limits.allow_private) for address in addresses
+    ):
+        raise Invalid(
+            "address_not_allowed",
+            f"{where}: the host is on a private or local network",
+            field="attachments",
+        )
+    return _Pinned(
+        url=url.copy_with(host=addresses[0]),
+        headers={"Host": url.netloc.decode("ascii")},
+        sni=host,
+    )
+
+
+def _timeouts(budget: _Budget, where: str) -> dict[str, float]:
+    left = budget.deadline - time.monotonic()
+    if left <= 0:
+        raise _too_slow(where)
+    return {"connect": left, "read": left, "write": left, "pool": left}
+
+
+def _read(response: httpx.Response, where: str, limits: FetchLimits, budget: _Budget) -> bytes:
+    cap = min(limits.file_bytes, budget.remaining)
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        raise _too_large(where, limits, budget)
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > cap:
+            raise _too_large(where, limits, budget)
+        if time.monotonic() > budget.deadline:
+            raise _too_slow(where)
+        chunks.append(chunk)
+    budget.remaining -= size
+    return b"".join(chunks)
+
+
+def _too_large(where: str, limits: FetchLimits, budget: _Budget) -> TooLarge:
+    if limits.file_bytes <= budget.remaining:
+        message = f"{where}: a file may be at most {limits.file_bytes} bytes"
+    else:
+        message = f"{where}: the attachments together are over {limits.total_bytes} bytes"
+    return TooLarge("attachments_too_large", message, field="attachments")
+
+
+def _too_slow(where: str) -> Invalid:
+    return Invalid("attachment_timeout", f"{where}: fetching took too long", field="attachments")
+
+
+def _filename(response: httpx.Response, url: str) -> str:
+    match = _FILENAME.search(response.headers.get("content-disposition", ""))
+    if match:
+        return unquote(match.group(1))
+    path = httpx.URL(url).path.rstrip("/")
+    return unquote(path.rsplit("/", 1)[-1]) if path else ""

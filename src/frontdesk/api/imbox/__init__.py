@@ -1,0 +1,1 @@
+"""The ImBox tickets API dialect: listTickets, grabTicket, insertTicket, listTicketsEmails."""

@@ -1,0 +1,217 @@
+"""Core records to ImBox shapes and back. ImBox words only live here and in schemas.py."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from urllib.parse import quote, urlencode
+
+from fastapi.responses import Response
+from pydantic import BaseModel
+from starlette.datastructures import QueryParams
+
+from frontdesk.api.imbox import schemas as s
+from frontdesk.core.attachments import Upload
+from frontdesk.core.clock import iso_ms
+from frontdesk.core.listing import ListedEmail, ListedTicket, TicketView
+from frontdesk.core.models import Attachment, Message, MessageKind
+from frontdesk.core.submissions import Submission
+
+TICKET_COLUMNS = (
+    "sid",
+    "inboxName",
+    "ticketID",
+    "status",
+    "subject",
+    "fromEmail",
+    "labels",
+    "createdDate",
+    "updatedDate",
+    "latestUpdated",
+)
+EMAIL_COLUMNS = (
+    "createdDate",
+    "inboxName",
+    "fromAddress",
+    "fromName",
+    "ticketID",
+    "to",
+    "cc",
+    "bcc",
+)
+LIST_SEPARATOR = ", "
+# A message that carries markup is HTML (sanitised by the core); anything else is text.
+_MARKUP = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?|/[a-zA-Z][a-zA-Z0-9]*\s*)>")
+
+
+def json_response(model: BaseModel) -> Response:
+    """The envelope as bytes; `next` is left out when there is nothing after this page."""
+    exclude = {"next"} if getattr(model, "next", "") is None else None
+    return Response(
+        model.model_dump_json(by_alias=True, exclude=exclude), media_type="application/json"
+    )
+
+
+def _date(ms: int) -> str:
+    return iso_ms(ms) or ""
+
+
+# -- listTickets -------------------------------------------------------------------------------
+
+
+def ticket(item: ListedTicket) -> s.TicketOut:
+    record = item.ticket
+    return s.TicketOut(
+        sid=record.account_id,
+        inboxName=item.inbox_name,
+        ticketID=record.id,
+        status=record.status.value,
+        subject=record.subject,
+        fromEmail=item.requester_email,
+        labels=list(item.labels),
+        createdDate=_date(record.created),
+        updatedDate=_date(record.updated),
+        latestUpdated=_date(record.latest_activity),
+    )
+
+
+def ticket_cells(item: ListedTicket) -> list[object]:
+    """The TICKET_COLUMNS of one row; built directly, as exports run to many thousands."""
+    record = item.ticket
+    return [
+        record.account_id,
+        item.inbox_name,
+        record.id,
+        record.status.value,
+        record.subject,
+        item.requester_email,
+        LIST_SEPARATOR.join(item.labels),
+        _date(record.created),
+        _date(record.updated),
+        _date(record.latest_activity),
+    ]
+
+
+def ticket_cursor(item: ListedTicket) -> dict[str, str]:
+    return {"cursorId": str(item.ticket.id), "cursorUpdated": str(item.ticket.updated)}
+
+
+# -- listTicketsEmails ---------------------------------------------------------------------------
+
+
+def email(item: ListedEmail) -> s.EmailOut:
+    return s.EmailOut(
+        createdDate=_date(item.created),
+        inboxName=item.inbox_name,
+        sender=s.FromOut(address=item.from_email, name=item.from_name),
+        ticketID=item.ticket_id,
+        to=[s.AddressOut(address=address) for address in item.to],
+        cc=[s.AddressOut(address=address) for address in item.cc],
+        bcc=[s.AddressOut(address=address) for address in item.bcc],
+    )
+
+
+def email_cells(item: ListedEmail) -> list[object]:
+    return [
+        _date(item.created),
+        item.inbox_name,
+        item.from_email,
+        item.from_name,
+        item.ticket_id,
+        LIST_SEPARATOR.join(item.to),
+        LIST_SEPARATOR.join(item.cc),
+        LIST_SEPARATOR.join(item.bcc),
+    ]
+
+
+def email_cursor(item: ListedEmail) -> dict[str, str]:
+    return {"cursorId": str(item.id), "cursorCreated": str(item.created)}
+
+
+# -- paging ------------------------------------------------------------------------------------
+
+
+def next_url(base: str, path: Sequence[str], params: QueryParams, cursor: dict[str, str]) -> str:
+    """The same request with the cursor moved on: every filter the client sent, in order."""
+    kept = [(name, value) for name, value in params.multi_items() if name not in cursor]
+    segments = "/".join(quote(segment, safe="") for segment in path)
+    return f"{base}/message/{segments}?{urlencode([*kept, *cursor.items()])}"
+
+
+# -- grabTicket ----------------------------------------------------------------------------------
+
+
+def attachment_url(base: str, api_key: str, user_id: str, attachment_id: int) -> str:
+    """The dialect's own download route, authorised by the same key as the request."""
+    key, user = quote(api_key, safe=""), quote(user_id, safe="")
+    return f"{base}/message/attachment/{key}/{user}/{attachment_id}"
+
+
+def grab(view: TicketView, attachment_url: Callable[[Attachment], str]) -> s.GrabOut:
+    thread = view.thread
+    record, details = thread.ticket, thread.details
+    messages = [
+        _message(item, [attachment_url(a) for a in thread.attachments.get(item.id, [])])
+        for item in thread.messages
+    ]
+    agents = [view.assignees[i] for i in details.assignee_ids if i in view.assignees]
+    return s.GrabOut(
+        data=messages,
+        length=len(messages),
+        meta=s.MetaOut(
+            tags=[s.TagOut(tag=tag) for tag in details.tags],
+            labels=[s.LabelOut(label=label) for label in details.labels],
+            notes=record.notes,
+            linkedTickets=[s.LinkedOut(ticketId=linked) for linked in details.linked_ids],
+            ticketStatus=record.status.value,
+            assignedAgents=[
+                s.AssignedOut(id=agent.id, agentName=agent.name, agentEmail=agent.email)
+                for agent in agents
+            ],
+            customFields=[
+                s.FieldOut(title=title, value=value) for title, value in details.custom_fields
+            ],
+        ),
+    )
+
+
+def _message(record: Message, attachments: list[str]) -> s.MessageOut:
+    return s.MessageOut(
+        sid=record.account_id,
+        ticketID=str(record.ticket_id),
+        sender=record.from_email,
+        fromName=record.from_name,
+        agentID=record.agent_id,
+        messageType=record.kind.value,
+        messagePlain=record.body_text,
+        messageHtml=record.body_html,
+        attachments=attachments,
+        date=_date(record.created),
+    )
+
+
+# -- insertTicket --------------------------------------------------------------------------------
+
+
+def submission(body: s.InsertTicketIn, files: list[Upload]) -> Submission:
+    is_html = _MARKUP.search(body.message) is not None
+    return Submission(
+        from_email=body.fromEmail,
+        from_name=body.fromName,
+        to_email=body.toEmail,
+        subject=body.subject,
+        body_text=None if is_html else body.message,
+        body_html=body.message if is_html else None,
+        kind=MessageKind(body.messageType),
+        status=body.status,
+        labels=tuple(body.labels),
+        assignee_emails=tuple(body.assignAgents),
+        files=tuple(files),
+        ticket_id=body.ticketId,
+        append_to_open=body.appendOpenTicket,
+        auto_reply=body.autoReply,
+    )
+
+
+def inserted(ticket_id: int) -> s.InsertOut:
+    return s.InsertOut(data=s.InsertedOut(ticketID=ticket_id))

@@ -1,0 +1,194 @@
+"""The v3 customer API under /v3/tickets: thin routes over core.customers (docs/v3.md).
+
+Every request carries a customer token in `PRIVATE-TOKEN`; it stands for one contact of
+one account, and that contact's tickets are all it sees.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Header, Path, Request, Security, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+from fastapi.security import APIKeyHeader
+from starlette.exceptions import HTTPException
+
+from frontdesk.api.common.auth import actor_for
+from frontdesk.api.common.files import attachment_response, read_upload
+from frontdesk.api.common.ratelimit import RateLimiter, retry_after
+from frontdesk.api.v3 import schemas as s
+from frontdesk.api.v3 import translate as out
+from frontdesk.core import customers
+from frontdesk.core.customers import ContactForm, NewCustomerTicket
+from frontdesk.core.models import Actor, CredentialKind
+from frontdesk.services import Services
+
+router = APIRouter(prefix="/v3/tickets", tags=["v3"], include_in_schema=False)
+
+TicketId = Annotated[int, Path(alias="ticketId", ge=1, le=s.MAX_ID)]
+AttachmentId = Annotated[int, Path(alias="attachmentId", ge=1, le=s.MAX_ID)]
+_token = APIKeyHeader(name="PRIVATE-TOKEN", auto_error=False)
+
+
+# Dependencies that do no I/O are async: FastAPI runs a plain `def` one in the thread pool.
+
+
+async def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def customer(request: Request, token: str | None = Security(_token)) -> Actor:
+    services: Services = request.app.state.services
+    return actor_for(services, token or "", CredentialKind.CUSTOMER)
+
+
+async def ranged(
+    ranged_data: str | None = Header(default=None, alias="RANGED-DATA"),
+) -> s.Range:
+    return s.parse_range(ranged_data)
+
+
+async def contact_form_limit(request: Request) -> None:
+    """Every attempt from a client address counts, whatever becomes of it."""
+    limiter: RateLimiter = request.app.state.contact_form_limiter
+    wait = limiter.attempt(request.client.host if request.client else "unknown")
+    if wait:
+        raise HTTPException(
+            429,
+            "Too many contact form submissions from this address; try again later",
+            headers={"Retry-After": retry_after(wait)},
+        )
+
+
+Customer = Annotated[Actor, Depends(customer)]
+Svc = Annotated[Services, Depends(services_of)]
+
+
+def _secret(services: Services) -> str:
+    return services.settings.secret_key
+
+
+@router.get("/categories", response_model=list[str])
+def categories(actor: Customer, services: Svc) -> list[str]:
+    with services.store.read() as repo:
+        return customers.categories(repo, actor)
+
+
+def _page(
+    response: Response, services: Services, actor: Actor, span: s.Range, *, unread: bool
+) -> list[s.TicketOut]:
+    with services.store.read() as repo:
+        page = customers.list_tickets(
+            repo, actor, start=span.start, results=span.results, open_or_unread=unread
+        )
+    response.headers["RANGED-DATA"] = s.range_header(page.start, len(page.items), page.total)
+    return out.tickets(page.items, _secret(services))
+
+
+@router.get("", response_model=list[s.TicketOut])
+def list_tickets(
+    response: Response, actor: Customer, services: Svc, span: s.Range = Depends(ranged)
+) -> list[s.TicketOut]:
+    return _page(response, services, actor, span, unread=False)
+
+
+@router.get("/openOrUnread", response_model=list[s.TicketOut])
+def open_or_unread(
+    response: Response, actor: Customer, services: Svc, span: s.Range = Depends(ranged)
+) -> list[s.TicketOut]:
+    return _page(response, services, actor, span, unread=True)
+
+
+@router.post("", response_model=s.TicketOut)
+def create_ticket(body: s.TicketIn, actor: Customer, services: Svc) -> s.TicketOut:
+    new = NewCustomerTicket(
+        title=body.title,
+        content=body.content,
+        category=body.category,
+        department=body.department,
+        to=s.split_csv(body.emailTo),
+        cc=s.split_csv(body.emailCc),
+        attachment_ids=tuple(body.attachmentIds),
+    )
+    with services.store.write() as repo:
+        created = customers.open_ticket(repo, actor, new)
+    return out.ticket(created, _secret(services))
+
+
+@router.post("/contact", response_model=s.TicketOut, dependencies=[Depends(contact_form_limit)])
+def contact_form(body: s.ContactIn, actor: Customer, services: Svc) -> s.TicketOut:
+    form = ContactForm(
+        first_name=body.firstName,
+        last_name=body.lastName,
+        email=body.email,
+        phone=body.phone,
+        title=body.title,
+        category=body.category,
+        company=body.companyName or None,
+        content=body.content,
+    )
+    with services.store.write() as repo:
+        created = customers.submit_contact_form(repo, actor, form)
+    return out.ticket(created, _secret(services))
+
+
+@router.post("/attachment", response_model=s.UploadOut)
+async def upload_attachment(
+    actor: Customer, services: Svc, attachment: UploadFile = File(...)
+) -> s.UploadOut:
+    limit = services.settings.max_attachment_bytes
+    item = await read_upload(attachment, limit)
+
+    def store() -> int:
+        with services.store.write() as repo:
+            return customers.upload(repo, services.blobs, actor, item, limit).id
+
+    return s.UploadOut(attachmentId=await run_in_threadpool(store))
+
+
+@router.delete("/attachment/{attachmentId}", status_code=204)
+def delete_attachment(attachment_id: AttachmentId, actor: Customer, services: Svc) -> Response:
+    with services.store.write() as repo:
+        customers.delete_upload(repo, actor, attachment_id)
+    return Response(status_code=204)
+
+
+@router.get("/{ticketId}", response_model=s.TicketDetailOut)
+def get_ticket(ticket_id: TicketId, actor: Customer, services: Svc) -> s.TicketDetailOut:
+    with services.store.write() as repo:  # reading stamps clientLastReadAt
+        thread = customers.read_ticket(repo, actor, ticket_id)
+    return out.thread(thread, _secret(services))
+
+
+@router.get("/{ticketId}/attachment/{attachmentId}")
+def download_attachment(
+    ticket_id: TicketId, attachment_id: AttachmentId, actor: Customer, services: Svc
+) -> Response:
+    with services.store.read() as repo:
+        record, data = customers.read_attachment(
+            repo, services.blobs, actor, ticket_id, attachment_id
+        )
+    return attachment_response(record, data)
+
+
+@router.post("/{ticketId}/reply", response_model=s.TicketOut)
+def reply(ticket_id: TicketId, body: s.ReplyIn, actor: Customer, services: Svc) -> s.TicketOut:
+    with services.store.write() as repo:
+        updated = customers.reply(repo, actor, ticket_id, body.content, body.attachmentIds)
+    return out.ticket(updated, _secret(services))
+
+
+@router.put("/{ticketId}/open", status_code=204)
+def open_ticket(ticket_id: TicketId, actor: Customer, services: Svc) -> Response:
+    with services.store.write() as repo:
+        customers.set_status(repo, actor, ticket_id, out.status_for(out.OPEN))
+    return Response(status_code=204)
+
+
+@router.put("/{ticketId}/close", status_code=204)
+def close_ticket(ticket_id: TicketId, actor: Customer, services: Svc) -> Response:
+    with services.store.write() as repo:
+        customers.set_status(repo, actor, ticket_id, out.status_for(out.CLOSED))
+    return Response(status_code=204)

@@ -1,0 +1,140 @@
+"""Pure parts of the v3 dialect: status words both ways, hashes, ranges, CSV, rate limits."""
+
+from __future__ import annotations
+
+import pytest
+
+from frontdesk.api.common.ratelimit import SlidingWindowLimiter, retry_after
+from frontdesk.api.v3 import schemas as s
+from frontdesk.api.v3 import translate as out
+from frontdesk.core.errors import Invalid
+from frontdesk.core.models import OPEN_STATUSES, Status
+
+
+@pytest.mark.parametrize(
+    ("status", "force", "word"),
+    [
+        (Status.NEW, False, "open"),
+        (Status.REPLY, False, "open"),
+        (Status.PENDING, False, "open"),
+        (Status.ON_HOLD, False, "open"),
+        (Status.SOLVED, False, "closed"),
+        (Status.CLOSED, False, "closed"),
+        (Status.CLOSED, True, "force-closed"),
+    ],
+)
+def test_core_status_to_v3_word(status: Status, force: bool, word: str) -> None:
+    assert out.status_word(status, force) == word
+
+
+def test_v3_words_to_core_and_back() -> None:
+    assert out.status_for("open") is Status.REPLY
+    assert out.status_for("closed") is Status.CLOSED
+    for word in ("open", "closed"):
+        assert out.status_word(out.status_for(word), False) == word
+    assert out.status_for("open") in OPEN_STATUSES
+    for word in ("force-closed", "pending", "OPEN", ""):
+        with pytest.raises(Invalid):
+            out.status_for(word)
+
+
+def test_every_core_status_has_a_word() -> None:
+    for status in Status:
+        for force in (False, True):
+            assert out.status_word(status, force) in out.WORDS
+
+
+def test_hashes_are_stable_distinct_and_keyed() -> None:
+    uuid = "0b5d3f0e-8f43-4d4e-9a55-8d8cfa3c2f11"
+    first = out.ticket_hash("secret", uuid)
+    assert first == out.ticket_hash("secret", uuid)
+    assert len(first) == out.HASH_LENGTH and int(first, 16) >= 0
+    assert out.ticket_hash("secret", uuid, read=True) != first
+    assert out.ticket_hash("other secret", uuid) != first
+    assert out.ticket_hash("secret", uuid.replace("0b", "0c")) != first
+
+
+def test_unix_seconds() -> None:
+    assert out.seconds(None) is None
+    assert out.seconds(1_700_000_000_999) == 1_700_000_000
+
+
+@pytest.mark.parametrize(
+    ("header", "start", "results"),
+    [
+        (None, 0, 25),
+        ("", 0, 25),
+        ("   ", 0, 25),
+        ("start=0,results=25", 0, 25),
+        ("start=10", 10, 25),
+        ("results=100", 0, 100),
+        (" start = 5 , results = 1 ", 5, 1),
+        ("RESULTS=3,Start=2", 2, 3),
+        ("start=100000,results=1", 100_000, 1),
+    ],
+)
+def test_ranged_data_is_read(header: str | None, start: int, results: int) -> None:
+    assert s.parse_range(header) == s.Range(start, results)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "start=0;results=25",
+        "start=0,results=25,",
+        "start=-1",
+        "start=1.5",
+        "start=,results=2",
+        "start=0,start=1",
+        "offset=0",
+        "results=0",
+        "results=101",
+        "start=100001",
+        "start=9999999999",
+        "start=0x10",
+        "start=0,results=25,total=3",
+        "bytes=0-24",
+    ],
+)
+def test_malformed_ranged_data_is_refused(header: str) -> None:
+    with pytest.raises(Invalid) as caught:
+        s.parse_range(header)
+    assert caught.value.code == "invalid_range" and caught.value.field == "RANGED-DATA"
+
+
+def test_range_header_and_csv() -> None:
+    assert s.range_header(25, 3, 28) == "start=25,results=3,total=28"
+    assert s.split_csv(" a@example.com, ,b@example.org,") == ("a@example.com", "b@example.org")
+    assert s.split_csv("") == ()
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_sliding_window_limits_each_key() -> None:
+    clock = Clock()
+    limiter = SlidingWindowLimiter(3, 60, clock=clock)
+    assert [limiter.attempt("a") for _ in range(3)] == [0.0, 0.0, 0.0]
+    assert limiter.attempt("a") == pytest.approx(60)
+    assert limiter.attempt("b") == 0.0
+    clock.now += 30
+    assert limiter.attempt("a") == pytest.approx(30)
+    clock.now += 30  # the first three attempts leave the window together
+    assert limiter.attempt("a") == 0.0
+    assert retry_after(0.2) == "1" and retry_after(29.01) == "30"
+
+
+def test_sliding_window_memory_is_bounded() -> None:
+    clock = Clock()
+    limiter = SlidingWindowLimiter(1, 60, clock=clock, max_keys=10)
+    for n in range(25):
+        limiter.attempt(f"10.0.0.{n}")
+    assert len(limiter._hits) <= 10
+    assert limiter.attempt("10.0.0.24") > 0  # the most recent keys are kept
+    with pytest.raises(ValueError):
+        SlidingWindowLimiter(0, 60)
