@@ -175,6 +175,15 @@ def _scenarios(server: Server, seeded: Seeded, args: argparse.Namespace) -> dict
         params = {"limit": args.page, "status": "pending", "label": ["vip", "bug"]}
         return client.get(path("listTickets"), params=params)
 
+    day = 86_400
+    window = {
+        "updatedAfter": _iso(time.time() - 10 * day),
+        "updatedBefore": _iso(time.time() - 9 * day),
+    }
+
+    def synced_page(client: httpx.Client, _i: int) -> httpx.Response:
+        return client.get(path("listTickets"), params={"limit": args.page, **window})
+
     def emails(client: httpx.Client, _i: int) -> httpx.Response:
         params = {"startTime": "2000-01-01", "endTime": "2100-01-01", "limit": args.page}
         return client.get(path("listTicketsEmails"), params=params)
@@ -200,12 +209,17 @@ def _scenarios(server: Server, seeded: Seeded, args: argparse.Namespace) -> dict
     results["listTickets first page"] = measure(server.base, first_page, n, workers)
     results["listTickets deep page"] = measure(server.base, deep_page, n, workers)
     results["listTickets status+labels"] = measure(server.base, filtered_page, n, workers)
+    results["listTickets one-day updated window"] = measure(server.base, synced_page, n, workers)
     results["listTicketsEmails page"] = measure(server.base, emails, n, workers)
     results["grabTicket"] = measure(server.base, grab, n, workers)
     results["insertTicket"] = measure(server.base, insert, n, workers)
     results["csv"] = _csv_export(server, path("listTickets"))
     results["memory_kib_end"] = server.memory()
     return results
+
+
+def _iso(seconds: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(seconds))
 
 
 def _csv_export(server: Server, path: str) -> dict[str, Any]:

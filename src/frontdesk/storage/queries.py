@@ -18,6 +18,9 @@ from frontdesk.core.models import MessageKind
 from frontdesk.storage import tables as t
 from frontdesk.storage.rows import split_lines, ticket_from_row
 
+# An `updated` window with at most this many tickets is read from its index first.
+NARROW_WINDOW = 1000
+
 
 def _within(column: Any, window: Window) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
@@ -34,7 +37,10 @@ class QueryMixin:
     def list_tickets(
         self, account_id: int, filters: TicketFilter, *, after_id: int, limit: int
     ) -> list[ListedTicket]:
-        """Tickets with id > after_id matching every filter, in id order: two statements."""
+        """Tickets with id > after_id matching every filter, in id order.
+
+        Two statements, three with an `updated` window (see _window).
+        """
         tk = t.tickets
         query = (
             select(tk, t.inboxes.c.name.label("inbox_name"), t.contacts.c.email.label("req_email"))
@@ -46,6 +52,7 @@ class QueryMixin:
             .where(
                 tk.c.account_id == account_id,
                 tk.c.id > after_id,
+                *self._window(account_id, filters.updated),
                 *self._filters(account_id, filters),
             )
             .order_by(tk.c.id)
@@ -63,23 +70,46 @@ class QueryMixin:
             for row in rows
         ]
 
+    def _window(self, account_id: int, window: Window) -> list[ColumnElement[bool]]:
+        """The `updated` window as conditions, or as the ids in it when they are few.
+
+        Pages go in id order, and recently updated tickets mostly have high ids, so both
+        planners walk the id index and test each ticket (one scan of the account per walk,
+        17-23 ms at 100,000 tickets). When the window's own index holds at most
+        NARROW_WINDOW tickets (counted by reading at most one more), the page looks those
+        up by id instead, so a synchronisation asking what changed lately stays cheap.
+        """
+        conditions = _within(t.tickets.c.updated, window)
+        if not conditions:
+            return []
+        ids = (
+            self.conn.execute(
+                select(t.tickets.c.id)
+                .where(t.tickets.c.account_id == account_id, *conditions)
+                .limit(NARROW_WINDOW + 1)
+            )
+            .scalars()
+            .all()
+        )
+        return conditions if len(ids) > NARROW_WINDOW else [t.tickets.c.id.in_(ids)]
+
     def _filters(self, account_id: int, filters: TicketFilter) -> list[ColumnElement[bool]]:
         tk = t.tickets
-        conditions = [
-            *_within(tk.c.updated, filters.updated),
-            *_within(tk.c.latest_activity, filters.latest_activity),
-        ]
+        conditions = _within(tk.c.latest_activity, filters.latest_activity)
         if filters.status is not None:
             conditions.append(tk.c.status == filters.status.value)
         if filters.requester_email is not None:
-            # The requester's ids first (uncorrelated, so computed once), then the page can
-            # use the (account_id, requester_id, ...) index.
-            contact = t.contacts.alias("wanted")
+            # Driven from the requester's few tickets: as a plain filter, SQLite (which has
+            # no statistics) would walk every ticket in id order to find them.
+            contact, mine = t.contacts.alias("wanted"), tk.alias("theirs")
+            requester_ids = select(contact.c.id).where(
+                contact.c.account_id == account_id,
+                func.lower(contact.c.email) == filters.requester_email.lower(),
+            )
             conditions.append(
-                tk.c.requester_id.in_(
-                    select(contact.c.id).where(
-                        contact.c.account_id == account_id,
-                        func.lower(contact.c.email) == filters.requester_email.lower(),
+                tk.c.id.in_(
+                    select(mine.c.id).where(
+                        mine.c.account_id == account_id, mine.c.requester_id.in_(requester_ids)
                     )
                 )
             )

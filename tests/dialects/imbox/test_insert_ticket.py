@@ -235,6 +235,8 @@ def test_a_redirect_to_a_private_address_is_refused(
         ({"labels": [""]}, 400, "required"),
         ({"attachments": ["x"] * 21}, 400, "invalid"),
         ({"colour": "red"}, 400, "invalid"),
+        ({"message": "a\x00b"}, 400, "invalid_text"),
+        ({"subject": "a\x00b"}, 400, "invalid_text"),
     ],
 )
 def test_bad_bodies_are_refused_and_nothing_is_written(

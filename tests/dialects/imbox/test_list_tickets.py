@@ -10,6 +10,7 @@ from sqlalchemy import event
 from frontdesk.core import tickets
 from frontdesk.core.models import Status
 from frontdesk.core.tickets import NewMessage
+from frontdesk.storage import queries
 from tests.dialects.imbox.conftest import ImBox
 
 JAN1 = 1_577_836_800_000  # 2020-01-01T00:00:00.000Z
@@ -119,7 +120,11 @@ def _listed(imbox: ImBox, **params: Any) -> list[int]:
     return [row["ticketID"] for row in response.json()["json"]]
 
 
-def test_date_filters_are_inclusive_and_take_dates_or_date_times(imbox: ImBox) -> None:
+@pytest.mark.parametrize("narrow", [1000, 0], ids=["window-by-ids", "window-while-walking"])
+def test_date_filters_are_inclusive_and_take_dates_or_date_times(
+    imbox: ImBox, monkeypatch: pytest.MonkeyPatch, narrow: int
+) -> None:
+    monkeypatch.setattr(queries, "NARROW_WINDOW", narrow)
     a, b, c = (imbox.open(f"T{i}", sender=f"c{i}@example.org") for i in range(3))
     imbox.set_times(a, created=JAN1, updated=JAN1, latest=JAN1)
     imbox.set_times(b, created=JAN1, updated=JAN1 + DAY, latest=JAN1 + 2 * DAY)

@@ -64,8 +64,14 @@ def fetch_files(
 ) -> list[Upload]:
     budget = _Budget(limits.total_bytes, time.monotonic() + limits.timeout)
     headers = {"User-Agent": "Frontdesk attachment fetcher"}
+    # No kept-alive connections: a pooled one is keyed by address, and reusing it for
+    # another name would skip that name's TLS certificate check.
     with httpx.Client(
-        trust_env=False, follow_redirects=False, timeout=limits.timeout, headers=headers
+        trust_env=False,
+        follow_redirects=False,
+        timeout=limits.timeout,
+        headers=headers,
+        limits=httpx.Limits(max_keepalive_connections=0),
     ) as client:
         return [
             _fetch(client, url, index, limits, budget, resolver) for index, url in enumerate(urls)
