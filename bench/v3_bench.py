@@ -15,112 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from bench.harness import Server, measure
 from bench.v3_seed import V3Seeded, seed_v3
 from frontdesk.settings import Settings
-
-Request = Callable[[httpx.Client, int], httpx.Response]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class Server:
-    """`frontdesk serve` as a child process, stopped by its own pid only."""
-
-    def __init__(self, data_dir: Path, database_url: str) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "FRONTDESK_DATA_DIR": str(data_dir),
-            "FRONTDESK_DATABASE_URL": database_url,
-            "FRONTDESK_PORT": str(self.port),
-            "FRONTDESK_PUBLIC_BASE_URL": self.base,
-        }
-        executable = Path(sys.executable).parent / "frontdesk"
-        self.log = (data_dir / "server.log").open("w")
-        self.process = subprocess.Popen(
-            [str(executable), "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
-
-    def wait(self, seconds: float = 60) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError("the server exited; see server.log in the data directory")
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("the server did not answer /healthz in time")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
-
-
-def _ms(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
-
-
-def _check(response: httpx.Response) -> None:
-    if response.status_code != 200:
-        raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
-
-
-def sequential(base: str, request: Request, count: int) -> dict[str, float]:
-    timings: list[float] = []
-    with httpx.Client(base_url=base, timeout=120) as client:
-        for i in range(count):
-            started = time.perf_counter()
-            response = request(client, i)
-            timings.append(time.perf_counter() - started)
-            _check(response)
-    return {"p50_ms": _ms(timings, 0.5), "p99_ms": _ms(timings, 0.99), "n": count}
-
-
-def concurrent(base: str, request: Request, count: int, workers: int) -> dict[str, float]:
-    def run(worker: int) -> None:
-        with httpx.Client(base_url=base, timeout=120) as client:
-            for i in range(worker, count, workers):
-                _check(request(client, i))
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(workers) as pool:
-        list(pool.map(run, range(workers)))
-    return {"req_per_s": round(count / (time.perf_counter() - started), 1), "concurrency": workers}
-
-
-def measure(base: str, request: Request, count: int, workers: int) -> dict[str, float]:
-    with httpx.Client(base_url=base, timeout=120) as client:
-        _check(request(client, 0))  # warm caches and the token's last_used stamp
-    return {**sequential(base, request, count), **concurrent(base, request, count, workers)}
 
 
 def scenarios(base: str, seeded: V3Seeded, args: argparse.Namespace) -> dict[str, Any]:
