@@ -11,7 +11,7 @@ from frontdesk.core.clock import now_ms
 from frontdesk.core.errors import Conflict, Invalid, NotFound
 from frontdesk.core.models import Actor, Status, Ticket
 from frontdesk.core.ports import Repo
-from frontdesk.core.tickets import MAX_SUBJECT, _text, get_ticket, log
+from frontdesk.core.tickets import MAX_SUBJECT, _text, details_of, get_ticket, log
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def split(
         }
     )
     moved = repo.move_messages(chosen, new_ticket.id)
-    details = repo.ticket_details([source.id])[source.id]
+    details = details_of(repo, source)
     repo.replace_values("labels", new_ticket.id, list(details.labels))
     repo.replace_values("tags", new_ticket.id, list(details.tags))
     repo.add_link(source.id, new_ticket.id)

@@ -107,12 +107,17 @@ def get_ticket_by_uuid(repo: Repo, actor: Actor, ticket_uuid: str) -> Ticket:
     return ticket
 
 
+def details_of(repo: Repo, ticket: Ticket) -> TicketDetails:
+    """One ticket's labels, tags, assignees, links and custom fields."""
+    return repo.ticket_details([ticket.id])[ticket.id]
+
+
 def load_thread(repo: Repo, actor: Actor, ticket_id: int) -> Thread:
     ticket = get_ticket(repo, actor, ticket_id)
     messages = repo.list_messages(ticket.id)
     return Thread(
         ticket=ticket,
-        details=repo.ticket_details([ticket.id])[ticket.id],
+        details=details_of(repo, ticket),
         messages=messages,
         attachments=repo.attachments_of_messages([message.id for message in messages]),
     )
@@ -186,7 +191,7 @@ def _check_refs(repo: Repo, actor: Actor, new: NewTicket) -> None:
 
 def _apply_extras(repo: Repo, actor: Actor, ticket: Ticket, new: NewTicket) -> None:
     """Labels, tags, assignees and fields given at creation join what the ticket has."""
-    details = repo.ticket_details([ticket.id])[ticket.id]
+    details = details_of(repo, ticket)
     if new.labels:
         set_labels(repo, actor, ticket.id, (*details.labels, *new.labels))
     if new.tags:
@@ -411,7 +416,7 @@ def assign(repo: Repo, actor: Actor, ticket_id: int, agent_ids: Iterable[int]) -
     for agent_id in wanted:
         if agent_id not in agents:
             raise NotFound("agent_not_found", f"No agent {agent_id}", field="assignee")
-    before = repo.ticket_details([ticket.id])[ticket.id].assignee_ids
+    before = details_of(repo, ticket).assignee_ids
     if tuple(wanted) == tuple(sorted(before)):
         return ticket
     now = now_ms()

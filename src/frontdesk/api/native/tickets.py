@@ -43,7 +43,7 @@ def _render(
         loaded = tickets.load_thread(repo, actor, ticket_id)
         return out.ticket(loaded.ticket, loaded.details, loaded.messages, loaded.attachments, base)
     ticket = tickets.get_ticket(repo, actor, ticket_id)
-    return out.ticket(ticket, repo.ticket_details([ticket.id])[ticket.id], base_url=base)
+    return out.ticket(ticket, tickets.details_of(repo, ticket), base_url=base)
 
 
 @router.post("/tickets", response_model=s.TicketOut, status_code=201)
