@@ -305,5 +305,18 @@ outbox = Table(
     Column("last_error", Text),
     Column("created", Stamp, nullable=False),
     Column("dedupe_key", String(200), nullable=False, unique=True),
+    # 0005: what an agent reply needs on the wire. to_addr keeps the first recipient and
+    # to_addrs all of them (newline-joined, like messages); the Message-ID is fixed when
+    # the row is queued so that a retried send carries the same one.
+    Column("to_addrs", Text, nullable=False, server_default=""),
+    Column("cc_addrs", Text, nullable=False, server_default=""),
+    Column("body_html", Text, nullable=False, server_default=""),
+    Column("email_message_id", String(998)),
+    Column("in_reply_to", String(998)),
+    Column("references", Text, nullable=False, server_default=""),
+    Column("sent", Stamp),
     Index("ix_outbox_status_next_attempt", "status", "next_attempt"),
+    # The per-sender auto-reply cap counts one recipient's recent auto replies (issue 7).
+    Index("ix_outbox_account_to_kind_created", "account_id", "to_addr", "kind", "created"),
+    Index("ix_outbox_ticket", "ticket_id", "id"),
 )
