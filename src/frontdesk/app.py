@@ -12,11 +12,18 @@ from frontdesk import __version__
 from frontdesk.api.common import errors
 from frontdesk.api.common.limits import BodyLimitMiddleware
 from frontdesk.api.common.ratelimit import SlidingWindowLimiter
+from frontdesk.api.imbox import chat_routes as imbox_chat
 from frontdesk.api.imbox import errors as imbox_errors
 from frontdesk.api.imbox import routes as imbox
+from frontdesk.api.inboxops import errors as inboxops_errors
+from frontdesk.api.inboxops import routes as inboxops
 from frontdesk.api.native import admin, health, tickets
+from frontdesk.api.native import chat as native_chat
+from frontdesk.api.native import mail as native_mail
 from frontdesk.api.v3 import errors as v3_errors
 from frontdesk.api.v3 import routes as v3
+from frontdesk.chat import sockets as chat_sockets
+from frontdesk.chat import widget as chat_widget
 from frontdesk.services import Services, build_services
 from frontdesk.settings import Settings
 
@@ -44,6 +51,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     error_router = errors.ErrorRouter()
     error_router.register(imbox_errors.PREFIX, imbox_errors.render)
     error_router.register(v3_errors.PREFIX, v3_errors.render)
+    error_router.register(inboxops_errors.PREFIX, inboxops_errors.render)
     errors.install(app, error_router)
     app.state.error_router = error_router
     app.add_middleware(
@@ -55,11 +63,17 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(health.router)
     app.include_router(admin.router)
     app.include_router(tickets.router)
+    app.include_router(native_mail.router)
     app.include_router(imbox.router)
+    app.include_router(imbox_chat.router)
+    app.include_router(native_chat.router)
+    app.include_router(chat_sockets.router)
+    app.include_router(chat_widget.router)
     app.state.contact_form_limiter = SlidingWindowLimiter(
         services.settings.contact_form_limit, services.settings.contact_form_window_seconds
     )
     app.include_router(v3.router)
+    app.include_router(inboxops.router)
     return app
 
 

@@ -17,6 +17,12 @@ from frontdesk.core import accounts, credentials
 from frontdesk.core.accounts import AgentFields, ContactFields
 from frontdesk.core.errors import DomainError
 from frontdesk.core.models import ALL_SCOPES, Actor, CredentialKind, Role, Scope
+from frontdesk.mail.commands import (
+    exit_cleanly_on_signals,
+    import_group,
+    mail_command,
+    start_for_serve,
+)
 from frontdesk.services import Services, build_services
 from frontdesk.settings import Settings
 from frontdesk.storage.repo import SqlRepo
@@ -75,20 +81,31 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     settings = Settings().resolved()
     # Resolved once here so that every worker finds the same data directory and secret.
     os.environ.setdefault("FRONTDESK_DATA_DIR", str(settings.data_dir))
-    build_services(settings).close()
+    services = build_services(settings)
     took = time.perf_counter() - started
     click.echo(f"frontdesk: migrated in {took:.2f}s; listening on {settings.public_base_url}")
-    uvicorn.run(
-        "frontdesk.app:factory",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=workers,
-        log_level="info",
-        access_log=False,  # dialects carry keys in paths; access logs would print them
-        proxy_headers=True,
-        server_header=False,
-    )
+    # The mail side runs here, in the serving parent: HTTP workers may be many, but the
+    # SMTP port can be bound once (docs/mail.md).
+    mail = start_for_serve(services)
+    exit_cleanly_on_signals()
+    try:
+        uvicorn.run(
+            "frontdesk.app:factory",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            log_level="info",
+            access_log=False,  # dialects carry keys in paths; access logs would print them
+            proxy_headers=True,
+            server_header=False,
+            # Chat frames over the limit are refused (1009) before they are buffered whole.
+            ws_max_size=settings.chat_max_frame_bytes,
+        )
+    finally:
+        if mail is not None:
+            mail.stop()
+        services.close()
 
 
 @main.command()
@@ -277,6 +294,10 @@ def token_create(obj: Context, account_id: int, email: str, name: str | None) ->
         {"id": issued.credential.id, "contact_id": contact.id, "token": issued.token},
         [f"customer token {issued.credential.id} for {contact.email} (shown once): {issued.token}"],
     )
+
+
+main.add_command(mail_command)
+main.add_command(import_group)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from frontdesk.bus import InProcessBus
+from frontdesk.chat.hub import ChatHub, build_hub
 from frontdesk.settings import Settings
 from frontdesk.storage.blobs import LocalBlobStore
 from frontdesk.storage.migrate import upgrade
@@ -17,8 +18,10 @@ class Services:
     store: Store
     blobs: LocalBlobStore
     bus: InProcessBus
+    chat: ChatHub = field(default_factory=ChatHub)  # live chat sockets and fan-out
 
     def close(self) -> None:
+        self.chat.close()
         self.store.dispose()
 
 
@@ -33,6 +36,8 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     )
     if migrate:
         upgrade(store.engine)
+    hub = build_hub(settings.redis_url, settings.chat_channel_prefix)
+    bus.subscribe(hub.on_event)
     return Services(
-        settings=settings, store=store, blobs=LocalBlobStore(settings.blob_dir), bus=bus
+        settings=settings, store=store, blobs=LocalBlobStore(settings.blob_dir), bus=bus, chat=hub
     )

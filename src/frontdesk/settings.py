@@ -34,6 +34,36 @@ class Settings(BaseSettings):
     # within a sliding window, counted in each server process.
     contact_form_limit: int = Field(default=10, ge=1, le=100_000)
     contact_form_window_seconds: int = Field(default=3600, ge=1, le=7 * 86_400)
+    # The e-mail channel (docs/mail.md). The SMTP listener runs in the serving parent
+    # process (or `frontdesk mail`); port 0 turns it off.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=2525, ge=0, le=65535)
+    smtp_hostname: str = ""  # the name it greets with; the machine's name when empty
+    max_mail_bytes: int = Field(default=35 * MIB, ge=1024)  # 552 above
+    # The relay outgoing mail goes through; no host means mail stays queued.
+    relay_host: str = ""
+    relay_port: int = Field(default=25, ge=1, le=65535)
+    relay_starttls: bool = False
+    relay_user: str = ""
+    relay_password: str = Field(default="", repr=False)
+    relay_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0, le=600)
+    mail_retry_base_seconds: float = Field(default=30.0, gt=0, le=86_400)
+    mail_retry_max_seconds: float = Field(default=3600.0, gt=0, le=7 * 86_400)
+    mail_max_attempts: int = Field(default=15, ge=1, le=1000)
+    imap_poll_seconds: float = Field(default=60.0, gt=0, le=86_400)
+    # At most this many auto replies to one address per window (two auto-responders).
+    auto_reply_cap: int = Field(default=3, ge=1, le=1000)
+    auto_reply_window_seconds: int = Field(default=3600, ge=1, le=7 * 86_400)
+    # Live chat (docs/chat.md). With a Redis URL, chat events reach the sockets of every
+    # server process through one pub/sub channel named `<prefix>:chat`.
+    redis_url: str = ""
+    chat_channel_prefix: str = "frontdesk"
+    # Per websocket: the largest frame (closed with 1009 above) and the frame rate
+    # (a bucket of `burst` frames refilled at `rate` a second; closed with 4429 when empty).
+    chat_max_frame_bytes: int = Field(default=16 * 1024, ge=1024, le=MIB)
+    chat_frame_rate: float = Field(default=5.0, gt=0, le=10_000)
+    chat_frame_burst: int = Field(default=30, ge=1, le=100_000)
 
     @field_validator("public_base_url")
     @classmethod

@@ -8,12 +8,19 @@ from sqlalchemy import inspect
 
 from frontdesk.services import Services
 from frontdesk.storage.migrate import current_revision, head_revision, upgrade
-from frontdesk.storage.tables import metadata
+from frontdesk.storage.tables import SEARCH_TABLES, metadata
+
+
+def _described_by_models(name: str | None, type_: str, _parent: object) -> bool:
+    """Everything but the search tables, which only raw DDL in 0006 can describe."""
+    return not (type_ == "table" and name in SEARCH_TABLES)
 
 
 def test_models_and_migrations_agree(services: Services) -> None:
     with services.store.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "include_name": _described_by_models}
+        )
         differences = compare_metadata(context, metadata)
     assert differences == []
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
+from frontdesk.core.mail_ports import MailQueries
 from frontdesk.core.models import (
     Account,
     Agent,
@@ -22,6 +23,7 @@ from frontdesk.core.models import (
     Ticket,
     TicketDetails,
 )
+from frontdesk.core.search_ports import SearchQueries
 
 if TYPE_CHECKING:  # listing.py and customers.py build on these ports; records only named here
     from frontdesk.core.customers import CustomerTicket
@@ -54,7 +56,7 @@ class CustomerQueries(Protocol):
     def customer_reply_counts(self, ticket_ids: Sequence[int]) -> dict[int, int]: ...
 
 
-class Repo(Queries, CustomerQueries, Protocol):
+class Repo(Queries, CustomerQueries, MailQueries, SearchQueries, Protocol):
     """Reads and writes inside one transaction."""
 
     def insert_account(self, name: str, public_id: str, now: int) -> Account: ...

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from frontdesk.core import events
 from frontdesk.core.clock import now_ms
 from frontdesk.core.errors import Conflict, Invalid, NotFound
-from frontdesk.core.models import Actor, Status, Ticket
+from frontdesk.core.models import Actor, MessageKind, Status, Ticket
 from frontdesk.core.ports import Repo
 from frontdesk.core.tickets import MAX_SUBJECT, _text, details_of, get_ticket, log
 
@@ -149,7 +149,9 @@ def _chosen(repo: Repo, actor: Actor, source: Ticket, message_ids: Sequence[int]
             raise Invalid(
                 "not_on_ticket", f"Message {message_id} is not on this ticket", field="messageIds"
             )
-    if set(repo.message_ids_of(source.id)) <= set(wanted):
+    # Log lines do not count: a ticket left with nothing but the system's notes is empty.
+    conversation = {m.id for m in repo.list_messages(source.id) if m.kind is not MessageKind.LOG}
+    if conversation <= set(wanted):
         raise Invalid(
             "split_all", "Splitting every message would leave the ticket empty", field="messageIds"
         )

@@ -45,6 +45,9 @@ class NewMessage:
     email_message_id: str | None = None
     attachment_ids: tuple[int, ...] = ()
     created: int | None = None  # imports keep the original time; None means now
+    # Written by the account's team with no agent named (an API key acting for the
+    # workspace, as InboxOps clients do): agent-side, never the requester's words.
+    by_team: bool = False
 
 
 @dataclass(frozen=True)
@@ -292,7 +295,7 @@ def _sender(repo: Repo, actor: Actor, ticket: Ticket, new: NewMessage) -> _Sende
         if agent is None:
             raise NotFound("agent_not_found", f"No agent {agent_id}")
         return _Sender(agent.id, None, agent.email, name or agent.name)
-    if new.kind is MessageKind.LOG:
+    if new.kind is MessageKind.LOG or (new.by_team and actor.contact_id is None):
         return _Sender(None, None, None, name)
     if new.from_email:
         contact = find_or_create_contact(
@@ -310,7 +313,7 @@ def _status_after(ticket: Ticket, new: NewMessage, sender: _Sender) -> Status:
     """An agent's answer awaits the customer; a customer's awaits an agent; else no change."""
     if new.kind is not MessageKind.EXTERNAL:
         return ticket.status
-    if sender.agent_id is not None:
+    if sender.agent_id is not None or (new.by_team and sender.contact_id is None):
         return Status.PENDING
     if sender.contact_id is None:
         return ticket.status

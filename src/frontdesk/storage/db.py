@@ -8,6 +8,8 @@ timeout, while an immediate one waits its turn at BEGIN.
 from __future__ import annotations
 
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -16,6 +18,10 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.pool import ConnectionPoolEntry
 
 _WRITE = "frontdesk_write"
+# Per SQLite engine: the lock its writers queue on, and how long one waits (the busy timeout).
+_WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, tuple[threading.RLock, float]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 10_000, pool_size: int = 10) -> Engine:
@@ -54,6 +60,8 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    _WRITER_LOCKS[engine] = (threading.RLock(), busy_timeout_ms / 1000)
+
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(_WRITE) else "BEGIN")
@@ -64,10 +72,33 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
 @contextmanager
 def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
     """One transaction: committed when the block ends, rolled back if it raises."""
-    with engine.connect() as conn:
+    with _writer_turn(engine, write), engine.connect() as conn:
         conn.info[_WRITE] = write
         with conn.begin():
             yield conn
+
+
+@contextmanager
+def _writer_turn(engine: Engine, write: bool) -> Iterator[None]:
+    """Queue one process's SQLite writers on a lock before they reach SQLite's own lock.
+
+    SQLite's busy handler polls with sleeps of up to 100 ms, so threads of one process
+    contending for the write lock waited in steps of 100 ms (a 583 ms p99 in the chat
+    benchmark); a lock wakes the next writer as soon as the last one commits. Other
+    processes still meet at SQLite's lock. Re-entrant, so a nested writer behaves as before.
+    """
+    turn = _WRITER_LOCKS.get(engine) if write else None
+    if turn is None:
+        yield
+        return
+    lock, wait_seconds = turn
+    # Past the busy timeout, go on to SQLite, which then answers "database is locked".
+    acquired = lock.acquire(timeout=wait_seconds)
+    try:
+        yield
+    finally:
+        if acquired:
+            lock.release()
 
 
 def ping(engine: Engine) -> None:

@@ -31,11 +31,15 @@ from frontdesk.core.models import (
     Ticket,
     TicketDetails,
 )
+from frontdesk.storage import hot_queries
 from frontdesk.storage import tables as t
+from frontdesk.storage.chat_queries import ChatQueryMixin
 from frontdesk.storage.customer_queries import CustomerQueryMixin
+from frontdesk.storage.mail_queries import MailQueryMixin
 from frontdesk.storage.queries import QueryMixin
 from frontdesk.storage.rows import split_lines as _split
 from frontdesk.storage.rows import ticket_from_row as _ticket
+from frontdesk.storage.search_queries import SearchQueryMixin
 
 NAMED_TABLES: Mapping[str, Table] = {
     "category": t.categories,
@@ -48,7 +52,7 @@ def _join(values: Iterable[str]) -> str:
     return "\n".join(values)
 
 
-class SqlRepo(QueryMixin, CustomerQueryMixin):
+class SqlRepo(QueryMixin, CustomerQueryMixin, MailQueryMixin, SearchQueryMixin, ChatQueryMixin):
     """Every read and write the core needs, as small typed methods. No business rules here."""
 
     def __init__(self, conn: Connection) -> None:
@@ -61,6 +65,8 @@ class SqlRepo(QueryMixin, CustomerQueryMixin):
     def _insert(self, table: Table, values: Mapping[str, Any]) -> Any:
         """Insert one row and return it whole; a unique clash becomes a Conflict."""
         try:
+            if hot_queries.plain(values):
+                return self.conn.execute(hot_queries.insert_returning(table), dict(values)).one()
             return self.conn.execute(insert(table).values(**values).returning(table)).one()
         except IntegrityError as exc:
             raise Conflict(
@@ -69,6 +75,9 @@ class SqlRepo(QueryMixin, CustomerQueryMixin):
 
     def _update(self, table: Table, row_id: int, changes: Mapping[str, Any]) -> Any:
         try:
+            if changes and hot_queries.plain(changes):
+                params = {**changes, hot_queries.ROW_ID: row_id}
+                return self.conn.execute(hot_queries.update_returning(table), params).one()
             return self.conn.execute(
                 update(table).where(table.c.id == row_id).values(**changes).returning(table)
             ).one()
@@ -78,9 +87,8 @@ class SqlRepo(QueryMixin, CustomerQueryMixin):
             ) from exc
 
     def _one(self, table: Table, account_id: int, row_id: int) -> Any:
-        return self.conn.execute(
-            select(table).where(table.c.id == row_id, table.c.account_id == account_id)
-        ).one_or_none()
+        params = {hot_queries.ROW_ID: row_id, "account_id": account_id}
+        return self.conn.execute(hot_queries.one_in_account(table), params).one_or_none()
 
     # -- accounts ----------------------------------------------------------------------------
 
@@ -293,9 +301,7 @@ class SqlRepo(QueryMixin, CustomerQueryMixin):
         return _credential(self._insert(t.credentials, values))
 
     def find_credential(self, key_id: str) -> Credential | None:
-        row = self.conn.execute(
-            select(t.credentials).where(t.credentials.c.key_id == key_id)
-        ).one_or_none()
+        row = self.conn.execute(hot_queries.CREDENTIAL, {"key_id": key_id}).one_or_none()
         return _credential(row) if row else None
 
     def get_credential(self, account_id: int, credential_id: int) -> Credential | None:
@@ -322,12 +328,11 @@ class SqlRepo(QueryMixin, CustomerQueryMixin):
         return _ticket(self._update(t.tickets, ticket_id, changes))
 
     def get_ticket(self, account_id: int, ticket_id: int, *, lock: bool = False) -> Ticket | None:
-        query = select(t.tickets).where(
-            t.tickets.c.id == ticket_id, t.tickets.c.account_id == account_id
-        )
+        query = hot_queries.TICKET
         if lock and self._lock:
             query = query.with_for_update()
-        row = self.conn.execute(query).one_or_none()
+        params = {"ticket_id": ticket_id, "account_id": account_id}
+        row = self.conn.execute(query, params).one_or_none()
         return _ticket(row) if row else None
 
     def get_ticket_by_uuid(self, account_id: int, uuid: str) -> Ticket | None:
@@ -380,42 +385,8 @@ class SqlRepo(QueryMixin, CustomerQueryMixin):
         )
 
     def ticket_details(self, ticket_ids: Sequence[int]) -> dict[int, TicketDetails]:
-        """Labels, tags, assignees, links and custom fields for many tickets in five queries."""
-        if not ticket_ids:
-            return {}
-        ids = list(ticket_ids)
-        labels = self._grouped(t.ticket_labels, t.ticket_labels.c.name, ids)
-        tags = self._grouped(t.ticket_tags, t.ticket_tags.c.name, ids)
-        assignees = self._grouped(t.ticket_assignees, t.ticket_assignees.c.agent_id, ids)
-        links = self._grouped(t.ticket_links, t.ticket_links.c.linked_id, ids)
-        fields: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        for ticket_id, name, value in self.conn.execute(
-            select(t.ticket_fields.c.ticket_id, t.custom_fields.c.name, t.ticket_fields.c.value)
-            .join(t.custom_fields, t.custom_fields.c.id == t.ticket_fields.c.field_id)
-            .where(t.ticket_fields.c.ticket_id.in_(ids))
-            .order_by(t.custom_fields.c.name)
-        ):
-            fields[ticket_id].append((name, value))
-        return {
-            ticket_id: TicketDetails(
-                labels=tuple(labels.get(ticket_id, ())),
-                tags=tuple(tags.get(ticket_id, ())),
-                assignee_ids=tuple(assignees.get(ticket_id, ())),
-                linked_ids=tuple(links.get(ticket_id, ())),
-                custom_fields=tuple(fields.get(ticket_id, ())),
-            )
-            for ticket_id in ids
-        }
-
-    def _grouped(self, table: Table, column: Any, ticket_ids: list[int]) -> dict[int, list[Any]]:
-        found: dict[int, list[Any]] = defaultdict(list)
-        for ticket_id, value in self.conn.execute(
-            select(table.c.ticket_id, column)
-            .where(table.c.ticket_id.in_(ticket_ids))
-            .order_by(column)
-        ):
-            found[ticket_id].append(value)
-        return found
+        """Labels, tags, assignees, links and custom fields for many tickets, one query."""
+        return hot_queries.ticket_details(self.conn, ticket_ids)
 
     def replace_values(self, what: str, ticket_id: int, values: Sequence[Any]) -> None:
         """Replace a ticket's labels, tags, assignees or links with exactly `values`."""
@@ -466,9 +437,7 @@ class SqlRepo(QueryMixin, CustomerQueryMixin):
         return _message(self._insert(t.messages, values))
 
     def list_messages(self, ticket_id: int) -> list[Message]:
-        rows = self.conn.execute(
-            select(t.messages).where(t.messages.c.ticket_id == ticket_id).order_by(t.messages.c.id)
-        ).all()
+        rows = self.conn.execute(hot_queries.MESSAGES, {"ticket_id": ticket_id}).all()
         return [_message(row) for row in rows]
 
     def count_messages(self, ticket_id: int) -> int:
@@ -543,11 +512,8 @@ class SqlRepo(QueryMixin, CustomerQueryMixin):
         if not message_ids:
             return {}
         found: dict[int, list[Attachment]] = defaultdict(list)
-        for row in self.conn.execute(
-            select(t.attachments)
-            .where(t.attachments.c.message_id.in_(message_ids))
-            .order_by(t.attachments.c.id)
-        ):
+        params = {"message_ids": list(message_ids)}
+        for row in self.conn.execute(hot_queries.ATTACHMENTS, params):
             found[row.message_id].append(_attachment(row))
         return found
 
@@ -581,14 +547,15 @@ class SqlRepo(QueryMixin, CustomerQueryMixin):
 
     def record_event(self, event: Event, now: int) -> None:
         self.conn.execute(
-            insert(t.events).values(
-                account_id=event.account_id,
-                ticket_id=event.ticket_id,
-                kind=event.kind,
-                actor=event.actor,
-                data=json.dumps(event.data, default=str),
-                created=now,
-            )
+            hot_queries.insert_plain(t.events),
+            {
+                "account_id": event.account_id,
+                "ticket_id": event.ticket_id,
+                "kind": event.kind,
+                "actor": event.actor,
+                "data": json.dumps(event.data, default=str),
+                "created": now,
+            },
         )
         self.events.append(event)
 

@@ -320,3 +320,209 @@ outbox = Table(
     Index("ix_outbox_account_to_kind_created", "account_id", "to_addr", "kind", "created"),
     Index("ix_outbox_ticket", "ticket_id", "id"),
 )
+
+# -- InboxOps search (issue 4, migration 0006) ------------------------------------------------
+
+# Full-text search keeps one document per ticket (its subject and message bodies) in
+# objects SQLAlchemy cannot describe: an FTS5 virtual table on SQLite (and the shadow
+# tables SQLite keeps for it), a tsvector table with a GIN index on PostgreSQL, both kept
+# in step by triggers. Migration 0006 alone creates them; the models-versus-migrations
+# check leaves exactly these table names out (tests/storage/test_migrations.py), and
+# tests/dialects/inboxops/test_search_schema.py checks that they and their triggers exist.
+SEARCH_TABLES = frozenset(
+    {"ticket_search"}
+    | {f"ticket_search_{shadow}" for shadow in ("data", "idx", "content", "docsize", "config")}
+)
+
+# The inbox list (archived tickets hidden) filtered by status and priority, and its total
+# counted from the index alone: without it, counting means reading every ticket's row.
+Index(
+    "ix_tickets_inbox",
+    tickets.c.account_id,
+    tickets.c.status,
+    tickets.c.priority,
+    tickets.c.id,
+    sqlite_where=text("archived_at IS NULL"),
+    postgresql_where=text("archived_at IS NULL"),
+)
+
+# -- e-mail channel (issue 7, migration 0007) -------------------------------------------------
+
+# An inbox that fetches its mail from an IMAP mailbox instead of (or as well as) receiving it
+# over SMTP. The password is write-only: no API renders it.
+inbox_imap = Table(
+    "inbox_imap",
+    metadata,
+    Column("inbox_id", Integer, ForeignKey("inboxes.id"), primary_key=True),
+    _account(),
+    Column("host", String(255), nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("tls", Boolean, nullable=False),
+    Column("username", String(320), nullable=False),
+    Column("password", Text, nullable=False),
+    Column("folder", String(200), nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("last_polled", Stamp),
+    Column("last_error", Text),
+    Column("created", Stamp, nullable=False),
+    Column("updated", Stamp, nullable=False),
+)
+
+# Every mail that came in, delivered or not: the raw bytes live in the blob store under
+# raw_sha256, so nothing is ever lost. `mail_key` (the Message-ID, else the raw digest) is
+# unique per account, which is what makes a redelivered mail a no-op. Mail that could not
+# become a ticket stays here with status 'quarantined' and the reason, for admins to see.
+mail_receipts = Table(
+    "mail_receipts",
+    metadata,
+    _id(),
+    _account(),
+    Column("inbox_id", Integer, ForeignKey("inboxes.id")),
+    Column("source", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("mail_key", String(998), nullable=False),
+    Column("email_message_id", String(998)),
+    Column("envelope_from", String(320)),
+    Column("recipients", Text, nullable=False, server_default=""),
+    Column("from_addr", String(320)),
+    Column("subject", String(1000), nullable=False, server_default=""),
+    Column("raw_sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("ticket_id", Integer, ForeignKey("tickets.id")),
+    Column("message_id", Integer, ForeignKey("messages.id")),
+    Column("error", Text),
+    Column("created", Stamp, nullable=False),
+    UniqueConstraint("account_id", "mail_key"),
+    Index("ix_mail_receipts_account_status", "account_id", "status", "id"),
+)
+
+# Threading and Message-ID lookups: a reply's In-Reply-To / References name messages of
+# the same account that Frontdesk received or sent.
+Index(
+    "ix_messages_account_email_message_id",
+    messages.c.account_id,
+    messages.c.email_message_id,
+)
+
+# -- live chat (issue 6, migration 0008) --------------------------------------------------------
+
+# One website visitor: the widget keeps `public_id` (ImBox conversationID, `V...`) and a
+# secret whose SHA-256 is `secret_hash` across page loads. `last_seq` numbers the messages;
+# taking the next number locks the row, which serialises writers to one conversation.
+# `session_id` is the open chat, or the last one (no foreign key: sessions point back here).
+chat_conversations = Table(
+    "chat_conversations",
+    metadata,
+    _id(),
+    _account(),
+    Column("public_id", String(32), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("agent_id", Integer, ForeignKey("agents.id")),
+    Column("session_id", Integer),
+    Column("visitor_name", String(200)),
+    Column("last_seq", Integer, nullable=False),
+    Column("traffic_type", String(300), nullable=False),
+    Column("search_engine", String(40), nullable=False),
+    Column("referrer", String(2000)),
+    Column("browser", String(200), nullable=False),
+    Column("os", String(200), nullable=False),
+    Column("city", String(200)),
+    Column("country", String(200)),
+    Column("exit_page", String(2000)),
+    Column("last_visit", Stamp, nullable=False),
+    Column("created", Stamp, nullable=False),
+    Column("updated", Stamp, nullable=False),
+    Index("ix_chat_conversations_account_status", "account_id", "status", "updated"),
+)
+
+# One chat within a conversation: from the first message while none was open to its close.
+# chatStatistics rows are sessions, found by their start time.
+chat_sessions = Table(
+    "chat_sessions",
+    metadata,
+    _id(),
+    _account(),
+    Column("conversation_id", Integer, ForeignKey("chat_conversations.id"), nullable=False),
+    Column("agent_id", Integer, ForeignKey("agents.id")),
+    Column("started", Stamp, nullable=False),
+    Column("closed", Stamp),
+    Column("rating", Integer),
+    Index("ix_chat_sessions_account_started", "account_id", "started", "id"),
+    Index("ix_chat_sessions_conversation", "conversation_id", "id"),
+)
+
+# sender: agent (agent_id set), visitor, or system (body is the event as JSON text).
+# client_ref is the widget's own tag for a visitor message: a resend after a reconnect
+# carries the same one and is not stored twice.
+chat_messages = Table(
+    "chat_messages",
+    metadata,
+    _id(),
+    _account(),
+    Column("conversation_id", Integer, ForeignKey("chat_conversations.id"), nullable=False),
+    Column("session_id", Integer, ForeignKey("chat_sessions.id")),
+    Column("seq", Integer, nullable=False),
+    Column("sender", String(8), nullable=False),
+    Column("agent_id", Integer, ForeignKey("agents.id")),
+    Column("from_name", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created", Stamp, nullable=False),
+    Column("client_ref", String(64)),
+    UniqueConstraint("conversation_id", "seq"),
+    UniqueConstraint("conversation_id", "client_ref"),
+    Index("ix_chat_messages_conversation", "conversation_id", "id"),
+    Index("ix_chat_messages_session", "session_id", "sender", "created"),
+)
+
+# Every page a visitor reported, for page filters (listConversations, chatStatistics).
+chat_pages = Table(
+    "chat_pages",
+    metadata,
+    _id(),
+    Column("conversation_id", Integer, ForeignKey("chat_conversations.id"), nullable=False),
+    Column("url", String(2000), nullable=False),
+    Column("created", Stamp, nullable=False),
+    Index("ix_chat_pages_conversation", "conversation_id", "id"),
+)
+
+# type 0: the visitor's name (one per conversation), type 1: a regular tag.
+chat_tags = Table(
+    "chat_tags",
+    metadata,
+    Column("conversation_id", Integer, ForeignKey("chat_conversations.id"), primary_key=True),
+    Column("type", Integer, primary_key=True),
+    Column("tag", String(200), primary_key=True),
+    Column("created", Stamp, nullable=False),
+)
+
+chat_labels = Table(
+    "chat_labels",
+    metadata,
+    Column("conversation_id", Integer, ForeignKey("chat_conversations.id"), primary_key=True),
+    Column("label", String(200), primary_key=True),
+    Column("created", Stamp, nullable=False),
+)
+
+# insertCard data: one row per (conversation, card id), replaced on update.
+chat_cards = Table(
+    "chat_cards",
+    metadata,
+    Column("conversation_id", Integer, ForeignKey("chat_conversations.id"), primary_key=True),
+    Column("data_id", String(100), primary_key=True),
+    Column("data", Text, nullable=False),
+    Column("created", Stamp, nullable=False),
+    Column("updated", Stamp, nullable=False),
+)
+
+chat_page_filters = Table(
+    "chat_page_filters",
+    metadata,
+    _id(),
+    _account(),
+    Column("search_name", String(200), nullable=False),
+    Column("search_filter", String(2000), nullable=False),
+    Column("match_type", String(16), nullable=False),
+    Column("created", Stamp, nullable=False),
+    Index("ix_chat_page_filters_account", "account_id", "id"),
+)

@@ -93,9 +93,11 @@ def from_validation(exc: RequestValidationError) -> Problem:
     first = errors[0] if errors else {}
     if first.get("type") == "json_invalid" and _is_body(first):
         return Problem(400, "malformed_body", "The body is not a valid JSON object")
-    where = ".".join(
-        str(part) for part in first.get("loc", ()) if part not in ("body", "query", "path")
-    )
+    loc = tuple(first.get("loc", ()))
+    # Only the leading location word goes: a field may itself be called `body` (InboxOps).
+    if loc and loc[0] in ("body", "query", "path", "header"):
+        loc = loc[1:]
+    where = ".".join(str(part) for part in loc)
     message = str(first.get("msg", "Invalid request"))
     return Problem(422, "invalid", f"{where}: {message}" if where else message, where or None)
 

@@ -1,0 +1,225 @@
+"""Inbound SMTP ingest: messages per second into tickets, and the server's peak memory.
+
+Starts `frontdesk mail` (SMTP listener only: no relay, IMAP idle) as a child process on a
+fresh data directory, makes an account and an inbox with the CLI, then sends mail with
+smtplib from several client threads, each mail from a new sender (so each opens a ticket
+and is answered 250 only after its commit):
+
+- 10 KB plain-text messages;
+- messages with a 1 MB attachment (stored in the blob store, raw mail kept too).
+
+The same run measures a null SMTP sink (aiosmtpd answering 250 without doing anything) as
+the ceiling: figures are reported as ratios to it, since the machine is shared and busy.
+Peak memory is the server's VmHWM (Linux /proc), next to its resident size at start.
+
+    .venv/bin/python -m bench.mail_bench [--database-url URL] [--small N] [--large N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import smtplib
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results"
+SINK = """
+import sys, time
+from aiosmtpd.controller import Controller
+class Sink:
+    async def handle_DATA(self, server, session, envelope):
+        return "250 OK"
+c = Controller(Sink(), hostname="127.0.0.1", port=int(sys.argv[1]), data_size_limit=50_000_000)
+c.start()
+print("ready", flush=True)
+sys.stdin.read()
+c.stop()
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def memory_kib(pid: int) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            found[name] = int(value.split()[0])
+    return found
+
+
+def small_mail(to: str, number: int) -> bytes:
+    message = EmailMessage()
+    message["From"] = f"Customer {number} <c{number}@example.org>"
+    message["To"] = to
+    message["Subject"] = f"Question {number}"
+    message["Message-ID"] = f"<bench-small-{number}-{time.time_ns()}@example.org>"
+    line = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\n"
+    message.set_content(line * (10_240 // len(line)))
+    return message.as_bytes(policy=SMTP)
+
+
+def large_mail(to: str, number: int) -> bytes:
+    message = EmailMessage()
+    message["From"] = f"Customer {number} <big{number}@example.org>"
+    message["To"] = to
+    message["Subject"] = f"Scan {number}"
+    message["Message-ID"] = f"<bench-large-{number}-{time.time_ns()}@example.org>"
+    message.set_content("The scan is attached.")
+    data = os.urandom(1024 * 1024)  # incompressible, and unique: one blob per mail
+    message.add_attachment(data, maintype="application", subtype="pdf", filename="scan.pdf")
+    return message.as_bytes(policy=SMTP)
+
+
+def blast(port: int, to: str, mails: list[bytes], clients: int) -> float:
+    """Send every mail (each client keeps one connection); wall time in seconds."""
+    chunks = [mails[index::clients] for index in range(clients)]
+    errors: list[BaseException] = []
+
+    def client(chunk: list[bytes]) -> None:
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=120) as conn:
+                for raw in chunk:
+                    conn.sendmail("sender@example.org", [to], raw)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=client, args=(chunk,)) for chunk in chunks]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    took = time.perf_counter() - started
+    if errors:
+        raise RuntimeError(f"sending failed: {errors[0]!r}")
+    return took
+
+
+def cli(env: dict[str, str], *args: str) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-m", "frontdesk.cli", "--json", *args],
+        env=env, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def wait_for(port: int, alive: Callable[[], bool]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if not alive():
+            raise RuntimeError("the server exited")
+        try:
+            with smtplib.SMTP("127.0.0.1", port, timeout=5) as conn:
+                conn.noop()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("the SMTP listener did not come up")
+
+
+def measure(
+    port: int, to: str, small: int, large: int, clients: int, pid: int | None
+) -> dict[str, float]:
+    blast(port, to, [small_mail(to, -n - 1) for n in range(10)], clients)  # warm up
+    small_mails = [small_mail(to, n) for n in range(small)]
+    large_mails = [large_mail(to, n) for n in range(large)]
+    small_s = blast(port, to, small_mails, clients)
+    large_s = blast(port, to, large_mails, clients)
+    result = {"small_per_s": small / small_s, "large_per_s": large / large_s}
+    if pid is not None:
+        result.update({f"{k}_kib": float(v) for k, v in memory_kib(pid).items()})
+    return result
+
+
+def run_sink(small: int, large: int, clients: int) -> dict[str, float]:
+    port = free_port()
+    sink = subprocess.Popen(
+        [sys.executable, "-c", SINK, str(port)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert sink.stdout is not None
+        sink.stdout.readline()
+        return measure(port, "sink@example.com", small, large, clients, None)
+    finally:
+        assert sink.stdin is not None
+        sink.stdin.close()
+        sink.wait(10)
+
+
+def run_frontdesk(
+    database_url: str | None, small: int, large: int, clients: int
+) -> dict[str, float]:
+    data = Path(tempfile.mkdtemp(prefix="frontdesk-mail-bench-"))
+    port = free_port()
+    env = {
+        **os.environ,
+        "FRONTDESK_DATA_DIR": str(data),
+        "FRONTDESK_SMTP_PORT": str(port),
+        "FRONTDESK_IMAP_POLL_SECONDS": "86400",
+        "FRONTDESK_MAX_MAIL_BYTES": str(20 * 1024 * 1024),
+    }
+    if database_url:
+        env["FRONTDESK_DATABASE_URL"] = database_url
+    account = cli(env, "account", "create", "Bench")["id"]
+    to = f"bench-{time.time_ns()}@example.com"
+    cli(env, "inbox", "create", "--account", str(account), "--name", "Bench", "--email", to)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "frontdesk.cli", "mail"],
+        env=env, stdout=subprocess.DEVNULL, stderr=(data / "mail.log").open("w"),
+    )  # fmt: skip
+    try:
+        wait_for(port, lambda: server.poll() is None)
+        start_rss = memory_kib(server.pid)["VmRSS"]
+        result = measure(port, to, small, large, clients, server.pid)
+        result["start_rss_kib"] = float(start_rss)
+        return result
+    finally:
+        server.terminate()
+        server.wait(30)
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
+    parser.add_argument("--small", type=int, default=400, help="10 KB messages")
+    parser.add_argument("--large", type=int, default=30, help="messages with a 1 MB file")
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args()
+    backend = "postgresql" if args.database_url else "sqlite"
+    sink = run_sink(args.small, args.large, args.clients)
+    desk = run_frontdesk(args.database_url, args.small, args.large, args.clients)
+    report = {
+        "backend": backend,
+        "clients": args.clients,
+        "messages": {"small_10kb": args.small, "large_1mb": args.large},
+        "sink": sink,
+        "frontdesk": desk,
+        "ratio": {
+            "small": desk["small_per_s"] / sink["small_per_s"],
+            "large": desk["large_per_s"] / sink["large_per_s"],
+        },
+    }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"mail-{backend}.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,183 @@
+"""ImBox chat endpoints (spec/imbox-chat-api.txt): key and account id in the path, Chat Read.
+
+Lists that can be long (listConversations, chatStatistics) are streamed in keyset
+batches, one read transaction each, so a year of chats never sits in memory at once.
+The first batch is read before the response starts: an error still gets its envelope.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from frontdesk.api.common.tabular import csv_chunks, csv_response
+from frontdesk.api.imbox import chat_schemas as cs
+from frontdesk.api.imbox import chat_translate as ct
+from frontdesk.api.imbox.routes import _authorised
+from frontdesk.api.imbox.translate import json_response
+from frontdesk.api.native.deps import services_of
+from frontdesk.core import accounts, chat, chat_stats
+from frontdesk.core.chat_records import ListedConversation
+from frontdesk.core.chat_stats import SessionStats
+from frontdesk.core.listing import Page
+from frontdesk.core.models import Actor, Scope
+from frontdesk.services import Services
+
+router = APIRouter(prefix="/message", tags=["imbox chat"])
+reader = _authorised(Scope.CHAT_READ)
+BATCH = 500
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def _batches(
+    first: Page[T], following: Callable[[T], Page[T]], shape: Callable[[T], R]
+) -> Iterator[list[R]]:
+    """Every row from the first page on, one keyset batch (one read transaction) at a time."""
+    page = first
+    while True:
+        yield [shape(item) for item in page.items]
+        if not page.more or not page.items:
+            return
+        page = following(page.items[-1])
+
+
+@router.get(
+    "/listConversations/{apiKey}/{userId}/{fromDate}/{toDate}",
+    response_model=cs.ConversationListOut,
+)
+def list_conversations(
+    request: Request,
+    fromDate: str,
+    toDate: str,
+    actor: Actor = Depends(reader),
+    services: Services = Depends(services_of),
+) -> Response:
+    window = cs.day_window(fromDate, toDate)
+    filter_ids = cs.page_filter_ids(request.query_params)
+
+    def page(after_id: int) -> Page[ListedConversation]:
+        with services.store.read() as repo:
+            return chat_stats.list_conversations(
+                repo, actor, window, filter_ids, after_id=after_id, limit=BATCH
+            )
+
+    rows = _batches(
+        page(0), lambda last: page(last.id), lambda item: ct.conversation(actor.account_id, item)
+    )
+    return ct.json_stream(rows)
+
+
+@router.get("/grabConversation/{apiKey}/{userId}/{conversationId}", response_model=cs.TranscriptOut)
+def grab_conversation(
+    conversationId: str, actor: Actor = Depends(reader), services: Services = Depends(services_of)
+) -> Response:
+    public_id = cs.conversation_id(conversationId)
+    with services.store.read() as repo:
+        record = chat.get_conversation(repo, actor, public_id)
+        messages = chat.transcript(repo, actor, public_id)
+    return json_response(ct.transcript(record, messages))
+
+
+@router.get(
+    "/grabVisitorInfo/{apiKey}/{userId}/{conversationId}", response_model=cs.VisitorInfoListOut
+)
+def grab_visitor_info(
+    conversationId: str, actor: Actor = Depends(reader), services: Services = Depends(services_of)
+) -> Response:
+    public_id = cs.conversation_id(conversationId)
+    with services.store.read() as repo:
+        record = chat.get_conversation(repo, actor, public_id)
+    return json_response(ct.visitor_info(record))
+
+
+@router.get("/grabVisitorTags/{apiKey}/{userId}/{conversationId}", response_model=cs.VisitorTagsOut)
+def grab_visitor_tags(
+    conversationId: str, actor: Actor = Depends(reader), services: Services = Depends(services_of)
+) -> Response:
+    public_id = cs.conversation_id(conversationId)
+    with services.store.read() as repo:
+        record = chat.get_conversation(repo, actor, public_id)
+        found = chat.visitor_tags(repo, actor, public_id)
+    return json_response(ct.tags(record, found))
+
+
+@router.get(
+    "/grabVisitorLabels/{apiKey}/{userId}/{conversationId}", response_model=cs.VisitorLabelsOut
+)
+def grab_visitor_labels(
+    conversationId: str, actor: Actor = Depends(reader), services: Services = Depends(services_of)
+) -> Response:
+    public_id = cs.conversation_id(conversationId)
+    with services.store.read() as repo:
+        record = chat.get_conversation(repo, actor, public_id)
+        found = chat.visitor_labels(repo, actor, public_id)
+    return json_response(ct.labels(record, found))
+
+
+@router.get(
+    "/grabVisitorCards/{apiKey}/{userId}/{conversationId}", response_model=cs.VisitorCardsOut
+)
+def grab_visitor_cards(
+    conversationId: str, actor: Actor = Depends(reader), services: Services = Depends(services_of)
+) -> Response:
+    public_id = cs.conversation_id(conversationId)
+    with services.store.read() as repo:
+        record = chat.get_conversation(repo, actor, public_id)
+        found = chat.visitor_cards(repo, actor, public_id)
+    return json_response(ct.cards(record, found))
+
+
+@router.get("/grabAgent/{apiKey}/{userId}/{agentId}", response_model=cs.GrabAgentOut)
+def grab_agent(
+    agentId: str, actor: Actor = Depends(reader), services: Services = Depends(services_of)
+) -> Response:
+    agent_id = cs.agent_id(agentId)
+    with services.store.read() as repo:
+        agent = accounts.get_agent(repo, actor, agent_id)
+    return json_response(cs.GrabAgentOut(data=[ct.agent(agent)]))
+
+
+@router.get("/grabAgents/{apiKey}/{userId}", response_model=cs.AgentListOut)
+def grab_agents(
+    actor: Actor = Depends(reader), services: Services = Depends(services_of)
+) -> Response:
+    with services.store.read() as repo:
+        agents = accounts.list_agents(repo, actor)
+    return json_response(cs.AgentListOut(data=[ct.agent(a) for a in agents], length=len(agents)))
+
+
+@router.get("/chatStatistics/{apiKey}/{userId}", response_model=cs.StatisticsOut)
+def chat_statistics(
+    request: Request, actor: Actor = Depends(reader), services: Services = Depends(services_of)
+) -> Response:
+    asked = cs.stats_request(request.query_params)
+    with services.store.read() as repo:
+        filters = chat_stats.statistics_filter(repo, actor, asked.query)
+
+    def page(after: tuple[int, int] | None) -> Page[SessionStats]:
+        with services.store.read() as repo:
+            return chat_stats.statistics(repo, actor, filters, after=after, limit=BATCH)
+
+    def following(last: SessionStats) -> Page[SessionStats]:
+        return page((last.row.session.started, last.row.session.id))
+
+    first = page(None)
+    if asked.csv:
+        cells = _batches(first, following, ct.statistic_cells)
+        return csv_response(csv_chunks(ct.STAT_COLUMNS, cells), "chat-statistics.csv")
+    return ct.json_stream(_batches(first, following, ct.statistic))
+
+
+@router.get("/pageFilters/{apiKey}/{userId}", response_model=cs.PageFiltersOut)
+def page_filters(
+    actor: Actor = Depends(reader), services: Services = Depends(services_of)
+) -> Response:
+    with services.store.read() as repo:
+        found = chat.list_page_filters(repo, actor)
+    return json_response(
+        cs.PageFiltersOut(data=[ct.page_filter(item) for item in found], length=len(found))
+    )

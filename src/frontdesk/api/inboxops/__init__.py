@@ -1,0 +1,1 @@
+"""The InboxOps workspace ticket API (/v1/workspaces/{workspaceId}/tickets)."""

@@ -1,0 +1,284 @@
+"""InboxOps workspace ticket API under /v1/workspaces/{workspaceId}/tickets (docs/inboxops.md).
+
+Every request carries `Authorization: Bearer <API key>` and `x-workspace-id`; the header
+and the path must name the same workspace, and that workspace must be the key's account.
+Routes are thin: resolve the path's UUIDs, make one core change in one transaction, and
+render the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Header, Path, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import Response
+
+from frontdesk.api.common.auth import actor_for, bearer_token, require_scope
+from frontdesk.api.common.files import attachment_response, read_upload
+from frontdesk.api.inboxops import schemas as s
+from frontdesk.api.inboxops import translate as out
+from frontdesk.api.inboxops.words import OPEN, STATUSES_OF, TARGET_OF, statuses
+from frontdesk.core import accounts, attachments, refs, replies, search, tickets, transitions
+from frontdesk.core.errors import Invalid, NotFound
+from frontdesk.core.models import Actor, Scope
+from frontdesk.core.ports import Repo
+from frontdesk.core.replies import TeamMessage
+from frontdesk.core.threads import merge as merge_tickets
+from frontdesk.core.threads import split as split_ticket
+from frontdesk.core.tickets import NewMessage, NewTicket
+from frontdesk.services import Services
+
+router = APIRouter(prefix="/v1/workspaces/{workspaceId}/tickets", tags=["inboxops"])
+TicketPath = Annotated[str, Path(alias="ticketId", max_length=100)]
+AttachmentPath = Annotated[str, Path(alias="attachmentId", max_length=100)]
+WORKSPACE_HEADER = "x-workspace-id"
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    actor: Actor
+    services: Services
+    ctx: out.Context
+
+
+def _public_id(request: Request, services: Services, actor: Actor) -> str:
+    """The account's workspace id; it never changes, so each process remembers it."""
+    known: dict[int, str] | None = getattr(request.app.state, "inboxops_workspaces", None)
+    if known is None:
+        known = request.app.state.inboxops_workspaces = {}
+    if actor.account_id not in known:
+        with services.store.read() as repo:
+            known[actor.account_id] = accounts.get_account(repo, actor.account_id).public_id
+    return known[actor.account_id]
+
+
+def _workspace(scope: Scope) -> Callable[..., Workspace]:
+    """401 without a valid key; 400 when the header is missing or names another workspace
+    than the path; 404 when the workspace is not the key's; 403 when the key lacks `scope`."""
+
+    def dependency(
+        request: Request,
+        workspace_id: Annotated[str, Path(alias="workspaceId", max_length=100)],
+        header: Annotated[str | None, Header(alias=WORKSPACE_HEADER)] = None,
+    ) -> Workspace:
+        services: Services = request.app.state.services
+        actor = actor_for(services, bearer_token(request.headers.get("authorization")))
+        if header is None or not header.strip():
+            raise Invalid(
+                "missing_workspace", "The x-workspace-id header is required", field=WORKSPACE_HEADER
+            )
+        if header.strip() != workspace_id:
+            raise Invalid(
+                "workspace_mismatch",
+                "The x-workspace-id header and the path name different workspaces",
+                field=WORKSPACE_HEADER,
+            )
+        if _public_id(request, services, actor) != workspace_id:
+            raise NotFound("workspace_not_found", f"No workspace {workspace_id[:40]}")
+        require_scope(actor, scope)
+        ctx = out.Context(workspace_id, services.settings.public_base_url)
+        return Workspace(actor, services, ctx)
+
+    return dependency
+
+
+Reader = Annotated[Workspace, Depends(_workspace(Scope.TICKETS_READ))]
+Writer = Annotated[Workspace, Depends(_workspace(Scope.TICKETS_WRITE))]
+
+
+def _ticket_id(repo: Repo, ws: Workspace, ticket_uuid: str) -> int:
+    return refs.ticket(repo, ws.actor, s.canonical_uuid(ticket_uuid, "ticketId")).id
+
+
+def _summary(repo: Repo, ws: Workspace, ticket_id: int) -> s.TicketOut:
+    seen = search.describe(repo, ws.actor, ticket_id)
+    return out.ticket(ws.ctx, seen.ticket, seen.details, seen.requester, seen.merged_into)
+
+
+def _detail(repo: Repo, ws: Workspace, ticket_id: int) -> s.TicketDetailOut:
+    seen = search.describe(repo, ws.actor, ticket_id, thread=True)
+    return out.detail(
+        ws.ctx,
+        seen.ticket,
+        seen.details,
+        seen.requester,
+        seen.merged_into,
+        seen.messages,
+        seen.attachments,
+    )
+
+
+# -- tickets --------------------------------------------------------------------------------------
+
+
+@router.post("", response_model=s.TicketDetailOut, status_code=201)
+def create_ticket(body: s.TicketIn, ws: Writer) -> s.TicketDetailOut:
+    new = NewTicket(
+        subject=body.subject,
+        message=NewMessage(body_text=body.body),
+        requester_email=body.requesterEmail,
+        requester_name=body.requesterName,
+        priority=body.priority,
+        tags=tuple(body.tags),
+        assignee_ids=(body.assigneeId,) if body.assigneeId is not None else (),
+    )
+    with ws.services.store.write() as repo:
+        opened = tickets.open_ticket(repo, ws.actor, new)
+        return _detail(repo, ws, opened.ticket.id)
+
+
+@router.get("", response_model=list[s.TicketOut])
+def list_tickets(request: Request, response: Response, ws: Reader) -> list[s.TicketOut]:
+    wanted = s.list_query(request.query_params)
+    with ws.services.store.read() as repo:
+        found = search.find_tickets(
+            repo, ws.actor, wanted.query, offset=wanted.offset, limit=wanted.limit
+        )
+    response.headers["X-Total-Count"] = str(found.total)
+    response.headers["X-Total-Count-Exact"] = "true" if found.total_exact else "false"
+    return [
+        out.ticket(
+            ws.ctx,
+            ticket,
+            found.details[ticket.id],
+            found.requesters.get(ticket.requester_id or 0),
+            found.merged_into.get(ticket.id),
+        )
+        for ticket in found.tickets
+    ]
+
+
+@router.get("/{ticketId}", response_model=s.TicketDetailOut)
+def get_ticket(ticket_uuid: TicketPath, ws: Reader) -> s.TicketDetailOut:
+    with ws.services.store.read() as repo:
+        return _detail(repo, ws, _ticket_id(repo, ws, ticket_uuid))
+
+
+@router.patch("/{ticketId}", response_model=s.TicketOut)
+def update_ticket(ticket_uuid: TicketPath, body: s.TicketPatch, ws: Writer) -> s.TicketOut:
+    given = body.model_fields_set
+    with ws.services.store.write() as repo:
+        ticket_id = _ticket_id(repo, ws, ticket_uuid)
+        if "assigneeId" in given:
+            agents = [body.assigneeId] if body.assigneeId is not None else []
+            tickets.assign(repo, ws.actor, ticket_id, agents)
+        if "priority" in given and body.priority is not None:
+            tickets.set_priority(repo, ws.actor, ticket_id, body.priority)
+        if "tags" in given and body.tags is not None:
+            tickets.set_tags(repo, ws.actor, ticket_id, body.tags)
+        return _summary(repo, ws, ticket_id)
+
+
+# -- messages and attachments -------------------------------------------------------------------
+
+
+@router.post("/{ticketId}/messages", response_model=s.MessageOut, status_code=201)
+def add_message(ticket_uuid: TicketPath, body: s.MessageIn, ws: Writer) -> s.MessageOut:
+    new = TeamMessage(
+        body_text=body.body,
+        body_html=body.bodyHtml,
+        internal=body.isInternal,
+        send_email=body.sendEmail,
+        to=tuple(body.toAddresses),
+        cc=tuple(body.ccAddresses),
+        attachments=tuple(body.attachmentIds),
+    )
+    with ws.services.store.write() as repo:
+        ticket_id = _ticket_id(repo, ws, ticket_uuid)
+        message = replies.post(repo, ws.actor, ticket_id, new)
+        carried = repo.attachments_of_messages([message.id]).get(message.id, [])
+        ticket = tickets.get_ticket(repo, ws.actor, message.ticket_id)
+        return out.message(ws.ctx, ticket.uuid, message, carried)
+
+
+@router.post("/{ticketId}/attachments", response_model=s.AttachmentOut, status_code=201)
+async def upload_attachment(
+    ticket_uuid: TicketPath,
+    ws: Writer,
+    file: Annotated[UploadFile | None, File()] = None,
+    attachment: Annotated[UploadFile | None, File()] = None,
+) -> s.AttachmentOut:
+    """One file, as multipart field `file` (or `attachment`)."""
+    limit = ws.services.settings.max_attachment_bytes
+    given = file or attachment
+    if given is None:
+        raise Invalid("file_required", "Send the file as multipart field `file`", field="file")
+    item = await read_upload(given, limit)
+
+    def store() -> s.AttachmentOut:
+        with ws.services.store.write() as repo:
+            ticket = refs.ticket(repo, ws.actor, s.canonical_uuid(ticket_uuid, "ticketId"))
+            upload = attachments.Upload(item.filename, item.data, ticket.id)
+            saved = attachments.upload(repo, ws.services.blobs, ws.actor, upload, limit)
+            return out.attachment(ws.ctx, ticket.uuid, saved, None)
+
+    return await run_in_threadpool(store)
+
+
+@router.get("/{ticketId}/attachments/{attachmentId}")
+def download_attachment(
+    ticket_uuid: TicketPath, attachment_uuid: AttachmentPath, ws: Reader
+) -> Response:
+    wanted = s.canonical_uuid(attachment_uuid, "attachmentId")
+    with ws.services.store.read() as repo:
+        ticket_id = _ticket_id(repo, ws, ticket_uuid)
+        (found,) = refs.attachments(repo, ws.actor, [wanted], ticket_id=ticket_id, field=None)
+        record, data = attachments.read(repo, ws.services.blobs, ws.actor, found.id)
+    return attachment_response(record, data)
+
+
+# -- status, merge, split, archive ----------------------------------------------------------------
+
+
+@router.post("/{ticketId}/status", response_model=s.TicketOut)
+def change_status(ticket_uuid: TicketPath, body: s.StatusIn, ws: Writer) -> s.TicketOut:
+    word = body.toStatus.strip().lower()
+    statuses(word, "toStatus")  # refuses words outside the documented set
+    with ws.services.store.write() as repo:
+        ticket_id = _ticket_id(repo, ws, ticket_uuid)
+        transitions.transition(
+            repo,
+            ws.actor,
+            ticket_id,
+            TARGET_OF[word],
+            reason=body.reason,
+            counts_as=STATUSES_OF[OPEN] if word == OPEN else frozenset(),
+        )
+        return _summary(repo, ws, ticket_id)
+
+
+@router.post("/{ticketId}/merge", response_model=s.TicketDetailOut)
+def merge(ticket_uuid: TicketPath, body: s.MergeIn, ws: Writer) -> s.TicketDetailOut:
+    with ws.services.store.write() as repo:
+        source_id = _ticket_id(repo, ws, ticket_uuid)
+        target = refs.ticket(repo, ws.actor, body.targetTicketId, field="targetTicketId")
+        merged = merge_tickets(repo, ws.actor, source_id, target.id)
+        return _detail(repo, ws, merged.target.id)
+
+
+@router.post("/{ticketId}/split", response_model=s.SplitOut, status_code=201)
+def split(ticket_uuid: TicketPath, body: s.SplitIn, ws: Writer) -> s.SplitOut:
+    with ws.services.store.write() as repo:
+        ticket_id = _ticket_id(repo, ws, ticket_uuid)
+        chosen = refs.messages(repo, ws.actor, body.messageIds, field="messageIds")
+        done = split_ticket(repo, ws.actor, ticket_id, [m.id for m in chosen], body.newSubject)
+        return s.SplitOut(ticket=_detail(repo, ws, done.new_ticket.id), movedCount=done.moved)
+
+
+@router.post("/{ticketId}/archive", response_model=s.TicketOut)
+def archive(ticket_uuid: TicketPath, ws: Writer) -> s.TicketOut:
+    with ws.services.store.write() as repo:
+        ticket_id = _ticket_id(repo, ws, ticket_uuid)
+        tickets.archive(repo, ws.actor, ticket_id)
+        return _summary(repo, ws, ticket_id)
+
+
+@router.post("/{ticketId}/unarchive", response_model=s.TicketOut)
+def unarchive(ticket_uuid: TicketPath, ws: Writer) -> s.TicketOut:
+    with ws.services.store.write() as repo:
+        ticket_id = _ticket_id(repo, ws, ticket_uuid)
+        tickets.unarchive(repo, ws.actor, ticket_id)
+        return _summary(repo, ws, ticket_id)

@@ -1,0 +1,283 @@
+"""Agent-side chat endpoints of the native API: see chats, join, reply, transfer, close,
+set tags and labels, and the account's page filters. Bearer keys with chat scopes.
+
+Keys belong to an account, not to a person, so every action names the agent acting
+(`agent_id`), who must be an agent of the key's account.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from frontdesk.api.native.deps import PathId, scoped, services_of
+from frontdesk.core import chat
+from frontdesk.core.chat_records import (
+    ChatMessage,
+    ChatStatus,
+    Conversation,
+    MatchType,
+    PageFilter,
+)
+from frontdesk.core.models import Actor, Scope
+from frontdesk.services import Services
+
+router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
+reader = scoped(Scope.CHAT_READ)
+writer = scoped(Scope.CHAT_WRITE)
+PublicId = Annotated[str, Path(pattern=r"^V[0-9]{1,30}$", description="A conversation: V...")]
+DbId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class VisitorOut(BaseModel):
+    name: str | None
+    traffic_type: str
+    search_engine: str
+    browser: str
+    os: str
+    city: str | None
+    country: str | None
+    exit_page: str | None
+    last_visit: int
+
+
+class ChatOut(BaseModel):
+    conversation_id: str
+    status: ChatStatus
+    agent_id: int | None
+    visitor: VisitorOut
+    created: int
+    updated: int
+
+
+class ChatMessageOut(BaseModel):
+    id: int
+    sender: str
+    agent_id: int | None  # as the transcript numbers senders: agent id, 0 visitor, null system
+    from_name: str
+    body: str
+    created: int
+
+
+class ChatDetailOut(ChatOut):
+    messages: list[ChatMessageOut]
+    tags: list[str]
+    labels: list[str]
+    cards: dict[str, str]
+
+
+class AgentIn(Strict):
+    agent_id: DbId
+
+
+class ReplyIn(AgentIn):
+    text: str = Field(min_length=1, max_length=chat.MAX_TEXT)
+
+
+class TransferIn(AgentIn):
+    to_agent_id: DbId
+
+
+class TagsIn(Strict):
+    tags: list[str] = Field(max_length=chat.MAX_TAGS)
+
+
+class LabelsIn(Strict):
+    labels: list[str] = Field(max_length=chat.MAX_TAGS)
+
+
+class PageFilterIn(Strict):
+    search_name: str = Field(min_length=1, max_length=200)
+    search_filter: str = Field(min_length=1, max_length=2000)
+    match_type: MatchType = MatchType.LIKE
+
+
+class PageFilterOut(BaseModel):
+    id: int
+    search_name: str
+    search_filter: str
+    match_type: MatchType
+    created: int
+
+
+def _chat(record: Conversation) -> ChatOut:
+    info = record.info
+    return ChatOut(
+        conversation_id=record.public_id,
+        status=record.status,
+        agent_id=record.agent_id,
+        visitor=VisitorOut(
+            name=record.visitor_name,
+            traffic_type=info.traffic_type,
+            search_engine=info.search_engine,
+            browser=info.browser,
+            os=info.os,
+            city=info.city,
+            country=info.country,
+            exit_page=record.exit_page,
+            last_visit=record.last_visit,
+        ),
+        created=record.created,
+        updated=record.updated,
+    )
+
+
+def _message(record: ChatMessage) -> ChatMessageOut:
+    return ChatMessageOut(
+        id=record.id,
+        sender=record.sender.value,
+        agent_id=chat.sender_number(record.sender, record.agent_id),
+        from_name=record.from_name,
+        body=record.body,
+        created=record.created,
+    )
+
+
+def _page_filter(record: PageFilter) -> PageFilterOut:
+    return PageFilterOut(
+        id=record.id,
+        search_name=record.search_name,
+        search_filter=record.search_filter,
+        match_type=record.match_type,
+        created=record.created,
+    )
+
+
+@router.get("/conversations", response_model=list[ChatOut])
+def list_chats(
+    status: list[ChatStatus] = Query(default=[ChatStatus.WAITING, ChatStatus.ACTIVE]),
+    limit: int = Query(default=100, ge=1, le=500),
+    actor: Actor = Depends(reader),
+    services: Services = Depends(services_of),
+) -> list[ChatOut]:
+    """Waiting and active chats by default, most recently changed first."""
+    with services.store.read() as repo:
+        return [_chat(item) for item in chat.list_chats(repo, actor, status, limit=limit)]
+
+
+@router.get("/conversations/{conversation_id}", response_model=ChatDetailOut)
+def get_chat(
+    conversation_id: PublicId,
+    actor: Actor = Depends(reader),
+    services: Services = Depends(services_of),
+) -> ChatDetailOut:
+    with services.store.read() as repo:
+        record = chat.get_conversation(repo, actor, conversation_id)
+        messages = chat.transcript(repo, actor, conversation_id)
+        tags = chat.visitor_tags(repo, actor, conversation_id)
+        labels = chat.visitor_labels(repo, actor, conversation_id)
+        cards = chat.visitor_cards(repo, actor, conversation_id)
+    return ChatDetailOut(
+        **_chat(record).model_dump(),
+        messages=[_message(item) for item in messages],
+        tags=[tag.tag for tag in tags if tag.type == 1],
+        labels=[label.label for label in labels],
+        cards={card.data_id: card.data for card in cards},
+    )
+
+
+@router.post("/conversations/{conversation_id}/join", response_model=ChatOut)
+def join(
+    conversation_id: PublicId,
+    body: AgentIn,
+    actor: Actor = Depends(writer),
+    services: Services = Depends(services_of),
+) -> ChatOut:
+    with services.store.write() as repo:
+        return _chat(chat.join(repo, actor, conversation_id, body.agent_id))
+
+
+@router.post(
+    "/conversations/{conversation_id}/messages", response_model=ChatMessageOut, status_code=201
+)
+def reply(
+    conversation_id: PublicId,
+    body: ReplyIn,
+    actor: Actor = Depends(writer),
+    services: Services = Depends(services_of),
+) -> ChatMessageOut:
+    with services.store.write() as repo:
+        return _message(chat.agent_reply(repo, actor, conversation_id, body.agent_id, body.text))
+
+
+@router.post("/conversations/{conversation_id}/transfer", response_model=ChatOut)
+def transfer(
+    conversation_id: PublicId,
+    body: TransferIn,
+    actor: Actor = Depends(writer),
+    services: Services = Depends(services_of),
+) -> ChatOut:
+    with services.store.write() as repo:
+        moved = chat.transfer(repo, actor, conversation_id, body.agent_id, body.to_agent_id)
+        return _chat(moved)
+
+
+@router.post("/conversations/{conversation_id}/close", response_model=ChatOut)
+def close(
+    conversation_id: PublicId,
+    body: AgentIn,
+    actor: Actor = Depends(writer),
+    services: Services = Depends(services_of),
+) -> ChatOut:
+    with services.store.write() as repo:
+        return _chat(chat.close(repo, actor, conversation_id, body.agent_id))
+
+
+@router.put("/conversations/{conversation_id}/tags", response_model=TagsIn)
+def set_tags(
+    conversation_id: PublicId,
+    body: TagsIn,
+    actor: Actor = Depends(writer),
+    services: Services = Depends(services_of),
+) -> TagsIn:
+    with services.store.write() as repo:
+        chat.set_tags(repo, actor, conversation_id, body.tags)
+        found = chat.visitor_tags(repo, actor, conversation_id)
+    return TagsIn(tags=[tag.tag for tag in found if tag.type == 1])
+
+
+@router.put("/conversations/{conversation_id}/labels", response_model=LabelsIn)
+def set_labels(
+    conversation_id: PublicId,
+    body: LabelsIn,
+    actor: Actor = Depends(writer),
+    services: Services = Depends(services_of),
+) -> LabelsIn:
+    with services.store.write() as repo:
+        chat.set_labels(repo, actor, conversation_id, body.labels)
+        found = chat.visitor_labels(repo, actor, conversation_id)
+    return LabelsIn(labels=[label.label for label in found])
+
+
+@router.get("/page-filters", response_model=list[PageFilterOut])
+def list_page_filters(
+    actor: Actor = Depends(reader), services: Services = Depends(services_of)
+) -> list[PageFilterOut]:
+    with services.store.read() as repo:
+        return [_page_filter(item) for item in chat.list_page_filters(repo, actor)]
+
+
+@router.post("/page-filters", response_model=PageFilterOut, status_code=201)
+def create_page_filter(
+    body: PageFilterIn, actor: Actor = Depends(writer), services: Services = Depends(services_of)
+) -> PageFilterOut:
+    with services.store.write() as repo:
+        created = chat.create_page_filter(
+            repo, actor, body.search_name, body.search_filter, body.match_type.value
+        )
+    return _page_filter(created)
+
+
+@router.delete("/page-filters/{filter_id}", status_code=204)
+def delete_page_filter(
+    filter_id: PathId, actor: Actor = Depends(writer), services: Services = Depends(services_of)
+) -> Response:
+    with services.store.write() as repo:
+        chat.delete_page_filter(repo, actor, filter_id)
+    return Response(status_code=204)

@@ -1,0 +1,139 @@
+"""The IMAP poller: imports each enabled inbox's unseen mail.
+
+A mail is marked \\Seen only after its ticket committed; if the poller dies in between, the
+next poll fetches it again and the receipt's unique Message-ID makes that a no-op. A mail
+that cannot become a ticket is quarantined (kept, visible to admins) and marked seen, so
+the poller keeps going past it. A database failure stops the round with nothing marked.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import logging
+import re
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from frontdesk.api.common.fetch import permitted, resolve
+from frontdesk.core.clock import now_ms
+from frontdesk.core.mail_ports import ImapSettings
+from frontdesk.mail.inbound import IMAP, Inbound
+
+log = logging.getLogger(__name__)
+
+TIMEOUT_SECONDS = 30.0
+MAX_PER_POLL = 500  # one round imports at most this many mails per inbox
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+
+
+@dataclass(frozen=True)
+class PollResult:
+    imported: int
+    skipped: int  # too large: left unseen, named in last_error
+
+
+class ImapPoller:
+    def __init__(self, inbound: Inbound) -> None:
+        self.inbound = inbound
+
+    def poll_all(self) -> int:
+        """One round over every enabled inbox; errors are recorded per inbox."""
+        with self.inbound.store.read() as repo:
+            configured = repo.list_enabled_imap()
+        total = 0
+        for settings in configured:
+            total += self.poll_recording(settings)
+        return total
+
+    def poll_recording(self, settings: ImapSettings) -> int:
+        error: str | None = None
+        imported = 0
+        try:
+            result = self.poll(settings)
+            imported = result.imported
+            if result.skipped:
+                error = f"{result.skipped} mail(s) over the size limit left unread"
+        except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            log.warning("IMAP poll of inbox %s failed: %s", settings.inbox_id, error)
+        except Exception as exc:
+            error = f"{type(exc).__name__}: {exc}"[:2000]
+            log.exception("IMAP poll of inbox %s failed", settings.inbox_id)
+        with self.inbound.store.write() as repo:
+            repo.update_imap(settings.inbox_id, {"last_polled": now_ms(), "last_error": error})
+        return imported
+
+    def poll(self, settings: ImapSettings) -> PollResult:
+        with self.inbound.store.read() as repo:
+            inbox = repo.get_inbox(settings.account_id, settings.inbox_id)
+        if inbox is None:
+            return PollResult(0, 0)
+        conn = _connect(settings, allow_private=self.inbound.settings.allow_private_fetch)
+        try:
+            conn.login(settings.username, settings.password)
+            _ok(conn.select(_quoted(settings.folder)))
+            _typ, data = conn.uid("SEARCH", "UNSEEN")
+            uids = [uid.decode("ascii") for uid in (data[0] or b"").split()[:MAX_PER_POLL]]
+            imported = skipped = 0
+            for uid in uids:
+                if self._too_large(conn, uid):
+                    skipped += 1
+                    continue
+                raw = _fetch(conn, uid)
+                if raw is None:
+                    continue
+                self.inbound.deliver(raw, [inbox.email], source=IMAP)
+                _ok(conn.uid("STORE", uid, "+FLAGS", "(\\Seen)"))
+                imported += 1
+            return PollResult(imported, skipped)
+        finally:
+            _close(conn)
+
+    def _too_large(self, conn: imaplib.IMAP4, uid: str) -> bool:
+        _typ, data = conn.uid("FETCH", uid, "(RFC822.SIZE)")
+        for item in data:
+            text = item[0] if isinstance(item, tuple) else item
+            match = _SIZE.search(text or b"")
+            if match:
+                return int(match.group(1)) > self.inbound.settings.max_mail_bytes
+        return False
+
+
+def _connect(settings: ImapSettings, *, allow_private: bool) -> imaplib.IMAP4:
+    # An account admin names the host: like URL fetches, private and local networks are
+    # off limits unless the operator allows them (FRONTDESK_ALLOW_PRIVATE_FETCH).
+    addresses = resolve(settings.host, settings.port)
+    if not addresses or not all(permitted(a, allow_private=allow_private) for a in addresses):
+        raise imaplib.IMAP4.error(f"{settings.host} is on a private or local network")
+    if settings.tls:
+        context = ssl.create_default_context()
+        return imaplib.IMAP4_SSL(
+            settings.host, settings.port, ssl_context=context, timeout=TIMEOUT_SECONDS
+        )
+    return imaplib.IMAP4(settings.host, settings.port, timeout=TIMEOUT_SECONDS)
+
+
+def _fetch(conn: imaplib.IMAP4, uid: str) -> bytes | None:
+    # BODY.PEEK leaves \Seen alone: the flag is set only once the ticket committed.
+    _typ, data = conn.uid("FETCH", uid, "(BODY.PEEK[])")
+    for item in data:
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
+            return item[1]
+    return None
+
+
+def _ok(answer: tuple[str, Sequence[object]]) -> None:
+    if answer[0] != "OK":
+        raise imaplib.IMAP4.error(f"IMAP said {answer[0]}: {answer[1]!r}"[:500])
+
+
+def _quoted(folder: str) -> str:
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _close(conn: imaplib.IMAP4) -> None:
+    try:
+        conn.logout()
+    except Exception:  # the connection is going away anyway
+        log.debug("IMAP logout failed", exc_info=True)

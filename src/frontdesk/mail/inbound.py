@@ -1,0 +1,329 @@
+"""Inbound mail to tickets: route, keep the raw bytes, parse, thread, record, auto-reply.
+
+Whatever the channel (SMTP listener, IMAP poller, import), a mail goes through `deliver`:
+
+1. its raw bytes go to the blob store first, so nothing that was accepted is ever lost;
+2. per account it was addressed to, one transaction writes the receipt (unique per
+   Message-ID, so a redelivered mail is a no-op), the ticket or reply, its attachments
+   and the auto reply, and commits;
+3. a mail that cannot become a ticket (no sender, refused by the core, a parser bug) is
+   kept as a 'quarantined' receipt with the reason, for admins.
+
+A database failure is raised instead: the caller answers 451 (SMTP) or leaves the mail
+unseen (IMAP), and the sender tries again later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from frontdesk.core import attachments, outbox, tickets
+from frontdesk.core.addresses import is_address, normalise_address
+from frontdesk.core.clock import now_ms
+from frontdesk.core.mail_ports import QUARANTINED, RECEIVED
+from frontdesk.core.models import Actor, Inbox
+from frontdesk.core.ports import BlobStore, Repo
+from frontdesk.core.tickets import MAX_BODY, NewMessage, NewTicket, Opened
+from frontdesk.mail.loops import why_no_auto_reply
+from frontdesk.mail.parse import MailPart, ParsedMail, parse
+from frontdesk.mail.threading import thread_of
+from frontdesk.mail.tokens import TicketTokens, split_plus, strip_tag
+from frontdesk.settings import Settings
+from frontdesk.storage.store import Store
+
+log = logging.getLogger(__name__)
+
+SMTP = "smtp"
+IMAP = "imap"
+IMPORT = "import"
+DUPLICATE = "duplicate"
+MAX_ADDRESSES = 50  # per To / Cc kept on the message
+NO_SUBJECT = "(no subject)"
+NO_TEXT = "(no text)"
+
+
+class Unparseable(Exception):
+    """The mail cannot become a ticket; the reason goes on its quarantined receipt."""
+
+
+@dataclass(frozen=True)
+class Route:
+    inbox: Inbox
+    token: str | None  # from a plus address: support+<token>@...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    account_id: int
+    status: str  # delivered | duplicate | quarantined
+    ticket_id: int | None = None
+    receipt_id: int | None = None
+    appended: bool = False
+    auto_reply: bool = False
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class _Mail:
+    raw_sha256: str
+    size: int
+    parsed: ParsedMail | None
+    parse_error: str | None
+    source: str
+    envelope_from: str | None
+    recipients: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """What makes two deliveries the same mail: its Message-ID, else its bytes."""
+        if self.parsed is not None and self.parsed.message_id:
+            return self.parsed.message_id
+        return f"sha256:{self.raw_sha256}"
+
+
+class Inbound:
+    def __init__(
+        self,
+        store: Store,
+        blobs: BlobStore,
+        settings: Settings,
+        *,
+        on_queued: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.blobs = blobs
+        self.settings = settings
+        self.tokens = TicketTokens(settings.secret_key)
+        self.cap = outbox.ReplyCap(
+            settings.auto_reply_cap, settings.auto_reply_window_seconds * 1000
+        )
+        self._on_queued = on_queued
+
+    def route(self, address: str) -> Route | None:
+        """The inbox an envelope recipient names (plus-address tokens allowed), if any."""
+        base, token = split_plus(address)
+        if not is_address(base):
+            return None
+        with self.store.read() as repo:
+            inbox = repo.find_inbox_by_email(base)
+        return Route(inbox, token) if inbox is not None else None
+
+    def deliver(
+        self,
+        raw: bytes,
+        recipients: Sequence[str],
+        *,
+        source: str,
+        envelope_from: str | None = None,
+    ) -> list[Outcome]:
+        """Deliver one mail to every account one of `recipients` names (once per account)."""
+        routes = self._routes(recipients)
+        if not routes:
+            return []
+        mail = self._keep(raw, source, envelope_from, recipients)
+        outcomes = [self._deliver_to(mail, route) for route in routes]
+        if any(outcome.auto_reply for outcome in outcomes) and self._on_queued:
+            self._on_queued()
+        return outcomes
+
+    def _routes(self, recipients: Sequence[str]) -> list[Route]:
+        """One route per account: a mail to two inboxes of one account is one ticket."""
+        chosen: dict[int, Route] = {}
+        for address in recipients:
+            found = self.route(address)
+            if found is not None:
+                chosen.setdefault(found.inbox.account_id, found)
+        return list(chosen.values())
+
+    def _keep(
+        self, raw: bytes, source: str, envelope_from: str | None, recipients: Sequence[str]
+    ) -> _Mail:
+        digest = self.blobs.put(raw)
+        try:
+            parsed: ParsedMail | None = parse(raw)
+            error = None
+        except Exception as exc:  # parse() is built not to raise; if it does, keep the mail
+            log.exception("parser failed on mail %s", digest)
+            parsed, error = None, f"parser failed: {type(exc).__name__}"
+        sender = (envelope_from or "").strip()[:320] or None
+        return _Mail(
+            digest, len(raw), parsed, error, source, sender, tuple(r[:320] for r in recipients)
+        )
+
+    def _deliver_to(self, mail: _Mail, route: Route) -> Outcome:
+        actor = Actor(account_id=route.inbox.account_id, label=f"mail:{mail.source}")
+        try:
+            with self.store.write() as repo:
+                return self._accept(repo, actor, mail, route)
+        except SQLAlchemyError:
+            raise  # the database is down or refused: the sender must try again later
+        except Exception as exc:
+            if not isinstance(exc, Unparseable):
+                log.warning("mail %s quarantined", mail.raw_sha256, exc_info=True)
+            return self._quarantine(actor, mail, route, _reason(exc))
+
+    def _receipt(self, actor: Actor, mail: _Mail, route: Route, status: str) -> dict[str, object]:
+        parsed = mail.parsed
+        return {
+            "account_id": actor.account_id,
+            "inbox_id": route.inbox.id,
+            "source": mail.source,
+            "status": status,
+            "mail_key": mail.key[:998],
+            "email_message_id": parsed.message_id if parsed else None,
+            "envelope_from": mail.envelope_from,
+            "recipients": mail.recipients[:MAX_ADDRESSES],
+            "from_addr": parsed.from_address if parsed else None,
+            "subject": _clean(parsed.subject if parsed else "")[:1000],
+            "raw_sha256": mail.raw_sha256,
+            "size": mail.size,
+            "created": now_ms(),
+        }
+
+    def _accept(self, repo: Repo, actor: Actor, mail: _Mail, route: Route) -> Outcome:
+        receipt_id = repo.insert_receipt(self._receipt(actor, mail, route, RECEIVED))
+        if receipt_id is None:
+            return Outcome(actor.account_id, DUPLICATE)
+        if mail.parsed is None:
+            raise Unparseable(mail.parse_error or "unparseable")
+        known = mail.parsed.message_id and repo.ticket_by_email_message_ids(
+            actor.account_id, [mail.parsed.message_id]
+        )
+        if known:
+            # A mail already on a ticket (Frontdesk sent it and an agent copied the inbox,
+            # or it was imported before): recorded, not added twice.
+            repo.update_receipt(receipt_id, {"ticket_id": known, "error": "already on the ticket"})
+            return Outcome(actor.account_id, DUPLICATE, ticket_id=known, receipt_id=receipt_id)
+        opened = self._ticket(repo, actor, mail, route)
+        repo.update_receipt(
+            receipt_id, {"ticket_id": opened.ticket.id, "message_id": opened.message.id}
+        )
+        queued = not opened.appended and self._auto_reply(repo, actor, mail, route, opened)
+        return Outcome(
+            actor.account_id,
+            RECEIVED,
+            ticket_id=opened.ticket.id,
+            receipt_id=receipt_id,
+            appended=opened.appended,
+            auto_reply=queued,
+        )
+
+    def _ticket(self, repo: Repo, actor: Actor, mail: _Mail, route: Route) -> Opened:
+        parsed = mail.parsed
+        assert parsed is not None
+        sender = _sender(parsed, mail.envelope_from)
+        files = self._files(repo, actor, parsed.attachments)
+        message = _message(parsed, sender, files, mail)
+        target = thread_of(repo, actor.account_id, parsed, self.tokens, route.token)
+        subject = _clean(strip_tag(parsed.subject)) or NO_SUBJECT
+        new = NewTicket(
+            subject=subject,
+            message=message,
+            requester_email=sender,
+            requester_name=_clean(parsed.from_name or "") or None,
+            inbox_id=route.inbox.id,
+            append_to_open=True,
+        )
+        if target is not None:
+            return tickets.append(repo, actor, target.id, new)
+        return tickets.open_ticket(repo, actor, new)
+
+    def _files(self, repo: Repo, actor: Actor, parts: Sequence[MailPart]) -> _Files:
+        """Attachments and inline images stored; one over the size limit is left out and
+        named in the text (the raw mail keeps it)."""
+        limit = self.settings.max_attachment_bytes
+        ids: list[int] = []
+        skipped: list[str] = []
+        for part in parts:
+            if len(part.data) > limit:
+                skipped.append(attachments.safe_name(part.filename))
+                continue
+            upload = attachments.Upload(filename=part.filename, data=part.data)
+            ids.append(attachments.upload(repo, self.blobs, actor, upload, limit).id)
+        return _Files(tuple(ids), tuple(skipped), limit)
+
+    def _auto_reply(
+        self, repo: Repo, actor: Actor, mail: _Mail, route: Route, opened: Opened
+    ) -> bool:
+        parsed = mail.parsed
+        if mail.source == IMPORT or parsed is None or why_no_auto_reply(parsed) is not None:
+            return False
+        to = opened.message.from_email
+        if to is None or repo.find_inbox_by_email(to) is not None:
+            return False  # never answer another inbox: two of them would answer each other
+        return outbox.queue_auto_reply(
+            repo,
+            actor,
+            opened.ticket,
+            route.inbox,
+            to,
+            in_reply_to=parsed.message_id,
+            cap=self.cap,
+        )
+
+    def _quarantine(self, actor: Actor, mail: _Mail, route: Route, reason: str) -> Outcome:
+        values = {**self._receipt(actor, mail, route, QUARANTINED), "error": reason}
+        with self.store.write() as repo:
+            receipt_id = repo.insert_receipt(values)
+        status = QUARANTINED if receipt_id is not None else DUPLICATE
+        return Outcome(actor.account_id, status, receipt_id=receipt_id, error=reason)
+
+
+@dataclass(frozen=True)
+class _Files:
+    ids: tuple[int, ...]
+    skipped: tuple[str, ...]
+    limit: int
+
+
+def _reason(exc: Exception) -> str:
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return _clean(str(message))[:2000]
+
+
+def _clean(text: str) -> str:
+    """Text the database takes: PostgreSQL refuses NUL characters."""
+    return text.replace("\x00", "").strip()
+
+
+def _sender(parsed: ParsedMail, envelope_from: str | None) -> str:
+    for candidate in (parsed.from_address, envelope_from):
+        if candidate and is_address(candidate):
+            return normalise_address(candidate)
+    raise Unparseable("the mail has no valid sender address")
+
+
+def _addresses(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(normalise_address(value) for value in values if is_address(value))[:MAX_ADDRESSES]
+
+
+def _message(parsed: ParsedMail, sender: str, files: _Files, mail: _Mail) -> NewMessage:
+    text = _clean(parsed.text)
+    if files.skipped:
+        names = ", ".join(files.skipped)
+        text += f"\n\n[Left out, larger than {files.limit} bytes: {names}]"
+    if len(text) > MAX_BODY:
+        text = text[: MAX_BODY - 40] + "\n[... cut: the raw mail has it all]"
+    html = _clean(parsed.html or "") or None
+    if html is not None and len(html) > MAX_BODY:
+        html = None  # the text stands in; the raw mail keeps the rest
+    if not text.strip() and not files.ids:
+        text = NO_TEXT
+    created = None
+    if mail.source == IMPORT and parsed.date_ms is not None and 0 < parsed.date_ms <= now_ms():
+        created = parsed.date_ms  # an imported archive keeps its own times
+    return NewMessage(
+        body_text=text,
+        body_html=html,
+        from_email=sender,
+        from_name=_clean(parsed.from_name or "") or None,
+        to=_addresses(parsed.to),
+        cc=_addresses(parsed.cc),
+        email_message_id=parsed.message_id,
+        attachment_ids=files.ids,
+        created=created,
+    )

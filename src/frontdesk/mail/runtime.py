@@ -1,0 +1,132 @@
+"""The mail side of a running Frontdesk: SMTP listener, outbox worker, IMAP poller.
+
+It runs in one background thread with its own event loop, started by `frontdesk serve`
+in the serving parent process (HTTP workers may be many; port 2525 can be bound once)
+or alone by `frontdesk mail`. Stopping lets a send in progress finish first, so a clean
+shutdown never leaves a mail half-recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+from collections.abc import Coroutine
+from typing import Any
+
+from frontdesk.mail.imap import ImapPoller
+from frontdesk.mail.inbound import Inbound
+from frontdesk.mail.outbound import OutboxWorker, Relay
+from frontdesk.mail.smtp import bound_port, start_listener
+from frontdesk.services import Services
+
+log = logging.getLogger(__name__)
+
+STOP_GRACE_SECONDS = 15.0
+
+
+class MailRuntime:
+    def __init__(
+        self, services: Services, *, smtp: bool = True, outbox: bool = True, imap: bool = True
+    ) -> None:
+        self.services = services
+        self.settings = services.settings
+        self.inbound = Inbound(services.store, services.blobs, self.settings, on_queued=self.wake)
+        self._want = {"smtp": smtp, "outbox": outbox, "imap": imap}
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
+        self._wake: asyncio.Event | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self.smtp_port: int | None = None
+        self.running: list[str] = []
+
+    def start(self, timeout: float = 30.0) -> MailRuntime:
+        """Start in the background; returns once listening (or raises why it could not)."""
+        self._thread = threading.Thread(target=self._run, name="frontdesk-mail", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError("the mail runtime did not start in time")
+        if self._error is not None:
+            raise self._error
+        return self
+
+    def stop(self, timeout: float = STOP_GRACE_SECONDS + 5) -> None:
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop has just closed by itself
+                loop.call_soon_threadsafe(stop.set)
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wake(self) -> None:
+        """Tell the outbox worker that something was queued (from any thread)."""
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(wake.set)
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:  # reported to start() if it happened before ready
+            self._error = self._error or exc
+            log.exception("mail runtime stopped")
+        finally:
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop, self._wake = asyncio.Event(), asyncio.Event()
+        server = await self._listen()
+        tasks = [asyncio.create_task(job) for job in self._jobs(self._stop, self._wake)]
+        self._ready.set()
+        try:
+            await self._stop.wait()
+        finally:
+            if server is not None:
+                server.close()
+            if tasks:
+                _done, pending = await asyncio.wait(tasks, timeout=STOP_GRACE_SECONDS)
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _listen(self) -> asyncio.Server | None:
+        port = self.settings.smtp_port
+        if not self._want["smtp"] or port == 0:
+            return None
+        server = await start_listener(
+            self.inbound,
+            self.settings.smtp_host,
+            port,
+            max_bytes=self.settings.max_mail_bytes,
+            hostname=self.settings.smtp_hostname,
+        )
+        self.smtp_port = bound_port(server)
+        self.running.append(f"smtp on {self.settings.smtp_host}:{self.smtp_port}")
+        return server
+
+    def _jobs(self, stop: asyncio.Event, wake: asyncio.Event) -> list[Coroutine[Any, Any, None]]:
+        jobs: list[Coroutine[Any, Any, None]] = []
+        relay = Relay.from_settings(self.settings)
+        if self._want["outbox"] and relay is not None:
+            worker = OutboxWorker(self.services.store, self.services.blobs, self.settings, relay)
+            jobs.append(worker.run(stop, wake))
+            self.running.append(f"outbox to {relay.host}:{relay.port}")
+        if self._want["imap"]:
+            jobs.append(self._poll_imap(stop))
+            self.running.append("imap poller")
+        return jobs
+
+    async def _poll_imap(self, stop: asyncio.Event) -> None:
+        poller = ImapPoller(self.inbound)
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(poller.poll_all)
+            except Exception:
+                log.exception("IMAP round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.settings.imap_poll_seconds)

@@ -1,0 +1,55 @@
+"""Which ticket an inbound mail belongs to.
+
+In order: In-Reply-To / References naming a message Frontdesk received or sent in this
+account; a valid ticket tag in the subject; a valid plus-address token. A merged ticket
+sends its mail on to the ticket it was merged into; a ticket an agent force-closed takes
+no more customer mail, so the mail opens a new ticket instead. None means a new ticket
+(where the insertTicket append-to-open rule may still join the sender's open ticket).
+"""
+
+from __future__ import annotations
+
+from frontdesk.core.models import Ticket
+from frontdesk.core.ports import Repo
+from frontdesk.mail.parse import ParsedMail
+from frontdesk.mail.tokens import TicketTokens
+
+MAX_IDS = 50  # Message-IDs looked up per mail; References can be very long
+MAX_MERGE_HOPS = 20
+
+
+def thread_of(
+    repo: Repo,
+    account_id: int,
+    mail: ParsedMail,
+    tokens: TicketTokens,
+    plus_token: str | None = None,
+) -> Ticket | None:
+    ticket_id = _by_message_ids(repo, account_id, mail)
+    if ticket_id is None:
+        number = tokens.number_in_subject(account_id, mail.subject)
+        if number is None:
+            number = tokens.number_in_token(account_id, plus_token)
+        if number is not None:
+            ticket_id = repo.ticket_id_by_number(account_id, number)
+    if ticket_id is None:
+        return None
+    ticket = _follow_merges(repo, account_id, ticket_id)
+    if ticket is None or ticket.force_closed:
+        return None
+    return ticket
+
+
+def _by_message_ids(repo: Repo, account_id: int, mail: ParsedMail) -> int | None:
+    # The direct parent first, then References from the most recent back.
+    wanted = list(dict.fromkeys((*mail.in_reply_to, *reversed(mail.references))))
+    return repo.ticket_by_email_message_ids(account_id, wanted[:MAX_IDS])
+
+
+def _follow_merges(repo: Repo, account_id: int, ticket_id: int) -> Ticket | None:
+    ticket = repo.get_ticket(account_id, ticket_id)
+    for _hop in range(MAX_MERGE_HOPS):
+        if ticket is None or ticket.merged_into_id is None:
+            return ticket
+        ticket = repo.get_ticket(account_id, ticket.merged_into_id)
+    return None

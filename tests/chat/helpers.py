@@ -1,0 +1,157 @@
+"""Shared pieces of the chat tests: a seeded account, a real server, websocket clients."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import uvicorn
+import websockets
+from fastapi import FastAPI
+from websockets.asyncio.client import ClientConnection
+
+from frontdesk.core import accounts, credentials
+from frontdesk.core.accounts import AgentFields
+from frontdesk.core.models import ALL_SCOPES, Actor, Agent, Scope
+from frontdesk.services import Services
+
+CHROME_UA = (
+    "Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/50.0.2661.102 Safari/537.36"
+)
+Frame = dict[str, Any]
+
+
+@dataclass
+class ChatAccount:
+    services: Services
+    account_id: int
+    widget: str
+    key: str  # chat:read and chat:write
+    actor: Actor
+    agent: Agent
+    other_agent: Agent
+
+
+def seed(services: Services, name: str = "Chat Co") -> ChatAccount:
+    with services.store.write() as repo:
+        account = accounts.create_account(repo, name)
+        actor = Actor(account_id=account.id, label="test", scopes=ALL_SCOPES)
+        key = credentials.issue_api_key(
+            repo, actor, "chat", [Scope.CHAT_READ, Scope.CHAT_WRITE]
+        ).token
+        tag = f"{account.id}-{time.time_ns()}"
+        agent = accounts.create_agent(
+            repo, actor, AgentFields(name="John", email=f"john-{tag}@example.org")
+        )
+        other = accounts.create_agent(
+            repo, actor, AgentFields(name="Jane", email=f"jane-{tag}@example.org")
+        )
+    return ChatAccount(services, account.id, account.public_id, key, actor, agent, other)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(app: FastAPI) -> Iterator[str]:
+    """A real uvicorn server for `app` on an ephemeral port, in a thread; its ws:// base."""
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+async def connect(host: str, side: str, headers: dict[str, str] | None = None) -> ClientConnection:
+    return await websockets.connect(
+        f"ws://{host}/chat/ws/{side}", additional_headers=headers or {}, open_timeout=10
+    )
+
+
+async def send(ws: ClientConnection, frame: Frame) -> None:
+    await ws.send(json.dumps(frame))
+
+
+async def receive(ws: ClientConnection, timeout: float = 10) -> Frame:
+    frame: Frame = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+    return frame
+
+
+async def until(
+    ws: ClientConnection, wanted: Callable[[Frame], bool], timeout: float = 10
+) -> tuple[Frame, list[Frame]]:
+    """The first frame `wanted` accepts, and every frame received before it."""
+    before: list[Frame] = []
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        left = deadline - asyncio.get_running_loop().time()
+        frame = await receive(ws, max(left, 0.01))
+        if wanted(frame):
+            return frame, before
+        before.append(frame)
+
+
+async def visitor(
+    host: str, widget: str, *, headers: dict[str, str] | None = None, **hello: Any
+) -> tuple[ClientConnection, Frame]:
+    """A visitor socket after its welcome."""
+    ws = await connect(host, "visitor", {"User-Agent": CHROME_UA, **(headers or {})})
+    await send(ws, {"type": "hello", "widget": widget, **hello})
+    welcome, _ = await until(ws, lambda f: f["type"] == "welcome")
+    return ws, welcome
+
+
+async def agent(host: str, key: str, agent_id: int, **hello: Any) -> tuple[ClientConnection, Frame]:
+    ws = await connect(host, "agent")
+    await send(ws, {"type": "hello", "token": key, "agentId": agent_id, **hello})
+    welcome, _ = await until(ws, lambda f: f["type"] == "welcome")
+    return ws, welcome
+
+
+def is_message(text: str) -> Callable[[Frame], bool]:
+    return lambda frame: frame["type"] == "message" and frame["message"] == text
+
+
+async def closed_with(ws: ClientConnection, timeout: float = 10) -> int | None:
+    """Read until the server closes; the close code it sent."""
+    try:
+        while True:
+            await asyncio.wait_for(ws.recv(), timeout)
+    except websockets.ConnectionClosed as exc:
+        return exc.rcvd.code if exc.rcvd else None
+
+
+async def all_of(
+    ws: ClientConnection, *wanted: Callable[[Frame], bool], timeout: float = 10
+) -> list[Frame]:
+    """Frames until each of `wanted` matched one (in any order); every frame read."""
+    missing = list(wanted)
+    seen: list[Frame] = []
+    deadline = asyncio.get_running_loop().time() + timeout
+    while missing:
+        left = deadline - asyncio.get_running_loop().time()
+        frame = await receive(ws, max(left, 0.01))
+        seen.append(frame)
+        missing = [test for test in missing if not test(frame)]
+    return seen

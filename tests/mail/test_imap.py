@@ -1,0 +1,257 @@
+"""The IMAP poller against Debian's dovecot, started here on a free loopback port.
+
+dovecot runs from a config in a temporary directory (passwd-file auth, maildir, no TLS).
+Without dovecot these tests skip, except under CI=true, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from frontdesk.mail.imap import ImapPoller
+from frontdesk.mail.inbound import Inbound
+from tests.mail.conftest import MailDesk, free_port, mail, mail_services
+
+DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
+PASSWORD = "imap-secret-1"
+
+
+@dataclass
+class Dovecot:
+    port: int
+    user: str
+
+    def client(self) -> imaplib.IMAP4:
+        conn = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
+        conn.login(self.user, PASSWORD)
+        return conn
+
+    def append(self, raw: bytes, folder: str = "INBOX") -> None:
+        conn = self.client()
+        try:
+            assert conn.append(folder, None, None, raw)[0] == "OK"
+        finally:
+            conn.logout()
+
+    def unseen(self, folder: str = "INBOX") -> int:
+        conn = self.client()
+        try:
+            conn.select(folder)
+            return len((conn.uid("SEARCH", "UNSEEN")[1][0] or b"").split())
+        finally:
+            conn.logout()
+
+
+def _config(root: Path, port: int) -> Path:
+    if os.getuid() == 0:
+        # dovecot will not serve mail as root: the mailbox belongs to `nobody`.
+        owner = pwd.getpwnam("nobody")
+        users = ""
+    else:
+        owner = pwd.getpwuid(os.getuid())
+        users = f"default_login_user = {owner.pw_name}\ndefault_internal_user = {owner.pw_name}\n"
+    home = root / "home"
+    home.mkdir()
+    os.chown(home, owner.pw_uid, owner.pw_gid)
+    (root / "passwd").write_text(f"support:{{PLAIN}}{PASSWORD}\n")
+    config = root / "dovecot.conf"
+    config.write_text(
+        f"""base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+{users}protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+first_valid_uid = 1
+mail_location = maildir:~/Maildir
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {root}/passwd
+}}
+userdb {{
+  driver = static
+  args = uid={owner.pw_uid} gid={owner.pw_gid} home={home}/%u
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+service stats {{
+  unix_listener stats-reader {{
+    mode = 0666
+  }}
+  unix_listener stats-writer {{
+    mode = 0666
+  }}
+}}
+"""
+    )
+    return config
+
+
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[Dovecot]:
+    if not os.path.exists(DOVECOT):
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail("dovecot is required under CI (Debian package dovecot-imapd)")
+        pytest.skip("dovecot is not installed (Debian package dovecot-imapd)")
+    # Not under pytest's tmp directory: that is private (0700) to us, and dovecot's auth
+    # and mail processes run as other users.
+    root = Path(tempfile.mkdtemp(prefix="frontdesk-dovecot-"))
+    root.chmod(0o755)
+    port = free_port()
+    process = subprocess.Popen(
+        [DOVECOT, "-F", "-c", str(_config(root, port))],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    server = Dovecot(port, "support")
+    try:
+        _wait_until_up(server, process, root)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _wait_until_up(server: Dovecot, process: subprocess.Popen[bytes], root: Path) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
+            pytest.fail(f"dovecot exited: {process.stderr.read() if process.stderr else ''}{log}")
+        try:
+            server.client().logout()
+            return
+        except (OSError, imaplib.IMAP4.error):
+            time.sleep(0.1)
+    pytest.fail("dovecot did not come up")
+
+
+def _connect_inbox(desk: MailDesk, client: TestClient, dovecot: Dovecot, folder: str) -> None:
+    response = client.put(
+        f"/api/v1/inboxes/{desk.support.id}/imap",
+        json={
+            "host": "127.0.0.1",
+            "port": dovecot.port,
+            "tls": False,
+            "username": dovecot.user,
+            "password": PASSWORD,
+            "folder": folder,
+        },
+        headers=desk.tenant.headers(),
+    )
+    assert response.status_code == 200, response.text
+    shown = response.json()
+    assert shown["password_set"] is True and PASSWORD not in response.text
+
+
+def _poller(desk: MailDesk) -> ImapPoller:
+    own = mail_services(desk.services, allow_private_fetch=True)
+    return ImapPoller(Inbound(own.store, own.blobs, own.settings))
+
+
+def test_poller_imports_new_mail_once_and_marks_it_seen(
+    desk: MailDesk, client: TestClient, dovecot: Dovecot
+) -> None:
+    folder = f"T{desk.tenant.tag}"
+    conn = dovecot.client()
+    assert conn.create(folder)[0] == "OK"
+    conn.logout()
+    _connect_inbox(desk, client, dovecot, folder)
+    tag = desk.tenant.tag
+    dovecot.append(mail(to=desk.support.email, Message_ID=f"<a-{tag}@x.org>").as_bytes(), folder)
+    dovecot.append(
+        mail(
+            sender="bo@example.org", to=desk.support.email, Message_ID=f"<b-{tag}@x.org>"
+        ).as_bytes(),
+        folder,
+    )
+    with desk.services.store.read() as repo:
+        settings = repo.get_imap(desk.tenant.id, desk.support.id)
+    assert settings is not None
+    poller = _poller(desk)
+    assert poller.poll_recording(settings) == 2
+    assert len(desk.tickets()) == 2 and dovecot.unseen(folder) == 0
+    # The same mail again (a copy left unseen, as after a crash before \Seen): no double.
+    dovecot.append(mail(to=desk.support.email, Message_ID=f"<a-{tag}@x.org>").as_bytes(), folder)
+    assert poller.poll_recording(settings) == 1
+    assert len(desk.tickets()) == 2 and len(desk.receipts()) == 2
+    assert {row.source for row in desk.receipts()} == {"imap"}
+    shown = client.get(f"/api/v1/inboxes/{desk.support.id}/imap", headers=desk.tenant.headers())
+    assert shown.json()["last_error"] is None and shown.json()["last_polled"] is not None
+
+
+def test_poller_keeps_going_past_mail_it_cannot_deliver(
+    desk: MailDesk, client: TestClient, dovecot: Dovecot
+) -> None:
+    folder = f"Q{desk.tenant.tag}"
+    conn = dovecot.client()
+    conn.create(folder)
+    conn.logout()
+    _connect_inbox(desk, client, dovecot, folder)
+    dovecot.append(b"To: x@example.org\r\nSubject: nobody sent this\r\n\r\n?\r\n", folder)
+    dovecot.append(mail(to=desk.support.email).as_bytes(), folder)
+    with desk.services.store.read() as repo:
+        settings = repo.get_imap(desk.tenant.id, desk.support.id)
+    assert settings is not None
+    assert _poller(desk).poll_recording(settings) == 2
+    statuses = sorted(row.status for row in desk.receipts())
+    assert statuses == ["delivered", "quarantined"] and len(desk.tickets()) == 1
+    assert dovecot.unseen(folder) == 0
+
+
+def test_wrong_password_is_recorded_not_raised(
+    desk: MailDesk, client: TestClient, dovecot: Dovecot
+) -> None:
+    _connect_inbox(desk, client, dovecot, "INBOX")
+    client.put(
+        f"/api/v1/inboxes/{desk.support.id}/imap",
+        json={"host": "127.0.0.1", "port": dovecot.port, "tls": False, "username": "support",
+              "password": "wrong-one"},
+        headers=desk.tenant.headers(),
+    )  # fmt: skip
+    with desk.services.store.read() as repo:
+        settings = repo.get_imap(desk.tenant.id, desk.support.id)
+    assert settings is not None
+    assert _poller(desk).poll_recording(settings) == 0
+    shown = client.get(f"/api/v1/inboxes/{desk.support.id}/imap", headers=desk.tenant.headers())
+    assert "Authentication failed" in shown.json()["last_error"]
+
+
+def test_private_hosts_are_refused_unless_allowed(
+    desk: MailDesk, client: TestClient, dovecot: Dovecot
+) -> None:
+    _connect_inbox(desk, client, dovecot, "INBOX")
+    with desk.services.store.read() as repo:
+        settings = repo.get_imap(desk.tenant.id, desk.support.id)
+    assert settings is not None
+    strict = ImapPoller(desk.inbound)  # the session's settings: private networks off limits
+    assert strict.poll_recording(settings) == 0
+    shown = client.get(f"/api/v1/inboxes/{desk.support.id}/imap", headers=desk.tenant.headers())
+    assert "private" in shown.json()["last_error"]
