@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from frontdesk import sealing
 from frontdesk.mail.imap import ImapPoller
 from frontdesk.mail.inbound import Inbound
 from tests.mail.conftest import MailDesk, free_port, mail, mail_services
@@ -169,6 +170,11 @@ def _connect_inbox(desk: MailDesk, client: TestClient, dovecot: Dovecot, folder:
     assert response.status_code == 200, response.text
     shown = response.json()
     assert shown["password_set"] is True and PASSWORD not in response.text
+    # At rest the password is encrypted: a database dump alone does not reveal it.
+    with desk.services.store.read() as repo:
+        stored = repo.get_imap(desk.tenant.id, desk.support.id)
+    assert stored is not None and PASSWORD not in stored.password
+    assert stored.password.startswith(sealing.PREFIX)
 
 
 def _poller(desk: MailDesk) -> ImapPoller:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from frontdesk.core import events
@@ -39,7 +40,15 @@ def _plain(value: str, what: str, limit: int) -> str:
     return value
 
 
-def set_imap(repo: Repo, actor: Actor, inbox_id: int, fields: ImapFields) -> ImapSettings:
+def set_imap(
+    repo: Repo,
+    actor: Actor,
+    inbox_id: int,
+    fields: ImapFields,
+    *,
+    seal: Callable[[str], str],
+) -> ImapSettings:
+    """Store an inbox's IMAP mailbox; `seal` encrypts a new password before it is stored."""
     inbox = get_inbox(repo, actor, inbox_id)
     host = _plain(fields.host, "host", 255)
     if not _HOST.match(host):
@@ -54,6 +63,8 @@ def set_imap(repo: Repo, actor: Actor, inbox_id: int, fields: ImapFields) -> Ima
         password = known.password
     elif len(password) > 1000 or "\x00" in password:
         raise Invalid("invalid_value", "password is too long", field="password")
+    else:
+        password = seal(password)
     now = now_ms()
     saved = repo.put_imap(
         {

@@ -19,6 +19,7 @@ from frontdesk.api.common.fetch import permitted, resolve
 from frontdesk.core.clock import now_ms
 from frontdesk.core.mail_ports import ImapSettings
 from frontdesk.mail.inbound import IMAP, Inbound
+from frontdesk.sealing import IMAP_LOGIN, unseal
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,8 @@ class ImapPoller:
             return PollResult(0, 0)
         conn = _connect(settings, allow_private=self.inbound.settings.allow_private_fetch)
         try:
-            conn.login(settings.username, settings.password)
+            secret = self.inbound.settings.secret_key
+            conn.login(settings.username, unseal(settings.password, secret, IMAP_LOGIN))
             _ok(conn.select(_quoted(settings.folder)))
             _typ, data = conn.uid("SEARCH", "UNSEEN")
             uids = [uid.decode("ascii") for uid in (data[0] or b"").split()[:MAX_PER_POLL]]

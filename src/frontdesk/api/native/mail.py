@@ -6,11 +6,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
+from frontdesk import sealing
 from frontdesk.api.native.deps import PathId, scoped, services_of
 from frontdesk.api.native.schemas import Strict
 from frontdesk.core import mail, outbox
 from frontdesk.core.mail_ports import ImapSettings, MailReceipt, OutboxMail
 from frontdesk.core.models import Actor, Scope
+from frontdesk.sealing import IMAP_LOGIN
 from frontdesk.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["mail"])
@@ -147,8 +149,14 @@ def put_imap(
     actor: Actor = Depends(admin),
     services: Services = Depends(services_of),
 ) -> ImapOut:
+    fields = mail.ImapFields(**body.model_dump())
+    secret = services.settings.secret_key
+
+    def seal_password(password: str) -> str:
+        return sealing.seal(password, secret, IMAP_LOGIN)
+
     with services.store.write() as repo:
-        return _imap(mail.set_imap(repo, actor, inbox_id, mail.ImapFields(**body.model_dump())))
+        return _imap(mail.set_imap(repo, actor, inbox_id, fields, seal=seal_password))
 
 
 @router.delete("/inboxes/{inbox_id}/imap", status_code=204)
