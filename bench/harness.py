@@ -7,6 +7,7 @@ warm-up request in `measure`, must answer HTTP 200 or the run stops with Runtime
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -36,10 +37,52 @@ def _memory(pid: int) -> dict[str, int]:
     return found
 
 
-class Server:
-    """`frontdesk serve` as a child process; stopped by its own pid only."""
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
 
-    def __init__(self, data_dir: Path, database_url: str) -> None:
+
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of a process and all its descendants (uvicorn or gunicorn workers)."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            total += _memory(current).get("VmRSS", 0)
+        except OSError:
+            continue  # gone meanwhile
+        pending += _children(current)
+    return total
+
+
+def pinned(command: list[str], cpus: str | None) -> list[str]:
+    """The command under `taskset -c CPUS` when asked and possible (Linux, >1 core)."""
+    if cpus is None or (os.cpu_count() or 1) < 2 or shutil.which("taskset") is None:
+        return command
+    return ["taskset", "-c", cpus, *command]
+
+
+class Server:
+    """`frontdesk serve` as a child process; stopped by its own pid only.
+
+    `workers` is passed to `frontdesk serve --workers`; `cpus` pins the server (and so
+    its workers) to those CPUs with taskset, away from the load generator.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        database_url: str,
+        *,
+        workers: int = 1,
+        cpus: str | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {
@@ -48,12 +91,12 @@ class Server:
             "FRONTDESK_DATABASE_URL": database_url,
             "FRONTDESK_PORT": str(self.port),
             "FRONTDESK_PUBLIC_BASE_URL": self.base,
+            **(extra_env or {}),
         }
         executable = Path(sys.executable).parent / "frontdesk"
+        command = pinned([str(executable), "serve", "--workers", str(workers)], cpus)
         self.log = (data_dir / "server.log").open("w")
-        self.process = subprocess.Popen(
-            [str(executable), "serve"], env=env, stdout=self.log, stderr=subprocess.STDOUT
-        )
+        self.process = subprocess.Popen(command, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait(self, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
@@ -70,6 +113,9 @@ class Server:
 
     def memory(self) -> dict[str, int]:
         return _memory(self.process.pid)
+
+    def tree_rss_kib(self) -> int:
+        return tree_rss_kib(self.process.pid)
 
     def stop(self) -> None:
         self.process.terminate()

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Connection, and_, func, or_, select
 
 from frontdesk.core.listing import EmailCursor, ListedEmail, ListedTicket, TicketFilter, Window
 from frontdesk.core.models import MessageKind
+from frontdesk.storage import hot_queries
 from frontdesk.storage import tables as t
 from frontdesk.storage.rows import split_lines, ticket_from_row
 
@@ -127,11 +128,8 @@ class QueryMixin:
         found: dict[int, list[str]] = defaultdict(list)
         if not ticket_ids:
             return found
-        for ticket_id, name in self.conn.execute(
-            select(t.ticket_labels.c.ticket_id, t.ticket_labels.c.name)
-            .where(t.ticket_labels.c.ticket_id.in_(ticket_ids))
-            .order_by(t.ticket_labels.c.ticket_id, t.ticket_labels.c.name)
-        ):
+        params = {"ticket_ids": list(ticket_ids)}
+        for ticket_id, name in self.conn.execute(hot_queries.PAGE_LABELS, params):
             found[ticket_id].append(name)
         return found
 
