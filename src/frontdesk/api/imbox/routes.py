@@ -18,7 +18,7 @@ from frontdesk.api.common.files import attachment_response
 from frontdesk.api.common.tabular import csv_chunks, csv_response
 from frontdesk.api.imbox import schemas as s
 from frontdesk.api.imbox import translate as tr
-from frontdesk.api.native.deps import services_of
+from frontdesk.api.native.deps import services_from, services_of
 from frontdesk.core import attachments, listing, submissions
 from frontdesk.core.errors import Forbidden
 from frontdesk.core.listing import EmailCursor, ListedEmail, ListedTicket, Page
@@ -36,7 +36,7 @@ def _authorised(scope: Scope) -> Callable[..., Actor]:
     """The key's actor, if the key is valid (401), is the path's user's (403), has `scope`."""
 
     def dependency(request: Request, apiKey: str, userId: str) -> Actor:
-        actor = actor_for(services_of(request), apiKey)
+        actor = actor_for(services_from(request), apiKey)
         if userId != str(actor.account_id):
             raise Forbidden("wrong_user", "This API key does not belong to this userId")
         return require_scope(actor, scope)

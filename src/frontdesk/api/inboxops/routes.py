@@ -18,6 +18,7 @@ from fastapi.responses import Response
 
 from frontdesk.api.common.auth import actor_for, bearer_token, require_scope
 from frontdesk.api.common.files import attachment_response, read_upload
+from frontdesk.api.common.responses import model_json, models_json
 from frontdesk.api.inboxops import schemas as s
 from frontdesk.api.inboxops import translate as out
 from frontdesk.api.inboxops.words import OPEN, STATUSES_OF, TARGET_OF, statuses
@@ -131,15 +132,17 @@ def create_ticket(body: s.TicketIn, ws: Writer) -> s.TicketDetailOut:
 
 
 @router.get("", response_model=list[s.TicketOut])
-def list_tickets(request: Request, response: Response, ws: Reader) -> list[s.TicketOut]:
+def list_tickets(request: Request, ws: Reader) -> Response:
     wanted = s.list_query(request.query_params)
     with ws.services.store.read() as repo:
         found = search.find_tickets(
             repo, ws.actor, wanted.query, offset=wanted.offset, limit=wanted.limit
         )
-    response.headers["X-Total-Count"] = str(found.total)
-    response.headers["X-Total-Count-Exact"] = "true" if found.total_exact else "false"
-    return [
+    totals = {
+        "X-Total-Count": str(found.total),
+        "X-Total-Count-Exact": "true" if found.total_exact else "false",
+    }
+    page = [
         out.ticket(
             ws.ctx,
             ticket,
@@ -149,12 +152,13 @@ def list_tickets(request: Request, response: Response, ws: Reader) -> list[s.Tic
         )
         for ticket in found.tickets
     ]
+    return models_json(page, headers=totals)
 
 
 @router.get("/{ticketId}", response_model=s.TicketDetailOut)
-def get_ticket(ticket_uuid: TicketPath, ws: Reader) -> s.TicketDetailOut:
+def get_ticket(ticket_uuid: TicketPath, ws: Reader) -> Response:
     with ws.services.store.read() as repo:
-        return _detail(repo, ws, _ticket_id(repo, ws, ticket_uuid))
+        return model_json(_detail(repo, ws, _ticket_id(repo, ws, ticket_uuid)))
 
 
 @router.patch("/{ticketId}", response_model=s.TicketOut)

@@ -18,9 +18,14 @@ PathId = Annotated[int, Path(ge=1, le=2_147_483_647)]
 _bearer = HTTPBearer(auto_error=False, description="An API key: `fdk_...`")
 
 
-def services_of(request: Request) -> Services:
+def services_from(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
+
+
+async def services_of(request: Request) -> Services:
+    """The dependency; async, as a sync one costs a trip through the thread pool."""
+    return services_from(request)
 
 
 def scoped(scope: Scope) -> Callable[..., Actor]:
@@ -28,6 +33,6 @@ def scoped(scope: Scope) -> Callable[..., Actor]:
         request: Request, credentials: HTTPAuthorizationCredentials | None = Security(_bearer)
     ) -> Actor:
         token = credentials.credentials if credentials else ""
-        return require_scope(actor_for(services_of(request), token), scope)
+        return require_scope(actor_for(services_from(request), token), scope)
 
     return dependency

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import Response
 
 from frontdesk.api.common.files import attachment_response, read_upload
+from frontdesk.api.common.responses import model_json
 from frontdesk.api.native import schemas as s
 from frontdesk.api.native import translate as out
 from frontdesk.api.native.deps import PathId, scoped, services_of
@@ -49,7 +50,7 @@ def _render(
 @router.post("/tickets", response_model=s.TicketOut, status_code=201)
 def create_ticket(
     body: s.TicketIn, actor: Actor = Depends(writer), services: Services = Depends(services_of)
-) -> s.TicketOut:
+) -> Response:
     new = NewTicket(
         subject=body.subject,
         message=_message(body.message),
@@ -69,15 +70,16 @@ def create_ticket(
     )
     with services.store.write() as repo:
         opened = tickets.open_ticket(repo, actor, new)
-        return _render(repo, actor, opened.ticket.id, services, thread=True)
+        created = _render(repo, actor, opened.ticket.id, services, thread=True)
+    return model_json(created, status_code=201)
 
 
 @router.get("/tickets/{ticket_id}", response_model=s.TicketOut)
 def get_ticket(
     ticket_id: PathId, actor: Actor = Depends(reader), services: Services = Depends(services_of)
-) -> s.TicketOut:
+) -> Response:
     with services.store.read() as repo:
-        return _render(repo, actor, ticket_id, services, thread=True)
+        return model_json(_render(repo, actor, ticket_id, services, thread=True))
 
 
 @router.post("/tickets/{ticket_id}/messages", response_model=s.TicketOut, status_code=201)
