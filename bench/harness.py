@@ -91,6 +91,8 @@ class Server:
             "FRONTDESK_DATABASE_URL": database_url,
             "FRONTDESK_PORT": str(self.port),
             "FRONTDESK_PUBLIC_BASE_URL": self.base,
+            # No SMTP listener unless a benchmark asks for one: 2525 may be taken.
+            "FRONTDESK_SMTP_PORT": "0",
             **(extra_env or {}),
         }
         executable = Path(sys.executable).parent / "frontdesk"
