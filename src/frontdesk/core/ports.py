@@ -149,7 +149,10 @@ class Repo(Queries, CustomerQueries, MailQueries, SearchQueries, Protocol):
 
     def ticket_details(self, ticket_ids: Sequence[int]) -> dict[int, TicketDetails]: ...
 
-    def replace_values(self, what: str, ticket_id: int, values: Sequence[Any]) -> None: ...
+    def replace_values(
+        self, what: str, ticket_id: int, values: Sequence[Any], *, fresh: bool = False
+    ) -> None:
+        """`fresh`: the ticket was made in this transaction, so there is nothing to clear."""
 
     def add_link(self, ticket_id: int, linked_id: int) -> None: ...
 

@@ -15,6 +15,7 @@ from frontdesk.core.html import bodies
 from frontdesk.core.models import (
     Actor,
     Attachment,
+    Contact,
     Message,
     MessageKind,
     Priority,
@@ -74,6 +75,9 @@ class Opened:
     ticket: Ticket
     message: Message
     appended: bool  # True when the message joined the sender's open ticket instead
+    # A new ticket's labels, tags, assignees, links and fields when open_ticket knows them
+    # without reading them back (None: read them, as for any ticket).
+    details: TicketDetails | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,27 @@ def load_thread(repo: Repo, actor: Actor, ticket_id: int) -> Thread:
     )
 
 
+def thread_of_opened(repo: Repo, actor: Actor, new: NewTicket, opened: Opened) -> Thread:
+    """The thread of what `open_ticket` returned for `new`, read only where memory falls short.
+
+    A new ticket's thread is its one message (assigning also writes a log line into it), its
+    details are known when `opened.details` is set, and its attachments are those coupled to
+    the first message. A message appended to an open ticket is read as any thread is.
+    """
+    if opened.appended:
+        return load_thread(repo, actor, opened.ticket.id)
+    ticket = opened.ticket
+    messages = repo.list_messages(ticket.id) if new.assignee_ids else [opened.message]
+    details = opened.details if opened.details is not None else details_of(repo, ticket)
+    coupled = bool(new.message.attachment_ids)
+    return Thread(
+        ticket=ticket,
+        details=details,
+        messages=messages,
+        attachments=repo.attachments_of_messages([m.id for m in messages]) if coupled else {},
+    )
+
+
 def _live(repo: Repo, actor: Actor, ticket_id: int, *, lock: bool = False) -> Ticket:
     """A ticket that may still change: merged tickets are frozen."""
     ticket = get_ticket(repo, actor, ticket_id, lock=lock)
@@ -140,8 +165,14 @@ def _live(repo: Repo, actor: Actor, ticket_id: int, *, lock: bool = False) -> Ti
 
 
 def open_ticket(repo: Repo, actor: Actor, new: NewTicket) -> Opened:
+    """A new ticket with its first message, or the message added to the sender's open ticket.
+
+    The new ticket is carried along in memory from its INSERT (each write RETURNS the row)
+    rather than read back after every step: a create is the hottest write there is.
+    """
     subject = _text(new.subject, "subject", MAX_SUBJECT, required=True)
-    requester_id = _requester(repo, actor, new.requester_email, new.requester_name)
+    requester = _requester(repo, actor, new.requester_email, new.requester_name)
+    requester_id = requester.id if requester is not None else actor.contact_id
     inbox_id = get_inbox(repo, actor, new.inbox_id).id if new.inbox_id is not None else None
     if new.append_to_open and requester_id is not None:
         existing = repo.find_open_ticket(actor.account_id, requester_id, inbox_id)
@@ -169,10 +200,16 @@ def open_ticket(repo: Repo, actor: Actor, new: NewTicket) -> Opened:
         }
     )
     events.record(repo, actor, events.TICKET_OPENED, now, ticket_id=ticket.id, number=ticket.number)
+    if not visible(ticket, actor):
+        # A customer opening a ticket for someone else: refused as it always was, when the
+        # first message looked the new ticket up (the transaction rolls back).
+        raise NotFound("ticket_not_found", f"No ticket {ticket.id}")
     first = replace(new.message, created=now)
-    message = add_message(repo, actor, ticket.id, first, status=new.status)
-    _apply_extras(repo, actor, ticket, new)
-    return Opened(get_ticket(repo, actor, ticket.id), message, appended=False)
+    message, ticket = _write_message(
+        repo, actor, ticket, first, status=new.status, requester=requester
+    )
+    ticket = _extras_of_new(repo, actor, ticket, new)
+    return Opened(ticket, message, appended=False, details=_new_details(new))
 
 
 def append(repo: Repo, actor: Actor, ticket_id: int, new: NewTicket) -> Opened:
@@ -192,6 +229,41 @@ def _check_refs(repo: Repo, actor: Actor, new: NewTicket) -> None:
         get_named(repo, actor, "department", new.department_id)
 
 
+def _extras_of_new(repo: Repo, actor: Actor, ticket: Ticket, new: NewTicket) -> Ticket:
+    """`_apply_extras` for a ticket made in this transaction: it has no details to read or
+    clear, and the ticket each step returns is the one the next step starts from."""
+    if new.labels:
+        words = _words(new.labels, "labels")
+        ticket = _write_words(repo, actor, ticket, "labels", words, events.LABELS_SET, fresh=True)
+    if new.tags:
+        words = _words(new.tags, "tags")
+        ticket = _write_words(repo, actor, ticket, "tags", words, events.TAGS_SET, fresh=True)
+    if new.assignee_ids:
+        ticket = _assign(repo, actor, ticket, new.assignee_ids, before=(), fresh=True)
+    if new.custom_fields:
+        ticket = _write_fields(repo, actor, ticket, new.custom_fields)
+    return ticket
+
+
+def _new_details(new: NewTicket) -> TicketDetails | None:
+    """A new ticket's details as the database would list them, when that order is certain.
+
+    Labels, tags and field names come back sorted by the database's collation, which Python
+    does not reproduce for every backend: only one of each (or none) is certain. Assignee
+    ids are integers, sorted the same everywhere.
+    """
+    labels, tags = _words(new.labels, "labels"), _words(new.tags, "tags")
+    if len(labels) > 1 or len(tags) > 1 or new.custom_fields:
+        return None
+    return TicketDetails(
+        labels=tuple(labels),
+        tags=tuple(tags),
+        assignee_ids=tuple(sorted(set(new.assignee_ids))),
+        linked_ids=(),
+        custom_fields=(),
+    )
+
+
 def _apply_extras(repo: Repo, actor: Actor, ticket: Ticket, new: NewTicket) -> None:
     """Labels, tags, assignees and fields given at creation join what the ticket has."""
     details = details_of(repo, ticket)
@@ -205,11 +277,11 @@ def _apply_extras(repo: Repo, actor: Actor, ticket: Ticket, new: NewTicket) -> N
         set_custom_fields(repo, actor, ticket.id, new.custom_fields)
 
 
-def _requester(repo: Repo, actor: Actor, email: str | None, name: str | None) -> int | None:
+def _requester(repo: Repo, actor: Actor, email: str | None, name: str | None) -> Contact | None:
+    """The contact named by address, found or created; None means the actor's own contact."""
     if email:
-        contact = find_or_create_contact(repo, actor, ContactFields(email=email, name=name or None))
-        return contact.id
-    return actor.contact_id
+        return find_or_create_contact(repo, actor, ContactFields(email=email, name=name or None))
+    return None
 
 
 def add_message(
@@ -217,8 +289,22 @@ def add_message(
 ) -> Message:
     """Append a message; the ticket's status follows who wrote it unless `status` is given."""
     ticket = _live(repo, actor, ticket_id)
+    return _write_message(repo, actor, ticket, new, status=status)[0]
+
+
+def _write_message(
+    repo: Repo,
+    actor: Actor,
+    ticket: Ticket,
+    new: NewMessage,
+    *,
+    status: Status | None = None,
+    requester: Contact | None = None,
+) -> tuple[Message, Ticket]:
+    """`add_message` on a live ticket already in hand; `requester` is a contact already
+    loaded in this transaction (saves looking it up again). Returns the updated ticket."""
     text, html = _message_bodies(new)
-    sender = _sender(repo, actor, ticket, new)
+    sender = _sender(repo, actor, ticket, new, requester)
     customer_wrote = sender.contact_id is not None and new.kind is MessageKind.EXTERNAL
     if customer_wrote and ticket.force_closed:
         raise Conflict("force_closed", "This ticket was closed by an agent and takes no replies")
@@ -249,7 +335,7 @@ def add_message(
         changes["status"] = new_status.value
     if customer_wrote:
         changes["client_last_replied"] = now
-    repo.update_ticket(ticket.id, changes)
+    updated = repo.update_ticket(ticket.id, changes)
     events.record(
         repo,
         actor,
@@ -259,7 +345,7 @@ def add_message(
         message_id=message.id,
         kind=new.kind.value,
     )
-    return message
+    return message, updated
 
 
 def _message_bodies(new: NewMessage) -> tuple[str, str]:
@@ -286,7 +372,9 @@ class _Sender:
     name: str | None
 
 
-def _sender(repo: Repo, actor: Actor, ticket: Ticket, new: NewMessage) -> _Sender:
+def _sender(
+    repo: Repo, actor: Actor, ticket: Ticket, new: NewMessage, known: Contact | None = None
+) -> _Sender:
     """Who wrote the message: an agent, else a contact (the given address or the requester)."""
     name = _text(new.from_name or "", "fromName", MAX_NAME) or None
     agent_id = new.agent_id if new.agent_id is not None else actor.agent_id
@@ -303,7 +391,10 @@ def _sender(repo: Repo, actor: Actor, ticket: Ticket, new: NewMessage) -> _Sende
         )
         return _Sender(None, contact.id, contact.email, name or contact.name)
     contact_id = actor.contact_id or ticket.requester_id
-    requester = repo.get_contact(actor.account_id, contact_id) if contact_id else None
+    if known is not None and known.id == contact_id:
+        requester: Contact | None = known
+    else:
+        requester = repo.get_contact(actor.account_id, contact_id) if contact_id else None
     if requester is None:
         return _Sender(None, None, None, name)
     return _Sender(None, requester.id, requester.email, name or requester.name)
@@ -414,16 +505,31 @@ def set_status(
 def assign(repo: Repo, actor: Actor, ticket_id: int, agent_ids: Iterable[int]) -> Ticket:
     """Make exactly these agents the ticket's assignees (empty unassigns everyone)."""
     ticket = _live(repo, actor, ticket_id)
+    return _assign(repo, actor, ticket, agent_ids)
+
+
+def _assign(
+    repo: Repo,
+    actor: Actor,
+    ticket: Ticket,
+    agent_ids: Iterable[int],
+    *,
+    before: Sequence[int] | None = None,
+    fresh: bool = False,
+) -> Ticket:
+    """`assign` on a ticket in hand; `before` is its assignees when known without reading,
+    `fresh` says the ticket was made in this transaction (nothing to clear)."""
     wanted = sorted(set(agent_ids))
     agents = repo.get_agents(actor.account_id, wanted)
     for agent_id in wanted:
         if agent_id not in agents:
             raise NotFound("agent_not_found", f"No agent {agent_id}", field="assignee")
-    before = details_of(repo, ticket).assignee_ids
+    if before is None:
+        before = details_of(repo, ticket).assignee_ids
     if tuple(wanted) == tuple(sorted(before)):
         return ticket
     now = now_ms()
-    repo.replace_values("assignees", ticket.id, wanted)
+    repo.replace_values("assignees", ticket.id, wanted, fresh=fresh)
     names = ", ".join(agents[agent_id].name for agent_id in wanted) or "nobody"
     log(repo, actor, ticket, f"Assigned to {names}", now)
     events.record(repo, actor, events.ASSIGNED, now, ticket_id=ticket.id, agent_ids=wanted)
@@ -451,9 +557,21 @@ def _replace_words(
     repo: Repo, actor: Actor, ticket_id: int, what: str, values: Iterable[str], kind: str
 ) -> Ticket:
     ticket = _live(repo, actor, ticket_id)
-    words = _words(values, what)
+    return _write_words(repo, actor, ticket, what, _words(values, what), kind)
+
+
+def _write_words(
+    repo: Repo,
+    actor: Actor,
+    ticket: Ticket,
+    what: str,
+    words: list[str],
+    kind: str,
+    *,
+    fresh: bool = False,
+) -> Ticket:
     now = now_ms()
-    repo.replace_values(what, ticket.id, words)
+    repo.replace_values(what, ticket.id, words, fresh=fresh)
     events.record(repo, actor, kind, now, ticket_id=ticket.id, values=words)
     return repo.update_ticket(ticket.id, {"updated": now})
 
@@ -462,7 +580,12 @@ def set_custom_fields(
     repo: Repo, actor: Actor, ticket_id: int, values: Mapping[str, str | None]
 ) -> Ticket:
     """Set values by field name; the names must be defined for the account. None clears."""
-    ticket = _live(repo, actor, ticket_id)
+    return _write_fields(repo, actor, _live(repo, actor, ticket_id), values)
+
+
+def _write_fields(
+    repo: Repo, actor: Actor, ticket: Ticket, values: Mapping[str, str | None]
+) -> Ticket:
     by_id: dict[int, str | None] = {}
     for name, value in values.items():
         definition = repo.find_named("custom_field", actor.account_id, name.strip())

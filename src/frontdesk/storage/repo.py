@@ -388,7 +388,9 @@ class SqlRepo(QueryMixin, CustomerQueryMixin, MailQueryMixin, SearchQueryMixin, 
         """Labels, tags, assignees, links and custom fields for many tickets, one query."""
         return hot_queries.ticket_details(self.conn, ticket_ids)
 
-    def replace_values(self, what: str, ticket_id: int, values: Sequence[Any]) -> None:
+    def replace_values(
+        self, what: str, ticket_id: int, values: Sequence[Any], *, fresh: bool = False
+    ) -> None:
         """Replace a ticket's labels, tags, assignees or links with exactly `values`."""
         table, column = {
             "labels": (t.ticket_labels, "name"),
@@ -396,10 +398,12 @@ class SqlRepo(QueryMixin, CustomerQueryMixin, MailQueryMixin, SearchQueryMixin, 
             "assignees": (t.ticket_assignees, "agent_id"),
             "links": (t.ticket_links, "linked_id"),
         }[what]
-        self.conn.execute(delete(table).where(table.c.ticket_id == ticket_id))
+        if not fresh:
+            self.conn.execute(delete(table).where(table.c.ticket_id == ticket_id))
         if values:
             self.conn.execute(
-                insert(table), [{"ticket_id": ticket_id, column: value} for value in values]
+                hot_queries.insert_plain(table),
+                [{"ticket_id": ticket_id, column: value} for value in values],
             )
 
     def add_link(self, ticket_id: int, linked_id: int) -> None:

@@ -70,7 +70,9 @@ def create_ticket(
     )
     with services.store.write() as repo:
         opened = tickets.open_ticket(repo, actor, new)
-        created = _render(repo, actor, opened.ticket.id, services, thread=True)
+        thread = tickets.thread_of_opened(repo, actor, new, opened)
+    base = services.settings.public_base_url
+    created = out.ticket(thread.ticket, thread.details, thread.messages, thread.attachments, base)
     return model_json(created, status_code=201)
 
 
