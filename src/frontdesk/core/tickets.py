@@ -208,7 +208,7 @@ def open_ticket(repo: Repo, actor: Actor, new: NewTicket) -> Opened:
     message, ticket = _write_message(
         repo, actor, ticket, first, status=new.status, requester=requester
     )
-    ticket = _extras_of_new(repo, actor, ticket, new)
+    ticket = _apply_extras(repo, actor, ticket, new, fresh=True)
     return Opened(ticket, message, appended=False, details=_new_details(new))
 
 
@@ -217,9 +217,9 @@ def append(repo: Repo, actor: Actor, ticket_id: int, new: NewTicket) -> Opened:
 
     The existing ticket keeps its subject, inbox and requester.
     """
-    message = add_message(repo, actor, ticket_id, new.message, status=new.status)
-    _apply_extras(repo, actor, get_ticket(repo, actor, ticket_id), new)
-    return Opened(get_ticket(repo, actor, ticket_id), message, appended=True)
+    ticket = _live(repo, actor, ticket_id)
+    message, ticket = _write_message(repo, actor, ticket, new.message, status=new.status)
+    return Opened(_apply_extras(repo, actor, ticket, new), message, appended=True)
 
 
 def _check_refs(repo: Repo, actor: Actor, new: NewTicket) -> None:
@@ -227,22 +227,6 @@ def _check_refs(repo: Repo, actor: Actor, new: NewTicket) -> None:
         get_named(repo, actor, "category", new.category_id)
     if new.department_id is not None:
         get_named(repo, actor, "department", new.department_id)
-
-
-def _extras_of_new(repo: Repo, actor: Actor, ticket: Ticket, new: NewTicket) -> Ticket:
-    """`_apply_extras` for a ticket made in this transaction: it has no details to read or
-    clear, and the ticket each step returns is the one the next step starts from."""
-    if new.labels:
-        words = _words(new.labels, "labels")
-        ticket = _write_words(repo, actor, ticket, "labels", words, events.LABELS_SET, fresh=True)
-    if new.tags:
-        words = _words(new.tags, "tags")
-        ticket = _write_words(repo, actor, ticket, "tags", words, events.TAGS_SET, fresh=True)
-    if new.assignee_ids:
-        ticket = _assign(repo, actor, ticket, new.assignee_ids, before=(), fresh=True)
-    if new.custom_fields:
-        ticket = _write_fields(repo, actor, ticket, new.custom_fields)
-    return ticket
 
 
 def _new_details(new: NewTicket) -> TicketDetails | None:
@@ -264,17 +248,27 @@ def _new_details(new: NewTicket) -> TicketDetails | None:
     )
 
 
-def _apply_extras(repo: Repo, actor: Actor, ticket: Ticket, new: NewTicket) -> None:
-    """Labels, tags, assignees and fields given at creation join what the ticket has."""
-    details = details_of(repo, ticket)
+def _apply_extras(
+    repo: Repo, actor: Actor, ticket: Ticket, new: NewTicket, *, fresh: bool = False
+) -> Ticket:
+    """Labels, tags, assignees and fields given at creation join what the ticket has.
+
+    A `fresh` ticket, made in this transaction, has no details to read or clear. Each step
+    starts from the ticket the previous one returned; the last is the ticket as it now is.
+    """
+    had = TicketDetails() if fresh else details_of(repo, ticket)
     if new.labels:
-        set_labels(repo, actor, ticket.id, (*details.labels, *new.labels))
+        labels = _words((*had.labels, *new.labels), "labels")
+        ticket = _write_words(repo, actor, ticket, "labels", labels, events.LABELS_SET, fresh=fresh)
     if new.tags:
-        set_tags(repo, actor, ticket.id, (*details.tags, *new.tags))
+        tags = _words((*had.tags, *new.tags), "tags")
+        ticket = _write_words(repo, actor, ticket, "tags", tags, events.TAGS_SET, fresh=fresh)
     if new.assignee_ids:
-        assign(repo, actor, ticket.id, (*details.assignee_ids, *new.assignee_ids))
+        wanted = (*had.assignee_ids, *new.assignee_ids)
+        ticket = _assign(repo, actor, ticket, wanted, before=had.assignee_ids, fresh=fresh)
     if new.custom_fields:
-        set_custom_fields(repo, actor, ticket.id, new.custom_fields)
+        ticket = _write_fields(repo, actor, ticket, new.custom_fields)
+    return ticket
 
 
 def _requester(repo: Repo, actor: Actor, email: str | None, name: str | None) -> Contact | None:
