@@ -128,16 +128,17 @@ def describe(repo: Repo, actor: Actor, ticket_id: int, *, thread: bool = False) 
     """A fixed number of reads: the ticket, its details, requester, merge target, thread."""
     if thread:
         loaded = core_tickets.load_thread(repo, actor, ticket_id)
-        ticket, messages, attachments = loaded.ticket, loaded.messages, loaded.attachments
+        ticket, details = loaded.ticket, loaded.details
+        messages, attachments = loaded.messages, loaded.attachments
     else:
         ticket = core_tickets.get_ticket(repo, actor, ticket_id)
-        messages, attachments = [], {}
+        details, messages, attachments = core_tickets.details_of(repo, ticket), [], {}
     requester = (
         repo.get_contact(actor.account_id, ticket.requester_id) if ticket.requester_id else None
     )
     return Described(
         ticket=ticket,
-        details=core_tickets.details_of(repo, ticket),
+        details=details,
         requester=requester,
         merged_into=_merge_targets(repo, actor, [ticket]).get(ticket.id),
         messages=messages,
