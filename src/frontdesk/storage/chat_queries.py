@@ -47,6 +47,8 @@ from frontdesk.core.chat_records import (
 from frontdesk.core.listing import Window
 from frontdesk.core.models import Account
 from frontdesk.storage import tables as t
+from frontdesk.storage.queries import within
+from frontdesk.storage.rows import account_from_row
 
 _ESCAPE = "\\"
 
@@ -75,15 +77,6 @@ def _any_page(conversation_id: Any, filters: Sequence[PageFilter]) -> ColumnElem
     )
 
 
-def _within(column: Any, window: Window) -> list[ColumnElement[bool]]:
-    conditions: list[ColumnElement[bool]] = []
-    if window.start is not None:
-        conditions.append(column >= window.start)
-    if window.end is not None:
-        conditions.append(column <= window.end)
-    return conditions
-
-
 class ChatQueryMixin:
     conn: Connection
     _lock: bool
@@ -94,7 +87,7 @@ class ChatQueryMixin:
         row = self.conn.execute(
             select(t.accounts).where(t.accounts.c.public_id == public_id)
         ).one_or_none()
-        return Account(row.id, row.name, row.public_id, row.created) if row else None
+        return account_from_row(row) if row else None
 
     def insert_conversation(self, values: Mapping[str, Any]) -> Conversation:
         table = t.chat_conversations
@@ -350,7 +343,7 @@ class ChatQueryMixin:
     ) -> list[ListedConversation]:
         conv, sessions = t.chat_conversations, t.chat_sessions
         chatted = select(sessions.c.conversation_id).where(
-            sessions.c.account_id == account_id, *_within(sessions.c.started, started)
+            sessions.c.account_id == account_id, *within(sessions.c.started, started)
         )
         conditions = [
             conv.c.account_id == account_id,
@@ -373,7 +366,7 @@ class ChatQueryMixin:
         sessions, conv, agents = t.chat_sessions, t.chat_conversations, t.agents
         conditions = [
             sessions.c.account_id == account_id,
-            *_within(sessions.c.started, filters.started),
+            *within(sessions.c.started, filters.started),
         ]
         if after is not None:
             started, session_id = after

@@ -23,7 +23,8 @@ from frontdesk.storage.rows import split_lines, ticket_from_row
 NARROW_WINDOW = 1000
 
 
-def _within(column: Any, window: Window) -> list[ColumnElement[bool]]:
+def within(column: Any, window: Window) -> list[ColumnElement[bool]]:
+    """A column's bounds from a window: none, one or both ends (inclusive)."""
     conditions: list[ColumnElement[bool]] = []
     if window.start is not None:
         conditions.append(column >= window.start)
@@ -80,7 +81,7 @@ class QueryMixin:
         NARROW_WINDOW tickets (counted by reading at most one more), the page looks those
         up by id instead, so a synchronisation asking what changed lately stays cheap.
         """
-        conditions = _within(t.tickets.c.updated, window)
+        conditions = within(t.tickets.c.updated, window)
         if not conditions:
             return []
         ids = (
@@ -96,7 +97,7 @@ class QueryMixin:
 
     def _filters(self, account_id: int, filters: TicketFilter) -> list[ColumnElement[bool]]:
         tk = t.tickets
-        conditions = _within(tk.c.latest_activity, filters.latest_activity)
+        conditions = within(tk.c.latest_activity, filters.latest_activity)
         if filters.status is not None:
             conditions.append(tk.c.status == filters.status.value)
         if filters.requester_email is not None:
@@ -147,7 +148,7 @@ class QueryMixin:
             msg.c.account_id == account_id,
             msg.c.kind == MessageKind.EXTERNAL.value,
             or_(msg.c.from_email.is_not(None), msg.c.to_addrs != ""),
-            *_within(msg.c.created, window),
+            *within(msg.c.created, window),
         ]
         if after is not None:
             conditions.append(or_(msg.c.created > after.created, msg.c.id > after.id))

@@ -37,6 +37,8 @@ from frontdesk.storage.chat_queries import ChatQueryMixin
 from frontdesk.storage.customer_queries import CustomerQueryMixin
 from frontdesk.storage.mail_queries import MailQueryMixin
 from frontdesk.storage.queries import QueryMixin
+from frontdesk.storage.rows import account_from_row as _account
+from frontdesk.storage.rows import contact_from_row as _contact
 from frontdesk.storage.rows import split_lines as _split
 from frontdesk.storage.rows import ticket_from_row as _ticket
 from frontdesk.storage.search_queries import SearchQueryMixin
@@ -575,10 +577,6 @@ class SqlRepo(QueryMixin, CustomerQueryMixin, MailQueryMixin, SearchQueryMixin, 
 # -- row to record --------------------------------------------------------------------------------
 
 
-def _account(row: Any) -> Account:
-    return Account(id=row.id, name=row.name, public_id=row.public_id, created=row.created)
-
-
 def _agent_values(values: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(values)
     if "groups" in out:
@@ -619,19 +617,6 @@ def _inbox(row: Any) -> Inbox:
 
 def _named(row: Any) -> Named:
     return Named(id=row.id, account_id=row.account_id, name=row.name, created=row.created)
-
-
-def _contact(row: Any) -> Contact:
-    return Contact(
-        id=row.id,
-        account_id=row.account_id,
-        email=row.email,
-        name=row.name,
-        phone=row.phone,
-        company=row.company,
-        external_id=row.external_id,
-        created=row.created,
-    )
 
 
 def _credential(row: Any) -> Credential:

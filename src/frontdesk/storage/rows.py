@@ -1,10 +1,10 @@
-"""Rows to core records, shared by repo.py (single objects) and queries.py (lists)."""
+"""Rows to core records, shared by repo.py (single objects) and the query mixins (lists)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from frontdesk.core.models import Priority, Status, Ticket
+from frontdesk.core.models import Account, Contact, Priority, Status, Ticket
 
 
 def split_lines(value: str) -> tuple[str, ...]:
@@ -37,4 +37,21 @@ def ticket_from_row(row: Any) -> Ticket:
         latest_activity=m["latest_activity"],
         client_last_replied=m["client_last_replied"],
         client_last_read=m["client_last_read"],
+    )
+
+
+def account_from_row(row: Any) -> Account:
+    return Account(id=row.id, name=row.name, public_id=row.public_id, created=row.created)
+
+
+def contact_from_row(row: Any) -> Contact:
+    return Contact(
+        id=row.id,
+        account_id=row.account_id,
+        email=row.email,
+        name=row.name,
+        phone=row.phone,
+        company=row.company,
+        external_id=row.external_id,
+        created=row.created,
     )

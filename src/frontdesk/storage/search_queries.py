@@ -35,7 +35,7 @@ from sqlalchemy.sql.selectable import Join
 from frontdesk.core.models import Attachment, Contact, Message, Ticket, TicketDetails
 from frontdesk.core.search_ports import UNASSIGNED, Archived, TicketQuery
 from frontdesk.storage import tables as t
-from frontdesk.storage.rows import ticket_from_row
+from frontdesk.storage.rows import contact_from_row, ticket_from_row
 
 if TYPE_CHECKING:
     from frontdesk.core.ports import Repo
@@ -131,7 +131,7 @@ class SearchQueryMixin:
         return joined, _fts.c.ticket_search.op("MATCH")(fts5_query(words))
 
     def tags_and_assignees(self, ticket_ids: Sequence[int]) -> dict[int, TicketDetails]:
-        """A list's many-valued columns in two statements (ticket_details reads five)."""
+        """A list's many-valued columns in two statements (ticket_details reads all five kinds)."""
         found: dict[int, tuple[list[str], list[int]]] = {tid: ([], []) for tid in ticket_ids}
         if ticket_ids:
             tags, assignees = t.ticket_tags, t.ticket_assignees
@@ -161,20 +161,7 @@ class SearchQueryMixin:
         if not contact_ids:
             return {}
         rows = self.conn.execute(select(t.contacts).where(t.contacts.c.id.in_(contact_ids)))
-        return {
-            row.id: Contact(
-                id=row.id,
-                account_id=row.account_id,
-                email=row.email,
-                name=row.name,
-                phone=row.phone,
-                company=row.company,
-                external_id=row.external_id,
-                created=row.created,
-            )
-            for row in rows
-            if row.account_id == account_id
-        }
+        return {row.id: contact_from_row(row) for row in rows if row.account_id == account_id}
 
     def messages_by_uuid(self, account_id: int, uuids: Sequence[str]) -> list[Message]:
         ids = self._ids_by_uuid(t.messages, account_id, uuids)
