@@ -10,9 +10,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from frontdesk.api.native.deps import PathId, scoped, services_of
+from frontdesk.api.native.schemas import DbId, Strict
 from frontdesk.core import chat
 from frontdesk.core.chat_records import (
     ChatMessage,
@@ -20,6 +21,8 @@ from frontdesk.core.chat_records import (
     Conversation,
     MatchType,
     PageFilter,
+    TagType,
+    VisitorTag,
 )
 from frontdesk.core.models import Actor, Scope
 from frontdesk.services import Services
@@ -28,11 +31,6 @@ router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
 reader = scoped(Scope.CHAT_READ)
 writer = scoped(Scope.CHAT_WRITE)
 PublicId = Annotated[str, Path(pattern=r"^V[0-9]{1,30}$", description="A conversation: V...")]
-DbId = Annotated[int, Field(ge=1, le=2_147_483_647)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class VisitorOut(BaseModel):
@@ -139,6 +137,11 @@ def _message(record: ChatMessage) -> ChatMessageOut:
     )
 
 
+def _regular_tags(found: list[VisitorTag]) -> list[str]:
+    """The tags an agent sets; the visitor's name tag is not one of them."""
+    return [tag.tag for tag in found if tag.type is TagType.TAG]
+
+
 def _page_filter(record: PageFilter) -> PageFilterOut:
     return PageFilterOut(
         id=record.id,
@@ -176,7 +179,7 @@ def get_chat(
     return ChatDetailOut(
         **_chat(record).model_dump(),
         messages=[_message(item) for item in messages],
-        tags=[tag.tag for tag in tags if tag.type == 1],
+        tags=_regular_tags(tags),
         labels=[label.label for label in labels],
         cards={card.data_id: card.data for card in cards},
     )
@@ -239,7 +242,7 @@ def set_tags(
     with services.store.write() as repo:
         chat.set_tags(repo, actor, conversation_id, body.tags)
         found = chat.visitor_tags(repo, actor, conversation_id)
-    return TagsIn(tags=[tag.tag for tag in found if tag.type == 1])
+    return TagsIn(tags=_regular_tags(found))
 
 
 @router.put("/conversations/{conversation_id}/labels", response_model=LabelsIn)
