@@ -15,11 +15,15 @@ from pydantic import BaseModel
 
 
 def model_json(
-    model: BaseModel, *, status_code: int = 200, headers: Mapping[str, str] | None = None
+    model: BaseModel,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+    exclude: set[str] | None = None,
 ) -> Response:
     """The model as FastAPI would send it (field aliases), without validating it again."""
     return Response(
-        model.model_dump_json(by_alias=True),
+        model.model_dump_json(by_alias=True, exclude=exclude),
         status_code=status_code,
         media_type="application/json",
         headers=headers,

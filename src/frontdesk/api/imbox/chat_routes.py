@@ -7,17 +7,14 @@ The first batch is read before the response starts: an error still gets its enve
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TypeVar
-
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from frontdesk.api.common.responses import model_json
 from frontdesk.api.common.tabular import csv_chunks, csv_response
 from frontdesk.api.imbox import chat_schemas as cs
 from frontdesk.api.imbox import chat_translate as ct
-from frontdesk.api.imbox.routes import _authorised
-from frontdesk.api.imbox.translate import json_response
+from frontdesk.api.imbox.routes import _authorised, batches
 from frontdesk.api.native.deps import services_of
 from frontdesk.core import accounts, chat, chat_stats
 from frontdesk.core.chat_records import ListedConversation
@@ -29,20 +26,6 @@ from frontdesk.services import Services
 router = APIRouter(prefix="/message", tags=["imbox chat"])
 reader = _authorised(Scope.CHAT_READ)
 BATCH = 500
-T = TypeVar("T")
-R = TypeVar("R")
-
-
-def _batches(
-    first: Page[T], following: Callable[[T], Page[T]], shape: Callable[[T], R]
-) -> Iterator[list[R]]:
-    """Every row from the first page on, one keyset batch (one read transaction) at a time."""
-    page = first
-    while True:
-        yield [shape(item) for item in page.items]
-        if not page.more or not page.items:
-            return
-        page = following(page.items[-1])
 
 
 @router.get(
@@ -65,7 +48,7 @@ def list_conversations(
                 repo, actor, window, filter_ids, after_id=after_id, limit=BATCH
             )
 
-    rows = _batches(
+    rows = batches(
         page(0), lambda last: page(last.id), lambda item: ct.conversation(actor.account_id, item)
     )
     return ct.json_stream(rows)
@@ -79,7 +62,7 @@ def grab_conversation(
     with services.store.read() as repo:
         record = chat.get_conversation(repo, actor, public_id)
         messages = chat.transcript(repo, actor, public_id)
-    return json_response(ct.transcript(record, messages))
+    return model_json(ct.transcript(record, messages))
 
 
 @router.get(
@@ -91,7 +74,7 @@ def grab_visitor_info(
     public_id = cs.conversation_id(conversationId)
     with services.store.read() as repo:
         record = chat.get_conversation(repo, actor, public_id)
-    return json_response(ct.visitor_info(record))
+    return model_json(ct.visitor_info(record))
 
 
 @router.get("/grabVisitorTags/{apiKey}/{userId}/{conversationId}", response_model=cs.VisitorTagsOut)
@@ -102,7 +85,7 @@ def grab_visitor_tags(
     with services.store.read() as repo:
         record = chat.get_conversation(repo, actor, public_id)
         found = chat.visitor_tags(repo, actor, public_id)
-    return json_response(ct.tags(record, found))
+    return model_json(ct.tags(record, found))
 
 
 @router.get(
@@ -115,7 +98,7 @@ def grab_visitor_labels(
     with services.store.read() as repo:
         record = chat.get_conversation(repo, actor, public_id)
         found = chat.visitor_labels(repo, actor, public_id)
-    return json_response(ct.labels(record, found))
+    return model_json(ct.labels(record, found))
 
 
 @router.get(
@@ -128,7 +111,7 @@ def grab_visitor_cards(
     with services.store.read() as repo:
         record = chat.get_conversation(repo, actor, public_id)
         found = chat.visitor_cards(repo, actor, public_id)
-    return json_response(ct.cards(record, found))
+    return model_json(ct.cards(record, found))
 
 
 @router.get("/grabAgent/{apiKey}/{userId}/{agentId}", response_model=cs.GrabAgentOut)
@@ -138,7 +121,7 @@ def grab_agent(
     agent_id = cs.agent_id(agentId)
     with services.store.read() as repo:
         agent = accounts.get_agent(repo, actor, agent_id)
-    return json_response(cs.GrabAgentOut(data=[ct.agent(agent)]))
+    return model_json(cs.GrabAgentOut(data=[ct.agent(agent)]))
 
 
 @router.get("/grabAgents/{apiKey}/{userId}", response_model=cs.AgentListOut)
@@ -147,7 +130,7 @@ def grab_agents(
 ) -> Response:
     with services.store.read() as repo:
         agents = accounts.list_agents(repo, actor)
-    return json_response(cs.AgentListOut(data=[ct.agent(a) for a in agents], length=len(agents)))
+    return model_json(cs.AgentListOut(data=[ct.agent(a) for a in agents], length=len(agents)))
 
 
 @router.get("/chatStatistics/{apiKey}/{userId}", response_model=cs.StatisticsOut)
@@ -167,9 +150,9 @@ def chat_statistics(
 
     first = page(None)
     if asked.csv:
-        cells = _batches(first, following, ct.statistic_cells)
+        cells = batches(first, following, ct.statistic_cells)
         return csv_response(csv_chunks(ct.STAT_COLUMNS, cells), "chat-statistics.csv")
-    return ct.json_stream(_batches(first, following, ct.statistic))
+    return ct.json_stream(batches(first, following, ct.statistic))
 
 
 @router.get("/pageFilters/{apiKey}/{userId}", response_model=cs.PageFiltersOut)
@@ -178,6 +161,6 @@ def page_filters(
 ) -> Response:
     with services.store.read() as repo:
         found = chat.list_page_filters(repo, actor)
-    return json_response(
+    return model_json(
         cs.PageFiltersOut(data=[ct.page_filter(item) for item in found], length=len(found))
     )

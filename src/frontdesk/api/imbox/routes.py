@@ -15,6 +15,7 @@ from fastapi.responses import Response
 from frontdesk.api.common.auth import actor_for, require_scope
 from frontdesk.api.common.fetch import FetchLimits, fetch_files
 from frontdesk.api.common.files import attachment_response
+from frontdesk.api.common.responses import model_json
 from frontdesk.api.common.tabular import csv_chunks, csv_response
 from frontdesk.api.imbox import schemas as s
 from frontdesk.api.imbox import translate as tr
@@ -30,6 +31,7 @@ router = APIRouter(prefix="/message", tags=["imbox"])
 ATTACHMENTS_TOTAL = 50 * MIB  # the vendor's limit for all of one ticket's attachment URLs
 CSV_BATCH = 1000
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 def _authorised(scope: Scope) -> Callable[..., Actor]:
@@ -48,13 +50,13 @@ reader = _authorised(Scope.TICKETS_READ)
 writer = _authorised(Scope.TICKETS_WRITE)
 
 
-def _batches(
-    first: Page[T], following: Callable[[T], Page[T]], cells: Callable[[T], list[object]]
-) -> Iterator[list[list[object]]]:
+def batches(
+    first: Page[T], following: Callable[[T], Page[T]], shape: Callable[[T], R]
+) -> Iterator[list[R]]:
     """Every row from the first page on, one keyset batch (one read transaction) at a time."""
     page = first
     while True:
-        yield [cells(item) for item in page.items]
+        yield [shape(item) for item in page.items]
         if not page.more or not page.items:
             return
         page = following(page.items[-1])
@@ -76,11 +78,11 @@ def list_tickets(
 
     if query.csv:
         first = page(query.after_id, CSV_BATCH)  # before streaming: errors still get a body
-        rows = _batches(first, lambda last: page(last.ticket.id, CSV_BATCH), tr.ticket_cells)
+        rows = batches(first, lambda last: page(last.ticket.id, CSV_BATCH), tr.ticket_cells)
         return csv_response(csv_chunks(tr.TICKET_COLUMNS, rows), "tickets.csv")
     found = page(query.after_id, query.limit)
     after = tr.ticket_cursor(found.items[-1]) if found.more else None
-    return tr.json_response(
+    return tr.page_json(
         s.TicketListOut(
             data=[tr.ticket(item) for item in found.items],
             length=len(found.items),
@@ -105,13 +107,13 @@ def list_tickets_emails(
 
     if query.csv:
         first = page(query.after, CSV_BATCH)
-        rows = _batches(
+        rows = batches(
             first, lambda last: page(EmailCursor(last.created, last.id), CSV_BATCH), tr.email_cells
         )
         return csv_response(csv_chunks(tr.EMAIL_COLUMNS, rows), "emails.csv")
     found = page(query.after, query.limit)
     after = tr.email_cursor(found.items[-1]) if found.more else None
-    return tr.json_response(
+    return tr.page_json(
         s.EmailListOut(
             data=[tr.email(item) for item in found.items],
             length=len(found.items),
@@ -150,7 +152,7 @@ def grab_ticket(
 
     with services.store.read() as repo:
         view = listing.view_ticket(repo, actor, ticket_id)
-    return tr.json_response(tr.grab(view, url))
+    return model_json(tr.grab(view, url))
 
 
 @router.get("/attachment/{apiKey}/{userId}/{attachmentId}")
@@ -182,7 +184,7 @@ def insert_ticket(
             tr.submission(body, files),
             file_limit=settings.max_attachment_bytes,
         )
-    return tr.json_response(tr.inserted(done.opened.ticket.id))
+    return model_json(tr.inserted(done.opened.ticket.id))
 
 
 def _fetch_limits(settings: Settings) -> FetchLimits:

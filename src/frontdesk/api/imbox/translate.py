@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from urllib.parse import quote, urlencode
 
 from fastapi.responses import Response
-from pydantic import BaseModel
 from starlette.datastructures import QueryParams
 
+from frontdesk.api.common.responses import model_json
 from frontdesk.api.imbox import schemas as s
 from frontdesk.core.attachments import Upload
 from frontdesk.core.clock import iso_ms
@@ -44,12 +44,9 @@ LIST_SEPARATOR = ", "
 _MARKUP = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?|/[a-zA-Z][a-zA-Z0-9]*\s*)>")
 
 
-def json_response(model: BaseModel) -> Response:
-    """The envelope as bytes; `next` is left out when there is nothing after this page."""
-    exclude = {"next"} if getattr(model, "next", "") is None else None
-    return Response(
-        model.model_dump_json(by_alias=True, exclude=exclude), media_type="application/json"
-    )
+def page_json(envelope: s.TicketListOut | s.EmailListOut) -> Response:
+    """A list page; `next` is left out when there is nothing after it."""
+    return model_json(envelope, exclude={"next"} if envelope.next is None else None)
 
 
 def _date(ms: int) -> str:
