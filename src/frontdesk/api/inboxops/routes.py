@@ -22,9 +22,10 @@ from frontdesk.api.common.responses import model_json, models_json
 from frontdesk.api.inboxops import schemas as s
 from frontdesk.api.inboxops import translate as out
 from frontdesk.api.inboxops.words import OPEN, STATUSES_OF, TARGET_OF, statuses
+from frontdesk.api.native.deps import services_from
 from frontdesk.core import accounts, attachments, refs, replies, search, tickets, transitions
 from frontdesk.core.errors import Invalid, NotFound
-from frontdesk.core.models import Actor, Scope
+from frontdesk.core.models import Actor, Scope, Ticket
 from frontdesk.core.ports import Repo
 from frontdesk.core.replies import TeamMessage
 from frontdesk.core.threads import merge as merge_tickets
@@ -65,7 +66,7 @@ def _workspace(scope: Scope) -> Callable[..., Workspace]:
         workspace_id: Annotated[str, Path(alias="workspaceId", max_length=100)],
         header: Annotated[str | None, Header(alias=WORKSPACE_HEADER)] = None,
     ) -> Workspace:
-        services: Services = request.app.state.services
+        services = services_from(request)
         actor = actor_for(services, bearer_token(request.headers.get("authorization")))
         if header is None or not header.strip():
             raise Invalid(
@@ -90,8 +91,12 @@ Reader = Annotated[Workspace, Depends(_workspace(Scope.TICKETS_READ))]
 Writer = Annotated[Workspace, Depends(_workspace(Scope.TICKETS_WRITE))]
 
 
+def _ticket(repo: Repo, ws: Workspace, ticket_uuid: str) -> Ticket:
+    return refs.ticket(repo, ws.actor, s.canonical_uuid(ticket_uuid, "ticketId"))
+
+
 def _ticket_id(repo: Repo, ws: Workspace, ticket_uuid: str) -> int:
-    return refs.ticket(repo, ws.actor, s.canonical_uuid(ticket_uuid, "ticketId")).id
+    return _ticket(repo, ws, ticket_uuid).id
 
 
 def _summary(repo: Repo, ws: Workspace, ticket_id: int) -> s.TicketOut:
@@ -191,10 +196,9 @@ def add_message(ticket_uuid: TicketPath, body: s.MessageIn, ws: Writer) -> s.Mes
         attachments=tuple(body.attachmentIds),
     )
     with ws.services.store.write() as repo:
-        ticket_id = _ticket_id(repo, ws, ticket_uuid)
-        message = replies.post(repo, ws.actor, ticket_id, new)
+        ticket = _ticket(repo, ws, ticket_uuid)
+        message = replies.post(repo, ws.actor, ticket.id, new)
         carried = repo.attachments_of_messages([message.id]).get(message.id, [])
-        ticket = tickets.get_ticket(repo, ws.actor, message.ticket_id)
         return out.message(ws.ctx, ticket.uuid, message, carried)
 
 
@@ -214,7 +218,7 @@ async def upload_attachment(
 
     def store() -> s.AttachmentOut:
         with ws.services.store.write() as repo:
-            ticket = refs.ticket(repo, ws.actor, s.canonical_uuid(ticket_uuid, "ticketId"))
+            ticket = _ticket(repo, ws, ticket_uuid)
             upload = attachments.Upload(item.filename, item.data, ticket.id)
             saved = attachments.upload(repo, ws.services.blobs, ws.actor, upload, limit)
             return out.attachment(ws.ctx, ticket.uuid, saved, None)

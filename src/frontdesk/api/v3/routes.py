@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from frontdesk.api.common.auth import actor_for
 from frontdesk.api.common.files import attachment_response, read_upload
 from frontdesk.api.common.ratelimit import RateLimiter, retry_after
+from frontdesk.api.native.deps import services_from, services_of
 from frontdesk.api.v3 import schemas as s
 from frontdesk.api.v3 import translate as out
 from frontdesk.core import customers
@@ -34,14 +35,8 @@ _token = APIKeyHeader(name="PRIVATE-TOKEN", auto_error=False)
 # Dependencies that do no I/O are async: FastAPI runs a plain `def` one in the thread pool.
 
 
-async def services_of(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
-
-
 def customer(request: Request, token: str | None = Security(_token)) -> Actor:
-    services: Services = request.app.state.services
-    return actor_for(services, token or "", CredentialKind.CUSTOMER)
+    return actor_for(services_from(request), token or "", CredentialKind.CUSTOMER)
 
 
 async def ranged(
