@@ -30,7 +30,7 @@ from typing import Any
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-from bench.harness import Server
+from bench.harness import Server, backend, ms
 from frontdesk.core import accounts, credentials
 from frontdesk.core.accounts import AgentFields
 from frontdesk.core.models import Actor, Scope
@@ -80,11 +80,6 @@ async def open_visitor(host: str, widget: str, index: int) -> tuple[ClientConnec
     await ws.send(json.dumps(hello))
     welcome = await _frame(ws, "welcome")
     return ws, welcome["conversationId"]
-
-
-def _ms(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
 
 
 async def _drain(ws: ClientConnection) -> None:
@@ -177,11 +172,11 @@ async def run(
         "messages": args.messages,
         "rate_per_s": args.rate,
         "achieved_per_s": round(args.messages / load_seconds, 1),
-        "delivery_p50_ms": _ms(latencies, 0.5),
-        "delivery_p99_ms": _ms(latencies, 0.99),
+        "delivery_p50_ms": ms(latencies, 0.5),
+        "delivery_p99_ms": ms(latencies, 0.99),
         "delivery_mean_ms": round(statistics.fmean(latencies) * 1000, 2),
-        "pong_p50_ms": _ms(pings, 0.5),
-        "pong_p99_ms": _ms(pings, 0.99),
+        "pong_p50_ms": ms(pings, 0.5),
+        "pong_p99_ms": ms(pings, 0.99),
     }
 
 
@@ -198,7 +193,7 @@ def main() -> None:
         data = Path(tmp)
         database_url = args.database_url or f"sqlite:///{data / 'bench.db'}"
         widget, key, agent_id = seed(database_url, data)
-        server = Server(data, database_url, extra_env={"FRONTDESK_SMTP_PORT": "0"})
+        server = Server(data, database_url)  # no SMTP listener: the harness turns it off
         try:
             server.wait()
             host = server.base.removeprefix("http://")
@@ -209,7 +204,7 @@ def main() -> None:
             raise
         finally:
             server.stop()
-    result["backend"] = "postgresql" if database_url.startswith("postgres") else "sqlite"
+    result["backend"] = backend(database_url)
     result["open_files_limit"] = limit
     print(json.dumps(result, indent=2))
     if args.out:

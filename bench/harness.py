@@ -1,11 +1,14 @@
-"""Shared harness for the benchmarks: a `frontdesk serve` child process and timed loops.
+"""Shared harness for the benchmarks: a `frontdesk serve` child process, timed loops, and
+the command line and results file of the API benchmarks (bench/*_bench.py).
 
-Used by bench/imbox_bench.py and bench/v3_bench.py. Every response, including the
-warm-up request in `measure`, must answer HTTP 200 or the run stops with RuntimeError.
+Every response, including the warm-up request in `measure`, must answer HTTP 200 or the
+run stops with RuntimeError.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import os
 import shutil
 import socket
@@ -15,19 +18,21 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import IO, Any, TypeVar
 
 import httpx
 
 Request = Callable[[httpx.Client, int], httpx.Response]
+R = TypeVar("R")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _memory(pid: int) -> dict[str, int]:
+def memory_kib(pid: int) -> dict[str, int]:
     """The process's current and peak resident memory, in KiB (Linux /proc)."""
     found: dict[str, int] = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -53,7 +58,7 @@ def tree_rss_kib(pid: int) -> int:
     while pending:
         current = pending.pop()
         try:
-            total += _memory(current).get("VmRSS", 0)
+            total += memory_kib(current).get("VmRSS", 0)
         except OSError:
             continue  # gone meanwhile
         pending += _children(current)
@@ -83,7 +88,7 @@ class Server:
         cpus: str | None = None,
         extra_env: dict[str, str] | None = None,
     ) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {
             **os.environ,
@@ -114,22 +119,45 @@ class Server:
         raise RuntimeError("the server did not answer /healthz in time")
 
     def memory(self) -> dict[str, int]:
-        return _memory(self.process.pid)
+        return memory_kib(self.process.pid)
 
     def tree_rss_kib(self) -> int:
         return tree_rss_kib(self.process.pid)
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
+        terminate(self.process, self.log, timeout=15)
 
 
-def _ms(values: list[float], q: float) -> float:
+def terminate(process: subprocess.Popen[bytes], log: IO[str], *, timeout: float) -> None:
+    """Stop a child server by its own pid (killed if it outlasts `timeout`), then its log."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+    log.close()
+
+
+def backend(database_url: str) -> str:
+    return "sqlite" if database_url.startswith("sqlite") else "postgresql"
+
+
+def served(data_dir: Path, database_url: str, keep: bool, scenarios: Callable[[Server], R]) -> R:
+    """Run `scenarios` against a `frontdesk serve` on a seeded data directory; the server is
+    stopped and (unless `keep`) the directory removed after."""
+    server = Server(data_dir, database_url)
+    try:
+        server.wait()
+        return scenarios(server)
+    finally:
+        server.stop()
+        if not keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def ms(values: list[float], q: float) -> float:
+    """The `q` quantile of durations in seconds, in milliseconds."""
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
 
@@ -147,7 +175,7 @@ def sequential(base: str, request: Request, count: int) -> dict[str, float]:
             response = request(client, i)
             timings.append(time.perf_counter() - started)
             _check(response)
-    return {"p50_ms": _ms(timings, 0.5), "p99_ms": _ms(timings, 0.99), "n": count}
+    return {"p50_ms": ms(timings, 0.5), "p99_ms": ms(timings, 0.99), "n": count}
 
 
 def concurrent(base: str, request: Request, count: int, workers: int) -> dict[str, float]:
@@ -171,3 +199,33 @@ def measure(base: str, request: Request, count: int, workers: int) -> dict[str, 
     with httpx.Client(base_url=base, timeout=120) as client:
         _check(request(client, 0))  # warm caches and the credential's last_used stamp
     return {**sequential(base, request, count), **concurrent(base, request, count, workers)}
+
+
+def api_parser(
+    doc: str, *, page: int, page_help: str = "limit for list pages"
+) -> argparse.ArgumentParser:
+    """The options every API benchmark takes; a script adds its own before parsing."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--messages", type=int, default=3, help="messages per ticket")
+    parser.add_argument("--database-url", default="", help="default: SQLite in a temp dir")
+    parser.add_argument("--requests", type=int, default=300, help="per scenario")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--page", type=int, default=page, help=page_help)
+    parser.add_argument("--out", type=Path, default=None, help="write the JSON results here")
+    parser.add_argument("--keep", action="store_true", help="keep the data directory")
+    return parser
+
+
+def api_main(
+    parser: argparse.ArgumentParser,
+    run: Callable[[argparse.Namespace], dict[str, Any]],
+    report: Callable[[dict[str, Any]], str],
+) -> None:
+    """Parse, run, print the report, and write the JSON results to --out if given."""
+    args = parser.parse_args()
+    results = run(args)
+    print(report(results))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(results, indent=2))

@@ -14,9 +14,7 @@ server's peak memory (VmHWM in /proc/<pid>/status) before and after. Loops are b
 from __future__ import annotations
 
 import argparse
-import json
 import random
-import shutil
 import tempfile
 import time
 from dataclasses import asdict
@@ -25,7 +23,7 @@ from typing import Any
 
 import httpx
 
-from bench.harness import Server, measure
+from bench.harness import Server, api_main, api_parser, backend, measure, served
 from bench.seed import Seeded, seed
 from frontdesk.settings import Settings
 
@@ -35,16 +33,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     settings = Settings(data_dir=data_dir, database_url=args.database_url).resolved()
     seeded: Seeded = seed(settings, args.tickets, args.messages)
     print(f"seeded {seeded.tickets} tickets, {seeded.messages} messages in {seeded.seconds}s")
-    server = Server(data_dir, settings.database_url)
-    try:
-        server.wait()
-        results = _scenarios(server, seeded, args)
-    finally:
-        server.stop()
-        if not args.keep:
-            shutil.rmtree(data_dir, ignore_errors=True)
-    backend = "sqlite" if settings.database_url.startswith("sqlite") else "postgresql"
-    return {"backend": backend, "seed": asdict(seeded) | {"api_key": "..."}, **results}
+    results = served(
+        data_dir, settings.database_url, args.keep, lambda s: _scenarios(s, seeded, args)
+    )
+    seed_info = asdict(seeded) | {"api_key": "..."}
+    return {"backend": backend(settings.database_url), "seed": seed_info, **results}
 
 
 def _scenarios(server: Server, seeded: Seeded, args: argparse.Namespace) -> dict[str, Any]:
@@ -172,21 +165,7 @@ def report(results: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tickets", type=int, default=100_000)
-    parser.add_argument("--messages", type=int, default=3)
-    parser.add_argument("--database-url", default="", help="default: SQLite in a temp dir")
-    parser.add_argument("--requests", type=int, default=300, help="per scenario")
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--page", type=int, default=100, help="limit for list pages")
-    parser.add_argument("--out", type=Path, default=None, help="write the JSON results here")
-    parser.add_argument("--keep", action="store_true", help="keep the data directory")
-    args = parser.parse_args()
-    results = run(args)
-    print(report(results))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(results, indent=2))
+    api_main(api_parser(__doc__, page=100), run, report)
 
 
 if __name__ == "__main__":

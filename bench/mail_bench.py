@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import smtplib
-import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +31,8 @@ from collections.abc import Callable
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
+
+from bench.harness import free_port, memory_kib
 
 RESULTS = Path(__file__).parent / "results"
 SINK = """
@@ -46,21 +47,6 @@ print("ready", flush=True)
 sys.stdin.read()
 c.stop()
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def memory_kib(pid: int) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        name, _, value = line.partition(":")
-        if name in ("VmRSS", "VmHWM"):
-            found[name] = int(value.split()[0])
-    return found
 
 
 def small_mail(to: str, number: int) -> bytes:

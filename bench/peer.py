@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from bench.harness import _free_port, pinned
+from bench.harness import free_port, pinned, terminate
 from bench.load import LoadSettings, Op, measure
 
 HERE = Path(__file__).parent / "peers" / "django-helpdesk"
@@ -74,7 +74,7 @@ class PeerServer:
     """gunicorn serving the peer project; stopped by its own pid only."""
 
     def __init__(self, venv: Path, data_dir: Path, workers: int, cpus: str | None) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         command = [
             str(venv / "bin" / "gunicorn"),
@@ -110,13 +110,7 @@ class PeerServer:
         raise RuntimeError("the peer did not answer in time")
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
+        terminate(self.process, self.log, timeout=20)
 
 
 def _datatables(search: str = "", status: list[int] | None = None, start: int = 0) -> str:

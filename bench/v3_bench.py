@@ -14,9 +14,7 @@ latency (p50/p99) and throughput at a small concurrency. Every loop is bounded.
 from __future__ import annotations
 
 import argparse
-import json
 import random
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -24,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from bench.harness import Server, measure
+from bench.harness import api_main, api_parser, backend, measure, served
 from bench.v3_seed import V3Seeded, seed_v3
 from frontdesk.settings import Settings
 
@@ -73,17 +71,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         f"customer's), {seeded.base.messages} messages in {seeded.seconds} s",
         file=sys.stderr,
     )
-    server = Server(data_dir, settings.database_url)
-    try:
-        server.wait()
-        results = scenarios(server.base, seeded, args)
-    finally:
-        server.stop()
-        if not args.keep:
-            shutil.rmtree(data_dir, ignore_errors=True)
-    backend = "sqlite" if settings.database_url.startswith("sqlite") else "postgresql"
+    results = served(
+        data_dir, settings.database_url, args.keep, lambda s: scenarios(s.base, seeded, args)
+    )
     return {
-        "backend": backend,
+        "backend": backend(settings.database_url),
         "tickets": seeded.base.tickets,
         "customer_tickets": len(seeded.customer_ticket_ids),
         "messages": seeded.base.messages,
@@ -111,22 +103,9 @@ def report(summary: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tickets", type=int, default=100_000)
-    parser.add_argument("--messages", type=int, default=3, help="messages per ticket")
+    parser = api_parser(__doc__, page=25, page_help="RANGED-DATA results")
     parser.add_argument("--customer-tickets", type=int, default=1000)
-    parser.add_argument("--database-url", default="", help="default: SQLite in a temp dir")
-    parser.add_argument("--requests", type=int, default=300, help="per scenario")
-    parser.add_argument("--concurrency", type=int, default=4)
-    parser.add_argument("--page", type=int, default=25, help="RANGED-DATA results")
-    parser.add_argument("--out", type=Path, default=None, help="write the JSON results here")
-    parser.add_argument("--keep", action="store_true", help="keep the data directory")
-    args = parser.parse_args()
-    summary = run(args)
-    print(report(summary))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(summary, indent=2))
+    api_main(parser, run, report)
 
 
 if __name__ == "__main__":
