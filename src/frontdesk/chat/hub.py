@@ -120,11 +120,6 @@ class ChatHub:
                 if not agents:
                     del self._agents[subscriber.account_id]
 
-    @property
-    def connections(self) -> int:
-        with self._lock:
-            return len(self._all)
-
     # -- delivery ------------------------------------------------------------------------------
 
     def dispatch(self, item: dict[str, Any]) -> None:

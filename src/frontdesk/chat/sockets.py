@@ -19,7 +19,7 @@ import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 from anyio import to_thread
 from fastapi import APIRouter, WebSocket
@@ -31,7 +31,7 @@ from frontdesk.chat.hub import RESYNC, Subscriber
 from frontdesk.chat.protocol import Close, ClosedBy
 from frontdesk.chat.visitor_info import describe
 from frontdesk.core import chat
-from frontdesk.core.chat_records import ChatMessage, ChatStatus, Conversation
+from frontdesk.core.chat_records import ChatMessage, ChatRepo, ChatStatus, Conversation
 from frontdesk.core.clock import iso_ms
 from frontdesk.core.errors import DomainError, Invalid, Unauthenticated
 from frontdesk.core.models import Actor, Agent, Scope
@@ -39,8 +39,8 @@ from frontdesk.services import Services
 
 log = logging.getLogger(__name__)
 router = APIRouter()
-T = TypeVar("T")
 MAX_FOLLOW = 300  # conversations an agent hello may resume (and still fit in one frame)
+OPEN = (ChatStatus.WAITING, ChatStatus.ACTIVE)  # the chats an agent socket lists
 
 
 @dataclass
@@ -474,29 +474,33 @@ def _agent_hello(services: Services, hello: dict[str, Any]) -> AgentStart:
         if agent is None:
             raise ClosedBy(Close.FORBIDDEN, f"No agent {agent_id} in this account")
         chat.agent_seen(repo, actor, agent)
-        open_chats = chat.list_chats(repo, actor, [ChatStatus.WAITING, ChatStatus.ACTIVE])
-        names = {a.id: a.name for a in repo.list_agents(actor.account_id)}
-        follows = [(c.id, c.public_id, 0) for c in open_chats if c.agent_id == agent.id]
+        open_chats = chat.list_chats(repo, actor, OPEN)
+        summaries = _summaries(repo, actor, open_chats)
+        follows = {c.id: (c.id, c.public_id, 0) for c in open_chats if c.agent_id == agent.id}
         for public_id, last_id in wanted.items():
             found = repo.get_conversation(actor.account_id, str(public_id)[:40])
             if found is None:
                 continue
             after = p.integer({"lastId": last_id}, "lastId")
-            follows = [f for f in follows if f[0] != found.id] + [
-                (found.id, found.public_id, after)
-            ]
-    return AgentStart(actor, agent, [_summary(c, names) for c in open_chats], follows)
+            follows.pop(found.id, None)  # followed after the agent's own, from where asked
+            follows[found.id] = (found.id, found.public_id, after)
+    return AgentStart(actor, agent, summaries, list(follows.values()))
 
 
-def _summary(conversation: Conversation, names: dict[int, str]) -> dict[str, Any]:
-    return {
-        "conversationId": conversation.public_id,
-        "status": conversation.status.value,
-        "agentId": conversation.agent_id,
-        "agentName": names.get(conversation.agent_id) if conversation.agent_id else None,
-        "visitorName": conversation.visitor_name,
-        "updated": iso_ms(conversation.updated),
-    }
+def _summaries(repo: ChatRepo, actor: Actor, chats: list[Conversation]) -> list[dict[str, Any]]:
+    """The chat list an agent socket shows, with each chat's agent named."""
+    names = {a.id: a.name for a in repo.list_agents(actor.account_id)}
+    return [
+        {
+            "conversationId": c.public_id,
+            "status": c.status.value,
+            "agentId": c.agent_id,
+            "agentName": names.get(c.agent_id) if c.agent_id else None,
+            "visitorName": c.visitor_name,
+            "updated": iso_ms(c.updated),
+        }
+        for c in chats
+    ]
 
 
 def _conversation_of(frame: dict[str, Any]) -> str:
@@ -516,9 +520,8 @@ def _agent_command(
     kind = frame["type"]
     if kind == "list":
         with services.store.read() as repo:
-            open_chats = chat.list_chats(repo, actor, [ChatStatus.WAITING, ChatStatus.ACTIVE])
-            names = {a.id: a.name for a in repo.list_agents(actor.account_id)}
-        return Outcome({"type": "chats", "chats": [_summary(c, names) for c in open_chats]})
+            summaries = _summaries(repo, actor, chat.list_chats(repo, actor, OPEN))
+        return Outcome({"type": "chats", "chats": summaries})
     public_id = _conversation_of(frame)
     with services.store.write() as repo:
         result: dict[str, Any] = {"type": "ack", "conversationId": public_id}
