@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from frontdesk.bus import InProcessBus
 from frontdesk.chat.hub import ChatHub, build_hub
@@ -18,7 +18,7 @@ class Services:
     store: Store
     blobs: LocalBlobStore
     bus: InProcessBus
-    chat: ChatHub = field(default_factory=ChatHub)  # live chat sockets and fan-out
+    chat: ChatHub  # live chat sockets and fan-out
 
     def close(self) -> None:
         self.chat.close()
