@@ -11,45 +11,34 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 from click.testing import CliRunner
 
 from frontdesk.cli import main
-
-
-@pytest.fixture
-def env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    return {"FRONTDESK_DATA_DIR": str(tmp_path / "data"), "FRONTDESK_DATABASE_URL": database_url}
-
-
-def _run(env: dict[str, str], *args: str) -> dict[str, object]:
-    result = CliRunner().invoke(main, ["--json", *args], env=env, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.output)  # type: ignore[no-any-return]
+from tests.cli.conftest import run_json
 
 
 def test_init_then_admin_commands(env: dict[str, str], tmp_path: Path) -> None:
     owner = f"owner-{tmp_path.name}@example.com"
-    created = _run(env, "init", "--account-name", "Acme", "--owner-email", owner)
+    created = run_json(env, "init", "--account-name", "Acme", "--owner-email", owner)
     account = str(created["account_id"])
     assert str(created["api_key"]).startswith("fdk_")
-    inbox = _run(
+    inbox = run_json(
         env, "inbox", "create", "--account", account, "--name", "Support", "--email", f"s-{owner}"
     )
-    agent = _run(
+    agent = run_json(
         env, "agent", "create", "--account", account, "--name", "Ann", "--email", f"ann-{owner}",
         "--inbox", str(inbox["id"]),
     )  # fmt: skip
     assert agent["email"] == f"ann-{owner}"
-    key = _run(
+    key = run_json(
         env, "apikey", "create", "--account", account, "--scopes", "tickets:read,tickets:write"
     )
     assert key["scopes"] == ["tickets:read", "tickets:write"]
-    revoked = _run(env, "apikey", "revoke", "--account", account, str(key["id"]))
+    revoked = run_json(env, "apikey", "revoke", "--account", account, str(key["id"]))
     assert revoked["revoked"] is not None
-    token = _run(env, "token", "create", "--account", account, "--email", f"cust-{owner}")
+    token = run_json(env, "token", "create", "--account", account, "--email", f"cust-{owner}")
     assert str(token["token"]).startswith("fdc_")
-    second = _run(env, "account", "create", "Other")
+    second = run_json(env, "account", "create", "Other")
     assert second["id"] != created["account_id"]
 
 
@@ -69,8 +58,8 @@ def test_bad_cli_input_exits_nonzero_with_a_message(env: dict[str, str]) -> None
 
 def test_demo_is_loaded_once_and_prints_fresh_keys(tmp_path: Path) -> None:
     env = {"FRONTDESK_DATA_DIR": str(tmp_path / "demo")}
-    first = _run(env, "demo", "--tickets", "30")
-    again = _run(env, "demo", "--tickets", "30")
+    first = run_json(env, "demo", "--tickets", "30")
+    again = run_json(env, "demo", "--tickets", "30")
     assert first["created"] is True and again["created"] is False
     assert first["ticket_count"] == again["ticket_count"] == 30
     assert first["admin_key"] != again["admin_key"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import mailbox
 import os
 import subprocess
@@ -19,25 +18,15 @@ from sqlalchemy import create_engine, func, select
 from frontdesk.cli import main
 from frontdesk.storage import tables as t
 from frontdesk.storage.db import normalise_url
+from tests.cli.conftest import run_json
 from tests.mail.conftest import RelayPeer, free_port, mail, smtp_send
 
 
-@pytest.fixture
-def env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    return {"FRONTDESK_DATA_DIR": str(tmp_path / "data"), "FRONTDESK_DATABASE_URL": database_url}
-
-
-def _run(env: dict[str, str], *args: str) -> dict[str, object]:
-    result = CliRunner().invoke(main, ["--json", *args], env=env, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)  # type: ignore[no-any-return]
-
-
 def _inbox(env: dict[str, str], tmp_path: Path, auto_reply: str | None = None) -> tuple[int, str]:
-    account = _run(env, "account", "create", "Importers")["id"]
+    account = run_json(env, "account", "create", "Importers")["id"]
     address = f"archive-{tmp_path.name}@example.com".lower()
     extra = ["--auto-reply", auto_reply] if auto_reply else []
-    _run(env, "inbox", "create", "--account", str(account), "--name", "Archive", "--email",
+    run_json(env, "inbox", "create", "--account", str(account), "--name", "Archive", "--email",
          address, *extra)  # fmt: skip
     return int(str(account)), address
 
@@ -67,10 +56,10 @@ def test_import_mbox_threads_keeps_dates_and_sends_no_auto_replies(
     box.add(b"garbage with no headers at all\n")
     box.flush()
     box.close()
-    summary = _run(env, "import", "mbox", str(tmp_path / "archive.mbox"), "--inbox", address)
+    summary = run_json(env, "import", "mbox", str(tmp_path / "archive.mbox"), "--inbox", address)
     assert summary == {"messages": 4, "delivered": 3, "quarantined": 1}
     assert _counts(database_url, account) == (2, 3, 0)
-    again = _run(env, "import", "mbox", str(tmp_path / "archive.mbox"), "--inbox", address)
+    again = run_json(env, "import", "mbox", str(tmp_path / "archive.mbox"), "--inbox", address)
     assert again == {"messages": 4, "duplicate": 4}
     assert _counts(database_url, account) == (2, 3, 0)
 
@@ -82,7 +71,7 @@ def test_import_maildir_and_unknown_inbox(
     box = mailbox.Maildir(str(tmp_path / "Maildir"))
     for number in range(3):
         box.add(mail(sender=f"c{number}@example.org", to=address, subject=f"n{number}"))
-    summary = _run(env, "import", "maildir", str(tmp_path / "Maildir"), "--inbox", address)
+    summary = run_json(env, "import", "maildir", str(tmp_path / "Maildir"), "--inbox", address)
     assert summary == {"messages": 3, "delivered": 3}
     assert _counts(database_url, account)[:2] == (3, 3)
     missing = CliRunner().invoke(
