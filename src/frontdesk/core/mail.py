@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from frontdesk.core import events
@@ -115,3 +115,31 @@ def get_receipt(repo: Repo, actor: Actor, receipt_id: int) -> MailReceipt:
     if found is None:
         raise NotFound("receipt_not_found", f"No mail receipt {receipt_id}")
     return found
+
+
+# -- what the mail channel records ------------------------------------------------------------
+
+
+def record_receipt(repo: Repo, values: Mapping[str, object]) -> int | None:
+    """Keep the receipt of one inbound mail; None when this account already received it
+    (its mail key exists): redelivery and a second import are no-ops."""
+    return repo.insert_receipt(values)
+
+
+def file_receipt(
+    repo: Repo,
+    receipt_id: int,
+    *,
+    ticket_id: int,
+    message_id: int | None = None,
+    note: str | None = None,
+) -> None:
+    """Point a receipt at the ticket (and message) its mail became or already was on."""
+    repo.update_receipt(
+        receipt_id, {"ticket_id": ticket_id, "message_id": message_id, "error": note}
+    )
+
+
+def record_poll(repo: Repo, inbox_id: int, error: str | None) -> None:
+    """Stamp an IMAP mailbox's last poll and its outcome (None: it went well)."""
+    repo.update_imap(inbox_id, {"last_polled": now_ms(), "last_error": error})

@@ -59,13 +59,16 @@ def queue_auto_reply(
 ) -> bool:
     """Queue the inbox's auto reply to a new ticket's sender; False when nothing was queued.
 
-    Nothing is queued when the inbox has no auto-reply text, when this ticket already
+    Nothing is queued when the inbox has no auto-reply text, when `to` is one of the
+    installation's inboxes, when this ticket already
     has its auto reply (in the queue or sent), or when `cap` says that address has had
     enough auto replies lately.
     """
     text = (inbox.auto_reply or "").strip()
     if not text:
         return False
+    if repo.find_inbox_by_email(to) is not None:
+        return False  # never answer an inbox (ours): two of them would answer each other
     now = now_ms()
     if cap is not None and (
         repo.count_recent_mail(actor.account_id, to, AUTO_REPLY, now - cap.window_ms) >= cap.limit

