@@ -46,7 +46,7 @@ def test_lifecycle_and_its_conflicts(chat_account: ChatAccount) -> None:
         record = chat.get_conversation(repo, actor, public_id)
         assert record.status is ChatStatus.WAITING and record.agent_id is None
         assert record.session_id != first_session
-        messages = chat.transcript(repo, actor, public_id)
+        messages = chat.transcript(repo, record)
     assert [m.seq for m in messages] == list(range(1, len(messages) + 1))
     assert [m.sender for m in messages if m.body in ("hi", "hello")] == [
         Sender.VISITOR,

@@ -146,7 +146,8 @@ def test_a_resent_message_with_the_same_ref_is_stored_once(
             await until(v, lambda f: f["type"] == "ack")
         await v.close()
         with chat_account.services.store.read() as repo:
-            messages = chat.transcript(repo, chat_account.actor, welcome["conversationId"])
+            record = chat.get_conversation(repo, chat_account.actor, welcome["conversationId"])
+            messages = chat.transcript(repo, record)
         assert [m.body for m in messages if m.body == "only once"] == ["only once"]
 
     run(scenario())
@@ -415,10 +416,10 @@ def test_page_changes_and_widget_commands_are_recorded(
         public_id = welcome["conversationId"]
         with chat_account.services.store.read() as repo:
             record = chat.get_conversation(repo, chat_account.actor, public_id)
-            tags = chat.visitor_tags(repo, chat_account.actor, public_id)
-            cards = chat.visitor_cards(repo, chat_account.actor, public_id)
-            labels = chat.visitor_labels(repo, chat_account.actor, public_id)
-            bodies = [m.body for m in chat.transcript(repo, chat_account.actor, public_id)]
+            tags = chat.visitor_tags(repo, record)
+            cards = chat.visitor_cards(repo, record)
+            labels = chat.visitor_labels(repo, record)
+            bodies = [m.body for m in chat.transcript(repo, record)]
         assert record.exit_page == "https://example.org/b" and record.visitor_name == "Johnny"
         assert [(int(t.type), t.tag) for t in tags] == [(0, "Johnny"), (1, "vip")]
         assert [(c.data_id, c.data) for c in cards] == [("1", "Name: Johnny")]

@@ -135,8 +135,11 @@ def _locked(repo: ChatRepo, actor: Actor, public_id: str) -> Conversation:
     return found
 
 
-def transcript(repo: ChatRepo, actor: Actor, public_id: str) -> list[ChatMessage]:
-    conversation = get_conversation(repo, actor, public_id)
+# The readers below take a conversation already found with `get_conversation` (which checks
+# the actor's account), so that one request looks it up once.
+
+
+def transcript(repo: ChatRepo, conversation: Conversation) -> list[ChatMessage]:
     return repo.chat_messages(conversation.id, limit=MAX_TRANSCRIPT)
 
 
@@ -151,16 +154,16 @@ def messages_after(
     )
 
 
-def visitor_tags(repo: ChatRepo, actor: Actor, public_id: str) -> list[VisitorTag]:
-    return repo.visitor_tags(get_conversation(repo, actor, public_id).id)
+def visitor_tags(repo: ChatRepo, conversation: Conversation) -> list[VisitorTag]:
+    return repo.visitor_tags(conversation.id)
 
 
-def visitor_labels(repo: ChatRepo, actor: Actor, public_id: str) -> list[VisitorLabel]:
-    return repo.visitor_labels(get_conversation(repo, actor, public_id).id)
+def visitor_labels(repo: ChatRepo, conversation: Conversation) -> list[VisitorLabel]:
+    return repo.visitor_labels(conversation.id)
 
 
-def visitor_cards(repo: ChatRepo, actor: Actor, public_id: str) -> list[VisitorCard]:
-    return repo.visitor_cards(get_conversation(repo, actor, public_id).id)
+def visitor_cards(repo: ChatRepo, conversation: Conversation) -> list[VisitorCard]:
+    return repo.visitor_cards(conversation.id)
 
 
 def list_chats(
@@ -376,21 +379,23 @@ def close(repo: ChatRepo, actor: Actor, public_id: str, agent_id: int | None) ->
     return _changed(repo, actor, conversation, now)
 
 
-def set_tags(repo: ChatRepo, actor: Actor, public_id: str, tags: Iterable[str]) -> None:
-    """Replace the regular (type 1) tags; the name tag stays."""
+def set_tags(repo: ChatRepo, actor: Actor, public_id: str, tags: Iterable[str]) -> Conversation:
+    """Replace the regular (type 1) tags; the name tag stays. Returns the conversation."""
     chosen = _unique(tags, "tag")
     conversation = _locked(repo, actor, public_id)
     now = now_ms()
     repo.replace_tags(conversation.id, chosen, now)
     _visitor_changed(repo, actor, conversation, now, tags=chosen)
+    return conversation
 
 
-def set_labels(repo: ChatRepo, actor: Actor, public_id: str, labels: Iterable[str]) -> None:
+def set_labels(repo: ChatRepo, actor: Actor, public_id: str, labels: Iterable[str]) -> Conversation:
     chosen = _unique(labels, "label")
     conversation = _locked(repo, actor, public_id)
     now = now_ms()
     repo.replace_labels(conversation.id, chosen, now)
     _visitor_changed(repo, actor, conversation, now, labels=chosen)
+    return conversation
 
 
 def agent_seen(repo: ChatRepo, actor: Actor, agent: Agent) -> None:

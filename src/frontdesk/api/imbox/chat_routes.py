@@ -61,7 +61,7 @@ def grab_conversation(
     public_id = cs.conversation_id(conversationId)
     with services.store.read() as repo:
         record = chat.get_conversation(repo, actor, public_id)
-        messages = chat.transcript(repo, actor, public_id)
+        messages = chat.transcript(repo, record)
     return model_json(ct.transcript(record, messages))
 
 
@@ -84,7 +84,7 @@ def grab_visitor_tags(
     public_id = cs.conversation_id(conversationId)
     with services.store.read() as repo:
         record = chat.get_conversation(repo, actor, public_id)
-        found = chat.visitor_tags(repo, actor, public_id)
+        found = chat.visitor_tags(repo, record)
     return model_json(ct.tags(record, found))
 
 
@@ -97,7 +97,7 @@ def grab_visitor_labels(
     public_id = cs.conversation_id(conversationId)
     with services.store.read() as repo:
         record = chat.get_conversation(repo, actor, public_id)
-        found = chat.visitor_labels(repo, actor, public_id)
+        found = chat.visitor_labels(repo, record)
     return model_json(ct.labels(record, found))
 
 
@@ -110,7 +110,7 @@ def grab_visitor_cards(
     public_id = cs.conversation_id(conversationId)
     with services.store.read() as repo:
         record = chat.get_conversation(repo, actor, public_id)
-        found = chat.visitor_cards(repo, actor, public_id)
+        found = chat.visitor_cards(repo, record)
     return model_json(ct.cards(record, found))
 
 

@@ -172,10 +172,10 @@ def get_chat(
 ) -> ChatDetailOut:
     with services.store.read() as repo:
         record = chat.get_conversation(repo, actor, conversation_id)
-        messages = chat.transcript(repo, actor, conversation_id)
-        tags = chat.visitor_tags(repo, actor, conversation_id)
-        labels = chat.visitor_labels(repo, actor, conversation_id)
-        cards = chat.visitor_cards(repo, actor, conversation_id)
+        messages = chat.transcript(repo, record)
+        tags = chat.visitor_tags(repo, record)
+        labels = chat.visitor_labels(repo, record)
+        cards = chat.visitor_cards(repo, record)
     return ChatDetailOut(
         **_chat(record).model_dump(),
         messages=[_message(item) for item in messages],
@@ -240,8 +240,8 @@ def set_tags(
     services: Services = Depends(services_of),
 ) -> TagsIn:
     with services.store.write() as repo:
-        chat.set_tags(repo, actor, conversation_id, body.tags)
-        found = chat.visitor_tags(repo, actor, conversation_id)
+        changed = chat.set_tags(repo, actor, conversation_id, body.tags)
+        found = chat.visitor_tags(repo, changed)
     return TagsIn(tags=_regular_tags(found))
 
 
@@ -253,8 +253,8 @@ def set_labels(
     services: Services = Depends(services_of),
 ) -> LabelsIn:
     with services.store.write() as repo:
-        chat.set_labels(repo, actor, conversation_id, body.labels)
-        found = chat.visitor_labels(repo, actor, conversation_id)
+        changed = chat.set_labels(repo, actor, conversation_id, body.labels)
+        found = chat.visitor_labels(repo, changed)
     return LabelsIn(labels=[label.label for label in found])
 
 
