@@ -17,9 +17,9 @@ from typing import Any
 from frontdesk.core.chat import sender_number
 from frontdesk.core.clock import iso_ms
 from frontdesk.core.errors import Invalid
+from frontdesk.core.models import MAX_ROW_ID
 
 HELLO_TIMEOUT_SECONDS = 10.0
-MAX_INTEGER = 2_147_483_647  # ids are 32-bit on both databases
 
 
 class Close(IntEnum):
@@ -90,8 +90,8 @@ def integer(frame: dict[str, Any], name: str, *, default: int = 0) -> int:
     value = frame.get(name, default)
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_INTEGER:
-        raise Invalid("bad_frame", f"{name} must be a whole number from 0 to {MAX_INTEGER}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_ROW_ID:
+        raise Invalid("bad_frame", f"{name} must be a whole number from 0 to {MAX_ROW_ID}")
     return value
 
 

@@ -41,7 +41,7 @@ from frontdesk.core.chat_records import (
 )
 from frontdesk.core.clock import now_ms
 from frontdesk.core.errors import Conflict, Invalid, NotFound
-from frontdesk.core.models import Actor, Agent
+from frontdesk.core.models import MAX_ROW_ID, Actor, Agent
 
 MESSAGE_POSTED = "chat.message"
 CHAT_CHANGED = "chat.changed"  # status or handling agent
@@ -56,7 +56,6 @@ MAX_CARD_DATA = 10_000
 MAX_URL = 2000
 MAX_TAGS = 100
 MAX_TRANSCRIPT = 100_000
-MAX_ROW_ID = 2_147_483_647
 SYSTEM_NAME = "system"
 
 

@@ -17,6 +17,10 @@ class Status(StrEnum):
     CLOSED = "closed"
 
 
+# Row ids are 32-bit integers on both databases: a larger number names no row, and is
+# refused as input rather than passed to PostgreSQL, which would reject the comparison.
+MAX_ROW_ID = 2_147_483_647
+
 OPEN_STATUSES = frozenset({Status.NEW, Status.REPLY, Status.PENDING, Status.ON_HOLD})
 
 

@@ -20,11 +20,11 @@ from starlette.datastructures import QueryParams
 from frontdesk.core.addresses import MAX_ADDRESS, is_address
 from frontdesk.core.errors import Invalid, NotFound
 from frontdesk.core.listing import MAX_PAGE, EmailCursor, TicketFilter, Window
-from frontdesk.core.models import Status
+from frontdesk.core.models import MAX_ROW_ID, Status
 
 DEFAULT_LIMIT = 100
 DEFAULT_TIMEZONE = "Europe/Stockholm"
-MAX_ID = 2_147_483_647
+MAX_ID = MAX_ROW_ID
 MAX_LABELS = 50
 _INTEGER = re.compile(r"[0-9]{1,18}")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -18,13 +18,13 @@ from starlette.datastructures import QueryParams
 
 from frontdesk.api.inboxops import words
 from frontdesk.core.errors import Invalid
-from frontdesk.core.models import Priority
+from frontdesk.core.models import MAX_ROW_ID, Priority
 from frontdesk.core.search import MAX_LIMIT, MAX_OFFSET, search_words
 from frontdesk.core.search_ports import UNASSIGNED, Archived, TicketQuery
 from frontdesk.core.tickets import MAX_BODY, MAX_SUBJECT
 
 DEFAULT_LIMIT = 100
-MAX_ID = 2_147_483_647
+MAX_ID = MAX_ROW_ID
 MAX_TAGS = 100
 MAX_IDS = 1000
 _INTEGER = re.compile(r"[0-9]{1,10}")

@@ -9,11 +9,11 @@ from fastapi import Path, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from frontdesk.api.common.auth import actor_for, require_scope
-from frontdesk.core.models import Actor, Scope
+from frontdesk.core.models import MAX_ROW_ID, Actor, Scope
 from frontdesk.services import Services
 
 # A path id outside 32 bits cannot name a row: refuse it as input (422), not as a DB error.
-PathId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `fdk_...`")
 

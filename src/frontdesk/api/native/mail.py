@@ -11,7 +11,7 @@ from frontdesk.api.native.deps import PathId, scoped, services_of
 from frontdesk.api.native.schemas import Strict
 from frontdesk.core import mail, outbox
 from frontdesk.core.mail_ports import ImapSettings, MailReceipt, OutboxMail
-from frontdesk.core.models import Actor, Scope
+from frontdesk.core.models import MAX_ROW_ID, Actor, Scope
 from frontdesk.sealing import IMAP_LOGIN
 from frontdesk.services import Services
 
@@ -171,7 +171,7 @@ def delete_imap(
 @router.get("/mail/receipts", response_model=list[ReceiptOut])
 def list_receipts(
     status: str | None = Query(default=None, max_length=20),
-    after_id: int = Query(default=0, ge=0, le=2_147_483_647),
+    after_id: int = Query(default=0, ge=0, le=MAX_ROW_ID),
     limit: int = Query(default=100, ge=1, le=1000),
     actor: Actor = Depends(admin),
     services: Services = Depends(services_of),

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from frontdesk.core.models import MessageKind, Priority, Role, Scope, Status
+from frontdesk.core.models import MAX_ROW_ID, MessageKind, Priority, Role, Scope, Status
 
 # Row ids are 32-bit on every backend; a larger number is bad input, not a database error.
-DbId = Annotated[int, Field(ge=1, le=2_147_483_647)]
+DbId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
 
 
 class Strict(BaseModel):

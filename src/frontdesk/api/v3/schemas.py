@@ -15,8 +15,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from frontdesk.core.customers import MAX_RESULTS, MAX_START
 from frontdesk.core.errors import Invalid
+from frontdesk.core.models import MAX_ROW_ID
 
-MAX_ID = 2_147_483_647
+MAX_ID = MAX_ROW_ID
 MAX_CONTENT = 1_000_000
 DEFAULT_RESULTS = 25
 
