@@ -17,8 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from frontdesk.app import create_app
-from frontdesk.core import accounts, credentials
-from frontdesk.core.models import ALL_SCOPES, Actor, Scope
+from frontdesk.core.identity import accounts, credentials
+from frontdesk.core.shared.records import ALL_SCOPES, Actor, Scope
 from frontdesk.services import Services, build_services
 from frontdesk.settings import Settings
 
@@ -83,10 +83,10 @@ class Tenant:
 
     def __init__(self, services: Services, name: str) -> None:
         self.services = services
-        with services.store.write() as repo:
-            self.account = accounts.create_account(repo, name)
+        with services.store.write() as uow:
+            self.account = accounts.create_account(uow, name)
             self.actor = Actor(account_id=self.account.id, label="test", scopes=ALL_SCOPES)
-            self.admin_key = credentials.issue_api_key(repo, self.actor, "admin", ALL_SCOPES).token
+            self.admin_key = credentials.issue_api_key(uow, self.actor, "admin", ALL_SCOPES).token
         self.tag = secrets.token_hex(4)
 
     @property
@@ -94,8 +94,8 @@ class Tenant:
         return self.account.id
 
     def key(self, *scopes: Scope) -> str:
-        with self.services.store.write() as repo:
-            return credentials.issue_api_key(repo, self.actor, "test", scopes).token
+        with self.services.store.write() as uow:
+            return credentials.issue_api_key(uow, self.actor, "test", scopes).token
 
     def headers(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token or self.admin_key}"}

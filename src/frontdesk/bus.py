@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from frontdesk.core.models import Event
+from frontdesk.core.shared.records import Event
 
 log = logging.getLogger(__name__)
 Subscriber = Callable[[Event], None]

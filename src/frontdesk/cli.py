@@ -13,10 +13,13 @@ from typing import Any
 
 import click
 
-from frontdesk.core import accounts, credentials
-from frontdesk.core.accounts import AgentFields, ContactFields
-from frontdesk.core.errors import DomainError
-from frontdesk.core.models import ALL_SCOPES, Actor, CredentialKind, Role, Scope
+from frontdesk.core import contacts
+from frontdesk.core.contacts import ContactFields
+from frontdesk.core.identity import accounts, credentials
+from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.identity.records import CredentialKind, Role
+from frontdesk.core.shared.errors import DomainError
+from frontdesk.core.shared.records import ALL_SCOPES, Actor, Scope
 from frontdesk.mail.commands import (
     exit_cleanly_on_signals,
     import_group,
@@ -25,7 +28,7 @@ from frontdesk.mail.commands import (
 )
 from frontdesk.services import Services, build_services
 from frontdesk.settings import Settings
-from frontdesk.storage.repo import SqlRepo
+from frontdesk.storage.uow import SqlUnitOfWork
 
 
 @dataclass
@@ -45,12 +48,12 @@ def cli_actor(account_id: int) -> Actor:
 
 
 @contextmanager
-def writing() -> Iterator[tuple[Services, SqlRepo]]:
+def writing() -> Iterator[tuple[Services, SqlUnitOfWork]]:
     """Services and one write transaction; domain errors become a clean exit code 2."""
     services = build_services(Settings())
     try:
-        with services.store.write() as repo:
-            yield services, repo
+        with services.store.write() as uow:
+            yield services, uow
     except DomainError as exc:
         raise click.ClickException(f"{exc.code}: {exc.message}") from exc
     finally:
@@ -118,17 +121,17 @@ def init(
     obj: Context, account_name: str, owner_name: str, owner_email: str, owner_password: str | None
 ) -> None:
     """Create the database, a first account, its owner and an admin API key."""
-    with writing() as (services, repo):
-        account = accounts.create_account(repo, account_name)
+    with writing() as (services, uow):
+        account = accounts.create_account(uow, account_name)
         actor = cli_actor(account.id)
         owner = accounts.create_agent(
-            repo,
+            uow,
             actor,
             AgentFields(
                 name=owner_name, email=owner_email, role=Role.OWNER, password=owner_password
             ),
         )
-        issued = credentials.issue_api_key(repo, actor, "admin (frontdesk init)", ALL_SCOPES)
+        issued = credentials.issue_api_key(uow, actor, "admin (frontdesk init)", ALL_SCOPES)
         base = services.settings.public_base_url
     obj.emit(
         {"account_id": account.id, "owner_id": owner.id, "api_key": issued.token, "base_url": base},
@@ -149,8 +152,8 @@ def demo(obj: Context, ticket_count: int) -> None:
     """Load a realistic demo account (or find the one loaded before) and print fresh keys."""
     from frontdesk.demo import load_demo
 
-    with writing() as (services, repo):
-        result = load_demo(repo, services.blobs, ticket_count)
+    with writing() as (services, uow):
+        result = load_demo(uow, services.blobs, ticket_count)
         base = services.settings.public_base_url
     data = {**result.as_dict(), "base_url": base}
     obj.emit(
@@ -174,8 +177,8 @@ def account() -> None:
 @click.argument("name")
 @click.pass_obj
 def account_create(obj: Context, name: str) -> None:
-    with writing() as (_services, repo):
-        created = accounts.create_account(repo, name)
+    with writing() as (_services, uow):
+        created = accounts.create_account(uow, name)
     obj.emit({"id": created.id, "name": created.name}, [f"account {created.id} {created.name!r}"])
 
 
@@ -206,9 +209,9 @@ def agent_create(
     fields = AgentFields(
         name=name, email=email, role=Role(role), password=password, inbox_ids=inbox_ids or None
     )
-    with writing() as (_services, repo):
-        accounts.get_account(repo, account_id)
-        created = accounts.create_agent(repo, cli_actor(account_id), fields)
+    with writing() as (_services, uow):
+        accounts.get_account(uow, account_id)
+        created = accounts.create_agent(uow, cli_actor(account_id), fields)
     obj.emit({"id": created.id, "email": created.email}, [f"agent {created.id} {created.email}"])
 
 
@@ -226,9 +229,9 @@ def inbox() -> None:
 def inbox_create(
     obj: Context, account_id: int, name: str, email: str, auto_reply: str | None
 ) -> None:
-    with writing() as (_services, repo):
-        accounts.get_account(repo, account_id)
-        created = accounts.create_inbox(repo, cli_actor(account_id), name, email, auto_reply)
+    with writing() as (_services, uow):
+        accounts.get_account(uow, account_id)
+        created = accounts.create_inbox(uow, cli_actor(account_id), name, email, auto_reply)
     obj.emit({"id": created.id, "email": created.email}, [f"inbox {created.id} {created.email}"])
 
 
@@ -249,9 +252,9 @@ def apikey_create(obj: Context, account_id: int, scopes: str, name: str) -> None
         chosen = [Scope(word.strip()) for word in scopes.split(",") if word.strip()]
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--scopes") from exc
-    with writing() as (_services, repo):
-        accounts.get_account(repo, account_id)
-        issued = credentials.issue_api_key(repo, cli_actor(account_id), name, chosen)
+    with writing() as (_services, uow):
+        accounts.get_account(uow, account_id)
+        issued = credentials.issue_api_key(uow, cli_actor(account_id), name, chosen)
     obj.emit(
         {
             "id": issued.credential.id,
@@ -267,8 +270,8 @@ def apikey_create(obj: Context, account_id: int, scopes: str, name: str) -> None
 @click.argument("key_id", type=int)
 @click.pass_obj
 def apikey_revoke(obj: Context, account_id: int, key_id: int) -> None:
-    with writing() as (_services, repo):
-        revoked = credentials.revoke(repo, cli_actor(account_id), CredentialKind.API_KEY, key_id)
+    with writing() as (_services, uow):
+        revoked = credentials.revoke(uow, cli_actor(account_id), CredentialKind.API_KEY, key_id)
     obj.emit({"id": revoked.id, "revoked": revoked.revoked}, [f"API key {revoked.id} revoked"])
 
 
@@ -283,13 +286,11 @@ def token() -> None:
 @click.option("--name", default=None)
 @click.pass_obj
 def token_create(obj: Context, account_id: int, email: str, name: str | None) -> None:
-    with writing() as (_services, repo):
-        accounts.get_account(repo, account_id)
+    with writing() as (_services, uow):
+        accounts.get_account(uow, account_id)
         actor = cli_actor(account_id)
-        contact = accounts.find_or_create_contact(
-            repo, actor, ContactFields(email=email, name=name)
-        )
-        issued = credentials.issue_customer_token(repo, actor, contact.id)
+        contact = contacts.find_or_create_contact(uow, actor, ContactFields(email=email, name=name))
+        issued = credentials.issue_customer_token(uow, actor, contact.id)
     obj.emit(
         {"id": issued.credential.id, "contact_id": contact.id, "token": issued.token},
         [f"customer token {issued.credential.id} for {contact.email} (shown once): {issued.token}"],

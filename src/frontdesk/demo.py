@@ -9,13 +9,18 @@ from __future__ import annotations
 import random
 from dataclasses import asdict, dataclass
 
-from frontdesk.core import accounts, credentials, tickets
-from frontdesk.core.accounts import AgentFields, ContactFields
-from frontdesk.core.attachments import Upload, upload
-from frontdesk.core.clock import now_ms
-from frontdesk.core.models import ALL_SCOPES, Actor, MessageKind, Priority, Role, Status
-from frontdesk.core.ports import BlobStore, Repo
-from frontdesk.core.tickets import NewMessage, NewTicket
+from frontdesk.core import contacts, tickets
+from frontdesk.core.contacts import ContactFields
+from frontdesk.core.identity import accounts, credentials
+from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.identity.records import Role
+from frontdesk.core.shared.clock import now_ms
+from frontdesk.core.shared.ports import BlobStore
+from frontdesk.core.shared.records import ALL_SCOPES, Actor
+from frontdesk.core.tickets import NewMessage, NewTicket, taxonomy
+from frontdesk.core.tickets.attachments import Upload, upload
+from frontdesk.core.tickets.ports import TicketsUnit
+from frontdesk.core.tickets.records import MessageKind, Priority, Status
 
 DEMO_INBOX = "support@demo.frontdesk.test"
 DAY_MS = 86_400_000
@@ -105,34 +110,34 @@ class DemoResult:
         return asdict(self)
 
 
-def load_demo(repo: Repo, blobs: BlobStore, ticket_count: int = 200) -> DemoResult:
+def load_demo(uow: TicketsUnit, blobs: BlobStore, ticket_count: int = 200) -> DemoResult:
     """Create the demo account once; on later runs only issue fresh keys for it."""
-    existing = repo.find_inbox_by_email(DEMO_INBOX)
+    existing = uow.accounts.find_inbox_by_email(DEMO_INBOX)
     created = existing is None
     if existing is None:
-        account_id = _build(repo, blobs, ticket_count, random.Random(20201101))
+        account_id = _build(uow, blobs, ticket_count, random.Random(20201101))
     else:
         account_id = existing.account_id
     actor = Actor(account_id=account_id, label="demo", scopes=ALL_SCOPES)
-    admin = credentials.issue_api_key(repo, actor, "demo admin", ALL_SCOPES)
-    customer = accounts.find_or_create_contact(
-        repo, actor, ContactFields(email="anna.svensson@example.org")
+    admin = credentials.issue_api_key(uow, actor, "demo admin", ALL_SCOPES)
+    customer = contacts.find_or_create_contact(
+        uow, actor, ContactFields(email="anna.svensson@example.org")
     )
-    token = credentials.issue_customer_token(repo, actor, customer.id, "demo customer")
-    count = repo.count_tickets(account_id)
+    token = credentials.issue_customer_token(uow, actor, customer.id, "demo customer")
+    count = uow.tickets.count_tickets(account_id)
     return DemoResult(account_id, created, count, admin.token, customer.email, token.token)
 
 
-def _build(repo: Repo, blobs: BlobStore, ticket_count: int, rng: random.Random) -> int:
-    account = accounts.create_account(repo, "Demo Company AB")
+def _build(uow: TicketsUnit, blobs: BlobStore, ticket_count: int, rng: random.Random) -> int:
+    account = accounts.create_account(uow, "Demo Company AB")
     actor = Actor(account_id=account.id, label="demo", scopes=ALL_SCOPES)
     support = accounts.create_inbox(
-        repo, actor, "Support", DEMO_INBOX, "Thanks, we got your message."
+        uow, actor, "Support", DEMO_INBOX, "Thanks, we got your message."
     )
-    info = accounts.create_inbox(repo, actor, "Info", "info@demo.frontdesk.test")
+    info = accounts.create_inbox(uow, actor, "Info", "info@demo.frontdesk.test")
     agent_ids = [
         accounts.create_agent(
-            repo,
+            uow,
             actor,
             AgentFields(
                 name=name, email=email, role=role, department=dept, groups=groups,
@@ -142,22 +147,20 @@ def _build(repo: Repo, blobs: BlobStore, ticket_count: int, rng: random.Random) 
         ).id
         for name, email, role, dept, groups, back_office in AGENTS
     ]  # fmt: skip
-    categories = [accounts.create_named(repo, actor, "category", name).id for name in CATEGORIES]
-    departments = [
-        accounts.create_named(repo, actor, "department", name).id for name in DEPARTMENTS
-    ]
-    accounts.create_named(repo, actor, "custom_field", "Order number")
+    categories = [taxonomy.create_named(uow, actor, "category", name).id for name in CATEGORIES]
+    departments = [taxonomy.create_named(uow, actor, "department", name).id for name in DEPARTMENTS]
+    taxonomy.create_named(uow, actor, "custom_field", "Order number")
     start = now_ms() - 60 * DAY_MS
     for index in range(ticket_count):
         when = start + index * (60 * DAY_MS // ticket_count)
         _ticket(
-            repo, blobs, actor, rng, when, (support.id, info.id), agent_ids, categories, departments
+            uow, blobs, actor, rng, when, (support.id, info.id), agent_ids, categories, departments
         )
     return account.id
 
 
 def _ticket(
-    repo: Repo,
+    uow: TicketsUnit,
     blobs: BlobStore,
     actor: Actor,
     rng: random.Random,
@@ -172,7 +175,7 @@ def _ticket(
     first, last = rng.choice(FIRST), rng.choice(LAST)
     email = f"{first}.{last}@example.org".lower()
     opened = tickets.open_ticket(
-        repo,
+        uow,
         actor,
         NewTicket(
             subject=subject.format(**words),
@@ -191,12 +194,12 @@ def _ticket(
     ticket_id = opened.ticket.id
     agent_id = rng.choice(agent_ids)
     if rng.random() < 0.7:
-        tickets.assign(repo, actor, ticket_id, [agent_id])
+        tickets.assign(uow, actor, ticket_id, [agent_id])
     for step in range(rng.randint(0, 3)):
         at = when + (step + 1) * 3_600_000
         agent_turn = step % 2 == 0
         tickets.add_message(
-            repo,
+            uow,
             actor,
             ticket_id,
             NewMessage(body_text=rng.choice(REPLIES), agent_id=agent_id, created=at)
@@ -205,7 +208,7 @@ def _ticket(
         )
     if rng.random() < 0.2:
         tickets.add_message(
-            repo,
+            uow,
             actor,
             ticket_id,
             NewMessage(
@@ -214,21 +217,21 @@ def _ticket(
                 agent_id=agent_id,
             ),
         )
-        tickets.set_notes(repo, actor, ticket_id, "Long-time customer since 2019.")
+        tickets.set_notes(uow, actor, ticket_id, "Long-time customer since 2019.")
     if rng.random() < 0.15:
-        _attach_log(repo, blobs, actor, ticket_id, email, when)
+        _attach_log(uow, blobs, actor, ticket_id, email, when)
     final = rng.choice([None, None, Status.PENDING, Status.SOLVED, Status.CLOSED, Status.ON_HOLD])
     if final is not None:
-        tickets.set_status(repo, actor, ticket_id, final)
+        tickets.set_status(uow, actor, ticket_id, final)
 
 
 def _attach_log(
-    repo: Repo, blobs: BlobStore, actor: Actor, ticket_id: int, email: str, when: int
+    uow: TicketsUnit, blobs: BlobStore, actor: Actor, ticket_id: int, email: str, when: int
 ) -> None:
     data = f"2020-01-01 12:00:00 ERROR login failed for {email}\n".encode() * 20
-    stored = upload(repo, blobs, actor, Upload("app-log.txt", data, ticket_id), limit=1_000_000)
+    stored = upload(uow, blobs, actor, Upload("app-log.txt", data, ticket_id), limit=1_000_000)
     tickets.add_message(
-        repo,
+        uow,
         actor,
         ticket_id,
         NewMessage(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from frontdesk.core.models import Scope
+from frontdesk.core.shared.records import Scope
 from tests.conftest import Tenant
 
 

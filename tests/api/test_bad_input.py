@@ -18,8 +18,8 @@ def _error(response: object) -> dict[str, str]:
 
 
 def _ticket_count(services: Services, tenant: Tenant) -> int:
-    with services.store.read() as repo:
-        return repo.count_tickets(tenant.id)
+    with services.store.read() as uow:
+        return uow.tickets.count_tickets(tenant.id)
 
 
 @pytest.mark.parametrize(

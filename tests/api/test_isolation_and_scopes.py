@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from frontdesk.core.models import Scope
+from frontdesk.core.shared.records import Scope
 from tests.conftest import Tenant
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

@@ -17,9 +17,10 @@ import websockets
 from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection
 
-from frontdesk.core import accounts, credentials
-from frontdesk.core.accounts import AgentFields
-from frontdesk.core.models import ALL_SCOPES, Actor, Agent, Scope
+from frontdesk.core.identity import accounts, credentials
+from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.identity.records import Agent
+from frontdesk.core.shared.records import ALL_SCOPES, Actor, Scope
 from frontdesk.services import Services
 
 CHROME_UA = (
@@ -41,18 +42,18 @@ class ChatAccount:
 
 
 def seed(services: Services, name: str = "Chat Co") -> ChatAccount:
-    with services.store.write() as repo:
-        account = accounts.create_account(repo, name)
+    with services.store.write() as uow:
+        account = accounts.create_account(uow, name)
         actor = Actor(account_id=account.id, label="test", scopes=ALL_SCOPES)
         key = credentials.issue_api_key(
-            repo, actor, "chat", [Scope.CHAT_READ, Scope.CHAT_WRITE]
+            uow, actor, "chat", [Scope.CHAT_READ, Scope.CHAT_WRITE]
         ).token
         tag = f"{account.id}-{time.time_ns()}"
         agent = accounts.create_agent(
-            repo, actor, AgentFields(name="John", email=f"john-{tag}@example.org")
+            uow, actor, AgentFields(name="John", email=f"john-{tag}@example.org")
         )
         other = accounts.create_agent(
-            repo, actor, AgentFields(name="Jane", email=f"jane-{tag}@example.org")
+            uow, actor, AgentFields(name="Jane", email=f"jane-{tag}@example.org")
         )
     return ChatAccount(services, account.id, account.public_id, key, actor, agent, other)
 

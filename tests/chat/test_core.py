@@ -5,48 +5,48 @@ from __future__ import annotations
 import pytest
 
 from frontdesk.core import chat
-from frontdesk.core.chat_records import ChatStatus, Sender, VisitorInfo
-from frontdesk.core.errors import Conflict, Invalid, NotFound
+from frontdesk.core.chat.records import ChatStatus, Sender, VisitorInfo
+from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from frontdesk.services import Services
 from tests.chat.helpers import ChatAccount, seed
 
 
 def _open(account: ChatAccount) -> tuple[str, str]:
-    with account.services.store.write() as repo:
-        opened = chat.open_conversation(repo, account.account_id, VisitorInfo(), None)
+    with account.services.store.write() as uow:
+        opened = chat.open_conversation(uow, account.account_id, VisitorInfo(), None)
     return opened.conversation.public_id, opened.token
 
 
 def test_lifecycle_and_its_conflicts(chat_account: ChatAccount) -> None:
     public_id, _ = _open(chat_account)
     actor, john, jane = chat_account.actor, chat_account.agent.id, chat_account.other_agent.id
-    with chat_account.services.store.write() as repo:
-        assert chat.get_conversation(repo, actor, public_id).status is ChatStatus.NEW
+    with chat_account.services.store.write() as uow:
+        assert chat.get_conversation(uow, actor, public_id).status is ChatStatus.NEW
         with pytest.raises(Conflict, match="waiting"):
-            chat.join(repo, actor, public_id, john)
+            chat.join(uow, actor, public_id, john)
         with pytest.raises(Conflict):
-            chat.transfer(repo, actor, public_id, john, jane)
+            chat.transfer(uow, actor, public_id, john, jane)
         with pytest.raises(Conflict):
-            chat.rate(repo, actor, public_id, 5)
-    with chat_account.services.store.write() as repo:
-        chat.post_visitor_message(repo, actor, public_id, "hi")
-        assert chat.join(repo, actor, public_id, john).status is ChatStatus.ACTIVE
-        assert chat.join(repo, actor, public_id, john).agent_id == john  # again: no change
+            chat.rate(uow, actor, public_id, 5)
+    with chat_account.services.store.write() as uow:
+        chat.post_visitor_message(uow, actor, public_id, "hi")
+        assert chat.join(uow, actor, public_id, john).status is ChatStatus.ACTIVE
+        assert chat.join(uow, actor, public_id, john).agent_id == john  # again: no change
         with pytest.raises(Conflict):
-            chat.join(repo, actor, public_id, jane)
+            chat.join(uow, actor, public_id, jane)
         with pytest.raises(Conflict, match="agent has answered"):
-            chat.rate(repo, actor, public_id, 5)  # joined, but no answer yet
-        chat.agent_reply(repo, actor, public_id, john, "hello")
-        assert chat.transfer(repo, actor, public_id, john, jane).agent_id == jane
-        assert chat.close(repo, actor, public_id, jane).status is ChatStatus.CLOSED
-        chat.rate(repo, actor, public_id, 5)
-        first_session = chat.get_conversation(repo, actor, public_id).session_id
-    with chat_account.services.store.write() as repo:
-        chat.post_visitor_message(repo, actor, public_id, "back again")
-        record = chat.get_conversation(repo, actor, public_id)
+            chat.rate(uow, actor, public_id, 5)  # joined, but no answer yet
+        chat.agent_reply(uow, actor, public_id, john, "hello")
+        assert chat.transfer(uow, actor, public_id, john, jane).agent_id == jane
+        assert chat.close(uow, actor, public_id, jane).status is ChatStatus.CLOSED
+        chat.rate(uow, actor, public_id, 5)
+        first_session = chat.get_conversation(uow, actor, public_id).session_id
+    with chat_account.services.store.write() as uow:
+        chat.post_visitor_message(uow, actor, public_id, "back again")
+        record = chat.get_conversation(uow, actor, public_id)
         assert record.status is ChatStatus.WAITING and record.agent_id is None
         assert record.session_id != first_session
-        messages = chat.transcript(repo, record)
+        messages = chat.transcript(uow, record)
     assert [m.seq for m in messages] == list(range(1, len(messages) + 1))
     assert [m.sender for m in messages if m.body in ("hi", "hello")] == [
         Sender.VISITOR,
@@ -59,27 +59,27 @@ def test_tokens_resume_only_their_own_conversation(
 ) -> None:
     public_id, token = _open(chat_account)
     other = seed(services, "Other Co")
-    with services.store.read() as repo:
-        assert chat.resume_conversation(repo, chat_account.account_id, public_id, token)
-        assert chat.resume_conversation(repo, chat_account.account_id, public_id, "x") is None
-        assert chat.resume_conversation(repo, other.account_id, public_id, token) is None
-        assert chat.resume_conversation(repo, chat_account.account_id, "", token) is None
+    with services.store.read() as uow:
+        assert chat.resume_conversation(uow, chat_account.account_id, public_id, token)
+        assert chat.resume_conversation(uow, chat_account.account_id, public_id, "x") is None
+        assert chat.resume_conversation(uow, other.account_id, public_id, token) is None
+        assert chat.resume_conversation(uow, chat_account.account_id, "", token) is None
         with pytest.raises(NotFound):
-            chat.get_conversation(repo, other.actor, public_id)
+            chat.get_conversation(uow, other.actor, public_id)
 
 
 def test_values_are_checked(chat_account: ChatAccount) -> None:
     public_id, _ = _open(chat_account)
     actor = chat_account.actor
-    with chat_account.services.store.write() as repo:
+    with chat_account.services.store.write() as uow:
         for call in (
-            lambda: chat.post_visitor_message(repo, actor, public_id, "x" * 5001),
-            lambda: chat.change_name(repo, actor, public_id, " "),
-            lambda: chat.insert_card(repo, actor, public_id, "", "data"),
-            lambda: chat.insert_card(repo, actor, public_id, "1", "x" * 10_001),
-            lambda: chat.rate(repo, actor, public_id, True),  # type: ignore[arg-type]
-            lambda: chat.set_tags(repo, actor, public_id, [str(i) for i in range(101)]),
-            lambda: chat.create_page_filter(repo, actor, "n", "f", "regex"),
+            lambda: chat.post_visitor_message(uow, actor, public_id, "x" * 5001),
+            lambda: chat.change_name(uow, actor, public_id, " "),
+            lambda: chat.insert_card(uow, actor, public_id, "", "data"),
+            lambda: chat.insert_card(uow, actor, public_id, "1", "x" * 10_001),
+            lambda: chat.rate(uow, actor, public_id, True),  # type: ignore[arg-type]
+            lambda: chat.set_tags(uow, actor, public_id, [str(i) for i in range(101)]),
+            lambda: chat.create_page_filter(uow, actor, "n", "f", "regex"),
         ):
             with pytest.raises(Invalid):
                 call()

@@ -7,18 +7,18 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from frontdesk.core import chat
-from frontdesk.core.chat_records import VisitorInfo
-from frontdesk.core.models import Scope
+from frontdesk.core.chat.records import VisitorInfo
+from frontdesk.core.shared.records import Scope
 from tests.chat.helpers import ChatAccount, seed
 
 
 def _visitor_writes(account: ChatAccount, text: str = "help") -> str:
-    with account.services.store.write() as repo:
+    with account.services.store.write() as uow:
         opened = chat.open_conversation(
-            repo, account.account_id, VisitorInfo(), "https://a.example/"
+            uow, account.account_id, VisitorInfo(), "https://a.example/"
         )
         public_id = opened.conversation.public_id
-        chat.post_visitor_message(repo, chat.visitor_actor(opened.conversation), public_id, text)
+        chat.post_visitor_message(uow, chat.visitor_actor(opened.conversation), public_id, text)
     return public_id
 
 
@@ -112,11 +112,11 @@ def test_scopes_tenancy_and_bad_input(client: TestClient, chat_account: ChatAcco
     other = seed(chat_account.services, "Other Co")
     public_id = _visitor_writes(chat_account)
     base = f"/api/v1/chat/conversations/{public_id}"
-    with chat_account.services.store.write() as repo:
-        from frontdesk.core import credentials
+    with chat_account.services.store.write() as uow:
+        from frontdesk.core.identity import credentials
 
         read_only = credentials.issue_api_key(
-            repo, chat_account.actor, "ro", [Scope.CHAT_READ]
+            uow, chat_account.actor, "ro", [Scope.CHAT_READ]
         ).token
     ro = {"Authorization": f"Bearer {read_only}"}
     assert client.get(base, headers=ro).status_code == 200

@@ -82,9 +82,9 @@ def test_a_visitor_and_an_agent_chat_with_the_spec_sender_rules(
         await v.close()
         await a.close()
 
-        with chat_account.services.store.read() as repo:
-            record = chat.get_conversation(repo, chat_account.actor, public_id)
-            session = repo.get_session(record.session_id or 0)
+        with chat_account.services.store.read() as uow:
+            record = chat.get_conversation(uow, chat_account.actor, public_id)
+            session = uow.chat.get_session(record.session_id or 0)
         assert record.info.traffic_type == "Organic" and record.info.search_engine == "Google"
         assert record.info.browser == "Chrome 50.0.2661" and record.info.os == "Windows 7.0.0"
         assert (record.info.city, record.info.country) == ("Gothenburg", "Sweden")
@@ -145,9 +145,9 @@ def test_a_resent_message_with_the_same_ref_is_stored_once(
             await send(v, {"type": "message", "text": "only once", "ref": "same-ref"})
             await until(v, lambda f: f["type"] == "ack")
         await v.close()
-        with chat_account.services.store.read() as repo:
-            record = chat.get_conversation(repo, chat_account.actor, welcome["conversationId"])
-            messages = chat.transcript(repo, record)
+        with chat_account.services.store.read() as uow:
+            record = chat.get_conversation(uow, chat_account.actor, welcome["conversationId"])
+            messages = chat.transcript(uow, record)
         assert [m.body for m in messages if m.body == "only once"] == ["only once"]
 
     run(scenario())
@@ -233,10 +233,10 @@ def test_a_lost_event_is_filled_in_from_the_database(
 
         services.chat.dispatch = lossy  # type: ignore[method-assign]
         try:
-            with services.store.write() as repo:
-                chat.agent_reply(repo, chat_account.actor, public_id, chat_account.agent.id, "lost")
-            with services.store.write() as repo:
-                chat.agent_reply(repo, chat_account.actor, public_id, chat_account.agent.id, "next")
+            with services.store.write() as uow:
+                chat.agent_reply(uow, chat_account.actor, public_id, chat_account.agent.id, "lost")
+            with services.store.write() as uow:
+                chat.agent_reply(uow, chat_account.actor, public_id, chat_account.agent.id, "next")
         finally:
             services.chat.dispatch = original  # type: ignore[method-assign]
         _, before = await until(v, is_message("next"))
@@ -281,12 +281,12 @@ def test_agent_sockets_need_a_valid_key_with_chat_scopes_and_an_own_agent(
 
     other = seed(services, "Other Co")
     read_only = chat_account.key  # replaced below by a key without chat:write
-    from frontdesk.core import credentials
-    from frontdesk.core.models import Scope
+    from frontdesk.core.identity import credentials
+    from frontdesk.core.shared.records import Scope
 
-    with services.store.write() as repo:
+    with services.store.write() as uow:
         read_only = credentials.issue_api_key(
-            repo, chat_account.actor, "ro", [Scope.CHAT_READ]
+            uow, chat_account.actor, "ro", [Scope.CHAT_READ]
         ).token
 
     async def attempt(token: str, agent_id: int) -> int | None:
@@ -414,12 +414,12 @@ def test_page_changes_and_widget_commands_are_recorded(
             assert answer["type"] == "ack", frame
         await v.close()
         public_id = welcome["conversationId"]
-        with chat_account.services.store.read() as repo:
-            record = chat.get_conversation(repo, chat_account.actor, public_id)
-            tags = chat.visitor_tags(repo, record)
-            cards = chat.visitor_cards(repo, record)
-            labels = chat.visitor_labels(repo, record)
-            bodies = [m.body for m in chat.transcript(repo, record)]
+        with chat_account.services.store.read() as uow:
+            record = chat.get_conversation(uow, chat_account.actor, public_id)
+            tags = chat.visitor_tags(uow, record)
+            cards = chat.visitor_cards(uow, record)
+            labels = chat.visitor_labels(uow, record)
+            bodies = [m.body for m in chat.transcript(uow, record)]
         assert record.exit_page == "https://example.org/b" and record.visitor_name == "Johnny"
         assert [(int(t.type), t.tag) for t in tags] == [(0, "Johnny"), (1, "vip")]
         assert [(c.data_id, c.data) for c in cards] == [("1", "Name: Johnny")]

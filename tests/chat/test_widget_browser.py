@@ -22,8 +22,8 @@ from fastapi.testclient import TestClient
 from websockets.sync.client import ClientConnection, connect
 
 from frontdesk.app import create_app
-from frontdesk.core import credentials
-from frontdesk.core.models import Scope
+from frontdesk.core.identity import credentials
+from frontdesk.core.shared.records import Scope
 from frontdesk.services import Services, build_services
 from frontdesk.settings import Settings
 from tests.chat.helpers import ChatAccount, seed, serving
@@ -161,8 +161,8 @@ def _converse(page: Any, agent: ClientConnection, public_id: str) -> None:
 
 
 def _check_transcript(services: Services, account: ChatAccount, public_id: str) -> None:
-    with services.store.write() as repo:
-        key = credentials.issue_api_key(repo, account.actor, "imbox", [Scope.CHAT_READ]).token
+    with services.store.write() as uow:
+        key = credentials.issue_api_key(uow, account.actor, "imbox", [Scope.CHAT_READ]).token
     client = TestClient(create_app(services=services))
 
     def grab(endpoint: str) -> list[dict[str, Any]]:

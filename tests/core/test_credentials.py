@@ -7,21 +7,23 @@ import hashlib
 import pytest
 from sqlalchemy import select
 
-from frontdesk.core import accounts, credentials
-from frontdesk.core.accounts import ContactFields
-from frontdesk.core.errors import Invalid, NotFound, Unauthenticated
-from frontdesk.core.models import CredentialKind, Scope
+from frontdesk.core import contacts
+from frontdesk.core.contacts import ContactFields
+from frontdesk.core.identity import credentials
+from frontdesk.core.identity.records import CredentialKind
+from frontdesk.core.shared.errors import Invalid, NotFound, Unauthenticated
+from frontdesk.core.shared.records import Scope
 from frontdesk.storage import tables
 from tests.conftest import Tenant
 
 
 def test_issued_key_authenticates_with_its_scopes_and_is_stored_hashed(tenant: Tenant) -> None:
-    with tenant.services.store.write() as repo:
-        issued = credentials.issue_api_key(repo, tenant.actor, "reader", [Scope.TICKETS_READ])
+    with tenant.services.store.write() as uow:
+        issued = credentials.issue_api_key(uow, tenant.actor, "reader", [Scope.TICKETS_READ])
     assert issued.token.startswith("fdk_")
-    with tenant.services.store.read() as repo:
-        actor, stale = credentials.authenticate(repo, issued.token, CredentialKind.API_KEY)
-        stored = repo.conn.execute(
+    with tenant.services.store.read() as uow:
+        actor, stale = credentials.authenticate(uow, issued.token, CredentialKind.API_KEY)
+        stored = uow.conn.execute(
             select(tables.credentials.c.secret_hash).where(
                 tables.credentials.c.id == issued.credential.id
             )
@@ -44,39 +46,39 @@ def test_issued_key_authenticates_with_its_scopes_and_is_stored_hashed(tenant: T
     ],
 )
 def test_wrong_tokens_are_refused_alike(tenant: Tenant, mangle: object) -> None:
-    with tenant.services.store.write() as repo:
-        token = credentials.issue_api_key(repo, tenant.actor, "k", [Scope.ADMIN]).token
-    with pytest.raises(Unauthenticated) as refused, tenant.services.store.read() as repo:
-        credentials.authenticate(repo, mangle(token), CredentialKind.API_KEY)  # type: ignore[operator]
+    with tenant.services.store.write() as uow:
+        token = credentials.issue_api_key(uow, tenant.actor, "k", [Scope.ADMIN]).token
+    with pytest.raises(Unauthenticated) as refused, tenant.services.store.read() as uow:
+        credentials.authenticate(uow, mangle(token), CredentialKind.API_KEY)  # type: ignore[operator]
     assert refused.value.message == "The key is not valid"
 
 
 def test_revoked_key_stops_working(tenant: Tenant) -> None:
-    with tenant.services.store.write() as repo:
-        issued = credentials.issue_api_key(repo, tenant.actor, "k", [Scope.ADMIN])
-        credentials.revoke(repo, tenant.actor, CredentialKind.API_KEY, issued.credential.id)
-    with pytest.raises(Unauthenticated), tenant.services.store.read() as repo:
-        credentials.authenticate(repo, issued.token, CredentialKind.API_KEY)
+    with tenant.services.store.write() as uow:
+        issued = credentials.issue_api_key(uow, tenant.actor, "k", [Scope.ADMIN])
+        credentials.revoke(uow, tenant.actor, CredentialKind.API_KEY, issued.credential.id)
+    with pytest.raises(Unauthenticated), tenant.services.store.read() as uow:
+        credentials.authenticate(uow, issued.token, CredentialKind.API_KEY)
 
 
 def test_key_without_scopes_is_refused(tenant: Tenant) -> None:
-    with pytest.raises(Invalid), tenant.services.store.write() as repo:
-        credentials.issue_api_key(repo, tenant.actor, "k", [])
+    with pytest.raises(Invalid), tenant.services.store.write() as uow:
+        credentials.issue_api_key(uow, tenant.actor, "k", [])
 
 
 def test_customer_token_is_bound_to_its_contact(tenant: Tenant, other_tenant: Tenant) -> None:
-    with tenant.services.store.write() as repo:
-        contact = accounts.find_or_create_contact(
-            repo, tenant.actor, ContactFields(email=tenant.address("c"))
+    with tenant.services.store.write() as uow:
+        contact = contacts.find_or_create_contact(
+            uow, tenant.actor, ContactFields(email=tenant.address("c"))
         )
-        issued = credentials.issue_customer_token(repo, tenant.actor, contact.id)
+        issued = credentials.issue_customer_token(uow, tenant.actor, contact.id)
     assert issued.token.startswith("fdc_")
-    with tenant.services.store.read() as repo:
-        actor, _ = credentials.authenticate(repo, issued.token, CredentialKind.CUSTOMER)
+    with tenant.services.store.read() as uow:
+        actor, _ = credentials.authenticate(uow, issued.token, CredentialKind.CUSTOMER)
         with pytest.raises(Unauthenticated):
-            credentials.authenticate(repo, issued.token, CredentialKind.API_KEY)
+            credentials.authenticate(uow, issued.token, CredentialKind.API_KEY)
     assert actor.contact_id == contact.id and actor.scopes == frozenset()
-    with pytest.raises(NotFound), other_tenant.services.store.write() as repo:
-        credentials.issue_customer_token(repo, other_tenant.actor, contact.id)
-    with pytest.raises(NotFound), other_tenant.services.store.write() as repo:
-        credentials.revoke(repo, other_tenant.actor, CredentialKind.CUSTOMER, issued.credential.id)
+    with pytest.raises(NotFound), other_tenant.services.store.write() as uow:
+        credentials.issue_customer_token(uow, other_tenant.actor, contact.id)
+    with pytest.raises(NotFound), other_tenant.services.store.write() as uow:
+        credentials.revoke(uow, other_tenant.actor, CredentialKind.CUSTOMER, issued.credential.id)

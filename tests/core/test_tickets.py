@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from frontdesk.core import accounts, tickets
-from frontdesk.core.errors import Conflict, Invalid, NotFound
-from frontdesk.core.models import MessageKind, Priority, Status
-from frontdesk.core.tickets import NewMessage, NewTicket
+from frontdesk.core import tickets
+from frontdesk.core.identity import accounts
+from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
+from frontdesk.core.tickets import NewMessage, NewTicket, taxonomy
+from frontdesk.core.tickets.records import MessageKind, Priority, Status
 from tests.conftest import Tenant
 from tests.core.helpers import add_agent, open_ticket, reply
 
@@ -21,9 +22,9 @@ def test_open_ticket_numbers_per_account_and_records_requester(
     assert (first.number, second.number, elsewhere.number) == (1, 2, 1)
     assert first.status is Status.NEW
     assert first.created == first.updated == first.latest_activity
-    with tenant.services.store.read() as repo:
-        contact = repo.get_contact(tenant.id, first.requester_id or 0)
-        thread = tickets.load_thread(repo, tenant.actor, first.id)
+    with tenant.services.store.read() as uow:
+        contact = uow.contacts.get_contact(tenant.id, first.requester_id or 0)
+        thread = tickets.load_thread(uow, tenant.actor, first.id)
     assert contact is not None and contact.email == "Ann@example.org"
     assert [m.body_text for m in thread.messages] == ["Hello"]
     assert thread.messages[0].from_email == "Ann@example.org"
@@ -31,9 +32,9 @@ def test_open_ticket_numbers_per_account_and_records_requester(
 
 
 def test_html_is_sanitised_and_text_derived(tenant: Tenant) -> None:
-    with tenant.services.store.write() as repo:
+    with tenant.services.store.write() as uow:
         opened = tickets.open_ticket(
-            repo,
+            uow,
             tenant.actor,
             NewTicket(
                 subject="x",
@@ -50,24 +51,24 @@ def test_html_is_sanitised_and_text_derived(tenant: Tenant) -> None:
 
 def test_empty_subject_or_body_is_refused_and_nothing_written(tenant: Tenant) -> None:
     for subject, body in (("  ", "text"), ("subject", "   ")):
-        with pytest.raises(Invalid), tenant.services.store.write() as repo:
+        with pytest.raises(Invalid), tenant.services.store.write() as uow:
             tickets.open_ticket(
-                repo, tenant.actor, NewTicket(subject=subject, message=NewMessage(body_text=body))
+                uow, tenant.actor, NewTicket(subject=subject, message=NewMessage(body_text=body))
             )
-    with tenant.services.store.read() as repo:
-        assert repo.count_tickets(tenant.id) == 0
+    with tenant.services.store.read() as uow:
+        assert uow.tickets.count_tickets(tenant.id) == 0
 
 
 def test_append_to_open_joins_the_senders_open_ticket_in_that_inbox(tenant: Tenant) -> None:
-    with tenant.services.store.write() as repo:
-        inbox = accounts.create_inbox(repo, tenant.actor, "Support", tenant.address("support"))
-        other = accounts.create_inbox(repo, tenant.actor, "Info", tenant.address("info"))
+    with tenant.services.store.write() as uow:
+        inbox = accounts.create_inbox(uow, tenant.actor, "Support", tenant.address("support"))
+        other = accounts.create_inbox(uow, tenant.actor, "Info", tenant.address("info"))
     sender = tenant.address("sender")
 
     def send(inbox_id: int, append: bool = True) -> tickets.Opened:
-        with tenant.services.store.write() as repo:
+        with tenant.services.store.write() as uow:
             return tickets.open_ticket(
-                repo,
+                uow,
                 tenant.actor,
                 NewTicket(
                     subject="Again",
@@ -84,11 +85,11 @@ def test_append_to_open_joins_the_senders_open_ticket_in_that_inbox(tenant: Tena
     assert second.appended and second.ticket.id == first.ticket.id
     assert send(other.id).ticket.id != first.ticket.id
     assert send(inbox.id, append=False).ticket.id != first.ticket.id
-    with tenant.services.store.write() as repo:
-        tickets.set_status(repo, tenant.actor, first.ticket.id, Status.SOLVED)
+    with tenant.services.store.write() as uow:
+        tickets.set_status(uow, tenant.actor, first.ticket.id, Status.SOLVED)
     assert send(inbox.id).ticket.id != first.ticket.id
-    with tenant.services.store.read() as repo:
-        assert len(repo.list_messages(first.ticket.id)) == 3  # two mails and the status log
+    with tenant.services.store.read() as uow:
+        assert len(uow.tickets.list_messages(first.ticket.id)) == 3  # two mails and the status log
 
 
 def test_status_follows_who_wrote(tenant: Tenant) -> None:
@@ -100,28 +101,28 @@ def test_status_follows_who_wrote(tenant: Tenant) -> None:
     assert _status(tenant, ticket.id) is Status.PENDING
     reply(tenant, ticket.id, "customer answers")
     assert _status(tenant, ticket.id) is Status.REPLY
-    with tenant.services.store.write() as repo:
+    with tenant.services.store.write() as uow:
         note = NewMessage(body_text="note", kind=MessageKind.INTERNAL, agent_id=agent.id)
-        tickets.add_message(repo, tenant.actor, ticket.id, note)
-        current = tickets.get_ticket(repo, tenant.actor, ticket.id)
+        tickets.add_message(uow, tenant.actor, ticket.id, note)
+        current = tickets.get_ticket(uow, tenant.actor, ticket.id)
     assert current.status is Status.REPLY
     assert current.client_last_replied is not None
 
 
 def _status(tenant: Tenant, ticket_id: int) -> Status:
-    with tenant.services.store.read() as repo:
-        return tickets.get_ticket(repo, tenant.actor, ticket_id).status
+    with tenant.services.store.read() as uow:
+        return tickets.get_ticket(uow, tenant.actor, ticket_id).status
 
 
 def test_set_status_logs_with_reason_and_bumps_activity(tenant: Tenant) -> None:
     ticket = open_ticket(tenant)
-    with tenant.services.store.write() as repo:
+    with tenant.services.store.write() as uow:
         updated = tickets.set_status(
-            repo, tenant.actor, ticket.id, Status.CLOSED, reason="duplicate"
+            uow, tenant.actor, ticket.id, Status.CLOSED, reason="duplicate"
         )
-        same = tickets.set_status(repo, tenant.actor, ticket.id, Status.CLOSED)
-        thread = tickets.load_thread(repo, tenant.actor, ticket.id)
-        history = repo.list_events(tenant.id, ticket.id)
+        same = tickets.set_status(uow, tenant.actor, ticket.id, Status.CLOSED)
+        thread = tickets.load_thread(uow, tenant.actor, ticket.id)
+        history = uow.events.list_events(tenant.id, ticket.id)
     assert updated.status is Status.CLOSED and same.updated == updated.updated
     assert updated.latest_activity >= ticket.latest_activity
     logs = [m.body_text for m in thread.messages if m.kind is MessageKind.LOG]
@@ -131,19 +132,19 @@ def test_set_status_logs_with_reason_and_bumps_activity(tenant: Tenant) -> None:
 
 def test_force_closed_ticket_refuses_customer_reopen_and_replies(tenant: Tenant) -> None:
     ticket = open_ticket(tenant)
-    with tenant.services.store.write() as repo:
-        closed = tickets.set_status(repo, tenant.actor, ticket.id, Status.CLOSED, force=True)
+    with tenant.services.store.write() as uow:
+        closed = tickets.set_status(uow, tenant.actor, ticket.id, Status.CLOSED, force=True)
     assert closed.force_closed
     customer = tenant.actor.__class__(
         account_id=tenant.id, label="customer", contact_id=ticket.requester_id
     )
-    with pytest.raises(Conflict) as refused, tenant.services.store.write() as repo:
-        tickets.set_status(repo, customer, ticket.id, Status.NEW)
+    with pytest.raises(Conflict) as refused, tenant.services.store.write() as uow:
+        tickets.set_status(uow, customer, ticket.id, Status.NEW)
     assert refused.value.code == "force_closed"
-    with pytest.raises(Conflict), tenant.services.store.write() as repo:
-        tickets.add_message(repo, customer, ticket.id, NewMessage(body_text="let me in"))
-    with tenant.services.store.write() as repo:
-        reopened = tickets.set_status(repo, tenant.actor, ticket.id, Status.REPLY)
+    with pytest.raises(Conflict), tenant.services.store.write() as uow:
+        tickets.add_message(uow, customer, ticket.id, NewMessage(body_text="let me in"))
+    with tenant.services.store.write() as uow:
+        reopened = tickets.set_status(uow, tenant.actor, ticket.id, Status.REPLY)
     assert reopened.status is Status.REPLY and not reopened.force_closed
 
 
@@ -151,17 +152,17 @@ def test_assign_labels_tags_fields_notes_priority_and_links(tenant: Tenant) -> N
     first, second = add_agent(tenant, "First"), add_agent(tenant, "Second")
     ticket = open_ticket(tenant)
     other = open_ticket(tenant)
-    with tenant.services.store.write() as repo:
-        accounts.create_named(repo, tenant.actor, "custom_field", "Order number")
-        tickets.assign(repo, tenant.actor, ticket.id, [second.id, first.id, first.id])
-        tickets.set_labels(repo, tenant.actor, ticket.id, [" vip ", "refund", "vip"])
-        tickets.set_tags(repo, tenant.actor, ticket.id, ["web"])
-        tickets.set_custom_fields(repo, tenant.actor, ticket.id, {"Order number": "12345"})
-        tickets.set_notes(repo, tenant.actor, ticket.id, "call back")
-        tickets.set_priority(repo, tenant.actor, ticket.id, Priority.HIGH)
-        tickets.link(repo, tenant.actor, ticket.id, other.id)
-        details = repo.ticket_details([ticket.id, other.id])
-        current = tickets.get_ticket(repo, tenant.actor, ticket.id)
+    with tenant.services.store.write() as uow:
+        taxonomy.create_named(uow, tenant.actor, "custom_field", "Order number")
+        tickets.assign(uow, tenant.actor, ticket.id, [second.id, first.id, first.id])
+        tickets.set_labels(uow, tenant.actor, ticket.id, [" vip ", "refund", "vip"])
+        tickets.set_tags(uow, tenant.actor, ticket.id, ["web"])
+        tickets.set_custom_fields(uow, tenant.actor, ticket.id, {"Order number": "12345"})
+        tickets.set_notes(uow, tenant.actor, ticket.id, "call back")
+        tickets.set_priority(uow, tenant.actor, ticket.id, Priority.HIGH)
+        tickets.link(uow, tenant.actor, ticket.id, other.id)
+        details = uow.tickets.ticket_details([ticket.id, other.id])
+        current = tickets.get_ticket(uow, tenant.actor, ticket.id)
     assert details[ticket.id].assignee_ids == tuple(sorted((first.id, second.id)))
     assert details[ticket.id].labels == ("refund", "vip")
     assert details[ticket.id].tags == ("web",)
@@ -169,9 +170,9 @@ def test_assign_labels_tags_fields_notes_priority_and_links(tenant: Tenant) -> N
     assert details[ticket.id].linked_ids == (other.id,)
     assert details[other.id].linked_ids == (ticket.id,)
     assert current.notes == "call back" and current.priority is Priority.HIGH
-    with tenant.services.store.write() as repo:
-        tickets.assign(repo, tenant.actor, ticket.id, [])
-        assert repo.ticket_details([ticket.id])[ticket.id].assignee_ids == ()
+    with tenant.services.store.write() as uow:
+        tickets.assign(uow, tenant.actor, ticket.id, [])
+        assert uow.tickets.ticket_details([ticket.id])[ticket.id].assignee_ids == ()
 
 
 def test_unknown_custom_field_and_foreign_agent_are_refused(
@@ -179,20 +180,20 @@ def test_unknown_custom_field_and_foreign_agent_are_refused(
 ) -> None:
     ticket = open_ticket(tenant)
     stranger = add_agent(other_tenant, "Stranger")
-    with pytest.raises(Invalid), tenant.services.store.write() as repo:
-        tickets.set_custom_fields(repo, tenant.actor, ticket.id, {"Nope": "1"})
-    with pytest.raises(NotFound), tenant.services.store.write() as repo:
-        tickets.assign(repo, tenant.actor, ticket.id, [stranger.id])
-    with tenant.services.store.read() as repo:
-        assert repo.ticket_details([ticket.id])[ticket.id].assignee_ids == ()
+    with pytest.raises(Invalid), tenant.services.store.write() as uow:
+        tickets.set_custom_fields(uow, tenant.actor, ticket.id, {"Nope": "1"})
+    with pytest.raises(NotFound), tenant.services.store.write() as uow:
+        tickets.assign(uow, tenant.actor, ticket.id, [stranger.id])
+    with tenant.services.store.read() as uow:
+        assert uow.tickets.ticket_details([ticket.id])[ticket.id].assignee_ids == ()
 
 
 def test_archive_and_unarchive(tenant: Tenant) -> None:
     ticket = open_ticket(tenant)
-    with tenant.services.store.write() as repo:
-        archived = tickets.archive(repo, tenant.actor, ticket.id)
-        again = tickets.archive(repo, tenant.actor, ticket.id)
-        restored = tickets.unarchive(repo, tenant.actor, ticket.id)
+    with tenant.services.store.write() as uow:
+        archived = tickets.archive(uow, tenant.actor, ticket.id)
+        again = tickets.archive(uow, tenant.actor, ticket.id)
+        restored = tickets.unarchive(uow, tenant.actor, ticket.id)
     assert archived.archived_at is not None and again.archived_at == archived.archived_at
     assert restored.archived_at is None
 
@@ -203,20 +204,20 @@ def test_every_ticket_operation_is_invisible_across_accounts(
     theirs = open_ticket(other_tenant)
     mine = open_ticket(tenant)
     operations = [
-        lambda repo: tickets.get_ticket(repo, tenant.actor, theirs.id),
-        lambda repo: tickets.get_ticket_by_uuid(repo, tenant.actor, theirs.uuid),
-        lambda repo: tickets.add_message(repo, tenant.actor, theirs.id, NewMessage(body_text="x")),
-        lambda repo: tickets.set_status(repo, tenant.actor, theirs.id, Status.CLOSED),
-        lambda repo: tickets.set_labels(repo, tenant.actor, theirs.id, ["x"]),
-        lambda repo: tickets.archive(repo, tenant.actor, theirs.id),
-        lambda repo: tickets.link(repo, tenant.actor, mine.id, theirs.id),
+        lambda uow: tickets.get_ticket(uow, tenant.actor, theirs.id),
+        lambda uow: tickets.get_ticket_by_uuid(uow, tenant.actor, theirs.uuid),
+        lambda uow: tickets.add_message(uow, tenant.actor, theirs.id, NewMessage(body_text="x")),
+        lambda uow: tickets.set_status(uow, tenant.actor, theirs.id, Status.CLOSED),
+        lambda uow: tickets.set_labels(uow, tenant.actor, theirs.id, ["x"]),
+        lambda uow: tickets.archive(uow, tenant.actor, theirs.id),
+        lambda uow: tickets.link(uow, tenant.actor, mine.id, theirs.id),
     ]
     for operation in operations:
-        with pytest.raises(NotFound), tenant.services.store.write() as repo:
-            operation(repo)
-    with other_tenant.services.store.read() as repo:
-        assert tickets.get_ticket(repo, other_tenant.actor, theirs.id).status is Status.NEW
-        assert repo.ticket_details([theirs.id])[theirs.id].labels == ()
+        with pytest.raises(NotFound), tenant.services.store.write() as uow:
+            operation(uow)
+    with other_tenant.services.store.read() as uow:
+        assert tickets.get_ticket(uow, other_tenant.actor, theirs.id).status is Status.NEW
+        assert uow.tickets.ticket_details([theirs.id])[theirs.id].labels == ()
 
 
 def test_customer_sees_only_their_own_tickets(tenant: Tenant) -> None:
@@ -225,7 +226,7 @@ def test_customer_sees_only_their_own_tickets(tenant: Tenant) -> None:
     me = tenant.actor.__class__(
         account_id=tenant.id, label="customer", contact_id=mine.requester_id
     )
-    with tenant.services.store.read() as repo:
-        assert tickets.get_ticket(repo, me, mine.id).id == mine.id
+    with tenant.services.store.read() as uow:
+        assert tickets.get_ticket(uow, me, mine.id).id == mine.id
         with pytest.raises(NotFound):
-            tickets.get_ticket(repo, me, theirs.id)
+            tickets.get_ticket(uow, me, theirs.id)

@@ -21,8 +21,8 @@ from aiosmtpd.smtp import SMTP as SmtpServer
 from aiosmtpd.smtp import Envelope, Session
 from sqlalchemy import select
 
-from frontdesk.core import accounts
-from frontdesk.core.models import Inbox
+from frontdesk.core.identity import accounts
+from frontdesk.core.identity.records import Inbox
 from frontdesk.mail.inbound import Inbound
 from frontdesk.mail.outbound import OutboxWorker, Relay
 from frontdesk.mail.runtime import MailRuntime
@@ -182,11 +182,11 @@ class MailDesk:
 
 @pytest.fixture
 def desk(tenant: Tenant, services: Services) -> MailDesk:
-    with services.store.write() as repo:
+    with services.store.write() as uow:
         support = accounts.create_inbox(
-            repo, tenant.actor, "Support", tenant.address("support"), AUTO_REPLY
+            uow, tenant.actor, "Support", tenant.address("support"), AUTO_REPLY
         )
-        sales = accounts.create_inbox(repo, tenant.actor, "Sales", tenant.address("sales"))
+        sales = accounts.create_inbox(uow, tenant.actor, "Sales", tenant.address("sales"))
     inbound = Inbound(services.store, services.blobs, services.settings)
     return MailDesk(tenant, services, inbound, support, sales)
 

@@ -10,7 +10,7 @@ import base64
 import pytest
 from fastapi.testclient import TestClient
 
-from frontdesk.core.models import Scope
+from frontdesk.core.shared.records import Scope
 from frontdesk.mail.runtime import MailRuntime
 from tests.conftest import Tenant
 from tests.mail.conftest import MailDesk, smtp_send

@@ -171,8 +171,8 @@ def _connect_inbox(desk: MailDesk, client: TestClient, dovecot: Dovecot, folder:
     shown = response.json()
     assert shown["password_set"] is True and PASSWORD not in response.text
     # At rest the password is encrypted: a database dump alone does not reveal it.
-    with desk.services.store.read() as repo:
-        stored = repo.get_imap(desk.tenant.id, desk.support.id)
+    with desk.services.store.read() as uow:
+        stored = uow.mail.get_imap(desk.tenant.id, desk.support.id)
     assert stored is not None and PASSWORD not in stored.password
     assert stored.password.startswith(sealing.PREFIX)
 
@@ -198,8 +198,8 @@ def test_poller_imports_new_mail_once_and_marks_it_seen(
         ).as_bytes(),
         folder,
     )
-    with desk.services.store.read() as repo:
-        settings = repo.get_imap(desk.tenant.id, desk.support.id)
+    with desk.services.store.read() as uow:
+        settings = uow.mail.get_imap(desk.tenant.id, desk.support.id)
     assert settings is not None
     poller = _poller(desk)
     assert poller.poll_recording(settings) == 2
@@ -223,8 +223,8 @@ def test_poller_keeps_going_past_mail_it_cannot_deliver(
     _connect_inbox(desk, client, dovecot, folder)
     dovecot.append(b"To: x@example.org\r\nSubject: nobody sent this\r\n\r\n?\r\n", folder)
     dovecot.append(mail(to=desk.support.email).as_bytes(), folder)
-    with desk.services.store.read() as repo:
-        settings = repo.get_imap(desk.tenant.id, desk.support.id)
+    with desk.services.store.read() as uow:
+        settings = uow.mail.get_imap(desk.tenant.id, desk.support.id)
     assert settings is not None
     assert _poller(desk).poll_recording(settings) == 2
     statuses = sorted(row.status for row in desk.receipts())
@@ -242,8 +242,8 @@ def test_wrong_password_is_recorded_not_raised(
               "password": "wrong-one"},
         headers=desk.tenant.headers(),
     )  # fmt: skip
-    with desk.services.store.read() as repo:
-        settings = repo.get_imap(desk.tenant.id, desk.support.id)
+    with desk.services.store.read() as uow:
+        settings = uow.mail.get_imap(desk.tenant.id, desk.support.id)
     assert settings is not None
     assert _poller(desk).poll_recording(settings) == 0
     shown = client.get(f"/api/v1/inboxes/{desk.support.id}/imap", headers=desk.tenant.headers())
@@ -254,8 +254,8 @@ def test_private_hosts_are_refused_unless_allowed(
     desk: MailDesk, client: TestClient, dovecot: Dovecot
 ) -> None:
     _connect_inbox(desk, client, dovecot, "INBOX")
-    with desk.services.store.read() as repo:
-        settings = repo.get_imap(desk.tenant.id, desk.support.id)
+    with desk.services.store.read() as uow:
+        settings = uow.mail.get_imap(desk.tenant.id, desk.support.id)
     assert settings is not None
     strict = ImapPoller(desk.inbound)  # the session's settings: private networks off limits
     assert strict.poll_recording(settings) == 0

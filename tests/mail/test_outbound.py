@@ -9,11 +9,12 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from frontdesk.core import attachments, outbox, tickets
-from frontdesk.core.accounts import AgentFields, create_agent
-from frontdesk.core.attachments import Upload
-from frontdesk.core.models import MessageKind
-from frontdesk.core.tickets import NewMessage
+from frontdesk.core import tickets
+from frontdesk.core.identity.accounts import AgentFields, create_agent
+from frontdesk.core.mail import outbox
+from frontdesk.core.tickets import NewMessage, attachments
+from frontdesk.core.tickets.attachments import Upload
+from frontdesk.core.tickets.records import MessageKind
 from frontdesk.mail.inbound import SMTP
 from frontdesk.mail.tokens import TicketTokens
 from tests.mail.conftest import MailDesk, RelayPeer, drain, mail, worker_for
@@ -30,24 +31,24 @@ def _agent_reply(
     desk: MailDesk, ticket_id: int, to: tuple[str, ...], cc: tuple[str, ...] = (), **extra: Any
 ) -> int:
     actor = desk.tenant.actor
-    with desk.services.store.write() as repo:
+    with desk.services.store.write() as uow:
         email = desk.tenant.address("agnes")
-        agent = repo.find_agent_by_email(actor.account_id, email) or create_agent(
-            repo, actor, AgentFields(name="Agnes", email=email)
+        agent = uow.accounts.find_agent_by_email(actor.account_id, email) or create_agent(
+            uow, actor, AgentFields(name="Agnes", email=email)
         )
         upload = attachments.upload(
-            repo, desk.services.blobs, actor, Upload("notes.pdf", b"%PDF-1.4 tiny"), 10_000
+            uow, desk.services.blobs, actor, Upload("notes.pdf", b"%PDF-1.4 tiny"), 10_000
         )
         message = tickets.add_message(
-            repo,
+            uow,
             actor,
             ticket_id,
             NewMessage(
                 body_text="Put it out.", agent_id=agent.id, attachment_ids=(upload.id,), **extra
             ),
         )
-        ticket = tickets.get_ticket(repo, actor, ticket_id)
-        return outbox.queue_reply(repo, actor, ticket, message, to=to, cc=cc)
+        ticket = tickets.get_ticket(uow, actor, ticket_id)
+        return outbox.queue_reply(uow, actor, ticket, message, to=to, cc=cc)
 
 
 def test_auto_reply_leaves_with_loop_headers_and_threads_back(
@@ -170,13 +171,13 @@ def test_two_workers_never_send_a_row_twice(desk: MailDesk, relay: RelayPeer) ->
 
 
 def test_the_per_sender_cap_stops_auto_reply_ping_pong(desk: MailDesk) -> None:
-    from frontdesk.core.models import Status
+    from frontdesk.core.tickets.records import Status
 
     cap = desk.services.settings.auto_reply_cap
     for number in range(cap + 2):
         ticket_id = _incoming(desk, f"<robot-{number}@example.org>")
-        with desk.services.store.write() as repo:  # closed: the next mail opens a new ticket
-            tickets.set_status(repo, desk.tenant.actor, ticket_id, Status.CLOSED)
+        with desk.services.store.write() as uow:  # closed: the next mail opens a new ticket
+            tickets.set_status(uow, desk.tenant.actor, ticket_id, Status.CLOSED)
     assert len(desk.tickets()) == cap + 2
     assert len(desk.outbox()) == cap
 

@@ -8,8 +8,8 @@ from email.utils import make_msgid
 import pytest
 from fastapi.testclient import TestClient
 
-from frontdesk.core import accounts
-from frontdesk.core.models import Scope
+from frontdesk.core.identity import accounts
+from frontdesk.core.shared.records import Scope
 from frontdesk.mail.runtime import MailRuntime
 from frontdesk.mail.tokens import TicketTokens
 from tests.conftest import Tenant
@@ -75,11 +75,11 @@ def test_replies_thread_by_headers_tag_and_plus_address(
     to = [desk.support.email]
     _send(runtime, mail(Message_ID="<t-1@example.org>"), to)
     (ticket,) = desk.tickets()
-    with desk.services.store.write() as repo:  # the agent closed it: replies reopen it
+    with desk.services.store.write() as uow:  # the agent closed it: replies reopen it
         from frontdesk.core import tickets
-        from frontdesk.core.models import Status
+        from frontdesk.core.tickets.records import Status
 
-        tickets.set_status(repo, desk.tenant.actor, ticket.id, Status.SOLVED)
+        tickets.set_status(uow, desk.tenant.actor, ticket.id, Status.SOLVED)
     # By In-Reply-To, whatever the subject says.
     _send(runtime, mail(subject="other words", In_Reply_To="<t-1@example.org>"), to)
     # By References alone, from someone else copied in.
@@ -145,14 +145,14 @@ def test_the_senders_next_mail_joins_the_open_ticket(runtime: MailRuntime, desk:
 def test_one_mail_to_two_accounts_makes_a_ticket_in_each(
     runtime: MailRuntime, desk: MailDesk, other_tenant: Tenant
 ) -> None:
-    with desk.services.store.write() as repo:
+    with desk.services.store.write() as uow:
         theirs = accounts.create_inbox(
-            repo, other_tenant.actor, "Help", other_tenant.address("help")
+            uow, other_tenant.actor, "Help", other_tenant.address("help")
         )
     _send(runtime, mail(), [desk.support.email, theirs.email])
     assert len(desk.tickets()) == 1
-    with desk.services.store.read() as repo:
-        assert repo.count_tickets(other_tenant.id) == 1
+    with desk.services.store.read() as uow:
+        assert uow.tickets.count_tickets(other_tenant.id) == 1
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from frontdesk.core.errors import NotFound
+from frontdesk.core.shared.errors import NotFound
 from frontdesk.storage.blobs import LocalBlobStore
 
 

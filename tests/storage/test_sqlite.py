@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from frontdesk.bus import InProcessBus
-from frontdesk.core import accounts
+from frontdesk.core.identity import accounts
 from frontdesk.storage.migrate import upgrade
 from frontdesk.storage.store import Store
 
@@ -40,17 +40,17 @@ def test_foreign_keys_are_enforced(tmp_path: Path) -> None:
 def test_concurrent_read_then_write_transactions_all_commit(tmp_path: Path) -> None:
     """Each transaction reads before it writes: deferred BEGIN would fail with SQLITE_BUSY."""
     store = _store(tmp_path)
-    with store.write() as repo:
-        account = accounts.create_account(repo, "Busy")
+    with store.write() as uow:
+        account = accounts.create_account(uow, "Busy")
     errors: list[BaseException] = []
     per_thread, threads = 25, 8
 
     def worker() -> None:
         try:
             for _ in range(per_thread):
-                with store.write() as repo:
-                    repo.get_account(account.id)
-                    repo.next_ticket_number(account.id)
+                with store.write() as uow:
+                    uow.accounts.get_account(account.id)
+                    uow.tickets.next_ticket_number(account.id)
         except BaseException as exc:  # collected for the assertion below
             errors.append(exc)
 
@@ -60,5 +60,5 @@ def test_concurrent_read_then_write_transactions_all_commit(tmp_path: Path) -> N
     for thread in workers:
         thread.join(timeout=60)
     assert errors == []
-    with store.write() as repo:
-        assert repo.next_ticket_number(account.id) == per_thread * threads + 1
+    with store.write() as uow:
+        assert uow.tickets.next_ticket_number(account.id) == per_thread * threads + 1

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from frontdesk.core import accounts, tickets
-from frontdesk.core.accounts import AgentFields
-from frontdesk.core.models import Role
-from frontdesk.core.tickets import NewMessage, NewTicket
+from frontdesk.core import tickets
+from frontdesk.core.identity import accounts
+from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.identity.records import Role
+from frontdesk.core.tickets import NewMessage, NewTicket, taxonomy
 from frontdesk.services import Services
 from tests.conftest import Tenant
 
 
 def _open(services: Services, tenant: Tenant, new: NewTicket) -> int:
-    with services.store.write() as repo:
-        return tickets.open_ticket(repo, tenant.actor, new).ticket.id
+    with services.store.write() as uow:
+        return tickets.open_ticket(uow, tenant.actor, new).ticket.id
 
 
 def _new(tenant: Tenant, subject: str) -> NewTicket:
@@ -26,17 +27,17 @@ def _new(tenant: Tenant, subject: str) -> NewTicket:
 
 
 def test_every_kind_of_detail_in_its_own_order(services: Services, tenant: Tenant) -> None:
-    with services.store.write() as repo:
+    with services.store.write() as uow:
         agents = [
             accounts.create_agent(
-                repo,
+                uow,
                 tenant.actor,
                 AgentFields(name=f"Agent {i}", email=tenant.address(f"a{i}"), role=Role.AGENT),
             ).id
             for i in range(3)
         ]
         for name in ("Zone", "Account", "Model"):
-            accounts.create_named(repo, tenant.actor, "custom_field", name)
+            taxonomy.create_named(uow, tenant.actor, "custom_field", name)
     detailed = replace(
         _new(tenant, "Detailed"),
         labels=("vip", "bug", "refund"),
@@ -47,12 +48,12 @@ def test_every_kind_of_detail_in_its_own_order(services: Services, tenant: Tenan
     first = _open(services, tenant, detailed)
     second = _open(services, tenant, replace(_new(tenant, "Labels only"), labels=("urgent",)))
     bare = _open(services, tenant, _new(tenant, "Nothing"))
-    with services.store.write() as repo:
-        repo.add_link(first, second)
-        repo.add_link(first, bare)
+    with services.store.write() as uow:
+        uow.tickets.add_link(first, second)
+        uow.tickets.add_link(first, bare)
 
-    with services.store.read() as repo:
-        found = repo.ticket_details([first, second, bare, 2_000_000_000])
+    with services.store.read() as uow:
+        found = uow.tickets.ticket_details([first, second, bare, 2_000_000_000])
 
     assert list(found) == [first, second, bare, 2_000_000_000]
     details = found[first]
@@ -69,5 +70,5 @@ def test_every_kind_of_detail_in_its_own_order(services: Services, tenant: Tenan
 
 
 def test_no_ids_no_query(services: Services) -> None:
-    with services.store.read() as repo:
-        assert repo.ticket_details([]) == {}
+    with services.store.read() as uow:
+        assert uow.tickets.ticket_details([]) == {}

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from frontdesk.core.addresses import is_address, normalise_address
-from frontdesk.core.errors import Invalid
+from frontdesk.core.shared.addresses import is_address, normalise_address
+from frontdesk.core.shared.errors import Invalid
 
 
 @pytest.mark.parametrize("good", ["a@b.co", "first.last+tag@Example.COM", "x_y-z@sub.domain.org"])

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from frontdesk.core.attachments import FALLBACK_NAME, safe_name, sniff_type
+from frontdesk.core.tickets.attachments import FALLBACK_NAME, safe_name, sniff_type
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.7\n" + b"0" * 64

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from frontdesk.core.html import bodies, html_to_text, sanitise, text_to_html
+from frontdesk.core.shared.html import bodies, html_to_text, sanitise, text_to_html
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from frontdesk.core import chat
-from frontdesk.core.models import Event
+from frontdesk.core.shared.records import Event
 
 log = logging.getLogger(__name__)
 

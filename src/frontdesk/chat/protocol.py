@@ -15,9 +15,9 @@ from enum import IntEnum
 from typing import Any
 
 from frontdesk.core.chat import sender_number
-from frontdesk.core.clock import iso_ms
-from frontdesk.core.errors import Invalid
-from frontdesk.core.models import MAX_ROW_ID
+from frontdesk.core.shared.clock import iso_ms
+from frontdesk.core.shared.errors import Invalid
+from frontdesk.core.shared.records import MAX_ROW_ID
 
 HELLO_TIMEOUT_SECONDS = 10.0
 

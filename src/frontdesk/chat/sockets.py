@@ -31,10 +31,13 @@ from frontdesk.chat.hub import RESYNC, Subscriber
 from frontdesk.chat.protocol import Close, ClosedBy
 from frontdesk.chat.visitor_info import describe
 from frontdesk.core import chat
-from frontdesk.core.chat_records import ChatMessage, ChatRepo, ChatStatus, Conversation
-from frontdesk.core.clock import iso_ms
-from frontdesk.core.errors import DomainError, Invalid, Unauthenticated
-from frontdesk.core.models import Actor, Agent, Scope
+from frontdesk.core.chat.ports import ChatUnit
+from frontdesk.core.chat.records import ChatMessage, ChatStatus, Conversation
+from frontdesk.core.identity import accounts
+from frontdesk.core.identity.records import Agent
+from frontdesk.core.shared.clock import iso_ms
+from frontdesk.core.shared.errors import DomainError, Invalid, Unauthenticated
+from frontdesk.core.shared.records import Actor, Scope
 from frontdesk.services import Services
 
 log = logging.getLogger(__name__)
@@ -250,11 +253,11 @@ def _read_after(
     services: Services, conversation_id: int, after_id: int, after_seq: int
 ) -> tuple[int, list[ChatMessage]]:
     """(the conversation's last number, read first, then the messages after the position)."""
-    with services.store.read() as repo:
-        conversation = repo.get_conversation_by_id(conversation_id)
+    with services.store.read() as uow:
+        conversation = uow.chat.get_conversation_by_id(conversation_id)
         if conversation is None:
             return 0, []
-        messages = chat.messages_after(repo, conversation, after_id=after_id, after_seq=after_seq)
+        messages = chat.messages_after(uow, conversation, after_id=after_id, after_seq=after_seq)
         return conversation.last_seq, messages
 
 
@@ -356,20 +359,24 @@ def _visitor_hello(
     token = p.text(hello, "token", required=False) or ""
     page = p.text(hello, "page", required=False)
     referrer = p.text(hello, "referrer", required=False)
-    with services.store.write() as repo:
-        account = repo.account_by_public_id(widget[:40])
+    with services.store.write() as uow:
+        account = uow.accounts.account_by_public_id(widget[:40])
         if account is None:
             raise ClosedBy(Close.UNKNOWN_WIDGET, "No account has this widget id")
-        resumed = chat.resume_conversation(repo, account.id, public_id[:40], token)
+        resumed = chat.resume_conversation(uow, account.id, public_id[:40], token)
         if resumed is not None:
-            chat.visit(repo, chat.visitor_actor(resumed), resumed.public_id, page)
-            conversation = repo.get_conversation_by_id(resumed.id) or resumed
+            chat.visit(uow, chat.visitor_actor(resumed), resumed.public_id, page)
+            conversation = uow.chat.get_conversation_by_id(resumed.id) or resumed
             fresh_token = None
         else:
             info = describe(user_agent=user_agent, referrer=referrer, page=page, address=address)
-            opened = chat.open_conversation(repo, account.id, info, page)
+            opened = chat.open_conversation(uow, account.id, info, page)
             conversation, fresh_token = opened.conversation, opened.token
-        agent = repo.get_agent(account.id, conversation.agent_id) if conversation.agent_id else None
+        agent = (
+            uow.accounts.get_agent(account.id, conversation.agent_id)
+            if conversation.agent_id
+            else None
+        )
     return VisitorStart(conversation, fresh_token, agent.name if agent else None)
 
 
@@ -377,11 +384,11 @@ def _visitor_command(
     services: Services, actor: Actor, public_id: str, frame: dict[str, Any]
 ) -> Outcome:
     kind = frame["type"]
-    with services.store.write() as repo:
+    with services.store.write() as uow:
         if kind == "message":
             ref = p.ref_of(frame)
             message = chat.post_visitor_message(
-                repo,
+                uow,
                 actor,
                 public_id,
                 p.text(frame, "text") or "",
@@ -390,25 +397,25 @@ def _visitor_command(
             return Outcome({"type": "ack", "id": message.id})
         if kind == "page":
             url = p.text(frame, "url") or ""
-            chat.visit(repo, actor, public_id, url, kind="pageChange")
+            chat.visit(uow, actor, public_id, url, kind="pageChange")
         elif kind == "name":
-            chat.change_name(repo, actor, public_id, p.text(frame, "name") or "")
+            chat.change_name(uow, actor, public_id, p.text(frame, "name") or "")
         elif kind == "card":
             data_id = frame.get("id")
             if isinstance(data_id, int) and not isinstance(data_id, bool):
                 data_id = str(data_id)
             frame = {**frame, "id": data_id}
             chat.insert_card(
-                repo, actor, public_id, p.text(frame, "id") or "", p.text(frame, "data") or ""
+                uow, actor, public_id, p.text(frame, "id") or "", p.text(frame, "data") or ""
             )
         elif kind == "tag":
-            chat.add_tag(repo, actor, public_id, p.text(frame, "tag") or "")
+            chat.add_tag(uow, actor, public_id, p.text(frame, "tag") or "")
         elif kind == "label":
-            chat.add_label(repo, actor, public_id, p.text(frame, "label") or "")
+            chat.add_label(uow, actor, public_id, p.text(frame, "label") or "")
         elif kind == "rate":
-            chat.rate(repo, actor, public_id, p.integer(frame, "rating"))
+            chat.rate(uow, actor, public_id, p.integer(frame, "rating"))
         elif kind == "close":
-            chat.close(repo, actor, public_id, None)
+            chat.close(uow, actor, public_id, None)
         else:
             raise Invalid("unknown_type", f"Unknown frame type {str(kind)[:40]!r}")
     return Outcome({"type": "ack"})
@@ -469,16 +476,16 @@ def _agent_hello(services: Services, hello: dict[str, Any]) -> AgentStart:
         raise ClosedBy(Close.UNAUTHENTICATED, exc.message) from None
     if not (actor.can(Scope.CHAT_READ) and actor.can(Scope.CHAT_WRITE)):
         raise ClosedBy(Close.FORBIDDEN, "The agent socket needs chat:read and chat:write")
-    with services.store.write() as repo:
-        agent = repo.get_agent(actor.account_id, agent_id)
+    with services.store.write() as uow:
+        agent = uow.accounts.get_agent(actor.account_id, agent_id)
         if agent is None:
             raise ClosedBy(Close.FORBIDDEN, f"No agent {agent_id} in this account")
-        chat.agent_seen(repo, actor, agent)
-        open_chats = chat.list_chats(repo, actor, OPEN)
-        summaries = _summaries(repo, actor, open_chats)
+        accounts.agent_seen(uow, actor, agent)
+        open_chats = chat.list_chats(uow, actor, OPEN)
+        summaries = _summaries(uow, actor, open_chats)
         follows = {c.id: (c.id, c.public_id, 0) for c in open_chats if c.agent_id == agent.id}
         for public_id, last_id in wanted.items():
-            found = repo.get_conversation(actor.account_id, str(public_id)[:40])
+            found = uow.chat.get_conversation(actor.account_id, str(public_id)[:40])
             if found is None:
                 continue
             after = p.integer({"lastId": last_id}, "lastId")
@@ -487,9 +494,9 @@ def _agent_hello(services: Services, hello: dict[str, Any]) -> AgentStart:
     return AgentStart(actor, agent, summaries, list(follows.values()))
 
 
-def _summaries(repo: ChatRepo, actor: Actor, chats: list[Conversation]) -> list[dict[str, Any]]:
+def _summaries(uow: ChatUnit, actor: Actor, chats: list[Conversation]) -> list[dict[str, Any]]:
     """The chat list an agent socket shows, with each chat's agent named."""
-    names = {a.id: a.name for a in repo.list_agents(actor.account_id)}
+    names = {a.id: a.name for a in uow.accounts.list_agents(actor.account_id)}
     return [
         {
             "conversationId": c.public_id,
@@ -519,36 +526,34 @@ def _agent_command(
 ) -> Outcome:
     kind = frame["type"]
     if kind == "list":
-        with services.store.read() as repo:
-            summaries = _summaries(repo, actor, chat.list_chats(repo, actor, OPEN))
+        with services.store.read() as uow:
+            summaries = _summaries(uow, actor, chat.list_chats(uow, actor, OPEN))
         return Outcome({"type": "chats", "chats": summaries})
     public_id = _conversation_of(frame)
-    with services.store.write() as repo:
+    with services.store.write() as uow:
         result: dict[str, Any] = {"type": "ack", "conversationId": public_id}
         if kind in ("join", "watch"):
             after = p.integer(frame, "lastId")
             if kind == "join":
-                conversation = chat.join(repo, actor, public_id, agent_id)
+                conversation = chat.join(uow, actor, public_id, agent_id)
             else:
-                conversation = chat.get_conversation(repo, actor, public_id)
+                conversation = chat.get_conversation(uow, actor, public_id)
             return Outcome(result, (conversation.id, conversation.public_id, after))
         if kind == "message":
-            message = chat.agent_reply(
-                repo, actor, public_id, agent_id, p.text(frame, "text") or ""
-            )
+            message = chat.agent_reply(uow, actor, public_id, agent_id, p.text(frame, "text") or "")
             result["id"] = message.id
             follow = None
             if message.conversation_id not in following:
                 follow = (message.conversation_id, public_id, 0)
             return Outcome(result, follow)
         if kind == "transfer":
-            chat.transfer(repo, actor, public_id, agent_id, p.integer(frame, "agentId"))
+            chat.transfer(uow, actor, public_id, agent_id, p.integer(frame, "agentId"))
         elif kind == "close":
-            chat.close(repo, actor, public_id, agent_id)
+            chat.close(uow, actor, public_id, agent_id)
         elif kind == "tags":
-            chat.set_tags(repo, actor, public_id, _strings(frame, "tags"))
+            chat.set_tags(uow, actor, public_id, _strings(frame, "tags"))
         elif kind == "labels":
-            chat.set_labels(repo, actor, public_id, _strings(frame, "labels"))
+            chat.set_labels(uow, actor, public_id, _strings(frame, "labels"))
         else:
             raise Invalid("unknown_type", f"Unknown frame type {str(kind)[:40]!r}")
     return Outcome(result)

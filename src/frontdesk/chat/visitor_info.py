@@ -19,7 +19,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
-from frontdesk.core.chat_records import VisitorInfo
+from frontdesk.core.chat.records import VisitorInfo
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,1 @@
-"""The domain: accounts, tickets, messages. No HTTP, no SQL, no vendor words."""
+"""The domain, by area: no HTTP, no SQL, no vendor words (docs/architecture.md)."""

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 
-from frontdesk.core.mail_ports import OutboxMail
-from frontdesk.core.outbox import AUTO_REPLY
+from frontdesk.core.mail.outbox import AUTO_REPLY
+from frontdesk.core.mail.records import OutboxMail
 from frontdesk.mail.parse import one_line
 
 _RE = re.compile(r"^\s*(re|aw|sv|vs)\s*:\s*", re.IGNORECASE)

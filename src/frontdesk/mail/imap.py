@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from frontdesk.api.common.fetch import permitted, resolve
 from frontdesk.core import mail
-from frontdesk.core.mail_ports import ImapSettings
+from frontdesk.core.mail.records import ImapSettings
 from frontdesk.mail.inbound import IMAP, Inbound
 from frontdesk.sealing import IMAP_LOGIN, unseal
 
@@ -40,8 +40,8 @@ class ImapPoller:
 
     def poll_all(self) -> int:
         """One round over every enabled inbox; errors are recorded per inbox."""
-        with self.inbound.store.read() as repo:
-            configured = repo.list_enabled_imap()
+        with self.inbound.store.read() as uow:
+            configured = uow.mail.list_enabled_imap()
         total = 0
         for settings in configured:
             total += self.poll_recording(settings)
@@ -61,13 +61,13 @@ class ImapPoller:
         except Exception as exc:
             error = f"{type(exc).__name__}: {exc}"[:2000]
             log.exception("IMAP poll of inbox %s failed", settings.inbox_id)
-        with self.inbound.store.write() as repo:
-            mail.record_poll(repo, settings.inbox_id, error)
+        with self.inbound.store.write() as uow:
+            mail.record_poll(uow, settings.inbox_id, error)
         return imported
 
     def poll(self, settings: ImapSettings) -> PollResult:
-        with self.inbound.store.read() as repo:
-            inbox = repo.get_inbox(settings.account_id, settings.inbox_id)
+        with self.inbound.store.read() as uow:
+            inbox = uow.accounts.get_inbox(settings.account_id, settings.inbox_id)
         if inbox is None:
             return PollResult(0, 0)
         conn = _connect(settings, allow_private=self.inbound.settings.allow_private_fetch)

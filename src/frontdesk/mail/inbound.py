@@ -21,14 +21,17 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from frontdesk.core import attachments, outbox, tickets
 from frontdesk.core import mail as mail_records
-from frontdesk.core.addresses import is_address, normalise_address
-from frontdesk.core.clock import now_ms
-from frontdesk.core.mail_ports import QUARANTINED, RECEIVED
-from frontdesk.core.models import Actor, Inbox
-from frontdesk.core.ports import BlobStore, Repo
-from frontdesk.core.tickets import MAX_BODY, NewMessage, NewTicket, Opened
+from frontdesk.core import tickets
+from frontdesk.core.identity.records import Inbox
+from frontdesk.core.mail import outbox
+from frontdesk.core.mail.ports import MailUnit
+from frontdesk.core.mail.records import QUARANTINED, RECEIVED
+from frontdesk.core.shared.addresses import is_address, normalise_address
+from frontdesk.core.shared.clock import now_ms
+from frontdesk.core.shared.ports import BlobStore
+from frontdesk.core.shared.records import Actor
+from frontdesk.core.tickets import MAX_BODY, NewMessage, NewTicket, Opened, attachments
 from frontdesk.mail.loops import why_no_auto_reply
 from frontdesk.mail.parse import MailPart, ParsedMail, parse
 from frontdesk.mail.threading import thread_of
@@ -109,8 +112,8 @@ class Inbound:
         base, token = split_plus(address)
         if not is_address(base):
             return None
-        with self.store.read() as repo:
-            inbox = repo.find_inbox_by_email(base)
+        with self.store.read() as uow:
+            inbox = uow.accounts.find_inbox_by_email(base)
         return Route(inbox, token) if inbox is not None else None
 
     def deliver(
@@ -158,8 +161,8 @@ class Inbound:
     def _deliver_to(self, mail: _Mail, route: Route) -> Outcome:
         actor = Actor(account_id=route.inbox.account_id, label=f"mail:{mail.source}")
         try:
-            with self.store.write() as repo:
-                return self._accept(repo, actor, mail, route)
+            with self.store.write() as uow:
+                return self._accept(uow, actor, mail, route)
         except SQLAlchemyError:
             raise  # the database is down or refused: the sender must try again later
         except Exception as exc:
@@ -185,27 +188,27 @@ class Inbound:
             "created": now_ms(),
         }
 
-    def _accept(self, repo: Repo, actor: Actor, mail: _Mail, route: Route) -> Outcome:
-        receipt_id = mail_records.record_receipt(repo, self._receipt(actor, mail, route, RECEIVED))
+    def _accept(self, uow: MailUnit, actor: Actor, mail: _Mail, route: Route) -> Outcome:
+        receipt_id = mail_records.record_receipt(uow, self._receipt(actor, mail, route, RECEIVED))
         if receipt_id is None:
             return Outcome(actor.account_id, DUPLICATE)
         if mail.parsed is None:
             raise Unparseable(mail.parse_error or "unparseable")
-        known = mail.parsed.message_id and repo.ticket_by_email_message_ids(
+        known = mail.parsed.message_id and uow.mail.ticket_by_email_message_ids(
             actor.account_id, [mail.parsed.message_id]
         )
         if known:
             # A mail already on a ticket (Frontdesk sent it and an agent copied the inbox,
             # or it was imported before): recorded, not added twice.
             mail_records.file_receipt(
-                repo, receipt_id, ticket_id=known, note="already on the ticket"
+                uow, receipt_id, ticket_id=known, note="already on the ticket"
             )
             return Outcome(actor.account_id, DUPLICATE, ticket_id=known, receipt_id=receipt_id)
-        opened = self._ticket(repo, actor, mail, route)
+        opened = self._ticket(uow, actor, mail, route)
         mail_records.file_receipt(
-            repo, receipt_id, ticket_id=opened.ticket.id, message_id=opened.message.id
+            uow, receipt_id, ticket_id=opened.ticket.id, message_id=opened.message.id
         )
-        queued = not opened.appended and self._auto_reply(repo, actor, mail, route, opened)
+        queued = not opened.appended and self._auto_reply(uow, actor, mail, route, opened)
         return Outcome(
             actor.account_id,
             RECEIVED,
@@ -215,13 +218,13 @@ class Inbound:
             auto_reply=queued,
         )
 
-    def _ticket(self, repo: Repo, actor: Actor, mail: _Mail, route: Route) -> Opened:
+    def _ticket(self, uow: MailUnit, actor: Actor, mail: _Mail, route: Route) -> Opened:
         parsed = mail.parsed
         assert parsed is not None
         sender = _sender(parsed, mail.envelope_from)
-        files = self._files(repo, actor, parsed.attachments)
+        files = self._files(uow, actor, parsed.attachments)
         message = _message(parsed, sender, files, mail)
-        target = thread_of(repo, actor.account_id, parsed, self.tokens, route.token)
+        target = thread_of(uow, actor.account_id, parsed, self.tokens, route.token)
         subject = _clean(strip_tag(parsed.subject)) or NO_SUBJECT
         new = NewTicket(
             subject=subject,
@@ -232,10 +235,10 @@ class Inbound:
             append_to_open=True,
         )
         if target is not None:
-            return tickets.append(repo, actor, target.id, new)
-        return tickets.open_ticket(repo, actor, new)
+            return tickets.append(uow, actor, target.id, new)
+        return tickets.open_ticket(uow, actor, new)
 
-    def _files(self, repo: Repo, actor: Actor, parts: Sequence[MailPart]) -> _Files:
+    def _files(self, uow: MailUnit, actor: Actor, parts: Sequence[MailPart]) -> _Files:
         """Attachments and inline images stored; one over the size limit is left out and
         named in the text (the raw mail keeps it)."""
         limit = self.settings.max_attachment_bytes
@@ -246,11 +249,11 @@ class Inbound:
                 skipped.append(attachments.safe_name(part.filename))
                 continue
             upload = attachments.Upload(filename=part.filename, data=part.data)
-            ids.append(attachments.upload(repo, self.blobs, actor, upload, limit).id)
+            ids.append(attachments.upload(uow, self.blobs, actor, upload, limit).id)
         return _Files(tuple(ids), tuple(skipped), limit)
 
     def _auto_reply(
-        self, repo: Repo, actor: Actor, mail: _Mail, route: Route, opened: Opened
+        self, uow: MailUnit, actor: Actor, mail: _Mail, route: Route, opened: Opened
     ) -> bool:
         parsed = mail.parsed
         if mail.source == IMPORT or parsed is None or why_no_auto_reply(parsed) is not None:
@@ -259,7 +262,7 @@ class Inbound:
         if to is None:
             return False
         return outbox.queue_auto_reply(
-            repo,
+            uow,
             actor,
             opened.ticket,
             route.inbox,
@@ -270,8 +273,8 @@ class Inbound:
 
     def _quarantine(self, actor: Actor, mail: _Mail, route: Route, reason: str) -> Outcome:
         values = {**self._receipt(actor, mail, route, QUARANTINED), "error": reason}
-        with self.store.write() as repo:
-            receipt_id = mail_records.record_receipt(repo, values)
+        with self.store.write() as uow:
+            receipt_id = mail_records.record_receipt(uow, values)
         status = QUARANTINED if receipt_id is not None else DUPLICATE
         return Outcome(actor.account_id, status, receipt_id=receipt_id, error=reason)
 

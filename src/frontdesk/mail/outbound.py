@@ -22,10 +22,10 @@ from typing import Any
 
 import aiosmtplib
 
-from frontdesk.core import outbox
-from frontdesk.core.clock import now_ms
-from frontdesk.core.mail_ports import OutboxMail
-from frontdesk.core.ports import BlobStore
+from frontdesk.core.mail import outbox
+from frontdesk.core.mail.records import OutboxMail
+from frontdesk.core.shared.clock import now_ms
+from frontdesk.core.shared.ports import BlobStore
 from frontdesk.mail.compose import OutgoingFile, compose
 from frontdesk.mail.tokens import TicketTokens
 from frontdesk.settings import Settings
@@ -100,8 +100,8 @@ class OutboxWorker:
         return len(claimed)
 
     def _claim(self) -> list[OutboxMail]:
-        with self.store.write() as repo:
-            return repo.claim_outbox(now_ms(), self.batch, self.lease_ms)
+        with self.store.write() as uow:
+            return uow.mail.claim_outbox(now_ms(), self.batch, self.lease_ms)
 
     async def _handle(self, mail: OutboxMail) -> None:
         if mail.attempts > self.settings.mail_max_attempts:
@@ -117,15 +117,15 @@ class OutboxWorker:
         await asyncio.to_thread(self._record, mail, result)
 
     def _prepare(self, mail: OutboxMail) -> EmailMessage:
-        with self.store.read() as repo:
-            inbox = repo.find_inbox_by_email(mail.from_addr)
+        with self.store.read() as uow:
+            inbox = uow.accounts.find_inbox_by_email(mail.from_addr)
             ticket = (
-                repo.get_ticket(mail.account_id, mail.ticket_id)
+                uow.tickets.get_ticket(mail.account_id, mail.ticket_id)
                 if mail.ticket_id is not None
                 else None
             )
             carried = (
-                repo.attachments_of_messages([mail.message_id]).get(mail.message_id, [])
+                uow.attachments.attachments_of_messages([mail.message_id]).get(mail.message_id, [])
                 if mail.message_id is not None
                 else []
             )
@@ -169,18 +169,18 @@ class OutboxWorker:
 
     def _record(self, mail: OutboxMail, result: _Result) -> None:
         now = now_ms()
-        with self.store.write() as repo:
+        with self.store.write() as uow:
             if result.kind == "sent":
-                outbox.mail_sent(repo, mail, now, result.detail)
+                outbox.mail_sent(uow, mail, now, result.detail)
             elif result.kind == "retry":
                 wait = outbox.backoff_ms(
                     mail.attempts,
                     int(self.settings.mail_retry_base_seconds * 1000),
                     int(self.settings.mail_retry_max_seconds * 1000),
                 )
-                outbox.mail_retry(repo, mail, result.detail or "retry", now + wait)
+                outbox.mail_retry(uow, mail, result.detail or "retry", now + wait)
             else:
-                outbox.mail_failed(repo, mail, result.detail or "failed", now)
+                outbox.mail_failed(uow, mail, result.detail or "failed", now)
         if result.kind != "sent":
             log.warning("outbox row %s %s: %s", mail.id, result.kind, result.detail)
 

@@ -14,8 +14,8 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
-from frontdesk.core.addresses import is_address
-from frontdesk.core.html import html_to_text, sanitise
+from frontdesk.core.shared.addresses import is_address
+from frontdesk.core.shared.html import html_to_text, sanitise
 
 MAX_DEPTH = 20
 MAX_PARTS = 500

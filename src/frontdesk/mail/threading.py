@@ -9,8 +9,8 @@ no more customer mail, so the mail opens a new ticket instead. None means a new 
 
 from __future__ import annotations
 
-from frontdesk.core.models import Ticket
-from frontdesk.core.ports import Repo
+from frontdesk.core.mail.ports import MailUnit
+from frontdesk.core.tickets.records import Ticket
 from frontdesk.mail.parse import ParsedMail
 from frontdesk.mail.tokens import TicketTokens
 
@@ -19,37 +19,37 @@ MAX_MERGE_HOPS = 20
 
 
 def thread_of(
-    repo: Repo,
+    uow: MailUnit,
     account_id: int,
     mail: ParsedMail,
     tokens: TicketTokens,
     plus_token: str | None = None,
 ) -> Ticket | None:
-    ticket_id = _by_message_ids(repo, account_id, mail)
+    ticket_id = _by_message_ids(uow, account_id, mail)
     if ticket_id is None:
         number = tokens.number_in_subject(account_id, mail.subject)
         if number is None:
             number = tokens.number_in_token(account_id, plus_token)
         if number is not None:
-            ticket_id = repo.ticket_id_by_number(account_id, number)
+            ticket_id = uow.mail.ticket_id_by_number(account_id, number)
     if ticket_id is None:
         return None
-    ticket = _follow_merges(repo, account_id, ticket_id)
+    ticket = _follow_merges(uow, account_id, ticket_id)
     if ticket is None or ticket.force_closed:
         return None
     return ticket
 
 
-def _by_message_ids(repo: Repo, account_id: int, mail: ParsedMail) -> int | None:
+def _by_message_ids(uow: MailUnit, account_id: int, mail: ParsedMail) -> int | None:
     # The direct parent first, then References from the most recent back.
     wanted = list(dict.fromkeys((*mail.in_reply_to, *reversed(mail.references))))
-    return repo.ticket_by_email_message_ids(account_id, wanted[:MAX_IDS])
+    return uow.mail.ticket_by_email_message_ids(account_id, wanted[:MAX_IDS])
 
 
-def _follow_merges(repo: Repo, account_id: int, ticket_id: int) -> Ticket | None:
-    ticket = repo.get_ticket(account_id, ticket_id)
+def _follow_merges(uow: MailUnit, account_id: int, ticket_id: int) -> Ticket | None:
+    ticket = uow.tickets.get_ticket(account_id, ticket_id)
     for _hop in range(MAX_MERGE_HOPS):
         if ticket is None or ticket.merged_into_id is None:
             return ticket
-        ticket = repo.get_ticket(account_id, ticket.merged_into_id)
+        ticket = uow.tickets.get_ticket(account_id, ticket.merged_into_id)
     return None

@@ -8,7 +8,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from frontdesk.core.errors import NotFound
+from frontdesk.core.shared.errors import NotFound
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
 

@@ -37,7 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.elements import BindParameter
 
-from frontdesk.core.models import TicketDetails
+from frontdesk.core.tickets.records import TicketDetails
 from frontdesk.storage import tables as t
 
 CREDENTIAL = select(t.credentials).where(t.credentials.c.key_id == bindparam("key_id"))

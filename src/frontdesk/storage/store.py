@@ -1,4 +1,4 @@
-"""The unit of work: one transaction, one repository, events published after commit."""
+"""Transactions as units of work; events published after commit."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from contextlib import contextmanager
 
 from sqlalchemy import Engine
 
-from frontdesk.core.ports import EventBus
+from frontdesk.core.shared.ports import EventBus
 from frontdesk.storage.db import make_engine, ping, transaction
-from frontdesk.storage.repo import SqlRepo
+from frontdesk.storage.uow import SqlUnitOfWork
 
 
 class Store:
@@ -24,18 +24,18 @@ class Store:
         return cls(make_engine(url, busy_timeout_ms=busy_timeout_ms, pool_size=pool_size), bus)
 
     @contextmanager
-    def write(self) -> Iterator[SqlRepo]:
+    def write(self) -> Iterator[SqlUnitOfWork]:
         """A write transaction; its events reach the bus only once it committed."""
         with transaction(self.engine, write=True) as conn:
-            repo = SqlRepo(conn)
-            yield repo
-        if repo.events:
-            self.bus.publish(repo.events)
+            uow = SqlUnitOfWork(conn)
+            yield uow
+        if uow.events.pending:
+            self.bus.publish(uow.events.pending)
 
     @contextmanager
-    def read(self) -> Iterator[SqlRepo]:
+    def read(self) -> Iterator[SqlUnitOfWork]:
         with transaction(self.engine, write=False) as conn:
-            yield SqlRepo(conn)
+            yield SqlUnitOfWork(conn)
 
     def ping(self) -> None:
         ping(self.engine)

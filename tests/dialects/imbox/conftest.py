@@ -15,9 +15,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
-from frontdesk.core import accounts, tickets
-from frontdesk.core.accounts import AgentFields
-from frontdesk.core.models import Agent, Inbox, Scope
+from frontdesk.core import tickets
+from frontdesk.core.identity import accounts
+from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.identity.records import Agent, Inbox
+from frontdesk.core.shared.records import Scope
 from frontdesk.core.tickets import NewMessage, NewTicket
 from frontdesk.services import Services
 from frontdesk.storage import tables as t
@@ -64,14 +66,14 @@ class ImBox:
     def open(
         self, subject: str = "Help", sender: str = "john.doe@example.org", **extra: Any
     ) -> int:
-        with self.services.store.write() as repo:
+        with self.services.store.write() as uow:
             new = NewTicket(
                 subject=subject,
                 message=extra.pop("message", NewMessage(body_text="Hello")),
                 requester_email=sender,
                 **extra,
             )
-            return tickets.open_ticket(repo, self.tenant.actor, new).ticket.id
+            return tickets.open_ticket(uow, self.tenant.actor, new).ticket.id
 
     def set_times(
         self, ticket_id: int, *, created: int, updated: int, latest: int | None = None
@@ -117,13 +119,13 @@ class ImBox:
 
 @pytest.fixture
 def imbox(tenant: Tenant, client: TestClient) -> ImBox:
-    with tenant.services.store.write() as repo:
+    with tenant.services.store.write() as uow:
         support = accounts.create_inbox(
-            repo, tenant.actor, "Support", tenant.address("support"), AUTO_REPLY
+            uow, tenant.actor, "Support", tenant.address("support"), AUTO_REPLY
         )
-        info = accounts.create_inbox(repo, tenant.actor, "Info", tenant.address("info"))
+        info = accounts.create_inbox(uow, tenant.actor, "Info", tenant.address("info"))
         agent = accounts.create_agent(
-            repo,
+            uow,
             tenant.actor,
             AgentFields(name="Agent1 Name", email=tenant.address("agent1"), inbox_ids=[support.id]),
         )

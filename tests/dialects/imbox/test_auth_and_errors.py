@@ -7,8 +7,9 @@ import logging
 
 import pytest
 
-from frontdesk.core import credentials
-from frontdesk.core.models import CredentialKind, Scope
+from frontdesk.core.identity import credentials
+from frontdesk.core.identity.records import CredentialKind
+from frontdesk.core.shared.records import Scope
 from tests.conftest import Tenant
 from tests.dialects.imbox.conftest import ImBox
 
@@ -47,9 +48,9 @@ def test_reads_need_a_valid_key_of_that_user_with_tickets_read(
 
 
 def test_a_revoked_key_or_a_customer_token_is_refused(imbox: ImBox) -> None:
-    with imbox.services.store.write() as repo:
-        issued = credentials.issue_api_key(repo, imbox.tenant.actor, "gone", [Scope.TICKETS_READ])
-        credentials.revoke(repo, imbox.tenant.actor, CredentialKind.API_KEY, issued.credential.id)
+    with imbox.services.store.write() as uow:
+        issued = credentials.issue_api_key(uow, imbox.tenant.actor, "gone", [Scope.TICKETS_READ])
+        credentials.revoke(uow, imbox.tenant.actor, CredentialKind.API_KEY, issued.credential.id)
     _error(imbox.client.get(imbox.url("listTickets", key=issued.token)), 401, "invalid_credentials")
 
 

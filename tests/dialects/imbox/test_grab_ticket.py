@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from frontdesk.core import accounts, attachments, tickets
-from frontdesk.core.accounts import AgentFields
-from frontdesk.core.attachments import Upload
-from frontdesk.core.models import MessageKind
-from frontdesk.core.tickets import NewMessage
+from frontdesk.core import tickets
+from frontdesk.core.identity import accounts
+from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.tickets import NewMessage, attachments, taxonomy
+from frontdesk.core.tickets.attachments import Upload
+from frontdesk.core.tickets.records import MessageKind
 from tests.dialects.imbox.conftest import ImBox
 
 BASE = "http://frontdesk.test"
@@ -24,26 +25,26 @@ def _setup(imbox: ImBox) -> dict[str, Any]:
         message=NewMessage(body_text="Hello", from_name="John", created=JAN1),
     )
     linked = imbox.open("Other", sender="someone@example.org")
-    with store.write() as repo:
-        accounts.create_named(repo, actor, "custom_field", "Order number")
+    with store.write() as uow:
+        taxonomy.create_named(uow, actor, "custom_field", "Order number")
         second = accounts.create_agent(
-            repo, actor, AgentFields(name="Agent2 Name", email=imbox.tenant.address("agent2"))
+            uow, actor, AgentFields(name="Agent2 Name", email=imbox.tenant.address("agent2"))
         )
-        tickets.set_tags(repo, actor, ticket_id, ["tag name"])
-        tickets.set_labels(repo, actor, ticket_id, ["label name"])
-        tickets.set_notes(repo, actor, ticket_id, "notes content")
-        tickets.link(repo, actor, ticket_id, linked)
-        tickets.assign(repo, actor, ticket_id, [imbox.agent.id, second.id])
-        tickets.set_custom_fields(repo, actor, ticket_id, {"Order number": "12345"})
+        tickets.set_tags(uow, actor, ticket_id, ["tag name"])
+        tickets.set_labels(uow, actor, ticket_id, ["label name"])
+        tickets.set_notes(uow, actor, ticket_id, "notes content")
+        tickets.link(uow, actor, ticket_id, linked)
+        tickets.assign(uow, actor, ticket_id, [imbox.agent.id, second.id])
+        tickets.set_custom_fields(uow, actor, ticket_id, {"Order number": "12345"})
         upload = attachments.upload(
-            repo,
+            uow,
             imbox.services.blobs,
             actor,
             Upload("image.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64),
             10_000,
         )
         reply = tickets.add_message(
-            repo,
+            uow,
             actor,
             ticket_id,
             NewMessage(
@@ -51,7 +52,7 @@ def _setup(imbox: ImBox) -> dict[str, Any]:
             ),
         )
         note = tickets.add_message(
-            repo,
+            uow,
             actor,
             ticket_id,
             NewMessage(body_text="VIP", kind=MessageKind.INTERNAL, agent_id=second.id),
@@ -133,7 +134,7 @@ def test_attachment_download_needs_the_accounts_read_key(imbox: ImBox, other_ten
         imbox.client.get(imbox.url("attachment", attachment_id, key=imbox.write_key)).status_code
         == 403
     )
-    from frontdesk.core.models import Scope
+    from frontdesk.core.shared.records import Scope
 
     foreign = other_tenant.key(Scope.TICKETS_READ)
     response = imbox.client.get(
@@ -166,9 +167,9 @@ def test_grab_is_a_fixed_number_of_queries_whatever_the_thread(imbox: ImBox) -> 
 
     short = imbox.open("short", sender="a@example.org")
     long = imbox.open("long", sender="b@example.org")
-    with imbox.services.store.write() as repo:
+    with imbox.services.store.write() as uow:
         for i in range(15):
-            tickets.add_message(repo, imbox.tenant.actor, long, NewMessage(body_text=f"m{i}"))
+            tickets.add_message(uow, imbox.tenant.actor, long, NewMessage(body_text=f"m{i}"))
     imbox.get("grabTicket", short)
 
     def statements(ticket_id: int) -> int:

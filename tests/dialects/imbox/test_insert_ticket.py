@@ -6,8 +6,9 @@ from typing import Any
 
 import pytest
 
-from frontdesk.core import outbox, tickets
-from frontdesk.core.models import Scope
+from frontdesk.core import tickets
+from frontdesk.core.mail import outbox
+from frontdesk.core.shared.records import Scope
 from tests.conftest import Tenant
 from tests.dialects.imbox.conftest import AUTO_REPLY, ImBox, payload
 
@@ -131,10 +132,10 @@ def test_auto_reply_is_queued_once_per_new_ticket(imbox: ImBox) -> None:
 
 def test_an_auto_reply_can_never_be_queued_twice(imbox: ImBox) -> None:
     ticket_id = _inserted(imbox)
-    with imbox.services.store.write() as repo:
-        ticket = tickets.get_ticket(repo, imbox.tenant.actor, ticket_id)
+    with imbox.services.store.write() as uow:
+        ticket = tickets.get_ticket(uow, imbox.tenant.actor, ticket_id)
         again = outbox.queue_auto_reply(
-            repo, imbox.tenant.actor, ticket, imbox.support, "x@example.org"
+            uow, imbox.tenant.actor, ticket, imbox.support, "x@example.org"
         )
     assert again is False
     assert len(imbox.outbox()) == 1

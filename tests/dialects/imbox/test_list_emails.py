@@ -6,10 +6,11 @@ from typing import Any
 
 import pytest
 
-from frontdesk.core import accounts, tickets
-from frontdesk.core.accounts import AgentFields
-from frontdesk.core.models import MessageKind
+from frontdesk.core import tickets
+from frontdesk.core.identity import accounts
+from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.tickets import NewMessage
+from frontdesk.core.tickets.records import MessageKind
 from tests.dialects.imbox.conftest import ImBox
 
 BASE = "http://frontdesk.test"
@@ -18,19 +19,19 @@ HOUR = 3_600_000
 
 
 def _write(imbox: ImBox, ticket_id: int, **fields: Any) -> int:
-    with imbox.services.store.write() as repo:
-        return tickets.add_message(repo, imbox.tenant.actor, ticket_id, NewMessage(**fields)).id
+    with imbox.services.store.write() as uow:
+        return tickets.add_message(uow, imbox.tenant.actor, ticket_id, NewMessage(**fields)).id
 
 
 def test_the_spec_example(imbox: ImBox) -> None:
     actor = imbox.tenant.actor
-    with imbox.services.store.write() as repo:
-        inbox = accounts.create_inbox(repo, actor, "Company Support", imbox.tenant.address("cs"))
+    with imbox.services.store.write() as uow:
+        inbox = accounts.create_inbox(uow, actor, "Company Support", imbox.tenant.address("cs"))
         agent = accounts.create_agent(
-            repo, actor, AgentFields(name="agent", email="agent@example.org")
+            uow, actor, AgentFields(name="agent", email="agent@example.org")
         )
         agent2 = accounts.create_agent(
-            repo, actor, AgentFields(name="Agent 2", email="agent2@example.org")
+            uow, actor, AgentFields(name="Agent 2", email="agent2@example.org")
         )
     early = NewMessage(body_text="Hi", created=JAN1 - 48 * HOUR)  # before the window
     first = imbox.open("One", sender="customer@example.org", inbox_id=inbox.id, message=early)

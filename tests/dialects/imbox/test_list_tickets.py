@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import event
 
 from frontdesk.core import tickets
-from frontdesk.core.models import Status
 from frontdesk.core.tickets import NewMessage
-from frontdesk.storage import queries
+from frontdesk.core.tickets.records import Status
+from frontdesk.storage.tickets import listing as queries
 from tests.dialects.imbox.conftest import ImBox
 
 JAN1 = 1_577_836_800_000  # 2020-01-01T00:00:00.000Z
@@ -99,12 +99,12 @@ def test_paging_never_skips_or_repeats_while_tickets_change(imbox: ImBox) -> Non
     created: list[int] = []
 
     def churn(page: int) -> None:
-        with imbox.services.store.write() as repo:
+        with imbox.services.store.write() as uow:
             actor = imbox.tenant.actor
             # one already listed, one not yet listed, and a status change
-            tickets.add_message(repo, actor, ids[0], NewMessage(body_text=f"again {page}"))
-            tickets.add_message(repo, actor, ids[-1], NewMessage(body_text=f"more {page}"))
-            tickets.set_status(repo, actor, ids[page + 3], Status.ON_HOLD)
+            tickets.add_message(uow, actor, ids[0], NewMessage(body_text=f"again {page}"))
+            tickets.add_message(uow, actor, ids[-1], NewMessage(body_text=f"more {page}"))
+            tickets.set_status(uow, actor, ids[page + 3], Status.ON_HOLD)
         created.append(imbox.open(f"new {page}", sender=f"n{page}@example.org"))
 
     pages = _all_pages(imbox, between=churn, limit=3, updatedAfter="2020-01-01")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,10 +11,12 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from frontdesk.core import accounts, chat
-from frontdesk.core.accounts import AgentFields
-from frontdesk.core.chat_records import VisitorInfo
-from frontdesk.core.models import Agent, Scope
+from frontdesk.core import chat
+from frontdesk.core.chat.records import VisitorInfo
+from frontdesk.core.identity import accounts
+from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.identity.records import Agent
+from frontdesk.core.shared.records import Scope
 from frontdesk.services import Services
 from tests.conftest import Tenant
 
@@ -54,28 +58,28 @@ class ImBoxChat:
         self, at: int, page: str = "https://example.org/", info: VisitorInfo | None = None
     ) -> str:
         self.clock.now = at
-        with self.services.store.write() as repo:
-            opened = chat.open_conversation(repo, self.tenant.id, info or VisitorInfo(), page)
+        with self.services.store.write() as uow:
+            opened = chat.open_conversation(uow, self.tenant.id, info or VisitorInfo(), page)
         return opened.conversation.public_id
 
     def write(self, public_id: str, at: int, who: str, text: str = "") -> None:
         """who: visitor, agent, back (the other agent), join, close, rate:N, page:URL."""
         self.clock.now = at
         actor = self.tenant.actor
-        with self.services.store.write() as repo:
+        with self.services.store.write() as uow:
             if who == "visitor":
-                chat.post_visitor_message(repo, actor, public_id, text or "question")
+                chat.post_visitor_message(uow, actor, public_id, text or "question")
             elif who in ("agent", "back"):
                 agent = self.agent if who == "agent" else self.back_office
-                chat.agent_reply(repo, actor, public_id, agent.id, text or "answer")
+                chat.agent_reply(uow, actor, public_id, agent.id, text or "answer")
             elif who == "join":
-                chat.join(repo, actor, public_id, self.agent.id)
+                chat.join(uow, actor, public_id, self.agent.id)
             elif who == "close":
-                chat.close(repo, actor, public_id, self.agent.id)
+                chat.close(uow, actor, public_id, self.agent.id)
             elif who.startswith("rate:"):
-                chat.rate(repo, actor, public_id, int(who[5:]))
+                chat.rate(uow, actor, public_id, int(who[5:]))
             elif who.startswith("page:"):
-                chat.visit(repo, actor, public_id, who[5:], kind="pageChange")
+                chat.visit(uow, actor, public_id, who[5:], kind="pageChange")
             else:
                 raise ValueError(who)
 
@@ -83,10 +87,14 @@ class ImBoxChat:
 @pytest.fixture
 def imchat(tenant: Tenant, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> ImBoxChat:
     clock = Clock()
-    monkeypatch.setattr(chat, "now_ms", clock)
-    with tenant.services.store.write() as repo:
+    # The chat area's clock: every module of core.chat that reads the time.
+    for info in pkgutil.iter_modules(chat.__path__):
+        module = importlib.import_module(f"{chat.__name__}.{info.name}")
+        if hasattr(module, "now_ms"):
+            monkeypatch.setattr(module, "now_ms", clock)
+    with tenant.services.store.write() as uow:
         agent = accounts.create_agent(
-            repo,
+            uow,
             tenant.actor,
             AgentFields(
                 name="John Doe",
@@ -97,7 +105,7 @@ def imchat(tenant: Tenant, client: TestClient, monkeypatch: pytest.MonkeyPatch) 
             ),
         )
         back = accounts.create_agent(
-            repo,
+            uow,
             tenant.actor,
             AgentFields(
                 name="Jane Doe",

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from frontdesk.core.chat_records import VisitorInfo
-from frontdesk.core.models import Scope
+from frontdesk.core.chat.records import VisitorInfo
+from frontdesk.core.shared.records import Scope
 from tests.conftest import Tenant
 from tests.dialects.imbox_chat.conftest import MINUTE, T0, ImBoxChat
 
@@ -57,11 +57,11 @@ def test_visitor_info_tags_labels_and_cards_have_the_spec_shapes(imchat: ImBoxCh
     from frontdesk.core import chat
 
     actor = imchat.tenant.actor
-    with imchat.services.store.write() as repo:
-        chat.change_name(repo, actor, public_id, "John Doe")
-        chat.add_tag(repo, actor, public_id, "Custom tag")
-        chat.add_label(repo, actor, public_id, "Support")
-        chat.insert_card(repo, actor, public_id, "1", "Name: John Doe")
+    with imchat.services.store.write() as uow:
+        chat.change_name(uow, actor, public_id, "John Doe")
+        chat.add_tag(uow, actor, public_id, "Custom tag")
+        chat.add_label(uow, actor, public_id, "Support")
+        chat.insert_card(uow, actor, public_id, "1", "Name: John Doe")
 
     assert imchat.get("grabVisitorInfo", public_id).json() == {
         "result": "success",
@@ -173,14 +173,14 @@ def test_list_conversations_by_chat_start_and_page_filters(imchat: ImBoxChat) ->
 
     from frontdesk.core import chat
 
-    with imchat.services.store.write() as repo:
+    with imchat.services.store.write() as uow:
         actor = imchat.tenant.actor
-        like = chat.create_page_filter(repo, actor, "Support", "SUPPORT", "like").id
+        like = chat.create_page_filter(uow, actor, "Support", "SUPPORT", "like").id
         exact = chat.create_page_filter(
-            repo, actor, "Cart", "https://shop.example.org/cart", "exact"
+            uow, actor, "Cart", "https://shop.example.org/cart", "exact"
         ).id
-        prefix = chat.create_page_filter(repo, actor, "Shop", "https://shop.", "startsWith").id
-        nothing = chat.create_page_filter(repo, actor, "Odd", "100%_off", "like").id
+        prefix = chat.create_page_filter(uow, actor, "Shop", "https://shop.", "startsWith").id
+        nothing = chat.create_page_filter(uow, actor, "Odd", "100%_off", "like").id
     assert listed("2026-01-01", "2026-01-02", like) == [support]
     assert listed("2026-01-01", "2026-01-02", exact) == [shop]
     assert listed("2026-01-01", "2026-01-02", prefix) == [shop]

@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from frontdesk.core.chat_records import VisitorInfo
+from frontdesk.core.chat.records import VisitorInfo
 from tests.dialects.imbox_chat.conftest import MINUTE, T0, ImBoxChat
 
 START = "2026-01-01T00:00:00.000Z"
@@ -61,10 +61,10 @@ def test_figures_are_computed_from_the_messages(imchat: ImBoxChat) -> None:
     imchat.write(unanswered, T0 + 3 * MINUTE, "visitor", "hello?")
     from frontdesk.core import chat
 
-    with imchat.services.store.write() as repo:
-        chat.add_label(repo, imchat.tenant.actor, answered, "label1")
-        chat.add_tag(repo, imchat.tenant.actor, answered, "tag1")
-        chat.change_name(repo, imchat.tenant.actor, answered, "Not a tag in the stats")
+    with imchat.services.store.write() as uow:
+        chat.add_label(uow, imchat.tenant.actor, answered, "label1")
+        chat.add_tag(uow, imchat.tenant.actor, answered, "tag1")
+        chat.change_name(uow, imchat.tenant.actor, answered, "Not a tag in the stats")
 
     rows = _stats(imchat)
     assert rows == [
@@ -126,8 +126,8 @@ def test_filters(imchat: ImBoxChat) -> None:
     imchat.write(late, T0 + 40 * 86_400_000, "visitor")
     from frontdesk.core import chat
 
-    with imchat.services.store.write() as repo:
-        shop = chat.create_page_filter(repo, imchat.tenant.actor, "Shop", "shop.example", "like")
+    with imchat.services.store.write() as uow:
+        shop = chat.create_page_filter(uow, imchat.tenant.actor, "Shop", "shop.example", "like")
 
     def channels(**params: object) -> list[object]:
         return [row["channel"] for row in _stats(imchat, **params)]

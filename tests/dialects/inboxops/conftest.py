@@ -10,9 +10,10 @@ import httpx2 as httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from frontdesk.core import accounts
-from frontdesk.core.accounts import AgentFields
-from frontdesk.core.models import Agent, Inbox, Scope
+from frontdesk.core.identity import accounts
+from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.identity.records import Agent, Inbox
+from frontdesk.core.shared.records import Scope
 from frontdesk.services import Services
 from tests.conftest import Tenant
 
@@ -84,13 +85,13 @@ class Ops:
 
 @pytest.fixture
 def ops(tenant: Tenant, client: TestClient) -> Ops:
-    with tenant.services.store.write() as repo:
-        inbox = accounts.create_inbox(repo, tenant.actor, "Support", tenant.address("support"))
+    with tenant.services.store.write() as uow:
+        inbox = accounts.create_inbox(uow, tenant.actor, "Support", tenant.address("support"))
         agent = accounts.create_agent(
-            repo, tenant.actor, AgentFields(name="Ann Agent", email=tenant.address("ann"))
+            uow, tenant.actor, AgentFields(name="Ann Agent", email=tenant.address("ann"))
         )
         other = accounts.create_agent(
-            repo, tenant.actor, AgentFields(name="Bob Agent", email=tenant.address("bob"))
+            uow, tenant.actor, AgentFields(name="Bob Agent", email=tenant.address("bob"))
         )
     token = tenant.key(Scope.TICKETS_READ, Scope.TICKETS_WRITE)
     return Ops(tenant, client, token, inbox, agent, other)

@@ -3,7 +3,8 @@ dialect's own error body, and never another workspace's data."""
 
 from __future__ import annotations
 
-from frontdesk.core.models import Scope
+from frontdesk.core import contacts
+from frontdesk.core.shared.records import Scope
 from tests.conftest import Tenant
 from tests.dialects.inboxops.conftest import Ops, error_of
 
@@ -18,14 +19,14 @@ def test_no_key_or_a_bad_key_is_401(ops: Ops) -> None:
 
 
 def test_a_customer_token_is_not_a_key(ops: Ops) -> None:
-    from frontdesk.core import accounts, credentials
-    from frontdesk.core.accounts import ContactFields
+    from frontdesk.core.contacts import ContactFields
+    from frontdesk.core.identity import credentials
 
-    with ops.services.store.write() as repo:
-        contact = accounts.find_or_create_contact(
-            repo, ops.tenant.actor, ContactFields(email=ops.tenant.address("c"))
+    with ops.services.store.write() as uow:
+        contact = contacts.find_or_create_contact(
+            uow, ops.tenant.actor, ContactFields(email=ops.tenant.address("c"))
         )
-        token = credentials.issue_customer_token(repo, ops.tenant.actor, contact.id).token
+        token = credentials.issue_customer_token(uow, ops.tenant.actor, contact.id).token
     error_of(ops.client.get(ops.base, headers=ops.headers(token)), 401)
 
 
@@ -48,8 +49,8 @@ def test_another_workspace_in_path_and_header_is_404(ops: Ops, other_tenant: Ten
     body = {"subject": "x", "body": "y"}
     created = ops.client.post(path, json=body, headers=ops.headers(workspace=theirs))
     error_of(created, 404, "workspace_not_found")
-    with ops.services.store.read() as repo:
-        assert repo.count_tickets(other_tenant.id) == 0
+    with ops.services.store.read() as uow:
+        assert uow.tickets.count_tickets(other_tenant.id) == 0
 
 
 def test_another_workspaces_ticket_ids_are_404(ops: Ops, other_tenant: Tenant) -> None:

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from frontdesk.core import search, tickets
+from frontdesk.core import tickets
+from frontdesk.core.tickets import search
 from tests.dialects.inboxops.conftest import Ops, error_of
 
 
@@ -148,10 +149,10 @@ def test_search_follows_merge_and_split(ops: Ops) -> None:
 
 def test_subject_changes_are_searchable(ops: Ops) -> None:
     ticket = ops.create("Original words")
-    with ops.services.store.write() as repo:
-        found = repo.get_ticket_by_uuid(ops.tenant.id, ticket["id"])
+    with ops.services.store.write() as uow:
+        found = uow.tickets.get_ticket_by_uuid(ops.tenant.id, ticket["id"])
         assert found is not None
-        tickets.set_subject(repo, ops.tenant.actor, found.id, "Renamed entirely")
+        tickets.set_subject(uow, ops.tenant.actor, found.id, "Renamed entirely")
     assert _found(ops, search="original") == []
     assert _found(ops, search="renamed") == [ticket["id"]]
 

@@ -24,8 +24,8 @@ def _contents(ops: Ops, *ticket_ids: str) -> Counter[str]:
 
 
 def _where(ops: Ops, message_ids: list[str]) -> dict[str, int]:
-    with ops.services.store.read() as repo:
-        rows = repo.conn.execute(
+    with ops.services.store.read() as uow:
+        rows = uow.conn.execute(
             select(t.messages.c.uuid, t.messages.c.ticket_id).where(
                 t.messages.c.uuid.in_(message_ids)
             )
@@ -177,5 +177,5 @@ def test_split_refusals_change_nothing(ops: Ops) -> None:
     assert [m["id"] for m in ops.ticket(ticket["id"])["messages"] if m["type"] != "log"] == (
         conversation
     )
-    with ops.services.store.read() as repo:
-        assert repo.count_tickets(ops.tenant.id) == 2
+    with ops.services.store.read() as uow:
+        assert uow.tickets.count_tickets(ops.tenant.id) == 2

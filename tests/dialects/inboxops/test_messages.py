@@ -13,9 +13,9 @@ from tests.dialects.inboxops.conftest import PNG, Ops, error_of
 
 
 def _outbox(ops: Ops) -> list[Any]:
-    with ops.services.store.read() as repo:
+    with ops.services.store.read() as uow:
         return list(
-            repo.conn.execute(
+            uow.conn.execute(
                 select(t.outbox)
                 .where(t.outbox.c.account_id == ops.tenant.id)
                 .order_by(t.outbox.c.id)

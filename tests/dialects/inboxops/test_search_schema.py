@@ -124,22 +124,23 @@ def _distinct_words(count: int, prefix: str) -> str:
 def test_a_ticket_too_big_to_index_still_takes_messages(services: Services) -> None:
     """PostgreSQL's tsvector holds 1 MB of words: a message that does not fit is left out
     of the index (SQLite's FTS5 has no such limit), but it is never refused."""
-    from frontdesk.core import accounts, tickets
-    from frontdesk.core.models import ALL_SCOPES, Actor
+    from frontdesk.core import tickets
+    from frontdesk.core.identity import accounts
+    from frontdesk.core.shared.records import ALL_SCOPES, Actor
     from frontdesk.core.tickets import NewMessage, NewTicket
 
-    with services.store.write() as repo:
-        account = accounts.create_account(repo, "Big")
+    with services.store.write() as uow:
+        account = accounts.create_account(uow, "Big")
         actor = Actor(account_id=account.id, label="test", scopes=ALL_SCOPES)
         ticket = tickets.open_ticket(
-            repo, actor, NewTicket(subject="Huge", message=NewMessage(body_text="ocelot"))
+            uow, actor, NewTicket(subject="Huge", message=NewMessage(body_text="ocelot"))
         ).ticket
     for prefix in ("q", "z", "k"):  # ~650 KB of words each: two overfill a tsvector
-        with services.store.write() as repo:
+        with services.store.write() as uow:
             body = _distinct_words(130_000, prefix)
-            tickets.add_message(repo, actor, ticket.id, NewMessage(body_text=body))
-    with services.store.read() as repo:
-        assert repo.count_messages(ticket.id) == 4
+            tickets.add_message(uow, actor, ticket.id, NewMessage(body_text=body))
+    with services.store.read() as uow:
+        assert uow.tickets.count_messages(ticket.id) == 4
     engine = services.store.engine
     assert ticket.id in _search(engine, "ocelot")
     assert ticket.id in _search(engine, "qaaaa")

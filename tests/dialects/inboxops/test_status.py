@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from frontdesk.api.inboxops import words
-from frontdesk.core import transitions
-from frontdesk.core.models import Status
+from frontdesk.core.tickets import transitions
+from frontdesk.core.tickets.records import Status
 from tests.dialects.inboxops.conftest import Ops, error_of
 
 

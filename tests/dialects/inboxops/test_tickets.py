@@ -68,16 +68,16 @@ def test_create_refuses_bad_bodies_and_writes_nothing(ops: Ops) -> None:
         headers={**ops.headers(), "Content-Type": "application/json"},
     )
     error_of(malformed, 400, "malformed_body")
-    with ops.services.store.read() as repo:
-        assert repo.count_tickets(ops.tenant.id) == 0
+    with ops.services.store.read() as uow:
+        assert uow.tickets.count_tickets(ops.tenant.id) == 0
 
 
 def test_create_with_another_workspaces_agent_is_refused(ops: Ops, other_tenant: Tenant) -> None:
     foreign = add_agent(other_tenant, "Mallory")
     found = error_of(ops.post("", {"subject": "x", "body": "y", "assigneeId": foreign.id}), 404)
     assert found["code"] == "agent_not_found" and found["field"] == "assigneeId"
-    with ops.services.store.read() as repo:
-        assert repo.count_tickets(ops.tenant.id) == 0
+    with ops.services.store.read() as uow:
+        assert uow.tickets.count_tickets(ops.tenant.id) == 0
 
 
 def test_get_returns_the_ticket_with_its_messages(ops: Ops) -> None:
@@ -162,8 +162,8 @@ def test_unknown_body_fields_are_ignored(ops: Ops) -> None:
 
 def test_updated_time_moves(ops: Ops) -> None:
     ticket = ops.create()
-    with ops.services.store.write() as repo:
-        repo.conn.execute(
+    with ops.services.store.write() as uow:
+        uow.conn.execute(
             t.tickets.update().where(t.tickets.c.uuid == ticket["id"]).values(updated=0)
         )
     assert ops.patch(f"/{ticket['id']}", {"priority": "low"}).json()["updatedAt"] > "2000"

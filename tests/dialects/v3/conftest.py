@@ -11,10 +11,13 @@ import httpx2 as httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from frontdesk.core import accounts, credentials, tickets
-from frontdesk.core.accounts import AgentFields, ContactFields
-from frontdesk.core.models import Agent, Inbox, MessageKind, Status
-from frontdesk.core.tickets import NewMessage
+from frontdesk.core import contacts, tickets
+from frontdesk.core.contacts import ContactFields
+from frontdesk.core.identity import accounts, credentials
+from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.identity.records import Agent, Inbox
+from frontdesk.core.tickets import NewMessage, taxonomy
+from frontdesk.core.tickets.records import MessageKind, Status
 from frontdesk.services import Services
 from tests.conftest import Tenant
 
@@ -77,17 +80,17 @@ class V3:
     def agent_writes(
         self, ticket_id: int, text: str, kind: MessageKind = MessageKind.EXTERNAL, **extra: Any
     ) -> int:
-        with self.services.store.write() as repo:
+        with self.services.store.write() as uow:
             return tickets.add_message(
-                repo,
+                uow,
                 self.tenant.actor,
                 ticket_id,
                 NewMessage(body_text=text, kind=kind, agent_id=self.agent.id, **extra),
             ).id
 
     def set_status(self, ticket_id: int, status: Status, *, force: bool = False) -> None:
-        with self.services.store.write() as repo:
-            tickets.set_status(repo, self.tenant.actor, ticket_id, status, force=force)
+        with self.services.store.write() as uow:
+            tickets.set_status(uow, self.tenant.actor, ticket_id, status, force=force)
 
     def upload(self, data: bytes = PNG, name: str = "shot.png", token: str | None = None) -> int:
         response = self.client.post(
@@ -100,23 +103,23 @@ class V3:
 
 
 def make_customer(tenant: Tenant, local: str) -> Customer:
-    with tenant.services.store.write() as repo:
-        contact = accounts.find_or_create_contact(
-            repo, tenant.actor, ContactFields(email=tenant.address(local), name=local.title())
+    with tenant.services.store.write() as uow:
+        contact = contacts.find_or_create_contact(
+            uow, tenant.actor, ContactFields(email=tenant.address(local), name=local.title())
         )
-        token = credentials.issue_customer_token(repo, tenant.actor, contact.id).token
+        token = credentials.issue_customer_token(uow, tenant.actor, contact.id).token
     return Customer(contact.id, contact.email, token)
 
 
 @pytest.fixture
 def v3(tenant: Tenant, client: TestClient) -> V3:
-    with tenant.services.store.write() as repo:
+    with tenant.services.store.write() as uow:
         for name in ("Billing", "Technical"):
-            accounts.create_named(repo, tenant.actor, "category", name)
-        accounts.create_named(repo, tenant.actor, "department", "Support")
-        inbox = accounts.create_inbox(repo, tenant.actor, "Support", tenant.address("support"))
+            taxonomy.create_named(uow, tenant.actor, "category", name)
+        taxonomy.create_named(uow, tenant.actor, "department", "Support")
+        inbox = accounts.create_inbox(uow, tenant.actor, "Support", tenant.address("support"))
         agent = accounts.create_agent(
-            repo, tenant.actor, AgentFields(name="Ann Agent", email=tenant.address("ann"))
+            uow, tenant.actor, AgentFields(name="Ann Agent", email=tenant.address("ann"))
         )
     return V3(
         tenant=tenant,

@@ -6,15 +6,15 @@ import hashlib
 
 import pytest
 
-from frontdesk.core import attachments
-from frontdesk.core.attachments import Upload
-from frontdesk.core.models import Attachment, MessageKind
+from frontdesk.core.tickets import attachments
+from frontdesk.core.tickets.attachments import Upload
+from frontdesk.core.tickets.records import Attachment, MessageKind
 from tests.dialects.v3.conftest import PNG, V3, error_of
 
 
 def _stored(v3: V3, attachment_id: int) -> Attachment:
-    with v3.services.store.read() as repo:
-        record = repo.get_attachment(v3.tenant.id, attachment_id)
+    with v3.services.store.read() as uow:
+        record = uow.attachments.get_attachment(v3.tenant.id, attachment_id)
     assert record is not None
     return record
 
@@ -136,12 +136,12 @@ def test_an_attachment_is_named_through_its_own_ticket(v3: V3) -> None:
 
 def test_files_on_internal_notes_are_never_shown(v3: V3) -> None:
     ticket = v3.ticket()
-    with v3.services.store.write() as repo:
+    with v3.services.store.write() as uow:
         note_file = attachments.upload(
-            repo, v3.services.blobs, v3.tenant.actor, Upload("internal.txt", b"secret"), 1000
+            uow, v3.services.blobs, v3.tenant.actor, Upload("internal.txt", b"secret"), 1000
         ).id
         answer_file = attachments.upload(
-            repo, v3.services.blobs, v3.tenant.actor, Upload("answer.txt", b"public"), 1000
+            uow, v3.services.blobs, v3.tenant.actor, Upload("answer.txt", b"public"), 1000
         ).id
     v3.agent_writes(ticket["id"], "note", kind=MessageKind.INTERNAL, attachment_ids=(note_file,))
     v3.agent_writes(ticket["id"], "here you go", attachment_ids=(answer_file,))
@@ -155,8 +155,8 @@ def test_delete_an_uncoupled_upload(v3: V3) -> None:
     attachment_id = v3.upload()
     response = v3.client.delete(f"/v3/tickets/attachment/{attachment_id}", headers=v3.headers())
     assert response.status_code == 204 and response.content == b""
-    with v3.services.store.read() as repo:
-        assert repo.get_attachment(v3.tenant.id, attachment_id) is None
+    with v3.services.store.read() as uow:
+        assert uow.attachments.get_attachment(v3.tenant.id, attachment_id) is None
     again = v3.client.delete(f"/v3/tickets/attachment/{attachment_id}", headers=v3.headers())
     error_of(again, 404)
     refused = v3.create(attachmentIds=[attachment_id])

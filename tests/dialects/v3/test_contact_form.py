@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from frontdesk.core.models import Status
+from frontdesk.core.tickets.records import Status
 from tests.dialects.v3.conftest import V3, client_address, error_of
 
 
@@ -36,10 +36,10 @@ def test_the_form_opens_a_ticket_for_the_contact_it_names(v3: V3) -> None:
     assert ticket["title"] == "Question about my invoice"
     assert ticket["categoryName"] == "Billing" and ticket["status"] == "open"
     assert ticket["numUserReplies"] == 1
-    with v3.services.store.read() as repo:
-        contact = repo.find_contact_by_email(v3.tenant.id, v3.tenant.address("jane"))
-        stored = repo.get_ticket(v3.tenant.id, ticket["id"])
-        messages = repo.list_messages(ticket["id"])
+    with v3.services.store.read() as uow:
+        contact = uow.contacts.find_contact_by_email(v3.tenant.id, v3.tenant.address("jane"))
+        stored = uow.tickets.get_ticket(v3.tenant.id, ticket["id"])
+        messages = uow.tickets.list_messages(ticket["id"])
     assert contact is not None and stored is not None
     assert (contact.name, contact.phone, contact.company) == ("Jane Doe", "+31 20 1234567", "Acme")
     assert stored.requester_id == contact.id and stored.status is Status.NEW
@@ -55,9 +55,9 @@ def test_a_known_contact_is_found_not_duplicated_or_overwritten(v3: V3) -> None:
     ticket = submit(v3, body).json()
     listed = v3.get("/v3/tickets").json()
     assert [item["id"] for item in listed] == [ticket["id"]]
-    with v3.services.store.read() as repo:
-        contact = repo.get_contact(v3.tenant.id, v3.me.contact_id)
-        messages = repo.list_messages(ticket["id"])
+    with v3.services.store.read() as uow:
+        contact = uow.contacts.get_contact(v3.tenant.id, v3.me.contact_id)
+        messages = uow.tickets.list_messages(ticket["id"])
     assert contact is not None and contact.name == "Me"
     assert [m.body_text for m in messages] == ["Question about my invoice"]  # no content
 
@@ -110,8 +110,8 @@ def test_values_just_inside_the_bounds_are_taken(v3: V3, field: str, value: Any)
 def test_values_just_outside_the_bounds_are_400(v3: V3, field: str, value: Any) -> None:
     body = error_of(submit(v3, form(**{field: value})), 400)
     assert body["field"] == field
-    with v3.services.store.read() as repo:
-        assert repo.count_tickets(v3.tenant.id) == 0
+    with v3.services.store.read() as uow:
+        assert uow.tickets.count_tickets(v3.tenant.id) == 0
 
 
 @pytest.mark.parametrize("field", ["firstName", "lastName", "email", "phone", "title", "category"])

@@ -11,8 +11,10 @@ import pytest
 from sqlalchemy import event, update
 
 from frontdesk.api.v3 import translate as out
-from frontdesk.core import credentials, threads
-from frontdesk.core.models import CredentialKind, MessageKind, Status
+from frontdesk.core.identity import credentials
+from frontdesk.core.identity.records import CredentialKind
+from frontdesk.core.tickets import threads
+from frontdesk.core.tickets.records import MessageKind, Status
 from frontdesk.storage import tables as t
 from tests.conftest import Tenant
 from tests.dialects.v3.conftest import V3, error_of, make_customer
@@ -53,10 +55,10 @@ def test_create_answers_the_spec_fields_only(v3: V3) -> None:
     assert ticket["clientLastReadAt"] is None
     assert len(ticket["hash"]) == 32 and len(ticket["readHash"]) == 32
     assert ticket["hash"] != ticket["readHash"]
-    with v3.services.store.read() as repo:
-        stored = repo.get_ticket(v3.tenant.id, ticket["id"])
+    with v3.services.store.read() as uow:
+        stored = uow.tickets.get_ticket(v3.tenant.id, ticket["id"])
         assert stored is not None
-        first = repo.list_messages(stored.id)[0]
+        first = uow.tickets.list_messages(stored.id)[0]
     assert stored.requester_id == v3.me.contact_id
     assert stored.inbox_id == v3.inbox.id  # emailTo named the account's inbox
     assert first.to == (v3.inbox.email,)
@@ -87,8 +89,8 @@ def test_create_refuses_bad_values_and_writes_nothing(
 ) -> None:
     body = error_of(v3.create(**change), 400)
     assert (body["error"], body.get("field")) == (code, field)
-    with v3.services.store.read() as repo:
-        assert repo.count_tickets(v3.tenant.id) == 0
+    with v3.services.store.read() as uow:
+        assert uow.tickets.count_tickets(v3.tenant.id) == 0
 
 
 @pytest.mark.parametrize("missing", ["title", "content", "category", "department", "emailTo"])
@@ -194,8 +196,8 @@ def test_reply_counts_and_stamps(v3: V3) -> None:
     listed = v3.get("/v3/tickets").json()[0]
     assert listed["numUserReplies"] == 2
     assert listed["clientLastRepliedAt"] == replied["clientLastRepliedAt"]
-    with v3.services.store.read() as repo:
-        stored = repo.get_ticket(v3.tenant.id, ticket["id"])
+    with v3.services.store.read() as uow:
+        stored = uow.tickets.get_ticket(v3.tenant.id, ticket["id"])
     assert stored is not None and stored.status is Status.REPLY
 
 
@@ -223,14 +225,14 @@ def test_close_and_open(v3: V3) -> None:
     response = put(f"/v3/tickets/{ticket_id}/open", headers=v3.headers())
     assert response.status_code == 204 and response.content == b""
     assert v3.get("/v3/tickets").json()[0]["status"] == "open"
-    with v3.services.store.read() as repo:
-        stored = repo.get_ticket(v3.tenant.id, ticket_id)
+    with v3.services.store.read() as uow:
+        stored = uow.tickets.get_ticket(v3.tenant.id, ticket_id)
     assert stored is not None and stored.status is Status.REPLY
     # Opening an open ticket leaves its status alone (an agent's answer still awaits me).
     v3.agent_writes(ticket_id, "Done?")
     assert put(f"/v3/tickets/{ticket_id}/open", headers=v3.headers()).status_code == 204
-    with v3.services.store.read() as repo:
-        stored = repo.get_ticket(v3.tenant.id, ticket_id)
+    with v3.services.store.read() as uow:
+        stored = uow.tickets.get_ticket(v3.tenant.id, ticket_id)
     assert stored is not None and stored.status is Status.PENDING
 
 
@@ -262,9 +264,9 @@ def test_another_customers_tickets_are_404_everywhere(v3: V3) -> None:
     ]
     for response in attempts:
         assert error_of(response, 404)["error"] == "ticket_not_found"
-    with v3.services.store.read() as repo:
-        stored = repo.get_ticket(v3.tenant.id, theirs)
-        assert repo.count_messages(theirs) == 1
+    with v3.services.store.read() as uow:
+        stored = uow.tickets.get_ticket(v3.tenant.id, theirs)
+        assert uow.tickets.count_messages(theirs) == 1
     assert stored is not None and stored.status is Status.NEW
     assert stored.client_last_read is None
     assert v3.get("/v3/tickets").json() == []
@@ -305,10 +307,10 @@ def test_missing_or_wrong_tokens_are_401(v3: V3, token: str) -> None:
 def test_api_keys_and_revoked_tokens_are_not_customer_tokens(v3: V3) -> None:
     api_key = v3.tenant.admin_key
     assert error_of(v3.get("/v3/tickets", token=api_key), 401)
-    with v3.services.store.write() as repo:
-        found = credentials.authenticate(repo, v3.me.token, CredentialKind.CUSTOMER)[0]
+    with v3.services.store.write() as uow:
+        found = credentials.authenticate(uow, v3.me.token, CredentialKind.CUSTOMER)[0]
         assert found.credential_id is not None
-        credentials.revoke(repo, v3.tenant.actor, CredentialKind.CUSTOMER, found.credential_id)
+        credentials.revoke(uow, v3.tenant.actor, CredentialKind.CUSTOMER, found.credential_id)
     assert error_of(v3.get("/v3/tickets"), 401)
     assert v3.get("/v3/tickets", token=v3.other.token).status_code == 200
 
@@ -365,8 +367,8 @@ def test_unknown_body_fields_are_ignored(v3: V3) -> None:
 def test_merged_tickets_are_left_out_of_lists(v3: V3) -> None:
     source = v3.ticket(title="first")["id"]
     target = v3.ticket(title="second")["id"]
-    with v3.services.store.write() as repo:
-        threads.merge(repo, v3.tenant.actor, source, target)
+    with v3.services.store.write() as uow:
+        threads.merge(uow, v3.tenant.actor, source, target)
     listed = v3.get("/v3/tickets")
     assert [item["id"] for item in listed.json()] == [target]
     assert listed.headers["RANGED-DATA"] == "start=0,results=1,total=1"

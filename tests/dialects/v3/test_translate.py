@@ -7,8 +7,8 @@ import pytest
 from frontdesk.api.common.ratelimit import SlidingWindowLimiter, retry_after
 from frontdesk.api.v3 import schemas as s
 from frontdesk.api.v3 import translate as out
-from frontdesk.core.errors import Invalid
-from frontdesk.core.models import OPEN_STATUSES, Status
+from frontdesk.core.shared.errors import Invalid
+from frontdesk.core.tickets.records import OPEN_STATUSES, Status
 
 
 @pytest.mark.parametrize(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from frontdesk.core import credentials
-from frontdesk.core.errors import Forbidden
-from frontdesk.core.models import Actor, CredentialKind, Scope
+from frontdesk.core.identity import credentials
+from frontdesk.core.identity.records import CredentialKind
+from frontdesk.core.shared.errors import Forbidden
+from frontdesk.core.shared.records import Actor, Scope
 from frontdesk.services import Services
 
 
@@ -12,11 +13,11 @@ def actor_for(
     services: Services, token: str, kind: CredentialKind = CredentialKind.API_KEY
 ) -> Actor:
     """Authenticate in a read transaction; stamp last_used in a write only when it is stale."""
-    with services.store.read() as repo:
-        actor, stale = credentials.authenticate(repo, token, kind)
+    with services.store.read() as uow:
+        actor, stale = credentials.authenticate(uow, token, kind)
     if stale and actor.credential_id is not None:
-        with services.store.write() as repo:
-            credentials.touch(repo, actor.credential_id)
+        with services.store.write() as uow:
+            credentials.touch(uow, actor.credential_id)
     return actor
 
 

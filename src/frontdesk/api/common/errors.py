@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from frontdesk.core.errors import DomainError
+from frontdesk.core.shared.errors import DomainError
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from urllib.parse import unquote, urljoin
 
 import httpx
 
-from frontdesk.core.attachments import Upload
-from frontdesk.core.errors import Invalid, TooLarge
+from frontdesk.core.shared.errors import Invalid, TooLarge
+from frontdesk.core.tickets.attachments import Upload
 
 Resolver = Callable[[str, int], list[str]]
 REDIRECTS = frozenset({301, 302, 303, 307, 308})

@@ -7,9 +7,9 @@ from urllib.parse import quote
 from fastapi import UploadFile
 from fastapi.responses import Response
 
-from frontdesk.core.attachments import Upload
-from frontdesk.core.errors import TooLarge
-from frontdesk.core.models import Attachment
+from frontdesk.core.shared.errors import TooLarge
+from frontdesk.core.tickets.attachments import Upload
+from frontdesk.core.tickets.records import Attachment
 
 
 async def read_upload(upload: UploadFile, limit: int, ticket_id: int | None = None) -> Upload:

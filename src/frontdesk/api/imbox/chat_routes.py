@@ -16,11 +16,13 @@ from frontdesk.api.imbox import chat_schemas as cs
 from frontdesk.api.imbox import chat_translate as ct
 from frontdesk.api.imbox.routes import _authorised, batches
 from frontdesk.api.native.deps import services_of
-from frontdesk.core import accounts, chat, chat_stats
-from frontdesk.core.chat_records import ListedConversation
-from frontdesk.core.chat_stats import SessionStats
-from frontdesk.core.listing import Page
-from frontdesk.core.models import Actor, Scope
+from frontdesk.core import chat
+from frontdesk.core.chat import stats as chat_stats
+from frontdesk.core.chat.records import ListedConversation
+from frontdesk.core.chat.stats import SessionStats
+from frontdesk.core.identity import accounts
+from frontdesk.core.shared.paging import Page
+from frontdesk.core.shared.records import Actor, Scope
 from frontdesk.services import Services
 
 router = APIRouter(prefix="/message", tags=["imbox chat"])
@@ -43,9 +45,9 @@ def list_conversations(
     filter_ids = cs.page_filter_ids(request.query_params)
 
     def page(after_id: int) -> Page[ListedConversation]:
-        with services.store.read() as repo:
+        with services.store.read() as uow:
             return chat_stats.list_conversations(
-                repo, actor, window, filter_ids, after_id=after_id, limit=BATCH
+                uow, actor, window, filter_ids, after_id=after_id, limit=BATCH
             )
 
     rows = batches(
@@ -59,9 +61,9 @@ def grab_conversation(
     conversationId: str, actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> Response:
     public_id = cs.conversation_id(conversationId)
-    with services.store.read() as repo:
-        record = chat.get_conversation(repo, actor, public_id)
-        messages = chat.transcript(repo, record)
+    with services.store.read() as uow:
+        record = chat.get_conversation(uow, actor, public_id)
+        messages = chat.transcript(uow, record)
     return model_json(ct.transcript(record, messages))
 
 
@@ -72,8 +74,8 @@ def grab_visitor_info(
     conversationId: str, actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> Response:
     public_id = cs.conversation_id(conversationId)
-    with services.store.read() as repo:
-        record = chat.get_conversation(repo, actor, public_id)
+    with services.store.read() as uow:
+        record = chat.get_conversation(uow, actor, public_id)
     return model_json(ct.visitor_info(record))
 
 
@@ -82,9 +84,9 @@ def grab_visitor_tags(
     conversationId: str, actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> Response:
     public_id = cs.conversation_id(conversationId)
-    with services.store.read() as repo:
-        record = chat.get_conversation(repo, actor, public_id)
-        found = chat.visitor_tags(repo, record)
+    with services.store.read() as uow:
+        record = chat.get_conversation(uow, actor, public_id)
+        found = chat.visitor_tags(uow, record)
     return model_json(ct.tags(record, found))
 
 
@@ -95,9 +97,9 @@ def grab_visitor_labels(
     conversationId: str, actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> Response:
     public_id = cs.conversation_id(conversationId)
-    with services.store.read() as repo:
-        record = chat.get_conversation(repo, actor, public_id)
-        found = chat.visitor_labels(repo, record)
+    with services.store.read() as uow:
+        record = chat.get_conversation(uow, actor, public_id)
+        found = chat.visitor_labels(uow, record)
     return model_json(ct.labels(record, found))
 
 
@@ -108,9 +110,9 @@ def grab_visitor_cards(
     conversationId: str, actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> Response:
     public_id = cs.conversation_id(conversationId)
-    with services.store.read() as repo:
-        record = chat.get_conversation(repo, actor, public_id)
-        found = chat.visitor_cards(repo, record)
+    with services.store.read() as uow:
+        record = chat.get_conversation(uow, actor, public_id)
+        found = chat.visitor_cards(uow, record)
     return model_json(ct.cards(record, found))
 
 
@@ -119,8 +121,8 @@ def grab_agent(
     agentId: str, actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> Response:
     agent_id = cs.agent_id(agentId)
-    with services.store.read() as repo:
-        agent = accounts.get_agent(repo, actor, agent_id)
+    with services.store.read() as uow:
+        agent = accounts.get_agent(uow, actor, agent_id)
     return model_json(cs.GrabAgentOut(data=[ct.agent(agent)]))
 
 
@@ -128,8 +130,8 @@ def grab_agent(
 def grab_agents(
     actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> Response:
-    with services.store.read() as repo:
-        agents = accounts.list_agents(repo, actor)
+    with services.store.read() as uow:
+        agents = accounts.list_agents(uow, actor)
     return model_json(cs.AgentListOut(data=[ct.agent(a) for a in agents], length=len(agents)))
 
 
@@ -138,12 +140,12 @@ def chat_statistics(
     request: Request, actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> Response:
     asked = cs.stats_request(request.query_params)
-    with services.store.read() as repo:
-        filters = chat_stats.statistics_filter(repo, actor, asked.query)
+    with services.store.read() as uow:
+        filters = chat_stats.statistics_filter(uow, actor, asked.query)
 
     def page(after: tuple[int, int] | None) -> Page[SessionStats]:
-        with services.store.read() as repo:
-            return chat_stats.statistics(repo, actor, filters, after=after, limit=BATCH)
+        with services.store.read() as uow:
+            return chat_stats.statistics(uow, actor, filters, after=after, limit=BATCH)
 
     def following(last: SessionStats) -> Page[SessionStats]:
         return page((last.row.session.started, last.row.session.id))
@@ -159,8 +161,8 @@ def chat_statistics(
 def page_filters(
     actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> Response:
-    with services.store.read() as repo:
-        found = chat.list_page_filters(repo, actor)
+    with services.store.read() as uow:
+        found = chat.list_page_filters(uow, actor)
     return model_json(
         cs.PageFiltersOut(data=[ct.page_filter(item) for item in found], length=len(found))
     )

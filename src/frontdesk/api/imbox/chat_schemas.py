@@ -16,10 +16,10 @@ from starlette.datastructures import QueryParams
 
 from frontdesk.api.imbox import schemas as ticket_schemas
 from frontdesk.api.imbox.schemas import MAX_ID, Out
-from frontdesk.core.chat_stats import StatsQuery
-from frontdesk.core.clock import now_ms
-from frontdesk.core.errors import Invalid, NotFound
-from frontdesk.core.listing import Window
+from frontdesk.core.chat.stats import StatsQuery
+from frontdesk.core.shared.clock import now_ms
+from frontdesk.core.shared.errors import Invalid, NotFound
+from frontdesk.core.shared.paging import Window
 
 _PUBLIC_ID = re.compile(r"V[0-9]{1,30}")
 _ID = re.compile(r"[0-9]{1,18}")

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from frontdesk.api.imbox import chat_schemas as cs
 from frontdesk.core.chat import sender_number
-from frontdesk.core.chat_records import (
+from frontdesk.core.chat.records import (
     ChatMessage,
     Conversation,
     ListedConversation,
@@ -18,9 +18,9 @@ from frontdesk.core.chat_records import (
     VisitorLabel,
     VisitorTag,
 )
-from frontdesk.core.chat_stats import SessionStats
-from frontdesk.core.clock import iso_ms
-from frontdesk.core.models import Agent
+from frontdesk.core.chat.stats import SessionStats
+from frontdesk.core.identity.records import Agent
+from frontdesk.core.shared.clock import iso_ms
 
 UNKNOWN = "Unknown"
 LIST_SEPARATOR = ", "

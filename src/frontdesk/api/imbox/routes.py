@@ -20,10 +20,12 @@ from frontdesk.api.common.tabular import csv_chunks, csv_response
 from frontdesk.api.imbox import schemas as s
 from frontdesk.api.imbox import translate as tr
 from frontdesk.api.native.deps import services_from, services_of
-from frontdesk.core import attachments, listing, submissions
-from frontdesk.core.errors import Forbidden
-from frontdesk.core.listing import EmailCursor, ListedEmail, ListedTicket, Page
-from frontdesk.core.models import Actor, Attachment, Scope
+from frontdesk.core.mail import submissions
+from frontdesk.core.shared.errors import Forbidden
+from frontdesk.core.shared.paging import Page
+from frontdesk.core.shared.records import Actor, Scope
+from frontdesk.core.tickets import attachments, listing
+from frontdesk.core.tickets.records import Attachment, EmailCursor, ListedEmail, ListedTicket
 from frontdesk.services import Services
 from frontdesk.settings import MIB, Settings
 
@@ -73,8 +75,8 @@ def list_tickets(
     query = s.ticket_query(request.query_params)
 
     def page(after_id: int, limit: int) -> Page[ListedTicket]:
-        with services.store.read() as repo:
-            return listing.list_tickets(repo, actor, query.filters, after_id=after_id, limit=limit)
+        with services.store.read() as uow:
+            return listing.list_tickets(uow, actor, query.filters, after_id=after_id, limit=limit)
 
     if query.csv:
         first = page(query.after_id, CSV_BATCH)  # before streaming: errors still get a body
@@ -102,8 +104,8 @@ def list_tickets_emails(
     query = s.email_query(request.query_params)
 
     def page(after: EmailCursor | None, limit: int) -> Page[ListedEmail]:
-        with services.store.read() as repo:
-            return listing.list_emails(repo, actor, query.window, after=after, limit=limit)
+        with services.store.read() as uow:
+            return listing.list_emails(uow, actor, query.window, after=after, limit=limit)
 
     if query.csv:
         first = page(query.after, CSV_BATCH)
@@ -150,8 +152,8 @@ def grab_ticket(
     def url(attachment: Attachment) -> str:
         return tr.attachment_url(base, apiKey, userId, attachment.id)
 
-    with services.store.read() as repo:
-        view = listing.view_ticket(repo, actor, ticket_id)
+    with services.store.read() as uow:
+        view = listing.view_ticket(uow, actor, ticket_id)
     return model_json(tr.grab(view, url))
 
 
@@ -162,8 +164,8 @@ def download_attachment(
     services: Services = Depends(services_of),
 ) -> Response:
     """Where grabTicket's attachment URLs point: same key, same account, Tickets Read."""
-    with services.store.read() as repo:
-        record, data = attachments.read(repo, services.blobs, actor, s.attachment_id(attachmentId))
+    with services.store.read() as uow:
+        record, data = attachments.read(uow, services.blobs, actor, s.attachment_id(attachmentId))
     return attachment_response(record, data)
 
 
@@ -176,9 +178,9 @@ def insert_ticket(
     settings = services.settings
     # Fetched before the transaction: a slow download must not hold the write lock.
     files = fetch_files(body.attachments, _fetch_limits(settings)) if body.attachments else []
-    with services.store.write() as repo:
+    with services.store.write() as uow:
         done = submissions.submit(
-            repo,
+            uow,
             services.blobs,
             actor,
             tr.submission(body, files),

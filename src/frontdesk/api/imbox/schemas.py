@@ -17,10 +17,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from starlette.datastructures import QueryParams
 
-from frontdesk.core.addresses import MAX_ADDRESS, is_address
-from frontdesk.core.errors import Invalid, NotFound
-from frontdesk.core.listing import MAX_PAGE, EmailCursor, TicketFilter, Window
-from frontdesk.core.models import MAX_ROW_ID, Status
+from frontdesk.core.shared.addresses import MAX_ADDRESS, is_address
+from frontdesk.core.shared.errors import Invalid, NotFound
+from frontdesk.core.shared.paging import Window
+from frontdesk.core.shared.records import MAX_ROW_ID
+from frontdesk.core.tickets.listing import MAX_PAGE
+from frontdesk.core.tickets.records import EmailCursor, Status, TicketFilter
 
 DEFAULT_LIMIT = 100
 DEFAULT_TIMEZONE = "Europe/Stockholm"

@@ -11,11 +11,17 @@ from starlette.datastructures import QueryParams
 
 from frontdesk.api.common.responses import model_json
 from frontdesk.api.imbox import schemas as s
-from frontdesk.core.attachments import Upload
-from frontdesk.core.clock import iso_ms
-from frontdesk.core.listing import ListedEmail, ListedTicket, TicketView
-from frontdesk.core.models import Attachment, Message, MessageKind
-from frontdesk.core.submissions import Submission
+from frontdesk.core.mail.submissions import Submission
+from frontdesk.core.shared.clock import iso_ms
+from frontdesk.core.tickets.attachments import Upload
+from frontdesk.core.tickets.listing import TicketView
+from frontdesk.core.tickets.records import (
+    Attachment,
+    ListedEmail,
+    ListedTicket,
+    Message,
+    MessageKind,
+)
 
 TICKET_COLUMNS = (
     "sid",

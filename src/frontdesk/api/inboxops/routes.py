@@ -23,14 +23,17 @@ from frontdesk.api.inboxops import schemas as s
 from frontdesk.api.inboxops import translate as out
 from frontdesk.api.inboxops.words import OPEN, STATUSES_OF, TARGET_OF, statuses
 from frontdesk.api.native.deps import services_from
-from frontdesk.core import accounts, attachments, refs, replies, search, tickets, transitions
-from frontdesk.core.errors import Invalid, NotFound
-from frontdesk.core.models import Actor, Scope, Ticket
-from frontdesk.core.ports import Repo
-from frontdesk.core.replies import TeamMessage
-from frontdesk.core.threads import merge as merge_tickets
-from frontdesk.core.threads import split as split_ticket
-from frontdesk.core.tickets import NewMessage, NewTicket
+from frontdesk.core import tickets
+from frontdesk.core.identity import accounts
+from frontdesk.core.mail import replies
+from frontdesk.core.mail.replies import TeamMessage
+from frontdesk.core.shared.errors import Invalid, NotFound
+from frontdesk.core.shared.records import Actor, Scope
+from frontdesk.core.tickets import NewMessage, NewTicket, attachments, refs, search, transitions
+from frontdesk.core.tickets.ports import TicketsUnit
+from frontdesk.core.tickets.records import Ticket
+from frontdesk.core.tickets.threads import merge as merge_tickets
+from frontdesk.core.tickets.threads import split as split_ticket
 from frontdesk.services import Services
 
 router = APIRouter(prefix="/v1/workspaces/{workspaceId}/tickets", tags=["inboxops"])
@@ -52,8 +55,8 @@ def _public_id(request: Request, services: Services, actor: Actor) -> str:
     if known is None:
         known = request.app.state.inboxops_workspaces = {}
     if actor.account_id not in known:
-        with services.store.read() as repo:
-            known[actor.account_id] = accounts.get_account(repo, actor.account_id).public_id
+        with services.store.read() as uow:
+            known[actor.account_id] = accounts.get_account(uow, actor.account_id).public_id
     return known[actor.account_id]
 
 
@@ -91,21 +94,21 @@ Reader = Annotated[Workspace, Depends(_workspace(Scope.TICKETS_READ))]
 Writer = Annotated[Workspace, Depends(_workspace(Scope.TICKETS_WRITE))]
 
 
-def _ticket(repo: Repo, ws: Workspace, ticket_uuid: str) -> Ticket:
-    return refs.ticket(repo, ws.actor, s.canonical_uuid(ticket_uuid, "ticketId"))
+def _ticket(uow: TicketsUnit, ws: Workspace, ticket_uuid: str) -> Ticket:
+    return refs.ticket(uow, ws.actor, s.canonical_uuid(ticket_uuid, "ticketId"))
 
 
-def _ticket_id(repo: Repo, ws: Workspace, ticket_uuid: str) -> int:
-    return _ticket(repo, ws, ticket_uuid).id
+def _ticket_id(uow: TicketsUnit, ws: Workspace, ticket_uuid: str) -> int:
+    return _ticket(uow, ws, ticket_uuid).id
 
 
-def _summary(repo: Repo, ws: Workspace, ticket_id: int) -> s.TicketOut:
-    seen = search.describe(repo, ws.actor, ticket_id)
+def _summary(uow: TicketsUnit, ws: Workspace, ticket_id: int) -> s.TicketOut:
+    seen = search.describe(uow, ws.actor, ticket_id)
     return out.ticket(ws.ctx, seen.ticket, seen.details, seen.requester, seen.merged_into)
 
 
-def _detail(repo: Repo, ws: Workspace, ticket_id: int) -> s.TicketDetailOut:
-    seen = search.describe(repo, ws.actor, ticket_id, thread=True)
+def _detail(uow: TicketsUnit, ws: Workspace, ticket_id: int) -> s.TicketDetailOut:
+    seen = search.describe(uow, ws.actor, ticket_id, thread=True)
     return out.detail(
         ws.ctx,
         seen.ticket,
@@ -131,17 +134,17 @@ def create_ticket(body: s.TicketIn, ws: Writer) -> s.TicketDetailOut:
         tags=tuple(body.tags),
         assignee_ids=(body.assigneeId,) if body.assigneeId is not None else (),
     )
-    with ws.services.store.write() as repo:
-        opened = tickets.open_ticket(repo, ws.actor, new)
-        return _detail(repo, ws, opened.ticket.id)
+    with ws.services.store.write() as uow:
+        opened = tickets.open_ticket(uow, ws.actor, new)
+        return _detail(uow, ws, opened.ticket.id)
 
 
 @router.get("", response_model=list[s.TicketOut])
 def list_tickets(request: Request, ws: Reader) -> Response:
     wanted = s.list_query(request.query_params)
-    with ws.services.store.read() as repo:
+    with ws.services.store.read() as uow:
         found = search.find_tickets(
-            repo, ws.actor, wanted.query, offset=wanted.offset, limit=wanted.limit
+            uow, ws.actor, wanted.query, offset=wanted.offset, limit=wanted.limit
         )
     totals = {
         "X-Total-Count": str(found.total),
@@ -162,23 +165,23 @@ def list_tickets(request: Request, ws: Reader) -> Response:
 
 @router.get("/{ticketId}", response_model=s.TicketDetailOut)
 def get_ticket(ticket_uuid: TicketPath, ws: Reader) -> Response:
-    with ws.services.store.read() as repo:
-        return model_json(_detail(repo, ws, _ticket_id(repo, ws, ticket_uuid)))
+    with ws.services.store.read() as uow:
+        return model_json(_detail(uow, ws, _ticket_id(uow, ws, ticket_uuid)))
 
 
 @router.patch("/{ticketId}", response_model=s.TicketOut)
 def update_ticket(ticket_uuid: TicketPath, body: s.TicketPatch, ws: Writer) -> s.TicketOut:
     given = body.model_fields_set
-    with ws.services.store.write() as repo:
-        ticket_id = _ticket_id(repo, ws, ticket_uuid)
+    with ws.services.store.write() as uow:
+        ticket_id = _ticket_id(uow, ws, ticket_uuid)
         if "assigneeId" in given:
             agents = [body.assigneeId] if body.assigneeId is not None else []
-            tickets.assign(repo, ws.actor, ticket_id, agents)
+            tickets.assign(uow, ws.actor, ticket_id, agents)
         if "priority" in given and body.priority is not None:
-            tickets.set_priority(repo, ws.actor, ticket_id, body.priority)
+            tickets.set_priority(uow, ws.actor, ticket_id, body.priority)
         if "tags" in given and body.tags is not None:
-            tickets.set_tags(repo, ws.actor, ticket_id, body.tags)
-        return _summary(repo, ws, ticket_id)
+            tickets.set_tags(uow, ws.actor, ticket_id, body.tags)
+        return _summary(uow, ws, ticket_id)
 
 
 # -- messages and attachments -------------------------------------------------------------------
@@ -195,10 +198,10 @@ def add_message(ticket_uuid: TicketPath, body: s.MessageIn, ws: Writer) -> s.Mes
         cc=tuple(body.ccAddresses),
         attachments=tuple(body.attachmentIds),
     )
-    with ws.services.store.write() as repo:
-        ticket = _ticket(repo, ws, ticket_uuid)
-        message = replies.post(repo, ws.actor, ticket.id, new)
-        carried = repo.attachments_of_messages([message.id]).get(message.id, [])
+    with ws.services.store.write() as uow:
+        ticket = _ticket(uow, ws, ticket_uuid)
+        message = replies.post(uow, ws.actor, ticket.id, new)
+        carried = uow.attachments.attachments_of_messages([message.id]).get(message.id, [])
         return out.message(ws.ctx, ticket.uuid, message, carried)
 
 
@@ -217,10 +220,10 @@ async def upload_attachment(
     item = await read_upload(given, limit)
 
     def store() -> s.AttachmentOut:
-        with ws.services.store.write() as repo:
-            ticket = _ticket(repo, ws, ticket_uuid)
+        with ws.services.store.write() as uow:
+            ticket = _ticket(uow, ws, ticket_uuid)
             upload = attachments.Upload(item.filename, item.data, ticket.id)
-            saved = attachments.upload(repo, ws.services.blobs, ws.actor, upload, limit)
+            saved = attachments.upload(uow, ws.services.blobs, ws.actor, upload, limit)
             return out.attachment(ws.ctx, ticket.uuid, saved, None)
 
     return await run_in_threadpool(store)
@@ -231,10 +234,10 @@ def download_attachment(
     ticket_uuid: TicketPath, attachment_uuid: AttachmentPath, ws: Reader
 ) -> Response:
     wanted = s.canonical_uuid(attachment_uuid, "attachmentId")
-    with ws.services.store.read() as repo:
-        ticket_id = _ticket_id(repo, ws, ticket_uuid)
-        (found,) = refs.attachments(repo, ws.actor, [wanted], ticket_id=ticket_id, field=None)
-        record, data = attachments.read(repo, ws.services.blobs, ws.actor, found.id)
+    with ws.services.store.read() as uow:
+        ticket_id = _ticket_id(uow, ws, ticket_uuid)
+        (found,) = refs.attachments(uow, ws.actor, [wanted], ticket_id=ticket_id, field=None)
+        record, data = attachments.read(uow, ws.services.blobs, ws.actor, found.id)
     return attachment_response(record, data)
 
 
@@ -245,48 +248,48 @@ def download_attachment(
 def change_status(ticket_uuid: TicketPath, body: s.StatusIn, ws: Writer) -> s.TicketOut:
     word = body.toStatus.strip().lower()
     statuses(word, "toStatus")  # refuses words outside the documented set
-    with ws.services.store.write() as repo:
-        ticket_id = _ticket_id(repo, ws, ticket_uuid)
+    with ws.services.store.write() as uow:
+        ticket_id = _ticket_id(uow, ws, ticket_uuid)
         transitions.transition(
-            repo,
+            uow,
             ws.actor,
             ticket_id,
             TARGET_OF[word],
             reason=body.reason,
             counts_as=STATUSES_OF[OPEN] if word == OPEN else frozenset(),
         )
-        return _summary(repo, ws, ticket_id)
+        return _summary(uow, ws, ticket_id)
 
 
 @router.post("/{ticketId}/merge", response_model=s.TicketDetailOut)
 def merge(ticket_uuid: TicketPath, body: s.MergeIn, ws: Writer) -> s.TicketDetailOut:
-    with ws.services.store.write() as repo:
-        source_id = _ticket_id(repo, ws, ticket_uuid)
-        target = refs.ticket(repo, ws.actor, body.targetTicketId, field="targetTicketId")
-        merged = merge_tickets(repo, ws.actor, source_id, target.id)
-        return _detail(repo, ws, merged.target.id)
+    with ws.services.store.write() as uow:
+        source_id = _ticket_id(uow, ws, ticket_uuid)
+        target = refs.ticket(uow, ws.actor, body.targetTicketId, field="targetTicketId")
+        merged = merge_tickets(uow, ws.actor, source_id, target.id)
+        return _detail(uow, ws, merged.target.id)
 
 
 @router.post("/{ticketId}/split", response_model=s.SplitOut, status_code=201)
 def split(ticket_uuid: TicketPath, body: s.SplitIn, ws: Writer) -> s.SplitOut:
-    with ws.services.store.write() as repo:
-        ticket_id = _ticket_id(repo, ws, ticket_uuid)
-        chosen = refs.messages(repo, ws.actor, body.messageIds, field="messageIds")
-        done = split_ticket(repo, ws.actor, ticket_id, [m.id for m in chosen], body.newSubject)
-        return s.SplitOut(ticket=_detail(repo, ws, done.new_ticket.id), movedCount=done.moved)
+    with ws.services.store.write() as uow:
+        ticket_id = _ticket_id(uow, ws, ticket_uuid)
+        chosen = refs.messages(uow, ws.actor, body.messageIds, field="messageIds")
+        done = split_ticket(uow, ws.actor, ticket_id, [m.id for m in chosen], body.newSubject)
+        return s.SplitOut(ticket=_detail(uow, ws, done.new_ticket.id), movedCount=done.moved)
 
 
 @router.post("/{ticketId}/archive", response_model=s.TicketOut)
 def archive(ticket_uuid: TicketPath, ws: Writer) -> s.TicketOut:
-    with ws.services.store.write() as repo:
-        ticket_id = _ticket_id(repo, ws, ticket_uuid)
-        tickets.archive(repo, ws.actor, ticket_id)
-        return _summary(repo, ws, ticket_id)
+    with ws.services.store.write() as uow:
+        ticket_id = _ticket_id(uow, ws, ticket_uuid)
+        tickets.archive(uow, ws.actor, ticket_id)
+        return _summary(uow, ws, ticket_id)
 
 
 @router.post("/{ticketId}/unarchive", response_model=s.TicketOut)
 def unarchive(ticket_uuid: TicketPath, ws: Writer) -> s.TicketOut:
-    with ws.services.store.write() as repo:
-        ticket_id = _ticket_id(repo, ws, ticket_uuid)
-        tickets.unarchive(repo, ws.actor, ticket_id)
-        return _summary(repo, ws, ticket_id)
+    with ws.services.store.write() as uow:
+        ticket_id = _ticket_id(uow, ws, ticket_uuid)
+        tickets.unarchive(uow, ws.actor, ticket_id)
+        return _summary(uow, ws, ticket_id)

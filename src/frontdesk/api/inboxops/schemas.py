@@ -17,11 +17,11 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from starlette.datastructures import QueryParams
 
 from frontdesk.api.inboxops import words
-from frontdesk.core.errors import Invalid
-from frontdesk.core.models import MAX_ROW_ID, Priority
-from frontdesk.core.search import MAX_LIMIT, MAX_OFFSET, search_words
-from frontdesk.core.search_ports import UNASSIGNED, Archived, TicketQuery
+from frontdesk.core.shared.errors import Invalid
+from frontdesk.core.shared.records import MAX_ROW_ID
 from frontdesk.core.tickets import MAX_BODY, MAX_SUBJECT
+from frontdesk.core.tickets.records import UNASSIGNED, Archived, Priority, TicketQuery
+from frontdesk.core.tickets.search import MAX_LIMIT, MAX_OFFSET, search_words
 
 DEFAULT_LIMIT = 100
 MAX_ID = MAX_ROW_ID

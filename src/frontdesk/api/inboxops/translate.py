@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from frontdesk.api.inboxops import schemas as s
 from frontdesk.api.inboxops.words import status_word
-from frontdesk.core.clock import iso_ms
-from frontdesk.core.models import Attachment, Contact, Message, MessageKind, Ticket, TicketDetails
+from frontdesk.core.contacts.records import Contact
+from frontdesk.core.shared.clock import iso_ms
+from frontdesk.core.tickets.records import Attachment, Message, MessageKind, Ticket, TicketDetails
 
 MESSAGE_TYPES = {
     MessageKind.EXTERNAL: "reply",

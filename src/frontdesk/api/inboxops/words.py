@@ -15,8 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from frontdesk.core.errors import Invalid
-from frontdesk.core.models import Priority, Status
+from frontdesk.core.shared.errors import Invalid
+from frontdesk.core.tickets.records import Priority, Status
 
 OPEN = "open"
 

@@ -7,9 +7,13 @@ from fastapi import APIRouter, Depends, Query, Response
 from frontdesk.api.native import schemas as s
 from frontdesk.api.native import translate as out
 from frontdesk.api.native.deps import PathId, scoped, services_of
-from frontdesk.core import accounts, credentials
-from frontdesk.core.accounts import AgentFields, ContactFields
-from frontdesk.core.models import Actor, CredentialKind, Scope
+from frontdesk.core import contacts
+from frontdesk.core.contacts import ContactFields
+from frontdesk.core.identity import accounts, credentials
+from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.identity.records import CredentialKind
+from frontdesk.core.shared.records import Actor, Scope
+from frontdesk.core.tickets import taxonomy
 from frontdesk.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])
@@ -20,16 +24,16 @@ admin = scoped(Scope.ADMIN)
 def get_account(
     actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> s.AccountOut:
-    with services.store.read() as repo:
-        return out.account(accounts.get_account(repo, actor.account_id))
+    with services.store.read() as uow:
+        return out.account(accounts.get_account(uow, actor.account_id))
 
 
 @router.patch("/account", response_model=s.AccountOut)
 def patch_account(
     body: s.AccountPatch, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> s.AccountOut:
-    with services.store.write() as repo:
-        return out.account(accounts.rename_account(repo, actor, body.name))
+    with services.store.write() as uow:
+        return out.account(accounts.rename_account(uow, actor, body.name))
 
 
 # -- agents ----------------------------------------------------------------------------------
@@ -39,24 +43,24 @@ def patch_account(
 def list_agents(
     actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> list[s.AgentOut]:
-    with services.store.read() as repo:
-        return [out.agent(agent) for agent in accounts.list_agents(repo, actor)]
+    with services.store.read() as uow:
+        return [out.agent(agent) for agent in accounts.list_agents(uow, actor)]
 
 
 @router.post("/agents", response_model=s.AgentOut, status_code=201)
 def create_agent(
     body: s.AgentIn, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> s.AgentOut:
-    with services.store.write() as repo:
-        return out.agent(accounts.create_agent(repo, actor, AgentFields(**body.model_dump())))
+    with services.store.write() as uow:
+        return out.agent(accounts.create_agent(uow, actor, AgentFields(**body.model_dump())))
 
 
 @router.get("/agents/{agent_id}", response_model=s.AgentOut)
 def get_agent(
     agent_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> s.AgentOut:
-    with services.store.read() as repo:
-        return out.agent(accounts.get_agent(repo, actor, agent_id))
+    with services.store.read() as uow:
+        return out.agent(accounts.get_agent(uow, actor, agent_id))
 
 
 @router.patch("/agents/{agent_id}", response_model=s.AgentOut)
@@ -67,8 +71,8 @@ def patch_agent(
     services: Services = Depends(services_of),
 ) -> s.AgentOut:
     fields = AgentFields(**body.model_dump(exclude_unset=True))
-    with services.store.write() as repo:
-        return out.agent(accounts.update_agent(repo, actor, agent_id, fields))
+    with services.store.write() as uow:
+        return out.agent(accounts.update_agent(uow, actor, agent_id, fields))
 
 
 # -- inboxes ---------------------------------------------------------------------------------
@@ -78,24 +82,24 @@ def patch_agent(
 def list_inboxes(
     actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> list[s.InboxOut]:
-    with services.store.read() as repo:
-        return [out.inbox(inbox) for inbox in accounts.list_inboxes(repo, actor)]
+    with services.store.read() as uow:
+        return [out.inbox(inbox) for inbox in accounts.list_inboxes(uow, actor)]
 
 
 @router.post("/inboxes", response_model=s.InboxOut, status_code=201)
 def create_inbox(
     body: s.InboxIn, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> s.InboxOut:
-    with services.store.write() as repo:
-        return out.inbox(accounts.create_inbox(repo, actor, body.name, body.email, body.auto_reply))
+    with services.store.write() as uow:
+        return out.inbox(accounts.create_inbox(uow, actor, body.name, body.email, body.auto_reply))
 
 
 @router.get("/inboxes/{inbox_id}", response_model=s.InboxOut)
 def get_inbox(
     inbox_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> s.InboxOut:
-    with services.store.read() as repo:
-        return out.inbox(accounts.get_inbox(repo, actor, inbox_id))
+    with services.store.read() as uow:
+        return out.inbox(accounts.get_inbox(uow, actor, inbox_id))
 
 
 @router.patch("/inboxes/{inbox_id}", response_model=s.InboxOut)
@@ -105,9 +109,9 @@ def patch_inbox(
     actor: Actor = Depends(admin),
     services: Services = Depends(services_of),
 ) -> s.InboxOut:
-    with services.store.write() as repo:
+    with services.store.write() as uow:
         return out.inbox(
-            accounts.update_inbox(repo, actor, inbox_id, **body.model_dump(exclude_unset=True))
+            accounts.update_inbox(uow, actor, inbox_id, **body.model_dump(exclude_unset=True))
         )
 
 
@@ -115,8 +119,8 @@ def patch_inbox(
 def delete_inbox(
     inbox_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> Response:
-    with services.store.write() as repo:
-        accounts.delete_inbox(repo, actor, inbox_id)
+    with services.store.write() as uow:
+        accounts.delete_inbox(uow, actor, inbox_id)
     return Response(status_code=204)
 
 
@@ -128,22 +132,22 @@ def _named_routes(path: str, kind: str) -> None:
     def list_named(
         actor: Actor = Depends(admin), services: Services = Depends(services_of)
     ) -> list[s.NamedOut]:
-        with services.store.read() as repo:
-            return [out.named(item) for item in accounts.list_named(repo, actor, kind)]
+        with services.store.read() as uow:
+            return [out.named(item) for item in taxonomy.list_named(uow, actor, kind)]
 
     @router.post(f"/{path}", response_model=s.NamedOut, status_code=201, name=f"create_{kind}")
     def create_named(
         body: s.NamedIn, actor: Actor = Depends(admin), services: Services = Depends(services_of)
     ) -> s.NamedOut:
-        with services.store.write() as repo:
-            return out.named(accounts.create_named(repo, actor, kind, body.name))
+        with services.store.write() as uow:
+            return out.named(taxonomy.create_named(uow, actor, kind, body.name))
 
     @router.delete(f"/{path}/{{item_id}}", status_code=204, name=f"delete_{kind}")
     def delete_named(
         item_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
     ) -> Response:
-        with services.store.write() as repo:
-            accounts.delete_named(repo, actor, kind, item_id)
+        with services.store.write() as uow:
+            taxonomy.delete_named(uow, actor, kind, item_id)
         return Response(status_code=204)
 
 
@@ -165,10 +169,10 @@ def list_contacts(
     actor: Actor = Depends(admin),
     services: Services = Depends(services_of),
 ) -> list[s.ContactOut]:
-    with services.store.read() as repo:
+    with services.store.read() as uow:
         return [
             out.contact(item)
-            for item in accounts.list_contacts(repo, actor, after_id=after_id, limit=limit)
+            for item in contacts.list_contacts(uow, actor, after_id=after_id, limit=limit)
         ]
 
 
@@ -176,9 +180,9 @@ def list_contacts(
 def create_contact(
     body: s.ContactIn, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> s.ContactOut:
-    with services.store.write() as repo:
+    with services.store.write() as uow:
         return out.contact(
-            accounts.find_or_create_contact(repo, actor, ContactFields(**body.model_dump()))
+            contacts.find_or_create_contact(uow, actor, ContactFields(**body.model_dump()))
         )
 
 
@@ -186,8 +190,8 @@ def create_contact(
 def get_contact(
     contact_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> s.ContactOut:
-    with services.store.read() as repo:
-        return out.contact(accounts.get_contact(repo, actor, contact_id))
+    with services.store.read() as uow:
+        return out.contact(contacts.get_contact(uow, actor, contact_id))
 
 
 # -- API keys and customer tokens ---------------------------------------------------------------
@@ -197,10 +201,10 @@ def get_contact(
 def list_api_keys(
     actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> list[s.CredentialOut]:
-    with services.store.read() as repo:
+    with services.store.read() as uow:
         return [
             out.credential(c)
-            for c in credentials.list_credentials(repo, actor, CredentialKind.API_KEY)
+            for c in credentials.list_credentials(uow, actor, CredentialKind.API_KEY)
         ]
 
 
@@ -208,8 +212,8 @@ def list_api_keys(
 def create_api_key(
     body: s.ApiKeyIn, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> s.IssuedOut:
-    with services.store.write() as repo:
-        issued = credentials.issue_api_key(repo, actor, body.name, body.scopes)
+    with services.store.write() as uow:
+        issued = credentials.issue_api_key(uow, actor, body.name, body.scopes)
     return out.issued(issued.credential, issued.token)
 
 
@@ -217,18 +221,18 @@ def create_api_key(
 def revoke_api_key(
     key_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> s.CredentialOut:
-    with services.store.write() as repo:
-        return out.credential(credentials.revoke(repo, actor, CredentialKind.API_KEY, key_id))
+    with services.store.write() as uow:
+        return out.credential(credentials.revoke(uow, actor, CredentialKind.API_KEY, key_id))
 
 
 @router.get("/customer-tokens", response_model=list[s.CredentialOut])
 def list_customer_tokens(
     actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> list[s.CredentialOut]:
-    with services.store.read() as repo:
+    with services.store.read() as uow:
         return [
             out.credential(c)
-            for c in credentials.list_credentials(repo, actor, CredentialKind.CUSTOMER)
+            for c in credentials.list_credentials(uow, actor, CredentialKind.CUSTOMER)
         ]
 
 
@@ -238,8 +242,8 @@ def create_customer_token(
     actor: Actor = Depends(admin),
     services: Services = Depends(services_of),
 ) -> s.IssuedOut:
-    with services.store.write() as repo:
-        issued = credentials.issue_customer_token(repo, actor, body.contact_id, body.name)
+    with services.store.write() as uow:
+        issued = credentials.issue_customer_token(uow, actor, body.contact_id, body.name)
     return out.issued(issued.credential, issued.token)
 
 
@@ -247,5 +251,5 @@ def create_customer_token(
 def revoke_customer_token(
     token_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> s.CredentialOut:
-    with services.store.write() as repo:
-        return out.credential(credentials.revoke(repo, actor, CredentialKind.CUSTOMER, token_id))
+    with services.store.write() as uow:
+        return out.credential(credentials.revoke(uow, actor, CredentialKind.CUSTOMER, token_id))

@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from frontdesk.api.native.deps import PathId, scoped, services_of
 from frontdesk.api.native.schemas import DbId, Strict
 from frontdesk.core import chat
-from frontdesk.core.chat_records import (
+from frontdesk.core.chat.records import (
     ChatMessage,
     ChatStatus,
     Conversation,
@@ -24,7 +24,7 @@ from frontdesk.core.chat_records import (
     TagType,
     VisitorTag,
 )
-from frontdesk.core.models import Actor, Scope
+from frontdesk.core.shared.records import Actor, Scope
 from frontdesk.services import Services
 
 router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
@@ -160,8 +160,8 @@ def list_chats(
     services: Services = Depends(services_of),
 ) -> list[ChatOut]:
     """Waiting and active chats by default, most recently changed first."""
-    with services.store.read() as repo:
-        return [_chat(item) for item in chat.list_chats(repo, actor, status, limit=limit)]
+    with services.store.read() as uow:
+        return [_chat(item) for item in chat.list_chats(uow, actor, status, limit=limit)]
 
 
 @router.get("/conversations/{conversation_id}", response_model=ChatDetailOut)
@@ -170,12 +170,12 @@ def get_chat(
     actor: Actor = Depends(reader),
     services: Services = Depends(services_of),
 ) -> ChatDetailOut:
-    with services.store.read() as repo:
-        record = chat.get_conversation(repo, actor, conversation_id)
-        messages = chat.transcript(repo, record)
-        tags = chat.visitor_tags(repo, record)
-        labels = chat.visitor_labels(repo, record)
-        cards = chat.visitor_cards(repo, record)
+    with services.store.read() as uow:
+        record = chat.get_conversation(uow, actor, conversation_id)
+        messages = chat.transcript(uow, record)
+        tags = chat.visitor_tags(uow, record)
+        labels = chat.visitor_labels(uow, record)
+        cards = chat.visitor_cards(uow, record)
     return ChatDetailOut(
         **_chat(record).model_dump(),
         messages=[_message(item) for item in messages],
@@ -192,8 +192,8 @@ def join(
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
 ) -> ChatOut:
-    with services.store.write() as repo:
-        return _chat(chat.join(repo, actor, conversation_id, body.agent_id))
+    with services.store.write() as uow:
+        return _chat(chat.join(uow, actor, conversation_id, body.agent_id))
 
 
 @router.post(
@@ -205,8 +205,8 @@ def reply(
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
 ) -> ChatMessageOut:
-    with services.store.write() as repo:
-        return _message(chat.agent_reply(repo, actor, conversation_id, body.agent_id, body.text))
+    with services.store.write() as uow:
+        return _message(chat.agent_reply(uow, actor, conversation_id, body.agent_id, body.text))
 
 
 @router.post("/conversations/{conversation_id}/transfer", response_model=ChatOut)
@@ -216,8 +216,8 @@ def transfer(
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
 ) -> ChatOut:
-    with services.store.write() as repo:
-        moved = chat.transfer(repo, actor, conversation_id, body.agent_id, body.to_agent_id)
+    with services.store.write() as uow:
+        moved = chat.transfer(uow, actor, conversation_id, body.agent_id, body.to_agent_id)
         return _chat(moved)
 
 
@@ -228,8 +228,8 @@ def close(
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
 ) -> ChatOut:
-    with services.store.write() as repo:
-        return _chat(chat.close(repo, actor, conversation_id, body.agent_id))
+    with services.store.write() as uow:
+        return _chat(chat.close(uow, actor, conversation_id, body.agent_id))
 
 
 @router.put("/conversations/{conversation_id}/tags", response_model=TagsIn)
@@ -239,9 +239,9 @@ def set_tags(
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
 ) -> TagsIn:
-    with services.store.write() as repo:
-        changed = chat.set_tags(repo, actor, conversation_id, body.tags)
-        found = chat.visitor_tags(repo, changed)
+    with services.store.write() as uow:
+        changed = chat.set_tags(uow, actor, conversation_id, body.tags)
+        found = chat.visitor_tags(uow, changed)
     return TagsIn(tags=_regular_tags(found))
 
 
@@ -252,9 +252,9 @@ def set_labels(
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
 ) -> LabelsIn:
-    with services.store.write() as repo:
-        changed = chat.set_labels(repo, actor, conversation_id, body.labels)
-        found = chat.visitor_labels(repo, changed)
+    with services.store.write() as uow:
+        changed = chat.set_labels(uow, actor, conversation_id, body.labels)
+        found = chat.visitor_labels(uow, changed)
     return LabelsIn(labels=[label.label for label in found])
 
 
@@ -262,17 +262,17 @@ def set_labels(
 def list_page_filters(
     actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> list[PageFilterOut]:
-    with services.store.read() as repo:
-        return [_page_filter(item) for item in chat.list_page_filters(repo, actor)]
+    with services.store.read() as uow:
+        return [_page_filter(item) for item in chat.list_page_filters(uow, actor)]
 
 
 @router.post("/page-filters", response_model=PageFilterOut, status_code=201)
 def create_page_filter(
     body: PageFilterIn, actor: Actor = Depends(writer), services: Services = Depends(services_of)
 ) -> PageFilterOut:
-    with services.store.write() as repo:
+    with services.store.write() as uow:
         created = chat.create_page_filter(
-            repo, actor, body.search_name, body.search_filter, body.match_type.value
+            uow, actor, body.search_name, body.search_filter, body.match_type.value
         )
     return _page_filter(created)
 
@@ -281,6 +281,6 @@ def create_page_filter(
 def delete_page_filter(
     filter_id: PathId, actor: Actor = Depends(writer), services: Services = Depends(services_of)
 ) -> Response:
-    with services.store.write() as repo:
-        chat.delete_page_filter(repo, actor, filter_id)
+    with services.store.write() as uow:
+        chat.delete_page_filter(uow, actor, filter_id)
     return Response(status_code=204)

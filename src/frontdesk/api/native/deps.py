@@ -9,7 +9,7 @@ from fastapi import Path, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from frontdesk.api.common.auth import actor_for, require_scope
-from frontdesk.core.models import MAX_ROW_ID, Actor, Scope
+from frontdesk.core.shared.records import MAX_ROW_ID, Actor, Scope
 from frontdesk.services import Services
 
 # A path id outside 32 bits cannot name a row: refuse it as input (422), not as a DB error.

@@ -9,9 +9,10 @@ from pydantic import BaseModel, Field
 from frontdesk import sealing
 from frontdesk.api.native.deps import PathId, scoped, services_of
 from frontdesk.api.native.schemas import Strict
-from frontdesk.core import mail, outbox
-from frontdesk.core.mail_ports import ImapSettings, MailReceipt, OutboxMail
-from frontdesk.core.models import MAX_ROW_ID, Actor, Scope
+from frontdesk.core import mail
+from frontdesk.core.mail import outbox
+from frontdesk.core.mail.records import ImapSettings, MailReceipt, OutboxMail
+from frontdesk.core.shared.records import MAX_ROW_ID, Actor, Scope
 from frontdesk.sealing import IMAP_LOGIN
 from frontdesk.services import Services
 
@@ -138,8 +139,8 @@ def _outgoing(record: OutboxMail) -> OutgoingMailOut:
 def get_imap(
     inbox_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> ImapOut:
-    with services.store.read() as repo:
-        return _imap(mail.get_imap(repo, actor, inbox_id))
+    with services.store.read() as uow:
+        return _imap(mail.get_imap(uow, actor, inbox_id))
 
 
 @router.put("/inboxes/{inbox_id}/imap", response_model=ImapOut)
@@ -155,16 +156,16 @@ def put_imap(
     def seal_password(password: str) -> str:
         return sealing.seal(password, secret, IMAP_LOGIN)
 
-    with services.store.write() as repo:
-        return _imap(mail.set_imap(repo, actor, inbox_id, fields, seal=seal_password))
+    with services.store.write() as uow:
+        return _imap(mail.set_imap(uow, actor, inbox_id, fields, seal=seal_password))
 
 
 @router.delete("/inboxes/{inbox_id}/imap", status_code=204)
 def delete_imap(
     inbox_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> Response:
-    with services.store.write() as repo:
-        mail.remove_imap(repo, actor, inbox_id)
+    with services.store.write() as uow:
+        mail.remove_imap(uow, actor, inbox_id)
     return Response(status_code=204)
 
 
@@ -177,8 +178,8 @@ def list_receipts(
     services: Services = Depends(services_of),
 ) -> list[ReceiptOut]:
     """Inbound mail, oldest first; `status=quarantined` lists what could not be delivered."""
-    with services.store.read() as repo:
-        found = mail.list_receipts(repo, actor, status, after_id=after_id, limit=limit)
+    with services.store.read() as uow:
+        found = mail.list_receipts(uow, actor, status, after_id=after_id, limit=limit)
     return [_receipt(item) for item in found]
 
 
@@ -186,8 +187,8 @@ def list_receipts(
 def get_receipt(
     receipt_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> ReceiptOut:
-    with services.store.read() as repo:
-        return _receipt(mail.get_receipt(repo, actor, receipt_id))
+    with services.store.read() as uow:
+        return _receipt(mail.get_receipt(uow, actor, receipt_id))
 
 
 @router.get("/mail/receipts/{receipt_id}/raw")
@@ -195,8 +196,8 @@ def get_raw(
     receipt_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> Response:
     """The mail exactly as it arrived, as a download (never rendered inline)."""
-    with services.store.read() as repo:
-        receipt = mail.get_receipt(repo, actor, receipt_id)
+    with services.store.read() as uow:
+        receipt = mail.get_receipt(uow, actor, receipt_id)
     return Response(
         content=services.blobs.open(receipt.raw_sha256),
         media_type="message/rfc822",
@@ -212,5 +213,5 @@ def ticket_mail(
     ticket_id: PathId, actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> list[OutgoingMailOut]:
     """The ticket's outgoing mail, newest first: sent, waiting for a retry, or failed."""
-    with services.store.read() as repo:
-        return [_outgoing(item) for item in outbox.ticket_mail(repo, actor, ticket_id)]
+    with services.store.read() as uow:
+        return [_outgoing(item) for item in outbox.ticket_mail(uow, actor, ticket_id)]

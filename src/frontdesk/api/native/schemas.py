@@ -6,7 +6,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from frontdesk.core.models import MAX_ROW_ID, MessageKind, Priority, Role, Scope, Status
+from frontdesk.core.identity.records import Role
+from frontdesk.core.shared.records import MAX_ROW_ID, Scope
+from frontdesk.core.tickets.records import MessageKind, Priority, Status
 
 # Row ids are 32-bit on every backend; a larger number is bad input, not a database error.
 DbId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]

@@ -10,10 +10,10 @@ from frontdesk.api.common.responses import model_json
 from frontdesk.api.native import schemas as s
 from frontdesk.api.native import translate as out
 from frontdesk.api.native.deps import PathId, scoped, services_of
-from frontdesk.core import attachments, threads, tickets
-from frontdesk.core.models import Actor, Scope
-from frontdesk.core.ports import Repo
-from frontdesk.core.tickets import NewMessage, NewTicket
+from frontdesk.core import tickets
+from frontdesk.core.shared.records import Actor, Scope
+from frontdesk.core.tickets import NewMessage, NewTicket, attachments, threads
+from frontdesk.core.tickets.ports import TicketsUnit
 from frontdesk.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
@@ -37,14 +37,14 @@ def _message(body: s.MessageIn) -> NewMessage:
 
 
 def _render(
-    repo: Repo, actor: Actor, ticket_id: int, services: Services, *, thread: bool
+    uow: TicketsUnit, actor: Actor, ticket_id: int, services: Services, *, thread: bool
 ) -> s.TicketOut:
     base = services.settings.public_base_url
     if thread:
-        loaded = tickets.load_thread(repo, actor, ticket_id)
+        loaded = tickets.load_thread(uow, actor, ticket_id)
         return out.ticket(loaded.ticket, loaded.details, loaded.messages, loaded.attachments, base)
-    ticket = tickets.get_ticket(repo, actor, ticket_id)
-    return out.ticket(ticket, tickets.details_of(repo, ticket), base_url=base)
+    ticket = tickets.get_ticket(uow, actor, ticket_id)
+    return out.ticket(ticket, tickets.details_of(uow, ticket), base_url=base)
 
 
 @router.post("/tickets", response_model=s.TicketOut, status_code=201)
@@ -68,9 +68,9 @@ def create_ticket(
         notes=body.notes,
         append_to_open=body.append_to_open,
     )
-    with services.store.write() as repo:
-        opened = tickets.open_ticket(repo, actor, new)
-        thread = tickets.thread_of_opened(repo, actor, new, opened)
+    with services.store.write() as uow:
+        opened = tickets.open_ticket(uow, actor, new)
+        thread = tickets.thread_of_opened(uow, actor, new, opened)
     base = services.settings.public_base_url
     created = out.ticket(thread.ticket, thread.details, thread.messages, thread.attachments, base)
     return model_json(created, status_code=201)
@@ -80,8 +80,8 @@ def create_ticket(
 def get_ticket(
     ticket_id: PathId, actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> Response:
-    with services.store.read() as repo:
-        return model_json(_render(repo, actor, ticket_id, services, thread=True))
+    with services.store.read() as uow:
+        return model_json(_render(uow, actor, ticket_id, services, thread=True))
 
 
 @router.post("/tickets/{ticket_id}/messages", response_model=s.TicketOut, status_code=201)
@@ -91,9 +91,9 @@ def add_message(
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
 ) -> s.TicketOut:
-    with services.store.write() as repo:
-        tickets.add_message(repo, actor, ticket_id, _message(body), status=body.status)
-        return _render(repo, actor, ticket_id, services, thread=True)
+    with services.store.write() as uow:
+        tickets.add_message(uow, actor, ticket_id, _message(body), status=body.status)
+        return _render(uow, actor, ticket_id, services, thread=True)
 
 
 @router.post("/tickets/{ticket_id}/status", response_model=s.TicketOut)
@@ -103,11 +103,9 @@ def set_status(
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
 ) -> s.TicketOut:
-    with services.store.write() as repo:
-        tickets.set_status(
-            repo, actor, ticket_id, body.status, reason=body.reason, force=body.force
-        )
-        return _render(repo, actor, ticket_id, services, thread=False)
+    with services.store.write() as uow:
+        tickets.set_status(uow, actor, ticket_id, body.status, reason=body.reason, force=body.force)
+        return _render(uow, actor, ticket_id, services, thread=False)
 
 
 @router.put("/tickets/{ticket_id}/labels", response_model=s.TicketOut)
@@ -117,9 +115,9 @@ def set_labels(
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
 ) -> s.TicketOut:
-    with services.store.write() as repo:
-        tickets.set_labels(repo, actor, ticket_id, body.values)
-        return _render(repo, actor, ticket_id, services, thread=False)
+    with services.store.write() as uow:
+        tickets.set_labels(uow, actor, ticket_id, body.values)
+        return _render(uow, actor, ticket_id, services, thread=False)
 
 
 @router.put("/tickets/{ticket_id}/tags", response_model=s.TicketOut)
@@ -129,9 +127,9 @@ def set_tags(
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
 ) -> s.TicketOut:
-    with services.store.write() as repo:
-        tickets.set_tags(repo, actor, ticket_id, body.values)
-        return _render(repo, actor, ticket_id, services, thread=False)
+    with services.store.write() as uow:
+        tickets.set_tags(uow, actor, ticket_id, body.values)
+        return _render(uow, actor, ticket_id, services, thread=False)
 
 
 @router.put("/tickets/{ticket_id}/assignees", response_model=s.TicketOut)
@@ -141,9 +139,9 @@ def set_assignees(
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
 ) -> s.TicketOut:
-    with services.store.write() as repo:
-        tickets.assign(repo, actor, ticket_id, body.agent_ids)
-        return _render(repo, actor, ticket_id, services, thread=False)
+    with services.store.write() as uow:
+        tickets.assign(uow, actor, ticket_id, body.agent_ids)
+        return _render(uow, actor, ticket_id, services, thread=False)
 
 
 @router.post("/tickets/{ticket_id}/merge", response_model=s.TicketOut)
@@ -153,9 +151,9 @@ def merge(
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
 ) -> s.TicketOut:
-    with services.store.write() as repo:
-        merged = threads.merge(repo, actor, ticket_id, body.target_id)
-        return _render(repo, actor, merged.target.id, services, thread=False)
+    with services.store.write() as uow:
+        merged = threads.merge(uow, actor, ticket_id, body.target_id)
+        return _render(uow, actor, merged.target.id, services, thread=False)
 
 
 @router.post("/tickets/{ticket_id}/split", response_model=s.SplitOut, status_code=201)
@@ -165,10 +163,10 @@ def split(
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
 ) -> s.SplitOut:
-    with services.store.write() as repo:
-        result = threads.split(repo, actor, ticket_id, body.message_ids, body.subject)
+    with services.store.write() as uow:
+        result = threads.split(uow, actor, ticket_id, body.message_ids, body.subject)
         return s.SplitOut(
-            ticket=_render(repo, actor, result.new_ticket.id, services, thread=False),
+            ticket=_render(uow, actor, result.new_ticket.id, services, thread=False),
             moved=result.moved,
         )
 
@@ -177,18 +175,18 @@ def split(
 def archive(
     ticket_id: PathId, actor: Actor = Depends(writer), services: Services = Depends(services_of)
 ) -> s.TicketOut:
-    with services.store.write() as repo:
-        tickets.archive(repo, actor, ticket_id)
-        return _render(repo, actor, ticket_id, services, thread=False)
+    with services.store.write() as uow:
+        tickets.archive(uow, actor, ticket_id)
+        return _render(uow, actor, ticket_id, services, thread=False)
 
 
 @router.post("/tickets/{ticket_id}/unarchive", response_model=s.TicketOut)
 def unarchive(
     ticket_id: PathId, actor: Actor = Depends(writer), services: Services = Depends(services_of)
 ) -> s.TicketOut:
-    with services.store.write() as repo:
-        tickets.unarchive(repo, actor, ticket_id)
-        return _render(repo, actor, ticket_id, services, thread=False)
+    with services.store.write() as uow:
+        tickets.unarchive(uow, actor, ticket_id)
+        return _render(uow, actor, ticket_id, services, thread=False)
 
 
 @router.post("/attachments", response_model=s.AttachmentOut, status_code=201)
@@ -199,9 +197,9 @@ async def upload_attachment(
     services: Services = Depends(services_of),
 ) -> s.AttachmentOut:
     item = await read_upload(attachment, services.settings.max_attachment_bytes, ticket_id)
-    with services.store.write() as repo:
+    with services.store.write() as uow:
         stored = attachments.upload(
-            repo, services.blobs, actor, item, services.settings.max_attachment_bytes
+            uow, services.blobs, actor, item, services.settings.max_attachment_bytes
         )
     return out.attachment(stored, services.settings.public_base_url)
 
@@ -210,6 +208,6 @@ async def upload_attachment(
 def download_attachment(
     attachment_id: PathId, actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> Response:
-    with services.store.read() as repo:
-        record, data = attachments.read(repo, services.blobs, actor, attachment_id)
+    with services.store.read() as uow:
+        record, data = attachments.read(uow, services.blobs, actor, attachment_id)
     return attachment_response(record, data)

@@ -5,18 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from frontdesk.api.native import schemas as s
-from frontdesk.core.models import (
-    Account,
-    Agent,
-    Attachment,
-    Contact,
-    Credential,
-    Inbox,
-    Message,
-    Named,
-    Ticket,
-    TicketDetails,
-)
+from frontdesk.core.contacts.records import Contact
+from frontdesk.core.identity.records import Account, Agent, Credential, Inbox
+from frontdesk.core.tickets.records import Attachment, Message, Named, Ticket, TicketDetails
 
 
 def account(record: Account) -> s.AccountOut:

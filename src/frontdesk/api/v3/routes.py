@@ -20,9 +20,10 @@ from frontdesk.api.common.ratelimit import RateLimiter, retry_after
 from frontdesk.api.native.deps import services_from, services_of
 from frontdesk.api.v3 import schemas as s
 from frontdesk.api.v3 import translate as out
-from frontdesk.core import customers
-from frontdesk.core.customers import ContactForm, NewCustomerTicket
-from frontdesk.core.models import Actor, CredentialKind
+from frontdesk.core.identity.records import CredentialKind
+from frontdesk.core.shared.records import Actor
+from frontdesk.core.tickets import customers
+from frontdesk.core.tickets.customers import ContactForm, NewCustomerTicket
 from frontdesk.services import Services
 
 router = APIRouter(prefix="/v3/tickets", tags=["v3"], include_in_schema=False)
@@ -67,16 +68,16 @@ def _secret(services: Services) -> str:
 
 @router.get("/categories", response_model=list[str])
 def categories(actor: Customer, services: Svc) -> list[str]:
-    with services.store.read() as repo:
-        return customers.categories(repo, actor)
+    with services.store.read() as uow:
+        return customers.categories(uow, actor)
 
 
 def _page(
     response: Response, services: Services, actor: Actor, span: s.Range, *, unread: bool
 ) -> list[s.TicketOut]:
-    with services.store.read() as repo:
+    with services.store.read() as uow:
         page = customers.list_tickets(
-            repo, actor, start=span.start, results=span.results, open_or_unread=unread
+            uow, actor, start=span.start, results=span.results, open_or_unread=unread
         )
     response.headers["RANGED-DATA"] = s.range_header(page.start, len(page.items), page.total)
     return out.tickets(page.items, _secret(services))
@@ -107,8 +108,8 @@ def create_ticket(body: s.TicketIn, actor: Customer, services: Svc) -> s.TicketO
         cc=s.split_csv(body.emailCc),
         attachment_ids=tuple(body.attachmentIds),
     )
-    with services.store.write() as repo:
-        created = customers.open_ticket(repo, actor, new)
+    with services.store.write() as uow:
+        created = customers.open_ticket(uow, actor, new)
     return out.ticket(created, _secret(services))
 
 
@@ -124,8 +125,8 @@ def contact_form(body: s.ContactIn, actor: Customer, services: Svc) -> s.TicketO
         company=body.companyName or None,
         content=body.content,
     )
-    with services.store.write() as repo:
-        created = customers.submit_contact_form(repo, actor, form)
+    with services.store.write() as uow:
+        created = customers.submit_contact_form(uow, actor, form)
     return out.ticket(created, _secret(services))
 
 
@@ -137,23 +138,23 @@ async def upload_attachment(
     item = await read_upload(attachment, limit)
 
     def store() -> int:
-        with services.store.write() as repo:
-            return customers.upload(repo, services.blobs, actor, item, limit).id
+        with services.store.write() as uow:
+            return customers.upload(uow, services.blobs, actor, item, limit).id
 
     return s.UploadOut(attachmentId=await run_in_threadpool(store))
 
 
 @router.delete("/attachment/{attachmentId}", status_code=204)
 def delete_attachment(attachment_id: AttachmentId, actor: Customer, services: Svc) -> Response:
-    with services.store.write() as repo:
-        customers.delete_upload(repo, actor, attachment_id)
+    with services.store.write() as uow:
+        customers.delete_upload(uow, actor, attachment_id)
     return Response(status_code=204)
 
 
 @router.get("/{ticketId}", response_model=s.TicketDetailOut)
 def get_ticket(ticket_id: TicketId, actor: Customer, services: Svc) -> s.TicketDetailOut:
-    with services.store.write() as repo:  # reading stamps clientLastReadAt
-        thread = customers.read_ticket(repo, actor, ticket_id)
+    with services.store.write() as uow:  # reading stamps clientLastReadAt
+        thread = customers.read_ticket(uow, actor, ticket_id)
     return out.thread(thread, _secret(services))
 
 
@@ -161,29 +162,29 @@ def get_ticket(ticket_id: TicketId, actor: Customer, services: Svc) -> s.TicketD
 def download_attachment(
     ticket_id: TicketId, attachment_id: AttachmentId, actor: Customer, services: Svc
 ) -> Response:
-    with services.store.read() as repo:
+    with services.store.read() as uow:
         record, data = customers.read_attachment(
-            repo, services.blobs, actor, ticket_id, attachment_id
+            uow, services.blobs, actor, ticket_id, attachment_id
         )
     return attachment_response(record, data)
 
 
 @router.post("/{ticketId}/reply", response_model=s.TicketOut)
 def reply(ticket_id: TicketId, body: s.ReplyIn, actor: Customer, services: Svc) -> s.TicketOut:
-    with services.store.write() as repo:
-        updated = customers.reply(repo, actor, ticket_id, body.content, body.attachmentIds)
+    with services.store.write() as uow:
+        updated = customers.reply(uow, actor, ticket_id, body.content, body.attachmentIds)
     return out.ticket(updated, _secret(services))
 
 
 @router.put("/{ticketId}/open", status_code=204)
 def open_ticket(ticket_id: TicketId, actor: Customer, services: Svc) -> Response:
-    with services.store.write() as repo:
-        customers.set_status(repo, actor, ticket_id, out.status_for(out.OPEN))
+    with services.store.write() as uow:
+        customers.set_status(uow, actor, ticket_id, out.status_for(out.OPEN))
     return Response(status_code=204)
 
 
 @router.put("/{ticketId}/close", status_code=204)
 def close_ticket(ticket_id: TicketId, actor: Customer, services: Svc) -> Response:
-    with services.store.write() as repo:
-        customers.set_status(repo, actor, ticket_id, out.status_for(out.CLOSED))
+    with services.store.write() as uow:
+        customers.set_status(uow, actor, ticket_id, out.status_for(out.CLOSED))
     return Response(status_code=204)

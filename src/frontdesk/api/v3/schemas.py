@@ -13,9 +13,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from frontdesk.core.customers import MAX_RESULTS, MAX_START
-from frontdesk.core.errors import Invalid
-from frontdesk.core.models import MAX_ROW_ID
+from frontdesk.core.shared.errors import Invalid
+from frontdesk.core.shared.records import MAX_ROW_ID
+from frontdesk.core.tickets.customers import MAX_RESULTS, MAX_START
 
 MAX_ID = MAX_ROW_ID
 MAX_CONTENT = 1_000_000

@@ -18,9 +18,15 @@ import hmac
 from collections.abc import Sequence
 
 from frontdesk.api.v3 import schemas as s
-from frontdesk.core.customers import CustomerThread, CustomerTicket, Reply
-from frontdesk.core.errors import Invalid
-from frontdesk.core.models import OPEN_STATUSES, Attachment, Priority, Status
+from frontdesk.core.shared.errors import Invalid
+from frontdesk.core.tickets.customers import CustomerThread, Reply
+from frontdesk.core.tickets.records import (
+    OPEN_STATUSES,
+    Attachment,
+    CustomerTicket,
+    Priority,
+    Status,
+)
 
 OPEN = "open"
 CLOSED = "closed"

@@ -1,0 +1,53 @@
+"""Contacts: found or created by address, never duplicated within an account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from frontdesk.core.contacts.ports import ContactsUnit
+from frontdesk.core.contacts.records import Contact
+from frontdesk.core.shared.addresses import normalise_address
+from frontdesk.core.shared.clock import now_ms
+from frontdesk.core.shared.errors import Invalid, NotFound
+from frontdesk.core.shared.records import Actor
+
+
+@dataclass(frozen=True)
+class ContactFields:
+    email: str
+    name: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    external_id: str | None = None
+
+
+def find_or_create_contact(uow: ContactsUnit, actor: Actor, fields: ContactFields) -> Contact:
+    """The account's contact with that address, created on first sight; blanks filled in."""
+    email = normalise_address(fields.email)
+    known = uow.contacts.find_contact_by_email(actor.account_id, email)
+    given = {
+        "name": fields.name,
+        "phone": fields.phone,
+        "company": fields.company,
+        "external_id": fields.external_id,
+    }
+    for key, value in given.items():
+        if value and "\x00" in value:  # PostgreSQL text cannot hold NUL
+            raise Invalid("invalid_text", f"{key} contains a NUL character", field=key)
+    if known is None:
+        return uow.contacts.insert_contact(
+            {"account_id": actor.account_id, "email": email, "created": now_ms(), **given}
+        )
+    missing = {key: value for key, value in given.items() if value and not getattr(known, key)}
+    return uow.contacts.update_contact(known.id, missing) if missing else known
+
+
+def get_contact(uow: ContactsUnit, actor: Actor, contact_id: int) -> Contact:
+    contact = uow.contacts.get_contact(actor.account_id, contact_id)
+    if contact is None:
+        raise NotFound("contact_not_found", f"No contact {contact_id}")
+    return contact
+
+
+def list_contacts(uow: ContactsUnit, actor: Actor, *, after_id: int, limit: int) -> list[Contact]:
+    return uow.contacts.list_contacts(actor.account_id, after_id=after_id, limit=limit)

@@ -1,0 +1,1 @@
+"""Who acts: accounts (tenants) with their agents and inboxes, and credentials."""

@@ -1,0 +1,71 @@
+"""What the mail area needs from storage: threading lookups, receipts, the outbox, IMAP."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from frontdesk.core.mail.records import ImapSettings, MailReceipt, OutboxMail
+from frontdesk.core.tickets.ports import TicketsUnit
+
+
+class MailRepo(Protocol):
+    # threading
+    def ticket_by_email_message_ids(self, account_id: int, ids: Sequence[str]) -> int | None: ...
+
+    def ticket_id_by_number(self, account_id: int, number: int) -> int | None: ...
+
+    def email_message_ids_of(self, ticket_id: int, limit: int) -> list[str]: ...
+
+    def set_message_mail(
+        self,
+        message_id: int,
+        *,
+        email_message_id: str,
+        to: Sequence[str],
+        cc: Sequence[str],
+    ) -> None: ...
+
+    # receipts
+    def insert_receipt(self, values: Mapping[str, Any]) -> int | None:
+        """Insert unless the account already has a receipt with that mail_key (None then)."""
+        ...
+
+    def update_receipt(self, receipt_id: int, changes: Mapping[str, Any]) -> None: ...
+
+    def get_receipt(self, account_id: int, receipt_id: int) -> MailReceipt | None: ...
+
+    def list_receipts(
+        self, account_id: int, status: str | None, *, after_id: int, limit: int
+    ) -> list[MailReceipt]: ...
+
+    # outbox
+    def queue_mail(self, values: Mapping[str, Any]) -> int | None:
+        """Insert an outbox row; None, and nothing written, when its dedupe key exists."""
+        ...
+
+    def count_recent_mail(self, account_id: int, to_addr: str, kind: str, since: int) -> int: ...
+
+    def claim_outbox(self, now: int, limit: int, lease_ms: int) -> list[OutboxMail]: ...
+
+    def finish_outbox(self, outbox_id: int, attempts: int, changes: Mapping[str, Any]) -> bool: ...
+
+    def list_outbox(
+        self, account_id: int, *, ticket_id: int | None, status: str | None, limit: int
+    ) -> list[OutboxMail]: ...
+
+    # IMAP
+    def put_imap(self, values: Mapping[str, Any]) -> ImapSettings: ...
+
+    def get_imap(self, account_id: int, inbox_id: int) -> ImapSettings | None: ...
+
+    def delete_imap(self, inbox_id: int) -> None: ...
+
+    def list_enabled_imap(self) -> list[ImapSettings]: ...
+
+    def update_imap(self, inbox_id: int, changes: Mapping[str, Any]) -> None: ...
+
+
+class MailUnit(TicketsUnit, Protocol):
+    @property
+    def mail(self) -> MailRepo: ...

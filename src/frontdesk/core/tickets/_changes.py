@@ -1,0 +1,216 @@
+"""Changing a ticket: status, assignees, labels, tags, fields, notes, links, archive."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from frontdesk.core.shared import events
+from frontdesk.core.shared.clock import now_ms
+from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
+from frontdesk.core.shared.records import Actor
+from frontdesk.core.tickets._checks import MAX_SUBJECT, checked_text, checked_words
+from frontdesk.core.tickets._lookup import details_of, get_ticket, live_ticket
+from frontdesk.core.tickets._messages import log
+from frontdesk.core.tickets.ports import TicketsUnit
+from frontdesk.core.tickets.records import (
+    Priority,
+    Status,
+    Ticket,
+)
+
+
+def set_status(
+    uow: TicketsUnit,
+    actor: Actor,
+    ticket_id: int,
+    status: Status,
+    *,
+    reason: str | None = None,
+    force: bool = False,
+) -> Ticket:
+    """Move a ticket in the lifecycle; `force` closes it so that the customer cannot reopen it."""
+    ticket = live_ticket(uow, actor, ticket_id, lock=True)
+    status = Status(status)
+    if ticket.force_closed and status is not Status.CLOSED and actor.contact_id is not None:
+        raise Conflict("force_closed", "This ticket was closed by an agent and cannot be reopened")
+    force_closed = status is Status.CLOSED and (force or ticket.force_closed)
+    if status is ticket.status and force_closed == ticket.force_closed:
+        return ticket
+    now = now_ms()
+    line = f"Status changed from {ticket.status.value} to {status.value}"
+    if reason:
+        line += f". Reason: {checked_text(reason, 'reason', 2000)}"
+    log(uow, actor, ticket, line, now)
+    updated = uow.tickets.update_ticket(
+        ticket.id,
+        {
+            "status": status.value,
+            "force_closed": force_closed,
+            "updated": now,
+            "latest_activity": now,
+        },
+    )
+    events.record(
+        uow, actor, events.STATUS_CHANGED, now, ticket_id=ticket.id,
+        before=ticket.status.value, after=status.value, reason=reason,
+    )  # fmt: skip
+    return updated
+
+
+def assign(uow: TicketsUnit, actor: Actor, ticket_id: int, agent_ids: Iterable[int]) -> Ticket:
+    """Make exactly these agents the ticket's assignees (empty unassigns everyone)."""
+    ticket = live_ticket(uow, actor, ticket_id)
+    return replace_assignees(uow, actor, ticket, agent_ids)
+
+
+def replace_assignees(
+    uow: TicketsUnit,
+    actor: Actor,
+    ticket: Ticket,
+    agent_ids: Iterable[int],
+    *,
+    before: Sequence[int] | None = None,
+    fresh: bool = False,
+) -> Ticket:
+    """`assign` on a ticket in hand; `before` is its assignees when known without reading,
+    `fresh` says the ticket was made in this transaction (nothing to clear)."""
+    wanted = sorted(set(agent_ids))
+    agents = uow.accounts.get_agents(actor.account_id, wanted)
+    for agent_id in wanted:
+        if agent_id not in agents:
+            raise NotFound("agent_not_found", f"No agent {agent_id}", field="assignee")
+    if before is None:
+        before = details_of(uow, ticket).assignee_ids
+    if tuple(wanted) == tuple(sorted(before)):
+        return ticket
+    now = now_ms()
+    uow.tickets.replace_values("assignees", ticket.id, wanted, fresh=fresh)
+    names = ", ".join(agents[agent_id].name for agent_id in wanted) or "nobody"
+    log(uow, actor, ticket, f"Assigned to {names}", now)
+    events.record(uow, actor, events.ASSIGNED, now, ticket_id=ticket.id, agent_ids=wanted)
+    return uow.tickets.update_ticket(ticket.id, {"updated": now, "latest_activity": now})
+
+
+def set_labels(uow: TicketsUnit, actor: Actor, ticket_id: int, labels: Iterable[str]) -> Ticket:
+    return _replace_words(uow, actor, ticket_id, "labels", labels, events.LABELS_SET)
+
+
+def set_tags(uow: TicketsUnit, actor: Actor, ticket_id: int, tags: Iterable[str]) -> Ticket:
+    return _replace_words(uow, actor, ticket_id, "tags", tags, events.TAGS_SET)
+
+
+def _replace_words(
+    uow: TicketsUnit, actor: Actor, ticket_id: int, what: str, values: Iterable[str], kind: str
+) -> Ticket:
+    ticket = live_ticket(uow, actor, ticket_id)
+    return write_words(uow, actor, ticket, what, checked_words(values, what), kind)
+
+
+def write_words(
+    uow: TicketsUnit,
+    actor: Actor,
+    ticket: Ticket,
+    what: str,
+    words: list[str],
+    kind: str,
+    *,
+    fresh: bool = False,
+) -> Ticket:
+    now = now_ms()
+    uow.tickets.replace_values(what, ticket.id, words, fresh=fresh)
+    events.record(uow, actor, kind, now, ticket_id=ticket.id, values=words)
+    return uow.tickets.update_ticket(ticket.id, {"updated": now})
+
+
+def set_custom_fields(
+    uow: TicketsUnit, actor: Actor, ticket_id: int, values: Mapping[str, str | None]
+) -> Ticket:
+    """Set values by field name; the names must be defined for the account. None clears."""
+    return write_fields(uow, actor, live_ticket(uow, actor, ticket_id), values)
+
+
+def write_fields(
+    uow: TicketsUnit, actor: Actor, ticket: Ticket, values: Mapping[str, str | None]
+) -> Ticket:
+    by_id: dict[int, str | None] = {}
+    for name, value in values.items():
+        definition = uow.taxonomy.find_named("custom_field", actor.account_id, name.strip())
+        if definition is None:
+            raise Invalid(
+                "unknown_field", f"No custom field named {name[:80]!r}", field="customFields"
+            )
+        by_id[definition.id] = None if value is None else checked_text(value, name, 10_000)
+    now = now_ms()
+    uow.tickets.set_field_values(ticket.id, by_id)
+    events.record(uow, actor, events.FIELDS_SET, now, ticket_id=ticket.id, names=sorted(values))
+    return uow.tickets.update_ticket(ticket.id, {"updated": now})
+
+
+def set_notes(uow: TicketsUnit, actor: Actor, ticket_id: int, notes: str) -> Ticket:
+    ticket = live_ticket(uow, actor, ticket_id)
+    now = now_ms()
+    events.record(uow, actor, events.NOTES_SET, now, ticket_id=ticket.id)
+    return uow.tickets.update_ticket(
+        ticket.id, {"notes": checked_text(notes, "notes", 100_000), "updated": now}
+    )
+
+
+def set_priority(uow: TicketsUnit, actor: Actor, ticket_id: int, priority: Priority) -> Ticket:
+    ticket = live_ticket(uow, actor, ticket_id)
+    priority = Priority(priority)
+    if priority is ticket.priority:
+        return ticket
+    now = now_ms()
+    events.record(
+        uow, actor, events.PRIORITY_SET, now, ticket_id=ticket.id, priority=priority.value
+    )
+    return uow.tickets.update_ticket(ticket.id, {"priority": priority.value, "updated": now})
+
+
+def set_subject(uow: TicketsUnit, actor: Actor, ticket_id: int, subject: str) -> Ticket:
+    ticket = live_ticket(uow, actor, ticket_id)
+    now = now_ms()
+    events.record(uow, actor, "ticket.subject_set", now, ticket_id=ticket.id)
+    return uow.tickets.update_ticket(
+        ticket.id,
+        {"subject": checked_text(subject, "subject", MAX_SUBJECT, required=True), "updated": now},
+    )
+
+
+def link(uow: TicketsUnit, actor: Actor, ticket_id: int, other_id: int) -> Ticket:
+    """Link two tickets of the same account, both ways."""
+    ticket = get_ticket(uow, actor, ticket_id)
+    other = get_ticket(uow, actor, other_id)
+    if ticket.id == other.id:
+        raise Invalid("link_to_self", "A ticket cannot be linked to itself", field="ticketId")
+    now = now_ms()
+    uow.tickets.add_link(ticket.id, other.id)
+    uow.tickets.add_link(other.id, ticket.id)
+    events.record(uow, actor, events.LINKED, now, ticket_id=ticket.id, other_id=other.id)
+    uow.tickets.update_ticket(other.id, {"updated": now})
+    return uow.tickets.update_ticket(ticket.id, {"updated": now})
+
+
+def archive(uow: TicketsUnit, actor: Actor, ticket_id: int) -> Ticket:
+    ticket = get_ticket(uow, actor, ticket_id)
+    if ticket.archived_at is not None:
+        return ticket
+    now = now_ms()
+    events.record(uow, actor, events.ARCHIVED, now, ticket_id=ticket.id)
+    return uow.tickets.update_ticket(ticket.id, {"archived_at": now, "updated": now})
+
+
+def unarchive(uow: TicketsUnit, actor: Actor, ticket_id: int) -> Ticket:
+    ticket = get_ticket(uow, actor, ticket_id)
+    if ticket.archived_at is None:
+        return ticket
+    now = now_ms()
+    events.record(uow, actor, events.UNARCHIVED, now, ticket_id=ticket.id)
+    return uow.tickets.update_ticket(ticket.id, {"archived_at": None, "updated": now})
+
+
+def mark_read_by_client(uow: TicketsUnit, actor: Actor, ticket_id: int) -> Ticket:
+    ticket = get_ticket(uow, actor, ticket_id)
+    now = now_ms()
+    events.record(uow, actor, events.READ_BY_CLIENT, now, ticket_id=ticket.id)
+    return uow.tickets.update_ticket(ticket.id, {"client_last_read": now, "updated": now})

@@ -1,0 +1,163 @@
+"""What the tickets area needs from storage: tickets with their messages, attachments, the
+account's ticket taxonomy, and the list, search and portal reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from frontdesk.core.contacts.records import Contact
+from frontdesk.core.identity.ports import IdentityUnit
+from frontdesk.core.shared.paging import Window
+from frontdesk.core.tickets.records import (
+    Attachment,
+    CustomerTicket,
+    EmailCursor,
+    ListedEmail,
+    ListedTicket,
+    Message,
+    Named,
+    Ticket,
+    TicketDetails,
+    TicketFilter,
+    TicketQuery,
+)
+
+
+class TicketRepo(Protocol):
+    """Tickets, their many-valued details and their messages."""
+
+    def insert_ticket(self, values: Mapping[str, Any]) -> Ticket: ...
+
+    def update_ticket(self, ticket_id: int, changes: Mapping[str, Any]) -> Ticket: ...
+
+    def get_ticket(
+        self, account_id: int, ticket_id: int, *, lock: bool = False
+    ) -> Ticket | None: ...
+
+    def get_ticket_by_uuid(self, account_id: int, uuid: str) -> Ticket | None: ...
+
+    def get_tickets(self, account_id: int, ticket_ids: Sequence[int]) -> dict[int, Ticket]: ...
+
+    def find_open_ticket(
+        self, account_id: int, requester_id: int, inbox_id: int | None
+    ) -> Ticket | None: ...
+
+    def next_ticket_number(self, account_id: int) -> int: ...
+
+    def count_tickets(self, account_id: int) -> int: ...
+
+    def ticket_details(self, ticket_ids: Sequence[int]) -> dict[int, TicketDetails]: ...
+
+    def tags_and_assignees(self, ticket_ids: Sequence[int]) -> dict[int, TicketDetails]:
+        """What a list shows of each ticket's details (cheaper than all of them)."""
+        ...
+
+    def replace_values(
+        self, what: str, ticket_id: int, values: Sequence[Any], *, fresh: bool = False
+    ) -> None:
+        """`fresh`: the ticket was made in this transaction, so there is nothing to clear."""
+
+    def add_link(self, ticket_id: int, linked_id: int) -> None: ...
+
+    def set_field_values(self, ticket_id: int, values: Mapping[int, str | None]) -> None: ...
+
+    def insert_message(self, values: Mapping[str, Any]) -> Message: ...
+
+    def list_messages(self, ticket_id: int) -> list[Message]: ...
+
+    def count_messages(self, ticket_id: int) -> int: ...
+
+    def get_messages(self, account_id: int, message_ids: Sequence[int]) -> list[Message]: ...
+
+    def messages_by_uuid(self, account_id: int, uuids: Sequence[str]) -> list[Message]: ...
+
+    def move_messages(self, message_ids: Sequence[int], to_ticket_id: int) -> int: ...
+
+    def message_ids_of(self, ticket_id: int) -> list[int]: ...
+
+
+class AttachmentRepo(Protocol):
+    def insert_attachment(self, values: Mapping[str, Any]) -> Attachment: ...
+
+    def get_attachment(self, account_id: int, attachment_id: int) -> Attachment | None: ...
+
+    def get_attachments(
+        self, account_id: int, attachment_ids: Sequence[int]
+    ) -> list[Attachment]: ...
+
+    def attachments_by_uuid(self, account_id: int, uuids: Sequence[str]) -> list[Attachment]: ...
+
+    def couple_attachments(
+        self, attachment_ids: Sequence[int], ticket_id: int, message_id: int
+    ) -> None: ...
+
+    def attachments_of_messages(
+        self, message_ids: Sequence[int]
+    ) -> dict[int, list[Attachment]]: ...
+
+    def delete_attachment(self, attachment_id: int) -> None: ...
+
+    def blob_in_use(self, sha256: str) -> bool: ...
+
+
+class TaxonomyRepo(Protocol):
+    """Categories, departments and custom field definitions: names within an account."""
+
+    def insert_named(self, kind: str, account_id: int, name: str, now: int) -> Named: ...
+
+    def list_named(self, kind: str, account_id: int) -> list[Named]: ...
+
+    def get_named(self, kind: str, account_id: int, row_id: int) -> Named | None: ...
+
+    def find_named(self, kind: str, account_id: int, name: str) -> Named | None: ...
+
+    def named_in_use(self, kind: str, row_id: int) -> bool: ...
+
+    def delete_named(self, kind: str, row_id: int) -> None: ...
+
+
+class TicketListing(Protocol):
+    """Pages of tickets and e-mails: keyset lists, full-text search, a customer's tickets."""
+
+    def list_tickets(
+        self, account_id: int, filters: TicketFilter, *, after_id: int, limit: int
+    ) -> list[ListedTicket]: ...
+
+    def list_emails(
+        self, account_id: int, window: Window, *, after: EmailCursor | None, limit: int
+    ) -> list[ListedEmail]: ...
+
+    def find_tickets(
+        self, account_id: int, query: TicketQuery, *, offset: int, limit: int
+    ) -> list[Ticket]: ...
+
+    def count_found_tickets(
+        self, account_id: int, query: TicketQuery, *, up_to: int | None = None
+    ) -> int: ...
+
+    def requesters_of(self, account_id: int, contact_ids: Sequence[int]) -> dict[int, Contact]: ...
+
+    def list_customer_tickets(
+        self, account_id: int, requester_id: int, *, open_or_unread: bool, offset: int, limit: int
+    ) -> list[CustomerTicket]: ...
+
+    def count_customer_tickets(
+        self, account_id: int, requester_id: int, *, open_or_unread: bool
+    ) -> int: ...
+
+    def customer_reply_counts(self, ticket_ids: Sequence[int]) -> dict[int, int]: ...
+
+
+class TicketsUnit(IdentityUnit, Protocol):
+    @property
+    def tickets(self) -> TicketRepo: ...
+
+    @property
+    def attachments(self) -> AttachmentRepo: ...
+
+    @property
+    def taxonomy(self) -> TaxonomyRepo: ...
+
+    @property
+    def listing(self) -> TicketListing: ...

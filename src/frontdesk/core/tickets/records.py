@@ -1,0 +1,197 @@
+"""Tickets, their messages and files, and the shapes lists and searches return."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from frontdesk.core.shared.paging import Window
+
+
+class Status(StrEnum):
+    """One ticket lifecycle; every dialect maps its own words onto it."""
+
+    NEW = "new"  # opened, nobody answered yet
+    REPLY = "reply"  # the customer wrote, awaiting an agent
+    PENDING = "pending"  # an agent answered, awaiting the customer
+    ON_HOLD = "on-hold"
+    SOLVED = "solved"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = frozenset({Status.NEW, Status.REPLY, Status.PENDING, Status.ON_HOLD})
+
+
+class Priority(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class MessageKind(StrEnum):
+    EXTERNAL = "external"  # to or from the customer
+    INTERNAL = "internal"  # a private note between agents
+    LOG = "log"  # written by the system when something happens
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    """A category, department or custom field definition: a name within an account."""
+
+    id: int
+    account_id: int
+    name: str
+    created: int
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    id: int
+    uuid: str
+    account_id: int
+    number: int
+    subject: str
+    status: Status
+    priority: Priority
+    category_id: int | None
+    department_id: int | None
+    inbox_id: int | None
+    requester_id: int | None
+    notes: str
+    archived_at: int | None
+    merged_into_id: int | None
+    force_closed: bool
+    created: int
+    updated: int
+    latest_activity: int
+    client_last_replied: int | None
+    client_last_read: int | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class TicketDetails:
+    """The many-valued parts of a ticket, loaded in one batch for a page of tickets."""
+
+    labels: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    assignee_ids: tuple[int, ...] = ()
+    linked_ids: tuple[int, ...] = ()
+    custom_fields: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: int
+    uuid: str
+    account_id: int
+    ticket_id: int
+    kind: MessageKind
+    agent_id: int | None
+    contact_id: int | None
+    from_email: str | None
+    from_name: str | None
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    bcc: tuple[str, ...]
+    body_text: str
+    body_html: str
+    email_message_id: str | None
+    created: int
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    id: int
+    uuid: str
+    account_id: int
+    ticket_id: int | None
+    message_id: int | None
+    contact_id: int | None
+    original_name: str
+    stored_name: str
+    content_type: str
+    size: int
+    sha256: str
+    created: int
+
+
+@dataclass(frozen=True, slots=True)
+class TicketFilter:
+    updated: Window = Window()
+    latest_activity: Window = Window()
+    requester_email: str | None = None
+    status: Status | None = None
+    labels: tuple[str, ...] = ()  # any of them
+
+
+@dataclass(frozen=True, slots=True)
+class ListedTicket:
+    """A ticket as a list shows it: with its inbox's name, requester address and labels."""
+
+    ticket: Ticket
+    inbox_name: str | None
+    requester_email: str | None
+    labels: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EmailCursor:
+    created: int
+    id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ListedEmail:
+    """One e-mail sent or received on a ticket: an external message with an address."""
+
+    id: int
+    ticket_id: int
+    created: int
+    from_email: str | None
+    from_name: str | None
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    bcc: tuple[str, ...]
+    inbox_name: str | None
+
+
+class Archived(StrEnum):
+    """Which tickets a list shows with respect to archiving."""
+
+    EXCLUDE = "exclude"  # the inbox: archived tickets are hidden (the default)
+    INCLUDE = "include"
+    ONLY = "only"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketQuery:
+    """Filters that all apply at once (AND); within `statuses`, any one matches (OR).
+
+    `words` are matched as whole words against the ticket's subject and the bodies of its
+    replies and notes; every word must occur somewhere in the ticket. `assignee` is an
+    agent id, or UNASSIGNED for tickets nobody is assigned to.
+    """
+
+    statuses: frozenset[Status] = frozenset()
+    priority: Priority | None = None
+    tags: tuple[str, ...] = ()  # the ticket carries every one of them
+    assignee: int | None = None
+    words: tuple[str, ...] = ()
+    archived: Archived = Archived.EXCLUDE
+
+
+UNASSIGNED = 0  # no agent has this id: ids start at 1
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerTicket:
+    """A ticket as its requester sees it in a list: no contents, a few derived figures."""
+
+    ticket: Ticket
+    category_name: str | None
+    user_replies: int  # external messages written by the customer side

@@ -1,0 +1,1 @@
+"""Live chat: conversations, visitors, reports (core.chat's ports)."""

@@ -1,0 +1,225 @@
+"""Accounts with their agents and inboxes, and credentials (core.identity's ports)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    delete,
+    func,
+    insert,
+    select,
+)
+
+from frontdesk.core.identity.records import Account, Agent, Credential, CredentialKind, Inbox, Role
+from frontdesk.core.shared.records import Scope
+from frontdesk.storage import hot_queries
+from frontdesk.storage import tables as t
+from frontdesk.storage._sql import account_from_row, insert_row, one_in_account, update_row
+
+
+class SqlAccounts:
+    """Accounts, agents and inbox addresses."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def insert_account(self, name: str, public_id: str, now: int) -> Account:
+        row = insert_row(
+            self.conn, t.accounts, {"name": name, "public_id": public_id, "created": now}
+        )
+        return account_from_row(row)
+
+    def get_account(self, account_id: int) -> Account | None:
+        row = self.conn.execute(
+            select(t.accounts).where(t.accounts.c.id == account_id)
+        ).one_or_none()
+        return account_from_row(row) if row else None
+
+    def update_account(self, account_id: int, changes: Mapping[str, Any]) -> Account:
+        return account_from_row(update_row(self.conn, t.accounts, account_id, changes))
+
+    def account_by_public_id(self, public_id: str) -> Account | None:
+        row = self.conn.execute(
+            select(t.accounts).where(t.accounts.c.public_id == public_id)
+        ).one_or_none()
+        return account_from_row(row) if row else None
+
+    def insert_agent(self, values: Mapping[str, Any]) -> Agent:
+        return self._agent(insert_row(self.conn, t.agents, _agent_values(values)))
+
+    def update_agent(self, agent_id: int, changes: Mapping[str, Any]) -> Agent:
+        return self._agent(update_row(self.conn, t.agents, agent_id, _agent_values(changes)))
+
+    def get_agent(self, account_id: int, agent_id: int) -> Agent | None:
+        row = one_in_account(self.conn, t.agents, account_id, agent_id)
+        return self._agent(row) if row else None
+
+    def find_agent_by_email(self, account_id: int, email: str) -> Agent | None:
+        row = self.conn.execute(
+            select(t.agents).where(
+                t.agents.c.account_id == account_id, func.lower(t.agents.c.email) == email.lower()
+            )
+        ).one_or_none()
+        return self._agent(row) if row else None
+
+    def list_agents(self, account_id: int) -> list[Agent]:
+        rows = self.conn.execute(
+            select(t.agents).where(t.agents.c.account_id == account_id).order_by(t.agents.c.id)
+        ).all()
+        inboxes = self._agent_inboxes([row.id for row in rows])
+        return [_agent(row, inboxes.get(row.id, ())) for row in rows]
+
+    def set_agent_inboxes(self, agent_id: int, inbox_ids: Sequence[int]) -> None:
+        self.conn.execute(delete(t.agent_inboxes).where(t.agent_inboxes.c.agent_id == agent_id))
+        if inbox_ids:
+            self.conn.execute(
+                insert(t.agent_inboxes),
+                [{"agent_id": agent_id, "inbox_id": inbox_id} for inbox_id in inbox_ids],
+            )
+
+    def _agent(self, row: Any) -> Agent:
+        return _agent(row, self._agent_inboxes([row.id]).get(row.id, ()))
+
+    def _agent_inboxes(self, agent_ids: Sequence[int]) -> dict[int, tuple[int, ...]]:
+        if not agent_ids:
+            return {}
+        found: dict[int, list[int]] = defaultdict(list)
+        for agent_id, inbox_id in self.conn.execute(
+            select(t.agent_inboxes.c.agent_id, t.agent_inboxes.c.inbox_id)
+            .where(t.agent_inboxes.c.agent_id.in_(agent_ids))
+            .order_by(t.agent_inboxes.c.inbox_id)
+        ):
+            found[agent_id].append(inbox_id)
+        return {key: tuple(value) for key, value in found.items()}
+
+    def get_agents(self, account_id: int, agent_ids: Sequence[int]) -> dict[int, Agent]:
+        if not agent_ids:
+            return {}
+        rows = self.conn.execute(
+            select(t.agents).where(
+                t.agents.c.account_id == account_id, t.agents.c.id.in_(agent_ids)
+            )
+        ).all()
+        inboxes = self._agent_inboxes([row.id for row in rows])
+        return {row.id: _agent(row, inboxes.get(row.id, ())) for row in rows}
+
+    def insert_inbox(self, values: Mapping[str, Any]) -> Inbox:
+        return _inbox(insert_row(self.conn, t.inboxes, values))
+
+    def update_inbox(self, inbox_id: int, changes: Mapping[str, Any]) -> Inbox:
+        return _inbox(update_row(self.conn, t.inboxes, inbox_id, changes))
+
+    def get_inbox(self, account_id: int, inbox_id: int) -> Inbox | None:
+        row = one_in_account(self.conn, t.inboxes, account_id, inbox_id)
+        return _inbox(row) if row else None
+
+    def find_inbox_by_email(self, email: str) -> Inbox | None:
+        row = self.conn.execute(
+            select(t.inboxes).where(func.lower(t.inboxes.c.email) == email.lower())
+        ).one_or_none()
+        return _inbox(row) if row else None
+
+    def list_inboxes(self, account_id: int) -> list[Inbox]:
+        rows = self.conn.execute(
+            select(t.inboxes).where(t.inboxes.c.account_id == account_id).order_by(t.inboxes.c.id)
+        ).all()
+        return [_inbox(row) for row in rows]
+
+    def delete_inbox(self, inbox_id: int) -> None:
+        self.conn.execute(delete(t.agent_inboxes).where(t.agent_inboxes.c.inbox_id == inbox_id))
+        self.conn.execute(delete(t.inboxes).where(t.inboxes.c.id == inbox_id))
+
+    def inbox_in_use(self, inbox_id: int) -> bool:
+        used = self.conn.execute(
+            select(t.tickets.c.id).where(t.tickets.c.inbox_id == inbox_id).limit(1)
+        ).first()
+        return used is not None
+
+
+class SqlCredentials:
+    """API keys and customer tokens; secrets only as hashes."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def insert_credential(self, values: Mapping[str, Any]) -> Credential:
+        values = dict(values)
+        values["scopes"] = " ".join(sorted(values.get("scopes", ())))
+        return _credential(insert_row(self.conn, t.credentials, values))
+
+    def find_credential(self, key_id: str) -> Credential | None:
+        row = self.conn.execute(hot_queries.CREDENTIAL, {"key_id": key_id}).one_or_none()
+        return _credential(row) if row else None
+
+    def get_credential(self, account_id: int, credential_id: int) -> Credential | None:
+        row = one_in_account(self.conn, t.credentials, account_id, credential_id)
+        return _credential(row) if row else None
+
+    def list_credentials(self, account_id: int, kind: CredentialKind) -> list[Credential]:
+        rows = self.conn.execute(
+            select(t.credentials)
+            .where(t.credentials.c.account_id == account_id, t.credentials.c.kind == kind.value)
+            .order_by(t.credentials.c.id)
+        ).all()
+        return [_credential(row) for row in rows]
+
+    def update_credential(self, credential_id: int, changes: Mapping[str, Any]) -> Credential:
+        return _credential(update_row(self.conn, t.credentials, credential_id, changes))
+
+
+def _agent_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(values)
+    if "groups" in out:
+        out["groups"] = ",".join(out["groups"])
+    if "role" in out:
+        out["role"] = Role(out["role"]).value
+    return out
+
+
+def _agent(row: Any, inbox_ids: tuple[int, ...]) -> Agent:
+    return Agent(
+        id=row.id,
+        account_id=row.account_id,
+        name=row.name,
+        email=row.email,
+        role=Role(row.role),
+        picture_url=row.picture_url,
+        department=row.department,
+        groups=tuple(group for group in row.groups.split(",") if group),
+        is_back_office=bool(row.is_back_office),
+        last_active=row.last_active,
+        created=row.created,
+        inbox_ids=inbox_ids,
+        password_hash=row.password_hash,
+    )
+
+
+def _inbox(row: Any) -> Inbox:
+    return Inbox(
+        id=row.id,
+        account_id=row.account_id,
+        name=row.name,
+        email=row.email,
+        auto_reply=row.auto_reply,
+        created=row.created,
+    )
+
+
+def _credential(row: Any) -> Credential:
+    return Credential(
+        id=row.id,
+        account_id=row.account_id,
+        kind=CredentialKind(row.kind),
+        name=row.name,
+        key_id=row.key_id,
+        scopes=frozenset(Scope(word) for word in row.scopes.split()),
+        contact_id=row.contact_id,
+        created=row.created,
+        last_used=row.last_used,
+        revoked=row.revoked,
+        secret_hash=row.secret_hash,
+    )

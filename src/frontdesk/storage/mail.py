@@ -1,0 +1,298 @@
+"""SQL for the e-mail channel (the core's `MailQueries` port), mixed into SqlRepo."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    delete,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from frontdesk.core.mail.records import ImapSettings, MailReceipt, OutboxMail
+from frontdesk.storage import tables as t
+from frontdesk.storage._sql import (
+    split_lines,
+)
+
+# Outbox rows a worker may take: waiting ones, and claimed ones whose claim ran out (the
+# worker that took them died), both only once their time has come.
+_CLAIMABLE = ("queued", "sending")
+
+
+class SqlMail:
+    """Threading lookups, receipts, the outbox and IMAP settings."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def ticket_by_email_message_ids(self, account_id: int, ids: Sequence[str]) -> int | None:
+        """The ticket of the first id in `ids` that names a message of this account."""
+        if not ids:
+            return None
+        msg = t.messages
+        found = dict(
+            self.conn.execute(
+                select(msg.c.email_message_id, msg.c.ticket_id).where(
+                    msg.c.account_id == account_id, msg.c.email_message_id.in_(list(ids))
+                )
+            ).all()
+        )
+        for wanted in ids:
+            if wanted in found:
+                return int(found[wanted])
+        return None
+
+    def ticket_id_by_number(self, account_id: int, number: int) -> int | None:
+        found = self.conn.execute(
+            select(t.tickets.c.id).where(
+                t.tickets.c.account_id == account_id, t.tickets.c.number == number
+            )
+        ).scalar_one_or_none()
+        return None if found is None else int(found)
+
+    def email_message_ids_of(self, ticket_id: int, limit: int) -> list[str]:
+        """The ticket's most recent Message-IDs, oldest first."""
+        msg = t.messages
+        rows = self.conn.execute(
+            select(msg.c.email_message_id)
+            .where(msg.c.ticket_id == ticket_id, msg.c.email_message_id.is_not(None))
+            .order_by(msg.c.id.desc())
+            .limit(limit)
+        ).scalars()
+        return list(reversed([str(value) for value in rows]))
+
+    def set_message_mail(
+        self, message_id: int, *, email_message_id: str, to: Sequence[str], cc: Sequence[str]
+    ) -> None:
+        self.conn.execute(
+            update(t.messages)
+            .where(t.messages.c.id == message_id)
+            .values(
+                email_message_id=email_message_id, to_addrs="\n".join(to), cc_addrs="\n".join(cc)
+            )
+        )
+
+    def insert_receipt(self, values: Mapping[str, Any]) -> int | None:
+        upsert = sqlite_insert if self.conn.dialect.name == "sqlite" else pg_insert
+        values = dict(values)
+        values["recipients"] = "\n".join(values.get("recipients", ()))
+        found = self.conn.execute(
+            upsert(t.mail_receipts)
+            .values(**values)
+            .on_conflict_do_nothing(
+                index_elements=[t.mail_receipts.c.account_id, t.mail_receipts.c.mail_key]
+            )
+            .returning(t.mail_receipts.c.id)
+        ).scalar_one_or_none()
+        return None if found is None else int(found)
+
+    def update_receipt(self, receipt_id: int, changes: Mapping[str, Any]) -> None:
+        self.conn.execute(
+            update(t.mail_receipts).where(t.mail_receipts.c.id == receipt_id).values(**changes)
+        )
+
+    def get_receipt(self, account_id: int, receipt_id: int) -> MailReceipt | None:
+        row = self.conn.execute(
+            select(t.mail_receipts).where(
+                t.mail_receipts.c.id == receipt_id, t.mail_receipts.c.account_id == account_id
+            )
+        ).one_or_none()
+        return _receipt(row) if row else None
+
+    def list_receipts(
+        self, account_id: int, status: str | None, *, after_id: int, limit: int
+    ) -> list[MailReceipt]:
+        rc = t.mail_receipts
+        query = select(rc).where(rc.c.account_id == account_id, rc.c.id > after_id)
+        if status is not None:
+            query = query.where(rc.c.status == status)
+        rows = self.conn.execute(query.order_by(rc.c.id).limit(limit)).all()
+        return [_receipt(row) for row in rows]
+
+    def count_recent_mail(self, account_id: int, to_addr: str, kind: str, since: int) -> int:
+        ob = t.outbox
+        return int(
+            self.conn.execute(
+                select(func.count())
+                .select_from(ob)
+                .where(
+                    ob.c.account_id == account_id,
+                    ob.c.to_addr == to_addr,
+                    ob.c.kind == kind,
+                    ob.c.created >= since,
+                )
+            ).scalar_one()
+        )
+
+    def claim_outbox(self, now: int, limit: int, lease_ms: int) -> list[OutboxMail]:
+        """Take due rows for one worker: marked 'sending' until `now + lease_ms`.
+
+        PostgreSQL skips rows another worker holds (FOR UPDATE SKIP LOCKED); SQLite write
+        transactions are BEGIN IMMEDIATE, so claimers there take turns.
+        """
+        ob = t.outbox
+        query = (
+            select(ob.c.id)
+            .where(ob.c.status.in_(_CLAIMABLE), ob.c.next_attempt <= now)
+            .order_by(ob.c.next_attempt, ob.c.id)
+            .limit(limit)
+        )
+        if self.conn.dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        ids = list(self.conn.execute(query).scalars())
+        if not ids:
+            return []
+        rows = self.conn.execute(
+            update(ob)
+            .where(ob.c.id.in_(ids))
+            .values(status="sending", attempts=ob.c.attempts + 1, next_attempt=now + lease_ms)
+            .returning(ob)
+        ).all()
+        return sorted((_outbox(row) for row in rows), key=lambda mail: mail.id)
+
+    def finish_outbox(self, outbox_id: int, attempts: int, changes: Mapping[str, Any]) -> bool:
+        """Record a send's outcome, unless another worker has claimed the row since."""
+        ob = t.outbox
+        done = self.conn.execute(
+            update(ob)
+            .where(ob.c.id == outbox_id, ob.c.status == "sending", ob.c.attempts == attempts)
+            .values(**changes)
+        ).rowcount
+        return bool(done)
+
+    def list_outbox(
+        self, account_id: int, *, ticket_id: int | None, status: str | None, limit: int
+    ) -> list[OutboxMail]:
+        ob = t.outbox
+        query = select(ob).where(ob.c.account_id == account_id)
+        if ticket_id is not None:
+            query = query.where(ob.c.ticket_id == ticket_id)
+        if status is not None:
+            query = query.where(ob.c.status == status)
+        rows = self.conn.execute(query.order_by(ob.c.id.desc()).limit(limit)).all()
+        return [_outbox(row) for row in rows]
+
+    def put_imap(self, values: Mapping[str, Any]) -> ImapSettings:
+        im = t.inbox_imap
+        exists = self.conn.execute(
+            select(im.c.inbox_id).where(im.c.inbox_id == values["inbox_id"])
+        ).first()
+        if exists is None:
+            row = self.conn.execute(insert(im).values(**values).returning(im)).one()
+        else:
+            changes = {key: value for key, value in values.items() if key != "created"}
+            row = self.conn.execute(
+                update(im)
+                .where(im.c.inbox_id == values["inbox_id"])
+                .values(**changes)
+                .returning(im)
+            ).one()
+        return _imap(row)
+
+    def get_imap(self, account_id: int, inbox_id: int) -> ImapSettings | None:
+        im = t.inbox_imap
+        row = self.conn.execute(
+            select(im).where(im.c.inbox_id == inbox_id, im.c.account_id == account_id)
+        ).one_or_none()
+        return _imap(row) if row else None
+
+    def delete_imap(self, inbox_id: int) -> None:
+        self.conn.execute(delete(t.inbox_imap).where(t.inbox_imap.c.inbox_id == inbox_id))
+
+    def list_enabled_imap(self) -> list[ImapSettings]:
+        im = t.inbox_imap
+        rows = self.conn.execute(
+            select(im).where(im.c.enabled.is_(True)).order_by(im.c.inbox_id)
+        ).all()
+        return [_imap(row) for row in rows]
+
+    def update_imap(self, inbox_id: int, changes: Mapping[str, Any]) -> None:
+        self.conn.execute(
+            update(t.inbox_imap).where(t.inbox_imap.c.inbox_id == inbox_id).values(**changes)
+        )
+
+    def queue_mail(self, values: Mapping[str, Any]) -> int | None:
+        """Insert unless the dedupe key exists; racing writers cannot both succeed."""
+        upsert = sqlite_insert if self.conn.dialect.name == "sqlite" else pg_insert
+        found = self.conn.execute(
+            upsert(t.outbox)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[t.outbox.c.dedupe_key])
+            .returning(t.outbox.c.id)
+        ).scalar_one_or_none()
+        return None if found is None else int(found)
+
+
+def _receipt(row: Any) -> MailReceipt:
+    m = row._mapping
+    return MailReceipt(
+        id=m["id"],
+        account_id=m["account_id"],
+        inbox_id=m["inbox_id"],
+        source=m["source"],
+        status=m["status"],
+        email_message_id=m["email_message_id"],
+        envelope_from=m["envelope_from"],
+        recipients=split_lines(m["recipients"]),
+        from_addr=m["from_addr"],
+        subject=m["subject"],
+        raw_sha256=m["raw_sha256"],
+        size=m["size"],
+        ticket_id=m["ticket_id"],
+        message_id=m["message_id"],
+        error=m["error"],
+        created=m["created"],
+    )
+
+
+def _outbox(row: Any) -> OutboxMail:
+    m = row._mapping
+    return OutboxMail(
+        id=m["id"],
+        account_id=m["account_id"],
+        ticket_id=m["ticket_id"],
+        message_id=m["message_id"],
+        kind=m["kind"],
+        from_addr=m["from_addr"],
+        to=split_lines(m["to_addrs"]) or (m["to_addr"],),
+        cc=split_lines(m["cc_addrs"]),
+        subject=m["subject"],
+        body=m["body"],
+        body_html=m["body_html"],
+        email_message_id=m["email_message_id"],
+        in_reply_to=m["in_reply_to"],
+        references=tuple(m["references"].split()),
+        status=m["status"],
+        attempts=m["attempts"],
+        next_attempt=m["next_attempt"],
+        last_error=m["last_error"],
+        created=m["created"],
+        sent=m["sent"],
+    )
+
+
+def _imap(row: Any) -> ImapSettings:
+    m = row._mapping
+    return ImapSettings(
+        inbox_id=m["inbox_id"],
+        account_id=m["account_id"],
+        host=m["host"],
+        port=m["port"],
+        tls=bool(m["tls"]),
+        username=m["username"],
+        folder=m["folder"],
+        enabled=bool(m["enabled"]),
+        last_polled=m["last_polled"],
+        last_error=m["last_error"],
+        created=m["created"],
+        updated=m["updated"],
+        password=m["password"],
+    )

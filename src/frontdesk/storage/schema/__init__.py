@@ -1,0 +1,1 @@
+"""The schema, one module per area (the tables of each area)."""

@@ -1,0 +1,81 @@
+"""Accounts, their agents and inboxes, and credentials."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from frontdesk.storage.schema._base import Stamp, account_column, id_column, metadata
+
+accounts = Table(
+    "accounts",
+    metadata,
+    id_column(),
+    Column("name", String(200), nullable=False),
+    Column("public_id", String(40), nullable=False, unique=True),
+    Column("ticket_seq", Integer, nullable=False, default=0),
+    Column("created", Stamp, nullable=False),
+)
+
+agents = Table(
+    "agents",
+    metadata,
+    id_column(),
+    account_column(),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("picture_url", String(2000)),
+    Column("department", String(200)),
+    Column("groups", Text, nullable=False, default=""),
+    Column("is_back_office", Boolean, nullable=False, default=False),
+    Column("password_hash", String(200)),
+    Column("last_active", Stamp),
+    Column("created", Stamp, nullable=False),
+    UniqueConstraint("account_id", "email"),
+)
+
+inboxes = Table(
+    "inboxes",
+    metadata,
+    id_column(),
+    account_column(),
+    Column("name", String(200), nullable=False),
+    # Globally unique: inbound mail is routed to an account by this address alone.
+    Column("email", String(320), nullable=False, unique=True),
+    Column("auto_reply", Text),
+    Column("created", Stamp, nullable=False),
+)
+
+agent_inboxes = Table(
+    "agent_inboxes",
+    metadata,
+    Column("agent_id", Integer, ForeignKey("agents.id"), primary_key=True),
+    Column("inbox_id", Integer, ForeignKey("inboxes.id"), primary_key=True),
+)
+
+
+credentials = Table(
+    "credentials",
+    metadata,
+    id_column(),
+    account_column(),
+    Column("kind", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    # The public half of a key, used to find the row; the secret is only stored hashed.
+    Column("key_id", String(32), nullable=False, unique=True),
+    Column("secret_hash", String(128), nullable=False),
+    Column("scopes", Text, nullable=False, default=""),
+    Column("contact_id", Integer, ForeignKey("contacts.id")),
+    Column("created", Stamp, nullable=False),
+    Column("last_used", Stamp),
+    Column("revoked", Stamp),
+)

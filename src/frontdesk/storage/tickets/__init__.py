@@ -1,0 +1,1 @@
+"""Tickets, messages, attachments, taxonomy and the ticket lists (core.tickets' ports)."""

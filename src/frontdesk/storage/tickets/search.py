@@ -1,0 +1,180 @@
+"""Filtered, searched and counted ticket lists (the InboxOps list), and lookups by UUID.
+
+Search reads the per-ticket documents that migration 0006 keeps in step with triggers:
+an FTS5 table on SQLite, a tsvector with a GIN index on PostgreSQL. Both are read first
+and joined to tickets by id, so a rare word costs a handful of rows whatever the size of
+the account. Pages run newest first (by id, which follows creation), the order the FTS5
+index can deliver without sorting; a page and its total are two statements, plus the
+batched details the caller loads for the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Connection,
+    FromClause,
+    Integer,
+    MetaData,
+    Select,
+    Table,
+    Text,
+    exists,
+    func,
+    select,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.selectable import Join
+
+from frontdesk.core.contacts.records import Contact
+from frontdesk.core.tickets.records import (
+    UNASSIGNED,
+    Archived,
+    Ticket,
+    TicketQuery,
+)
+from frontdesk.storage import tables as t
+from frontdesk.storage._sql import contact_from_row
+from frontdesk.storage.tickets.rows import ticket_from_row
+
+# The search objects as query targets only: they are not part of `tables.metadata`, whose
+# tables the migrations must match (see SEARCH_TABLES in tables.py).
+_search = MetaData()
+
+
+# SQLite: the FTS5 table; the hidden column named like the table is the MATCH target.
+_fts = Table("ticket_search", _search, Column("rowid", Integer), Column("ticket_search", Text))
+
+
+_pg_search = MetaData()
+
+
+_tsv = Table(
+    "ticket_search", _pg_search, Column("ticket_id", Integer), Column("document", TSVECTOR)
+)
+
+
+class _LeadingJoin(Join):
+    """An inner join whose left side SQLite must scan first.
+
+    Left to choose, SQLite (which has no statistics here) walks the account's tickets and
+    probes the FTS index once per ticket: seconds at 100,000 tickets. CROSS JOIN is
+    SQLite's documented way to fix the order; every other backend reads a plain JOIN.
+    """
+
+    inherit_cache = True
+
+
+@compiles(_LeadingJoin, "sqlite")
+def _cross_join(element: _LeadingJoin, compiler: SQLCompiler, **kw: Any) -> str:
+    assert element.onclause is not None  # built with one in _matching
+    kw["asfrom"] = True
+    left = compiler.process(element.left, **kw)
+    right = compiler.process(element.right, **kw)
+    return f"{left} CROSS JOIN {right} ON {compiler.process(element.onclause, **kw)}"
+
+
+def fts5_query(words: Sequence[str]) -> str:
+    """Every word as a quoted FTS5 string (no operators); juxtaposed strings are ANDed."""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in words)
+
+
+def tsquery(words: Sequence[str]) -> str:
+    """`w1 & w2 ...` for to_tsquery; words are letters and digits only (core.search)."""
+    return " & ".join(words)
+
+
+def _conditions(account_id: int, query: TicketQuery) -> list[ColumnElement[bool]]:
+    tk = t.tickets
+    conditions: list[ColumnElement[bool]] = [tk.c.account_id == account_id]
+    if query.archived is Archived.EXCLUDE:
+        conditions.append(tk.c.archived_at.is_(None))
+    elif query.archived is Archived.ONLY:
+        conditions.append(tk.c.archived_at.is_not(None))
+    if query.statuses:
+        conditions.append(tk.c.status.in_(sorted(status.value for status in query.statuses)))
+    if query.priority is not None:
+        conditions.append(tk.c.priority == query.priority.value)
+    # Driven from the tag's and the agent's own indexes (name, ticket_id), (agent_id,
+    # ticket_id): a few thousand ids at most, where testing every ticket would read them all.
+    tags = t.ticket_tags
+    for tag in query.tags:
+        conditions.append(tk.c.id.in_(select(tags.c.ticket_id).where(tags.c.name == tag)))
+    assignees = t.ticket_assignees
+    if query.assignee == UNASSIGNED:
+        conditions.append(~exists().where(assignees.c.ticket_id == tk.c.id))
+    elif query.assignee is not None:
+        conditions.append(
+            tk.c.id.in_(select(assignees.c.ticket_id).where(assignees.c.agent_id == query.assignee))
+        )
+    return conditions
+
+
+class SqlTicketSearch:
+    """Tickets by filters and full-text words, newest first, with counts."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def find_tickets(
+        self, account_id: int, query: TicketQuery, *, offset: int, limit: int
+    ) -> list[Ticket]:
+        found = self._found(select(t.tickets), account_id, query)
+        # The same order either way; on SQLite, by rowid the FTS index gives it unsorted.
+        newest_first = _fts.c.rowid if query.words and self._sqlite else t.tickets.c.id
+        rows = self.conn.execute(
+            found.order_by(newest_first.desc()).offset(offset).limit(limit)
+        ).all()
+        return [ticket_from_row(row) for row in rows]
+
+    def count_found_tickets(
+        self, account_id: int, query: TicketQuery, *, up_to: int | None = None
+    ) -> int:
+        """How many match; with `up_to`, counting stops there (the rows are not all read)."""
+        if up_to is None:
+            counted = self._found(select(func.count()), account_id, query)
+        else:
+            first = self._found(select(t.tickets.c.id), account_id, query).limit(up_to)
+            counted = select(func.count()).select_from(first.subquery())
+        return int(self.conn.execute(counted).scalar_one())
+
+    @property
+    def _sqlite(self) -> bool:
+        return self.conn.dialect.name == "sqlite"
+
+    def _found(self, base: Select[Any], account_id: int, query: TicketQuery) -> Select[Any]:
+        tk = t.tickets
+        source: FromClause = tk
+        conditions = _conditions(account_id, query)
+        if query.words:
+            source, matched = self._matching(query.words)
+            conditions.append(matched)
+        return base.select_from(source).where(*conditions)
+
+    def _matching(self, words: Sequence[str]) -> tuple[FromClause, ColumnElement[bool]]:
+        """The search table joined to tickets, and the condition that matches the words."""
+        tk = t.tickets
+        if not self._sqlite:
+            joined = _tsv.join(tk, tk.c.id == _tsv.c.ticket_id)
+            query = func.to_tsquery("simple", tsquery(words))
+            return joined, _tsv.c.document.op("@@")(query)
+        # The FTS table leads: its rowid order is the page order, so a page stops early.
+        joined = _LeadingJoin(_fts, tk, tk.c.id == _fts.c.rowid)
+        return joined, _fts.c.ticket_search.op("MATCH")(fts5_query(words))
+
+    def requesters_of(self, account_id: int, contact_ids: Sequence[int]) -> dict[int, Contact]:
+        """Contacts by id alone (primary key lookups), then kept only if the account's.
+
+        Filtering by account in SQL lets SQLite (no statistics) prefer the account's e-mail
+        index and scan every contact of the account: 3 ms for a page at 25,000 contacts.
+        """
+        if not contact_ids:
+            return {}
+        rows = self.conn.execute(select(t.contacts).where(t.contacts.c.id.in_(contact_ids)))
+        return {row.id: contact_from_row(row) for row in rows if row.account_id == account_id}
