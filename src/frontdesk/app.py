@@ -24,6 +24,7 @@ from frontdesk.api.v3 import errors as v3_errors
 from frontdesk.api.v3 import routes as v3
 from frontdesk.chat import sockets as chat_sockets
 from frontdesk.chat import widget as chat_widget
+from frontdesk.chat.hub import ChatHub
 from frontdesk.services import Services, build_services
 from frontdesk.settings import Settings
 
@@ -32,9 +33,12 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     """The ASGI application. Pass `services` to share them (tests); else they are built here."""
     services = services or build_services(settings or Settings())
 
+    chat_hub = ChatHub(services.fanout)  # this app's chat sockets
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        chat_hub.close()
         services.close()
 
     app = FastAPI(
@@ -48,6 +52,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.chat_hub = chat_hub
     error_router = errors.ErrorRouter()
     error_router.register(imbox_errors.PREFIX, imbox_errors.render)
     error_router.register(v3_errors.PREFIX, v3_errors.render)

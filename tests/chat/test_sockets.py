@@ -217,12 +217,12 @@ def test_concurrent_writers_are_seen_in_one_order_by_everyone(
 def test_a_lost_event_is_filled_in_from_the_database(
     live: str, chat_account: ChatAccount, services: Services
 ) -> None:
-    """The hub skips an event (as a lost Redis message would): the next one fills the gap."""
+    """The fan-out loses an event (as a lost Redis message would): the next one fills the gap."""
 
     async def scenario() -> None:
         v, welcome = await visitor(live, chat_account.widget)
         public_id = welcome["conversationId"]
-        original = services.chat.dispatch
+        original = services.fanout.publish
         dropped: list[object] = []
 
         def lossy(item: dict[str, object]) -> None:
@@ -231,14 +231,14 @@ def test_a_lost_event_is_filled_in_from_the_database(
                 return
             original(item)
 
-        services.chat.dispatch = lossy  # type: ignore[method-assign]
+        services.fanout.publish = lossy  # type: ignore[method-assign]
         try:
             with services.store.write() as uow:
                 chat.agent_reply(uow, chat_account.actor, public_id, chat_account.agent.id, "lost")
             with services.store.write() as uow:
                 chat.agent_reply(uow, chat_account.actor, public_id, chat_account.agent.id, "next")
         finally:
-            services.chat.dispatch = original  # type: ignore[method-assign]
+            services.fanout.publish = original  # type: ignore[method-assign]
         _, before = await until(v, is_message("next"))
         assert dropped and "lost" in [f.get("message") for f in before]
         await v.close()

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from frontdesk import sealing
+from frontdesk.services import sealing
 from frontdesk.mail.imap import ImapPoller
 from frontdesk.mail.inbound import Inbound
 from tests.mail.conftest import MailDesk, free_port, mail, mail_services

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from frontdesk.bus import InProcessBus
+from frontdesk.services.bus import InProcessBus
 from frontdesk.core.identity import accounts
 from frontdesk.storage.migrate import upgrade
 from frontdesk.storage.store import Store

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from frontdesk import sealing
+from frontdesk.services import sealing
 
 
 def test_a_sealed_value_opens_with_the_same_key_and_purpose() -> None:

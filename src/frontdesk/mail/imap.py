@@ -15,11 +15,11 @@ import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from frontdesk.api.common.fetch import permitted, resolve
 from frontdesk.core import mail
 from frontdesk.core.mail.records import ImapSettings
 from frontdesk.mail.inbound import IMAP, Inbound
-from frontdesk.sealing import IMAP_LOGIN, unseal
+from frontdesk.services.fetch import permitted, resolve
+from frontdesk.services.sealing import IMAP_LOGIN, unseal
 
 log = logging.getLogger(__name__)
 

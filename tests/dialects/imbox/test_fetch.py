@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from frontdesk.api.common.fetch import FetchLimits, fetch_files, permitted
+from frontdesk.services.fetch import FetchLimits, fetch_files, permitted
 from frontdesk.core.shared.errors import Invalid, TooLarge
 from tests.dialects.imbox.conftest import payload
 

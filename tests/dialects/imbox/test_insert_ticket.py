@@ -200,7 +200,7 @@ def test_a_redirect_to_a_private_address_is_refused(
     imbox: ImBox, file_server: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """127.0.0.1 stands in for a public server here; 127.0.0.2 for a private one."""
-    from frontdesk.api.common import fetch
+    from frontdesk.services import fetch
 
     real = fetch.permitted
     monkeypatch.setattr(

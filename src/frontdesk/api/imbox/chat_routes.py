@@ -10,12 +10,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from frontdesk.api.common.deps import services_of
 from frontdesk.api.common.responses import model_json
 from frontdesk.api.common.tabular import csv_chunks, csv_response
 from frontdesk.api.imbox import chat_schemas as cs
 from frontdesk.api.imbox import chat_translate as ct
 from frontdesk.api.imbox.routes import _authorised, batches
-from frontdesk.api.native.deps import services_of
 from frontdesk.core import chat
 from frontdesk.core.chat import stats as chat_stats
 from frontdesk.core.chat.records import ListedConversation

@@ -12,14 +12,12 @@ from typing import TypeVar
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from frontdesk.api.common.auth import actor_for, require_scope
-from frontdesk.api.common.fetch import FetchLimits, fetch_files
+from frontdesk.api.common.deps import services_from, services_of
 from frontdesk.api.common.files import attachment_response
 from frontdesk.api.common.responses import model_json
 from frontdesk.api.common.tabular import csv_chunks, csv_response
 from frontdesk.api.imbox import schemas as s
 from frontdesk.api.imbox import translate as tr
-from frontdesk.api.native.deps import services_from, services_of
 from frontdesk.core.mail import submissions
 from frontdesk.core.shared.errors import Forbidden
 from frontdesk.core.shared.paging import Page
@@ -27,6 +25,8 @@ from frontdesk.core.shared.records import Actor, Scope
 from frontdesk.core.tickets import attachments, listing
 from frontdesk.core.tickets.records import Attachment, EmailCursor, ListedEmail, ListedTicket
 from frontdesk.services import Services
+from frontdesk.services.auth import actor_for, require_scope
+from frontdesk.services.fetch import FetchLimits, fetch_files
 from frontdesk.settings import MIB, Settings
 
 router = APIRouter(prefix="/message", tags=["imbox"])

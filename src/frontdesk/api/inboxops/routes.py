@@ -16,13 +16,12 @@ from fastapi import APIRouter, Depends, File, Header, Path, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from frontdesk.api.common.auth import actor_for, bearer_token, require_scope
+from frontdesk.api.common.deps import services_from
 from frontdesk.api.common.files import attachment_response, read_upload
 from frontdesk.api.common.responses import model_json, models_json
 from frontdesk.api.inboxops import schemas as s
 from frontdesk.api.inboxops import translate as out
 from frontdesk.api.inboxops.words import OPEN, STATUSES_OF, TARGET_OF, statuses
-from frontdesk.api.native.deps import services_from
 from frontdesk.core import tickets
 from frontdesk.core.identity import accounts
 from frontdesk.core.mail import replies
@@ -35,6 +34,7 @@ from frontdesk.core.tickets.records import Ticket
 from frontdesk.core.tickets.threads import merge as merge_tickets
 from frontdesk.core.tickets.threads import split as split_ticket
 from frontdesk.services import Services
+from frontdesk.services.auth import actor_for, bearer_token, require_scope
 
 router = APIRouter(prefix="/v1/workspaces/{workspaceId}/tickets", tags=["inboxops"])
 TicketPath = Annotated[str, Path(alias="ticketId", max_length=100)]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Response
 
+from frontdesk.api.common.deps import PathId, services_of
 from frontdesk.api.native import schemas as s
 from frontdesk.api.native import translate as out
-from frontdesk.api.native.deps import PathId, scoped, services_of
+from frontdesk.api.native.deps import scoped
 from frontdesk.core import contacts
 from frontdesk.core.contacts import ContactFields
 from frontdesk.core.identity import accounts, credentials

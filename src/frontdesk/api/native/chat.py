@@ -12,7 +12,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from frontdesk.api.native.deps import PathId, scoped, services_of
+from frontdesk.api.common.deps import PathId, services_of
+from frontdesk.api.native.deps import scoped
 from frontdesk.api.native.schemas import DbId, Strict
 from frontdesk.core import chat
 from frontdesk.core.chat.records import (

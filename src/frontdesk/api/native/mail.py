@@ -6,15 +6,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
-from frontdesk import sealing
-from frontdesk.api.native.deps import PathId, scoped, services_of
+from frontdesk.api.common.deps import PathId, services_of
+from frontdesk.api.native.deps import scoped
 from frontdesk.api.native.schemas import Strict
 from frontdesk.core import mail
 from frontdesk.core.mail import outbox
 from frontdesk.core.mail.records import ImapSettings, MailReceipt, OutboxMail
 from frontdesk.core.shared.records import MAX_ROW_ID, Actor, Scope
-from frontdesk.sealing import IMAP_LOGIN
-from frontdesk.services import Services
+from frontdesk.services import Services, sealing
+from frontdesk.services.sealing import IMAP_LOGIN
 
 router = APIRouter(prefix="/api/v1", tags=["mail"])
 admin = scoped(Scope.ADMIN)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import Response
 
+from frontdesk.api.common.deps import PathId, services_of
 from frontdesk.api.common.files import attachment_response, read_upload
 from frontdesk.api.common.responses import model_json
 from frontdesk.api.native import schemas as s
 from frontdesk.api.native import translate as out
-from frontdesk.api.native.deps import PathId, scoped, services_of
+from frontdesk.api.native.deps import scoped
 from frontdesk.core import tickets
 from frontdesk.core.shared.records import Actor, Scope
 from frontdesk.core.tickets import NewMessage, NewTicket, attachments, threads

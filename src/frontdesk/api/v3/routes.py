@@ -14,10 +14,9 @@ from fastapi.responses import Response
 from fastapi.security import APIKeyHeader
 from starlette.exceptions import HTTPException
 
-from frontdesk.api.common.auth import actor_for
+from frontdesk.api.common.deps import services_from, services_of
 from frontdesk.api.common.files import attachment_response, read_upload
 from frontdesk.api.common.ratelimit import RateLimiter, retry_after
-from frontdesk.api.native.deps import services_from, services_of
 from frontdesk.api.v3 import schemas as s
 from frontdesk.api.v3 import translate as out
 from frontdesk.core.identity.records import CredentialKind
@@ -25,6 +24,7 @@ from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import customers
 from frontdesk.core.tickets.customers import ContactForm, NewCustomerTicket
 from frontdesk.services import Services
+from frontdesk.services.auth import actor_for
 
 router = APIRouter(prefix="/v3/tickets", tags=["v3"], include_in_schema=False)
 

@@ -31,6 +31,7 @@ from frontdesk.core.chat.records import (
     VisitorLabel,
     VisitorTag,
 )
+from frontdesk.core.identity import accounts
 from frontdesk.core.identity.records import Agent
 from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
@@ -232,7 +233,7 @@ def conversation_changed(
     uow: ChatUnit, actor: Actor, conversation: Conversation, now: int
 ) -> Conversation:
     fresh = reread(uow, conversation)
-    agent = uow.accounts.get_agent(fresh.account_id, fresh.agent_id) if fresh.agent_id else None
+    agent = accounts.find_agent(uow, fresh.account_id, fresh.agent_id) if fresh.agent_id else None
     events.record(
         uow,
         actor,

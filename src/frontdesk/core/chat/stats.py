@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from frontdesk.core.chat import page_filters
 from frontdesk.core.chat.ports import ChatUnit
 from frontdesk.core.chat.records import ListedConversation, SessionFigures, SessionRow, StatsFilter
+from frontdesk.core.identity import accounts
 from frontdesk.core.shared.errors import Invalid, NotFound
 from frontdesk.core.shared.paging import Page, Window
 from frontdesk.core.shared.records import Actor
@@ -112,7 +113,7 @@ def statistics_filter(uow: ChatUnit, actor: Actor, query: StatsQuery) -> StatsFi
     _bounded(list(query.page_filter_ids), "pageFilterId")
     if len(query.conversation_ids) > MAX_FILTER_IDS:
         raise Invalid("too_many_values", f"At most {MAX_FILTER_IDS} channels", field="channels")
-    known = uow.accounts.get_agents(actor.account_id, query.agent_ids)
+    known = accounts.agents_by_id(uow, actor.account_id, query.agent_ids)
     for agent_id in query.agent_ids:
         if agent_id not in known:
             raise NotFound("agent_not_found", f"No agent {agent_id}", field="agentIds")

@@ -2,6 +2,7 @@
 
 from frontdesk.core.contacts._contacts import (
     ContactFields,
+    find_contact,
     find_or_create_contact,
     get_contact,
     list_contacts,
@@ -9,6 +10,7 @@ from frontdesk.core.contacts._contacts import (
 
 __all__ = [
     "ContactFields",
+    "find_contact",
     "find_or_create_contact",
     "get_contact",
     "list_contacts",

@@ -42,6 +42,11 @@ def find_or_create_contact(uow: ContactsUnit, actor: Actor, fields: ContactField
     return uow.contacts.update_contact(known.id, missing) if missing else known
 
 
+def find_contact(uow: ContactsUnit, account_id: int, contact_id: int) -> Contact | None:
+    """The account's contact with this id, or None."""
+    return uow.contacts.get_contact(account_id, contact_id)
+
+
 def get_contact(uow: ContactsUnit, actor: Actor, contact_id: int) -> Contact:
     contact = uow.contacts.get_contact(actor.account_id, contact_id)
     if contact is None:

@@ -134,6 +134,16 @@ def _own_inboxes(uow: IdentityUnit, actor: Actor, inbox_ids: Sequence[int]) -> l
     return unique
 
 
+def find_agent(uow: IdentityUnit, account_id: int, agent_id: int) -> Agent | None:
+    """The account's agent with this id, or None."""
+    return uow.accounts.get_agent(account_id, agent_id)
+
+
+def agents_by_id(uow: IdentityUnit, account_id: int, agent_ids: Sequence[int]) -> dict[int, Agent]:
+    """The account's agents among these ids; ids of no agent (or another account's) are left out."""
+    return uow.accounts.get_agents(account_id, agent_ids)
+
+
 def get_agent(uow: IdentityUnit, actor: Actor, agent_id: int) -> Agent:
     agent = uow.accounts.get_agent(actor.account_id, agent_id)
     if agent is None:
@@ -217,6 +227,19 @@ def get_inbox(uow: IdentityUnit, actor: Actor, inbox_id: int) -> Inbox:
     if inbox is None:
         raise NotFound("inbox_not_found", f"No inbox {inbox_id}")
     return inbox
+
+
+def find_inbox(uow: IdentityUnit, account_id: int, inbox_id: int) -> Inbox | None:
+    return uow.accounts.get_inbox(account_id, inbox_id)
+
+
+def inbox_with_address(uow: IdentityUnit, email: str) -> Inbox | None:
+    """Whichever account's inbox has this address (an address names one inbox in all)."""
+    return uow.accounts.find_inbox_by_email(email)
+
+
+def inboxes_of(uow: IdentityUnit, account_id: int) -> list[Inbox]:
+    return uow.accounts.list_inboxes(account_id)
 
 
 def inbox_by_address(uow: IdentityUnit, actor: Actor, email: str) -> Inbox:

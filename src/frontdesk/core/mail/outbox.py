@@ -10,6 +10,8 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from frontdesk.core import tickets
+from frontdesk.core.identity import accounts
 from frontdesk.core.identity.records import Inbox
 from frontdesk.core.mail.ports import MailUnit
 from frontdesk.core.mail.records import OutboxMail
@@ -19,7 +21,7 @@ from frontdesk.core.shared.errors import Invalid
 from frontdesk.core.shared.html import bodies
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import get_ticket, log
-from frontdesk.core.tickets.records import Message, MessageKind, Ticket
+from frontdesk.core.tickets.records import Message, Ticket
 
 AUTO_REPLY = "auto_reply"
 AGENT_REPLY = "agent_reply"
@@ -69,7 +71,7 @@ def queue_auto_reply(
     text = (inbox.auto_reply or "").strip()
     if not text:
         return False
-    if uow.accounts.find_inbox_by_email(to) is not None:
+    if accounts.inbox_with_address(uow, to) is not None:
         return False  # never answer an inbox (ours): two of them would answer each other
     now = now_ms()
     if cap is not None and (
@@ -108,10 +110,10 @@ def queue_auto_reply(
 def sender_inbox(uow: MailUnit, ticket: Ticket) -> Inbox:
     """The inbox a ticket's mail leaves from: its own, else the account's first."""
     if ticket.inbox_id is not None:
-        own = uow.accounts.get_inbox(ticket.account_id, ticket.inbox_id)
+        own = accounts.find_inbox(uow, ticket.account_id, ticket.inbox_id)
         if own is not None:
             return own
-    inboxes = uow.accounts.list_inboxes(ticket.account_id)
+    inboxes = accounts.inboxes_of(uow, ticket.account_id)
     if not inboxes:
         raise Invalid("no_inbox", "the workspace has no inbox to send e-mail from")
     return min(inboxes, key=lambda inbox: inbox.id)
@@ -203,25 +205,18 @@ def mail_sent(uow: MailUnit, mail: OutboxMail, now: int, note: str | None = None
 
 
 def _record_outgoing(uow: MailUnit, mail: OutboxMail, now: int) -> int:
-    inbox = uow.accounts.find_inbox_by_email(mail.from_addr)
+    assert mail.ticket_id is not None  # checked by the caller
+    inbox = accounts.inbox_with_address(uow, mail.from_addr)
     text, html = bodies(mail.body, mail.body_html or None)
-    message = uow.tickets.insert_message(
-        {
-            "uuid": str(uuid.uuid4()),
-            "account_id": mail.account_id,
-            "ticket_id": mail.ticket_id,
-            "kind": MessageKind.EXTERNAL.value,
-            "agent_id": None,
-            "contact_id": None,
-            "from_email": mail.from_addr,
-            "from_name": inbox.name if inbox is not None else None,
-            "to": mail.to,
-            "cc": mail.cc,
-            "body_text": text,
-            "body_html": html,
-            "email_message_id": mail.email_message_id,
-            "created": now,
-        }
+    message = tickets.record_sent_mail(
+        uow,
+        account_id=mail.account_id,
+        ticket_id=mail.ticket_id,
+        sender=(mail.from_addr, inbox.name if inbox is not None else None),
+        recipients=(mail.to, mail.cc),
+        content=(text, html),
+        email_message_id=mail.email_message_id,
+        now=now,
     )
     return message.id
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from frontdesk.core import tickets
+from frontdesk.core import contacts, tickets
 from frontdesk.core.mail import outbox
 from frontdesk.core.mail.ports import MailUnit
 from frontdesk.core.shared.addresses import normalise_addresses
@@ -70,7 +70,7 @@ def _addresses(values: tuple[str, ...], field: str) -> tuple[str, ...]:
 
 
 def _requester_address(uow: MailUnit, actor: Actor, requester_id: int | None) -> tuple[str, ...]:
-    requester = uow.contacts.get_contact(actor.account_id, requester_id) if requester_id else None
+    requester = contacts.find_contact(uow, actor.account_id, requester_id) if requester_id else None
     if requester is None:
         raise Invalid(
             "no_recipient",

@@ -35,6 +35,7 @@ from frontdesk.core.tickets._messages import (
     NewMessage,
     add_message,
     log,
+    record_sent_mail,
 )
 from frontdesk.core.tickets._opening import (
     NewTicket,
@@ -64,6 +65,7 @@ __all__ = [
     "log",
     "mark_read_by_client",
     "open_ticket",
+    "record_sent_mail",
     "set_custom_fields",
     "set_labels",
     "set_notes",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from frontdesk.core.identity import accounts
 from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
@@ -75,7 +76,7 @@ def replace_assignees(
     """`assign` on a ticket in hand; `before` is its assignees when known without reading,
     `fresh` says the ticket was made in this transaction (nothing to clear)."""
     wanted = sorted(set(agent_ids))
-    agents = uow.accounts.get_agents(actor.account_id, wanted)
+    agents = accounts.agents_by_id(uow, actor.account_id, wanted)
     for agent_id in wanted:
         if agent_id not in agents:
             raise NotFound("agent_not_found", f"No agent {agent_id}", field="assignee")

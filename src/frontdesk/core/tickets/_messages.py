@@ -6,8 +6,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from frontdesk.core.contacts import ContactFields, find_or_create_contact
+from frontdesk.core.contacts import ContactFields, find_contact, find_or_create_contact
 from frontdesk.core.contacts.records import Contact
+from frontdesk.core.identity import accounts
 from frontdesk.core.shared import events
 from frontdesk.core.shared.addresses import normalise_addresses
 from frontdesk.core.shared.clock import now_ms
@@ -142,7 +143,7 @@ def _sender(
     name = checked_text(new.from_name or "", "fromName", MAX_NAME) or None
     agent_id = new.agent_id if new.agent_id is not None else actor.agent_id
     if agent_id is not None:
-        agent = uow.accounts.get_agent(actor.account_id, agent_id)
+        agent = accounts.find_agent(uow, actor.account_id, agent_id)
         if agent is None:
             raise NotFound("agent_not_found", f"No agent {agent_id}")
         return _Sender(agent.id, None, agent.email, name or agent.name)
@@ -155,7 +156,7 @@ def _sender(
     if known is not None and known.id == contact_id:
         requester: Contact | None = known
     else:
-        requester = uow.contacts.get_contact(actor.account_id, contact_id) if contact_id else None
+        requester = find_contact(uow, actor.account_id, contact_id) if contact_id else None
     if requester is None:
         return _Sender(None, None, None, name)
     return _Sender(None, requester.id, requester.email, name or requester.name)
@@ -197,6 +198,41 @@ def _may_couple(attachment: Attachment, actor: Actor, ticket: Ticket) -> bool:
     if attachment.ticket_id is not None and attachment.ticket_id != ticket.id:
         return False
     return actor.contact_id is None or attachment.contact_id == actor.contact_id
+
+
+def record_sent_mail(
+    uow: TicketsUnit,
+    *,
+    account_id: int,
+    ticket_id: int,
+    sender: tuple[str, str | None],
+    recipients: tuple[Sequence[str], Sequence[str]],
+    content: tuple[str, str],
+    email_message_id: str | None,
+    now: int,
+) -> Message:
+    """A mail sent on a ticket with no message behind it (an auto reply), written into the
+    thread so that it shows what left and to whom. `sender` is (address, name),
+    `recipients` (to, cc), `content` (text, sanitised HTML)."""
+    (from_email, from_name), (to, cc), (text, html) = sender, recipients, content
+    return uow.tickets.insert_message(
+        {
+            "uuid": str(uuid.uuid4()),
+            "account_id": account_id,
+            "ticket_id": ticket_id,
+            "kind": MessageKind.EXTERNAL.value,
+            "agent_id": None,
+            "contact_id": None,
+            "from_email": from_email,
+            "from_name": from_name,
+            "to": to,
+            "cc": cc,
+            "body_text": text,
+            "body_html": html,
+            "email_message_id": email_message_id,
+            "created": now,
+        }
+    )
 
 
 def log(uow: TicketsUnit, actor: Actor, ticket: Ticket, text: str, now: int) -> Message:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from frontdesk.core import tickets
 from frontdesk.core.contacts import ContactFields, find_or_create_contact
+from frontdesk.core.identity import accounts
 from frontdesk.core.shared.addresses import normalise_address
 from frontdesk.core.shared.errors import Forbidden, Invalid, NotFound
 from frontdesk.core.shared.ports import BlobStore
@@ -269,7 +270,7 @@ def _addresses(values: Sequence[str], field: str) -> tuple[str, ...]:
 
 def _inbox_for(uow: TicketsUnit, actor: Actor, to: Sequence[str]) -> int | None:
     for address in to:
-        inbox = uow.accounts.find_inbox_by_email(address)
+        inbox = accounts.inbox_with_address(uow, address)
         if inbox is not None and inbox.account_id == actor.account_id:
             return inbox.id
     return None

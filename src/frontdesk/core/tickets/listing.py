@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from frontdesk.core.identity import accounts
 from frontdesk.core.identity.records import Agent
 from frontdesk.core.shared.errors import Forbidden, Invalid
 from frontdesk.core.shared.paging import Page, Window
@@ -71,5 +72,5 @@ def list_emails(
 def view_ticket(uow: TicketsUnit, actor: Actor, ticket_id: int) -> TicketView:
     thread = load_thread(uow, actor, ticket_id)
     return TicketView(
-        thread, uow.accounts.get_agents(actor.account_id, thread.details.assignee_ids)
+        thread, accounts.agents_by_id(uow, actor.account_id, thread.details.assignee_ids)
     )

@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from frontdesk.core import contacts
 from frontdesk.core import tickets as core_tickets
 from frontdesk.core.contacts.records import Contact
 from frontdesk.core.shared.errors import Forbidden, Invalid
@@ -137,7 +138,7 @@ def describe(uow: TicketsUnit, actor: Actor, ticket_id: int, *, thread: bool = F
         ticket = core_tickets.get_ticket(uow, actor, ticket_id)
         details, messages, attachments = core_tickets.details_of(uow, ticket), [], {}
     requester = (
-        uow.contacts.get_contact(actor.account_id, ticket.requester_id)
+        contacts.find_contact(uow, actor.account_id, ticket.requester_id)
         if ticket.requester_id
         else None
     )

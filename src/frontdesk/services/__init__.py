@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from frontdesk.bus import InProcessBus
-from frontdesk.chat.hub import ChatHub, build_hub
+from frontdesk.services.bus import InProcessBus
+from frontdesk.services.fanout import Fanout, build_fanout
 from frontdesk.settings import Settings
 from frontdesk.storage.blobs import LocalBlobStore
 from frontdesk.storage.migrate import upgrade
@@ -18,10 +18,10 @@ class Services:
     store: Store
     blobs: LocalBlobStore
     bus: InProcessBus
-    chat: ChatHub  # live chat sockets and fan-out
+    fanout: Fanout  # committed events to every server process (chat sockets, live pages)
 
     def close(self) -> None:
-        self.chat.close()
+        self.fanout.close()
         self.store.dispose()
 
 
@@ -36,8 +36,12 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     )
     if migrate:
         upgrade(store.engine)
-    hub = build_hub(settings.redis_url, settings.chat_channel_prefix)
-    bus.subscribe(hub.on_event)
+    fanout = build_fanout(settings.redis_url, settings.chat_channel_prefix)
+    bus.subscribe(fanout.publish_event)
     return Services(
-        settings=settings, store=store, blobs=LocalBlobStore(settings.blob_dir), bus=bus, chat=hub
+        settings=settings,
+        store=store,
+        blobs=LocalBlobStore(settings.blob_dir),
+        bus=bus,
+        fanout=fanout,
     )

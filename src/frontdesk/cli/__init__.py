@@ -150,7 +150,7 @@ def init(
 @click.pass_obj
 def demo(obj: Context, ticket_count: int) -> None:
     """Load a realistic demo account (or find the one loaded before) and print fresh keys."""
-    from frontdesk.demo import load_demo
+    from frontdesk.cli.demo import load_demo
 
     with writing() as (services, uow):
         result = load_demo(uow, services.blobs, ticket_count)
@@ -300,6 +300,3 @@ def token_create(obj: Context, account_id: int, email: str, name: str | None) ->
 main.add_command(mail_command)
 main.add_command(import_group)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

@@ -1,4 +1,5 @@
-"""Files fetched from URLs a client names (ImBox insertTicket attachments), safely.
+"""Files fetched from URLs a client names (ImBox insertTicket attachments), safely; and the
+address check every outbound connection to a host an account names goes through (IMAP).
 
 A URL from a client must not reach the server's own network. Each hop (the URL, then
 every redirect) is resolved here, every address the name resolves to is checked, and the
