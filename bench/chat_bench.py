@@ -31,9 +31,9 @@ import websockets
 from websockets.asyncio.client import ClientConnection
 
 from bench.harness import Server, backend, ms
-from frontdesk.core import accounts, credentials
-from frontdesk.core.accounts import AgentFields
-from frontdesk.core.models import Actor, Scope
+from frontdesk.core.identity import accounts, credentials
+from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.shared.records import Actor, Scope
 from frontdesk.services import build_services
 from frontdesk.settings import Settings
 
@@ -54,12 +54,12 @@ def raise_open_files(wanted: int) -> int:
 
 def seed(database_url: str, data_dir: Path) -> tuple[str, str, int]:
     services = build_services(Settings(data_dir=data_dir, database_url=database_url))
-    with services.store.write() as repo:
-        account = accounts.create_account(repo, "Bench chat")
+    with services.store.write() as uow:
+        account = accounts.create_account(uow, "Bench chat")
         actor = Actor(account_id=account.id, label="bench", scopes=frozenset(Scope))
-        key = credentials.issue_api_key(repo, actor, "bench", [Scope.CHAT_READ, Scope.CHAT_WRITE])
+        key = credentials.issue_api_key(uow, actor, "bench", [Scope.CHAT_READ, Scope.CHAT_WRITE])
         agent = accounts.create_agent(
-            repo, actor, AgentFields(name="Bench agent", email="agent@bench.example")
+            uow, actor, AgentFields(name="Bench agent", email="agent@bench.example")
         )
     services.close()
     return account.public_id, key.token, agent.id

@@ -31,10 +31,11 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, select, update
 
 from bench.text import RARE_WORDS, Prose, as_html, expected_hits
-from frontdesk.core import accounts, credentials
-from frontdesk.core.accounts import AgentFields
-from frontdesk.core.clock import now_ms
-from frontdesk.core.models import ALL_SCOPES, Actor, Role
+from frontdesk.core.identity import accounts, credentials
+from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.identity.records import Role
+from frontdesk.core.shared.clock import now_ms
+from frontdesk.core.shared.records import ALL_SCOPES, Actor
 from frontdesk.services import build_services
 from frontdesk.settings import Settings
 from frontdesk.storage import tables as t
@@ -165,12 +166,12 @@ class _Setup:
 def _setup(settings: Settings, suffix: str) -> _Setup:
     services = build_services(settings)
     try:
-        with services.store.write() as repo:
-            account = accounts.create_account(repo, f"Bench {suffix}")
+        with services.store.write() as uow:
+            account = accounts.create_account(uow, f"Bench {suffix}")
             actor = Actor(account_id=account.id, label="bench", scopes=ALL_SCOPES)
             inboxes = [
                 accounts.create_inbox(
-                    repo,
+                    uow,
                     actor,
                     name,
                     f"{name.lower()}-{suffix}@bench.example",
@@ -181,7 +182,7 @@ def _setup(settings: Settings, suffix: str) -> _Setup:
             inbox_ids = [inbox.id for inbox in inboxes]
             agents = [
                 accounts.create_agent(
-                    repo,
+                    uow,
                     actor,
                     AgentFields(
                         name=f"Agent {i}",
@@ -192,7 +193,7 @@ def _setup(settings: Settings, suffix: str) -> _Setup:
                 )
                 for i in range(AGENTS)
             ]
-            key = credentials.issue_api_key(repo, actor, "bench", ALL_SCOPES).token
+            key = credentials.issue_api_key(uow, actor, "bench", ALL_SCOPES).token
     finally:
         services.close()
     return _Setup(

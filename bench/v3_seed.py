@@ -23,9 +23,11 @@ from pathlib import Path
 from sqlalchemy import Engine, update
 
 from bench.seed import Seeded, seed
-from frontdesk.core import accounts, credentials
-from frontdesk.core.accounts import ContactFields
-from frontdesk.core.models import ALL_SCOPES, Actor
+from frontdesk.core import contacts
+from frontdesk.core.contacts import ContactFields
+from frontdesk.core.identity import credentials
+from frontdesk.core.shared.records import ALL_SCOPES, Actor
+from frontdesk.core.tickets import taxonomy
 from frontdesk.services import build_services
 from frontdesk.settings import Settings
 from frontdesk.storage import tables as t
@@ -65,12 +67,12 @@ def seed_v3(
     base = seed(settings, tickets, messages)
     services = build_services(settings, migrate=False)
     actor = Actor(account_id=base.account_id, label="bench", scopes=ALL_SCOPES)
-    with services.store.write() as repo:
-        category_ids = [accounts.create_named(repo, actor, "category", n).id for n in CATEGORIES]
-        contact = accounts.find_or_create_contact(
-            repo, actor, ContactFields(email="portal.customer@example.org", name="Portal Customer")
+    with services.store.write() as uow:
+        category_ids = [taxonomy.create_named(uow, actor, "category", n).id for n in CATEGORIES]
+        contact = contacts.find_or_create_contact(
+            uow, actor, ContactFields(email="portal.customer@example.org", name="Portal Customer")
         )
-        token = credentials.issue_customer_token(repo, actor, contact.id).token
+        token = credentials.issue_customer_token(uow, actor, contact.id).token
     ids = list(range(base.first_ticket_id, base.last_ticket_id + 1))
     chosen = sorted(random.Random(rng_seed).sample(ids, min(customer_tickets, len(ids))))
     tk, msg = t.tickets, t.messages
