@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from frontdesk.services import sealing
 from frontdesk.mail.imap import ImapPoller
 from frontdesk.mail.inbound import Inbound
+from frontdesk.services import sealing
 from tests.mail.conftest import MailDesk, free_port, mail, mail_services
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"

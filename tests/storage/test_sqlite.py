@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from frontdesk.services.bus import InProcessBus
 from frontdesk.core.identity import accounts
+from frontdesk.services.bus import InProcessBus
 from frontdesk.storage.migrate import upgrade
 from frontdesk.storage.store import Store
 

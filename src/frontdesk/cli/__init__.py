@@ -298,4 +298,3 @@ def token_create(obj: Context, account_id: int, email: str, name: str | None) ->
 
 main.add_command(mail_command)
 main.add_command(import_group)
-

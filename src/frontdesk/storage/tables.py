@@ -6,7 +6,6 @@ prints its own date format from them. The tables themselves are defined per area
 `storage/schema/`; they all share `metadata`, which the migrations must match.
 """
 
-from frontdesk.storage.schema._base import Stamp, metadata
 from frontdesk.storage.schema.chat import (
     chat_cards,
     chat_conversations,
@@ -21,6 +20,7 @@ from frontdesk.storage.schema.contacts import contacts
 from frontdesk.storage.schema.events import events
 from frontdesk.storage.schema.identity import accounts, agent_inboxes, agents, credentials, inboxes
 from frontdesk.storage.schema.mail import inbox_imap, mail_receipts, outbox
+from frontdesk.storage.schema.meta import Stamp, metadata
 from frontdesk.storage.schema.tickets import (
     SEARCH_TABLES,
     attachments,

@@ -6,8 +6,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from frontdesk.services.fetch import FetchLimits, fetch_files, permitted
 from frontdesk.core.shared.errors import Invalid, TooLarge
+from frontdesk.services.fetch import FetchLimits, fetch_files, permitted
 from tests.dialects.imbox.conftest import payload
 
 OPEN = FetchLimits(total_bytes=10_000, file_bytes=6_000, timeout=5, allow_private=True)

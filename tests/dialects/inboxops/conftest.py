@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import httpx2 as httpx
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 

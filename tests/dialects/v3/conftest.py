@@ -7,7 +7,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-import httpx2 as httpx
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 

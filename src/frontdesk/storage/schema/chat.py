@@ -13,7 +13,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from frontdesk.storage.schema._base import Stamp, account_column, id_column, metadata
+from frontdesk.storage.schema.meta import Stamp, account_column, id_column, metadata
 
 # -- live chat (issue 6, migration 0008) --------------------------------------------------------
 

@@ -11,7 +11,7 @@ from sqlalchemy import (
     func,
 )
 
-from frontdesk.storage.schema._base import Stamp, account_column, id_column, metadata
+from frontdesk.storage.schema.meta import Stamp, account_column, id_column, metadata
 
 contacts = Table(
     "contacts",

@@ -12,7 +12,7 @@ from sqlalchemy import (
     Text,
 )
 
-from frontdesk.storage.schema._base import Stamp, account_column, id_column, metadata
+from frontdesk.storage.schema.meta import Stamp, account_column, id_column, metadata
 
 events = Table(
     "events",

@@ -16,7 +16,7 @@ from sqlalchemy import (
     text,
 )
 
-from frontdesk.storage.schema._base import Stamp, account_column, id_column, metadata
+from frontdesk.storage.schema.meta import Stamp, account_column, id_column, metadata
 
 
 def _named(name: str) -> Table:
