@@ -9,7 +9,7 @@ message twice or out of order.
 
 Resuming: the client sends the id of the last message it saw (`lastId`); the server sends
 every message of the conversation after it, then live ones. Ids within a conversation
-follow commit order (core/chat.py), so nothing that commits later can slip in before.
+follow commit order (core/chat/), so nothing that commits later can slip in before.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""ImBox chat endpoints (spec/imbox-chat-api.txt): key and account id in the path, Chat Read.
+"""ImBox chat endpoints (docs/chat.md): key and account id in the path, Chat Read.
 
 Lists that can be long (listConversations, chatStatistics) are streamed in keyset
 batches, one read transaction each, so a year of chats never sits in memory at once.

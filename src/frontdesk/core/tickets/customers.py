@@ -87,7 +87,7 @@ class ContactForm:
 
 
 def is_customer_reply(message: Message) -> bool:
-    """The rule storage's batched count applies in SQL (storage/customer_queries.py)."""
+    """The rule storage's batched count applies in SQL (storage/tickets/listing.py)."""
     return message.kind is MessageKind.EXTERNAL and message.contact_id is not None
 
 
