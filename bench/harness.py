@@ -20,9 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-import httpx
+import httpx2
 
-Request = Callable[[httpx.Client, int], httpx.Response]
+Request = Callable[[httpx2.Client, int], httpx2.Response]
 R = TypeVar("R")
 
 
@@ -111,9 +111,9 @@ class Server:
             if self.process.poll() is not None:
                 raise RuntimeError("the server exited; see server.log in the data directory")
             try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
+                if httpx2.get(f"{self.base}/healthz", timeout=1).status_code == 200:
                     return
-            except httpx.HTTPError:
+            except httpx2.HTTPError:
                 pass
             time.sleep(0.1)
         raise RuntimeError("the server did not answer /healthz in time")
@@ -162,14 +162,14 @@ def ms(values: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
 
 
-def _check(response: httpx.Response) -> None:
+def _check(response: httpx2.Response) -> None:
     if response.status_code != 200:
         raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
 
 
 def sequential(base: str, request: Request, count: int) -> dict[str, float]:
     timings: list[float] = []
-    with httpx.Client(base_url=base, timeout=120) as client:
+    with httpx2.Client(base_url=base, timeout=120) as client:
         for i in range(count):
             started = time.perf_counter()
             response = request(client, i)
@@ -180,7 +180,7 @@ def sequential(base: str, request: Request, count: int) -> dict[str, float]:
 
 def concurrent(base: str, request: Request, count: int, workers: int) -> dict[str, float]:
     def run(worker: int) -> None:
-        with httpx.Client(base_url=base, timeout=120) as client:
+        with httpx2.Client(base_url=base, timeout=120) as client:
             for i in range(worker, count, workers):
                 _check(request(client, i))
 
@@ -196,7 +196,7 @@ def measure(base: str, request: Request, count: int, workers: int) -> dict[str, 
 
     The keys are always p50_ms, p99_ms, n, req_per_s, concurrency, in that order.
     """
-    with httpx.Client(base_url=base, timeout=120) as client:
+    with httpx2.Client(base_url=base, timeout=120) as client:
         _check(request(client, 0))  # warm caches and the credential's last_used stamp
     return {**sequential(base, request, count), **concurrent(base, request, count, workers)}
 

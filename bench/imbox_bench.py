@@ -1,7 +1,7 @@
 """ImBox tickets API benchmark against a real `frontdesk serve` process on loopback.
 
 Seeds N tickets x M messages (bench/seed.py), starts the server as a subprocess, then
-measures with httpx: sequential latency (p50/p99) and throughput at a small concurrency
+measures with httpx2: sequential latency (p50/p99) and throughput at a small concurrency
 for GET /healthz (the framework ceiling), listTickets (first page and a page deep in the
 set), listTicketsEmails, grabTicket and insertTicket, and a full CSV export with the
 server's peak memory (VmHWM in /proc/<pid>/status) before and after. Loops are bounded.
@@ -21,7 +21,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 from bench.harness import Server, api_main, api_parser, backend, measure, served
 from bench.seed import Seeded, seed
@@ -50,14 +50,14 @@ def _scenarios(server: Server, seeded: Seeded, args: argparse.Namespace) -> dict
     def path(endpoint: str, *rest: object) -> str:
         return "/".join(["/message", endpoint, key, str(user), *(str(r) for r in rest)])
 
-    def first_page(client: httpx.Client, _i: int) -> httpx.Response:
+    def first_page(client: httpx2.Client, _i: int) -> httpx2.Response:
         return client.get(path("listTickets"), params={"limit": args.page})
 
-    def deep_page(client: httpx.Client, _i: int) -> httpx.Response:
+    def deep_page(client: httpx2.Client, _i: int) -> httpx2.Response:
         params = {"limit": args.page, "cursorId": deep_cursor, "cursorUpdated": 0}
         return client.get(path("listTickets"), params=params)
 
-    def filtered_page(client: httpx.Client, _i: int) -> httpx.Response:
+    def filtered_page(client: httpx2.Client, _i: int) -> httpx2.Response:
         params = {"limit": args.page, "status": "pending", "label": ["vip", "bug"]}
         return client.get(path("listTickets"), params=params)
 
@@ -67,17 +67,17 @@ def _scenarios(server: Server, seeded: Seeded, args: argparse.Namespace) -> dict
         "updatedBefore": _iso(time.time() - 9 * day),
     }
 
-    def synced_page(client: httpx.Client, _i: int) -> httpx.Response:
+    def synced_page(client: httpx2.Client, _i: int) -> httpx2.Response:
         return client.get(path("listTickets"), params={"limit": args.page, **window})
 
-    def emails(client: httpx.Client, _i: int) -> httpx.Response:
+    def emails(client: httpx2.Client, _i: int) -> httpx2.Response:
         params = {"startTime": "2000-01-01", "endTime": "2100-01-01", "limit": args.page}
         return client.get(path("listTicketsEmails"), params=params)
 
-    def grab(client: httpx.Client, _i: int) -> httpx.Response:
+    def grab(client: httpx2.Client, _i: int) -> httpx2.Response:
         return client.get(path("grabTicket", rng.randint(first_id, last_id)))
 
-    def insert(client: httpx.Client, i: int) -> httpx.Response:
+    def insert(client: httpx2.Client, i: int) -> httpx2.Response:
         body = {
             "fromEmail": f"bench{i}-{rng.randrange(10**9)}@example.org",
             "toEmail": seeded.inbox_email,
@@ -87,7 +87,7 @@ def _scenarios(server: Server, seeded: Seeded, args: argparse.Namespace) -> dict
         }
         return client.post(path("insertTicket"), json=body)
 
-    def healthz(client: httpx.Client, _i: int) -> httpx.Response:
+    def healthz(client: httpx2.Client, _i: int) -> httpx2.Response:
         return client.get("/healthz")
 
     results: dict[str, Any] = {}
@@ -113,7 +113,7 @@ def _csv_export(server: Server, path: str) -> dict[str, Any]:
     started = time.perf_counter()
     rows = size = 0
     with (
-        httpx.Client(base_url=server.base, timeout=600) as client,
+        httpx2.Client(base_url=server.base, timeout=600) as client,
         client.stream("GET", path, params={"fileType": "csv"}) as response,
     ):
         if response.status_code != 200:

@@ -2,7 +2,7 @@
 
 Seeds N tickets x M messages (bench/seed.py; its prose puts rare words at known rates, and
 the schema's triggers index every seeded row as they would any other), starts the server
-as a subprocess and measures with httpx: sequential latency (p50/p99) and throughput at a
+as a subprocess and measures with httpx2: sequential latency (p50/p99) and throughput at a
 small concurrency for GET /healthz (the framework ceiling), searches for words found in
 10, 100 and 1,000 tickets and in most of them, two words at once, a search combined with
 a status filter, and filtered list pages. Every search's hit count is checked against
@@ -23,7 +23,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import psycopg
 
 from bench.harness import Server, api_main, api_parser, backend, measure, served
@@ -68,8 +68,8 @@ def _scenarios(server: Server, seeded: Seeded, args: argparse.Namespace) -> dict
     n, workers, page = args.requests, args.concurrency, args.page
     rng = random.Random(5)
 
-    def listing(params: Params) -> Callable[[httpx.Client, int], httpx.Response]:
-        def request(client: httpx.Client, _i: int) -> httpx.Response:
+    def listing(params: Params) -> Callable[[httpx2.Client, int], httpx2.Response]:
+        def request(client: httpx2.Client, _i: int) -> httpx2.Response:
             return client.get(base, params={"limit": page, **params}, headers=headers)
 
         return request
@@ -90,13 +90,13 @@ def _scenarios(server: Server, seeded: Seeded, args: argparse.Namespace) -> dict
     }
     _check_hits(server.base, base, headers, seeded)
 
-    def ticket(client: httpx.Client, _i: int) -> httpx.Response:
+    def ticket(client: httpx2.Client, _i: int) -> httpx2.Response:
         return client.get(f"{base}/{rng.choice(ids)}", headers=headers)
 
-    with httpx.Client(base_url=server.base, timeout=60) as client:
+    with httpx2.Client(base_url=server.base, timeout=60) as client:
         ids = [t["id"] for t in client.get(base, params={"limit": 500}, headers=headers).json()]
 
-    def healthz(client: httpx.Client, _i: int) -> httpx.Response:
+    def healthz(client: httpx2.Client, _i: int) -> httpx2.Response:
         return client.get("/healthz")
 
     results: dict[str, Any] = {"healthz": measure(server.base, healthz, n * 3, workers)}
@@ -109,7 +109,7 @@ def _scenarios(server: Server, seeded: Seeded, args: argparse.Namespace) -> dict
 
 
 def _total(server: str, base: str, headers: dict[str, str], params: Params) -> str:
-    with httpx.Client(base_url=server, timeout=60) as client:
+    with httpx2.Client(base_url=server, timeout=60) as client:
         response = client.get(base, params=params, headers=headers)
     exact = response.headers["x-total-count-exact"] == "true"
     return response.headers["x-total-count"] + ("" if exact else "+")
@@ -117,7 +117,7 @@ def _total(server: str, base: str, headers: dict[str, str], params: Params) -> s
 
 def _check_hits(server: str, base: str, headers: dict[str, str], seeded: Seeded) -> None:
     """Each rare word finds exactly the tickets the seeder planted it in."""
-    with httpx.Client(base_url=server, timeout=60) as client:
+    with httpx2.Client(base_url=server, timeout=60) as client:
         for word, expected in seeded.search_hits.items():
             response = client.get(base, params={"search": word, "limit": 1}, headers=headers)
             found = int(response.headers["x-total-count"])

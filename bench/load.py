@@ -10,7 +10,7 @@ same settings for every server:
 - throughput: `connections` connections for the same duration: requests per second at
   saturation (and the loaded p50 / p99, which mostly reflect the queue).
 
-Before each run one request is sent with httpx and must answer 2xx, and a run with non-2xx
+Before each run one request is sent with httpx2 and must answer 2xx, and a run with non-2xx
 answers or socket errors is reported as failed: a fast error page is not a fast endpoint.
 """
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 from bench.harness import pinned
 
@@ -68,7 +68,7 @@ def _check(base: str, op: Op) -> None:
     headers = dict(op.headers)
     if body:
         headers.setdefault("Content-Type", "application/json")
-    response = httpx.request(
+    response = httpx2.request(
         method, base + target, headers=headers, content=body or None, timeout=300
     )
     if not response.is_success:
@@ -124,7 +124,7 @@ def _sequential(base: str, op: Op, count: int, budget: float = 30.0) -> dict[str
     """For endpoints so slow that wrk completes almost nothing in a pass: up to `count`
     requests one after another, fewer once `budget` seconds are spent (at least one)."""
     timings: list[float] = []
-    with httpx.Client(base_url=base, headers=op.headers, timeout=600) as client:
+    with httpx2.Client(base_url=base, headers=op.headers, timeout=600) as client:
         for i in range(count):
             if timings and sum(timings) > budget:
                 break
@@ -143,7 +143,7 @@ def _sequential(base: str, op: Op, count: int, budget: float = 30.0) -> dict[str
         "p99_ms": round(timings[-1] * 1000, 1),
         "errors": {},
         "ok": True,
-        "tool": "httpx, one request after another (wrk completed too few)",
+        "tool": "httpx2, one request after another (wrk completed too few)",
     }
 
 
@@ -160,7 +160,7 @@ def measure(base: str, op: Op, load: LoadSettings) -> dict[str, Any]:
             slow = _sequential(base, op, 3)
             return {**slow, "p50_loaded_ms": None, "p99_loaded_ms": None}
         throughput = run_wrk(base, op, load.connections, load)
-    except (RuntimeError, httpx.HTTPError, subprocess.TimeoutExpired) as exc:
+    except (RuntimeError, httpx2.HTTPError, subprocess.TimeoutExpired) as exc:
         return {"ok": False, "error": str(exc)[:500]}
     return {
         "p50_ms": latency["p50_ms"],

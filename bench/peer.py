@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 from bench.harness import free_port, pinned, terminate
 from bench.load import LoadSettings, Op, measure
@@ -103,9 +103,9 @@ class PeerServer:
             if self.process.poll() is not None:
                 raise RuntimeError("gunicorn exited; see gunicorn.log in the peer data dir")
             try:
-                httpx.get(self.base + "/", timeout=2)
+                httpx2.get(self.base + "/", timeout=2)
                 return
-            except httpx.HTTPError:
+            except httpx2.HTTPError:
                 time.sleep(0.2)
         raise RuntimeError("the peer did not answer in time")
 

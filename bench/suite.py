@@ -36,7 +36,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import psycopg
 
 from bench import peer
@@ -122,7 +122,7 @@ def csv_export(server: Server, seeded: Seeded) -> dict[str, Any]:
     lines = size = 0
     try:
         with (
-            httpx.Client(base_url=server.base, timeout=1800) as client,
+            httpx2.Client(base_url=server.base, timeout=1800) as client,
             client.stream("GET", path, params={"fileType": "csv"}) as response,
         ):
             if response.status_code != 200:

@@ -1,7 +1,7 @@
 """v3 customer API benchmark against a real `frontdesk serve` process on loopback.
 
 Seeds an account of N tickets in which one customer has M of them (bench/v3_seed.py),
-starts the server as a subprocess, then measures with httpx, for GET /healthz (the
+starts the server as a subprocess, then measures with httpx2, for GET /healthz (the
 framework ceiling) and for that customer's ticket list (first and last page),
 openOrUnread, and single tickets (a write: reading stamps clientLastReadAt): sequential
 latency (p50/p99) and throughput at a small concurrency. Every loop is bounded.
@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 
 from bench.harness import api_main, api_parser, backend, measure, served
 from bench.v3_seed import V3Seeded, seed_v3
@@ -33,23 +33,23 @@ def scenarios(base: str, seeded: V3Seeded, args: argparse.Namespace) -> dict[str
     rng = random.Random(13)
     last_start = max(0, len(mine) - args.page)
 
-    def healthz(client: httpx.Client, _i: int) -> httpx.Response:
+    def healthz(client: httpx2.Client, _i: int) -> httpx2.Response:
         return client.get("/healthz")
 
-    def first_page(client: httpx.Client, _i: int) -> httpx.Response:
+    def first_page(client: httpx2.Client, _i: int) -> httpx2.Response:
         return client.get(
             "/v3/tickets", headers={**headers, "RANGED-DATA": f"start=0,results={args.page}"}
         )
 
-    def last_page(client: httpx.Client, _i: int) -> httpx.Response:
+    def last_page(client: httpx2.Client, _i: int) -> httpx2.Response:
         span = f"start={last_start},results={args.page}"
         return client.get("/v3/tickets", headers={**headers, "RANGED-DATA": span})
 
-    def open_or_unread(client: httpx.Client, _i: int) -> httpx.Response:
+    def open_or_unread(client: httpx2.Client, _i: int) -> httpx2.Response:
         span = f"start=0,results={args.page}"
         return client.get("/v3/tickets/openOrUnread", headers={**headers, "RANGED-DATA": span})
 
-    def one_ticket(client: httpx.Client, _i: int) -> httpx.Response:
+    def one_ticket(client: httpx2.Client, _i: int) -> httpx2.Response:
         return client.get(f"/v3/tickets/{rng.choice(mine)}", headers=headers)
 
     n, workers = args.requests, args.concurrency

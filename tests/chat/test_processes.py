@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 import redis
 
@@ -62,9 +62,9 @@ class Served:
         while time.monotonic() < deadline:
             assert self.process.poll() is None, "the server exited"
             try:
-                if httpx.get(f"http://{self.host}/healthz", timeout=1).status_code == 200:
+                if httpx2.get(f"http://{self.host}/healthz", timeout=1).status_code == 200:
                     return
-            except httpx.HTTPError:
+            except httpx2.HTTPError:
                 pass
             time.sleep(0.1)
         raise AssertionError("the server did not start")

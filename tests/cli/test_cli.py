@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
+import httpx2
 from click.testing import CliRunner
 
 from frontdesk.cli import main
@@ -87,15 +87,15 @@ def test_serve_starts_and_answers_with_demo_data(tmp_path: Path) -> None:
         base = f"http://127.0.0.1:{port}"
         while True:
             try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                if httpx2.get(f"{base}/readyz", timeout=1).status_code == 200:
                     break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 pass
             assert server.poll() is None, "server exited"
             assert time.perf_counter() - started < 30, "server did not come up"
             time.sleep(0.05)
         print(f"serve ready in {time.perf_counter() - started:.2f}s")
-        agents = httpx.get(
+        agents = httpx2.get(
             f"{base}/api/v1/agents", headers={"Authorization": f"Bearer {key}"}
         ).json()
         assert len(agents) == 5 and agents[0]["role"] == "owner"

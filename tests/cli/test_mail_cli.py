@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select
@@ -82,8 +82,8 @@ def test_import_maildir_and_unknown_inbox(
 
 def _answers(url: str) -> bool:
     try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.TransportError:
+        return httpx2.get(url, timeout=1).status_code == 200
+    except httpx2.TransportError:
         return False
 
 

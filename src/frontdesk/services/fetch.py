@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote, urljoin
 
-import httpx
+import httpx2
 
 from frontdesk.core.shared.errors import Invalid, TooLarge
 from frontdesk.core.tickets.attachments import Upload
@@ -67,12 +67,12 @@ def fetch_files(
     headers = {"User-Agent": "Frontdesk attachment fetcher"}
     # No kept-alive connections: a pooled one is keyed by address, and reusing it for
     # another name would skip that name's TLS certificate check.
-    with httpx.Client(
+    with httpx2.Client(
         trust_env=False,
         follow_redirects=False,
         timeout=limits.timeout,
         headers=headers,
-        limits=httpx.Limits(max_keepalive_connections=0),
+        limits=httpx2.Limits(max_keepalive_connections=0),
     ) as client:
         return [
             _fetch(client, url, index, limits, budget, resolver) for index, url in enumerate(urls)
@@ -80,7 +80,7 @@ def fetch_files(
 
 
 def _fetch(
-    client: httpx.Client,
+    client: httpx2.Client,
     url: str,
     index: int,
     limits: FetchLimits,
@@ -110,7 +110,7 @@ def _fetch(
                     )
                 data = _read(response, where, limits, budget)
                 return Upload(filename=_filename(response, current), data=data)
-        except httpx.HTTPError as exc:
+        except httpx2.HTTPError as exc:
             raise Invalid(
                 "attachment_unavailable",
                 f"{where}: could not be fetched ({type(exc).__name__})",
@@ -121,7 +121,7 @@ def _fetch(
 
 @dataclass(frozen=True)
 class _Pinned:
-    url: httpx.URL
+    url: httpx2.URL
     headers: dict[str, str]
     sni: str
 
@@ -129,8 +129,8 @@ class _Pinned:
 def _pinned(raw: str, where: str, limits: FetchLimits, resolver: Resolver) -> _Pinned:
     """The request for one hop, aimed at an address that passed the check."""
     try:
-        url = httpx.URL(raw)
-    except (httpx.InvalidURL, TypeError, ValueError) as exc:
+        url = httpx2.URL(raw)
+    except (httpx2.InvalidURL, TypeError, ValueError) as exc:
         raise Invalid("invalid_url", f"{where}: not a valid URL", field="attachments") from exc
     if url.scheme not in ("http", "https") or not url.raw_host:
         raise Invalid("invalid_url", f"{where}: only http and https URLs", field="attachments")
@@ -164,7 +164,7 @@ def _timeouts(budget: _Budget, where: str) -> dict[str, float]:
     return {"connect": left, "read": left, "write": left, "pool": left}
 
 
-def _read(response: httpx.Response, where: str, limits: FetchLimits, budget: _Budget) -> bytes:
+def _read(response: httpx2.Response, where: str, limits: FetchLimits, budget: _Budget) -> bytes:
     cap = min(limits.file_bytes, budget.remaining)
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
@@ -194,9 +194,9 @@ def _too_slow(where: str) -> Invalid:
     return Invalid("attachment_timeout", f"{where}: fetching took too long", field="attachments")
 
 
-def _filename(response: httpx.Response, url: str) -> str:
+def _filename(response: httpx2.Response, url: str) -> str:
     match = _FILENAME.search(response.headers.get("content-disposition", ""))
     if match:
         return unquote(match.group(1))
-    path = httpx.URL(url).path.rstrip("/")
+    path = httpx2.URL(url).path.rstrip("/")
     return unquote(path.rsplit("/", 1)[-1]) if path else ""

@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
@@ -47,10 +47,10 @@ class ImBox:
         parts = [endpoint, key or self.key, str(self.tenant.id if user is None else user)]
         return "/message/" + "/".join([*parts, *(str(part) for part in rest)])
 
-    def get(self, endpoint: str, *rest: object, **params: Any) -> httpx.Response:
+    def get(self, endpoint: str, *rest: object, **params: Any) -> httpx2.Response:
         return self.client.get(self.url(endpoint, *rest), params=params)
 
-    def insert(self, body: dict[str, Any], key: str | None = None) -> httpx.Response:
+    def insert(self, body: dict[str, Any], key: str | None = None) -> httpx2.Response:
         return self.client.post(self.url("insertTicket", key=key), json=body)
 
     def body(self, **extra: Any) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import pkgutil
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -51,7 +51,7 @@ class ImBoxChat:
         parts = [endpoint, key or self.key, str(self.tenant.id if user is None else user)]
         return "/message/" + "/".join([*parts, *(str(part) for part in rest)])
 
-    def get(self, endpoint: str, *rest: object, **params: Any) -> httpx.Response:
+    def get(self, endpoint: str, *rest: object, **params: Any) -> httpx2.Response:
         return self.client.get(self.url(endpoint, *rest), params=params)
 
     def visitor(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -47,13 +47,13 @@ class Ops:
             "x-workspace-id": workspace or self.workspace,
         }
 
-    def get(self, path: str = "", **params: Any) -> httpx.Response:
+    def get(self, path: str = "", **params: Any) -> httpx2.Response:
         return self.client.get(self.base + path, params=params, headers=self.headers())
 
-    def post(self, path: str = "", body: Any = None) -> httpx.Response:
+    def post(self, path: str = "", body: Any = None) -> httpx2.Response:
         return self.client.post(self.base + path, json=body, headers=self.headers())
 
-    def patch(self, path: str, body: Any) -> httpx.Response:
+    def patch(self, path: str, body: Any) -> httpx2.Response:
         return self.client.patch(self.base + path, json=body, headers=self.headers())
 
     def create(
@@ -97,7 +97,7 @@ def ops(tenant: Tenant, client: TestClient) -> Ops:
     return Ops(tenant, client, token, inbox, agent, other)
 
 
-def error_of(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:
+def error_of(response: httpx2.Response, status: int, code: str | None = None) -> dict[str, Any]:
     """The InboxOps error body, checked: the status twice, a phrase, a message, a code."""
     assert response.status_code == status, response.text
     body = response.json()

@@ -7,7 +7,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -54,7 +54,7 @@ class V3:
     def headers(self, token: str | None = None, **extra: str) -> dict[str, str]:
         return {"PRIVATE-TOKEN": self.me.token if token is None else token, **extra}
 
-    def get(self, path: str, token: str | None = None, **extra: str) -> httpx.Response:
+    def get(self, path: str, token: str | None = None, **extra: str) -> httpx2.Response:
         return self.client.get(path, headers=self.headers(token, **extra))
 
     def body(self, **extra: Any) -> dict[str, Any]:
@@ -69,7 +69,7 @@ class V3:
             **extra,
         }
 
-    def create(self, token: str | None = None, **extra: Any) -> httpx.Response:
+    def create(self, token: str | None = None, **extra: Any) -> httpx2.Response:
         return self.client.post("/v3/tickets", json=self.body(**extra), headers=self.headers(token))
 
     def ticket(self, token: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -131,7 +131,7 @@ def v3(tenant: Tenant, client: TestClient) -> V3:
     )
 
 
-def error_of(response: httpx.Response, status: int) -> dict[str, Any]:
+def error_of(response: httpx2.Response, status: int) -> dict[str, Any]:
     """The v3 envelope, checked: the status twice, a message and a machine code."""
     assert response.status_code == status, response.text
     body = response.json()
