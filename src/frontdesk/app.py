@@ -26,6 +26,7 @@ from frontdesk.chat import sockets as chat_sockets
 from frontdesk.chat import widget as chat_widget
 from frontdesk.services import Services, build_services
 from frontdesk.settings import Settings
+from frontdesk.web import install as install_web
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     )
     app.include_router(v3.router)
     app.include_router(inboxops.router)
+    install_web(app)
     return app
 
 
