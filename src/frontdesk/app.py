@@ -9,9 +9,6 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from frontdesk import __version__
-from frontdesk.api.common import errors
-from frontdesk.api.common.limits import BodyLimitMiddleware
-from frontdesk.api.common.ratelimit import SlidingWindowLimiter
 from frontdesk.api.imbox import chat_routes as imbox_chat
 from frontdesk.api.imbox import errors as imbox_errors
 from frontdesk.api.imbox import routes as imbox
@@ -25,8 +22,12 @@ from frontdesk.api.v3 import routes as v3
 from frontdesk.chat import sockets as chat_sockets
 from frontdesk.chat import widget as chat_widget
 from frontdesk.chat.hub import ChatHub
+from frontdesk.http import errors
+from frontdesk.http.limits import BodyLimitMiddleware
+from frontdesk.http.ratelimit import SlidingWindowLimiter
 from frontdesk.services import Services, build_services
 from frontdesk.settings import Settings
+from frontdesk.web import install as install_web
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     )
     app.include_router(v3.router)
     app.include_router(inboxops.router)
+    install_web(app)
     return app
 
 

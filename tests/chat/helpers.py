@@ -4,17 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import uvicorn
 import websockets
-from fastapi import FastAPI
 from websockets.asyncio.client import ClientConnection
 
 from frontdesk.core.identity import accounts, credentials
@@ -22,6 +17,8 @@ from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.identity.records import Agent
 from frontdesk.core.shared.records import ALL_SCOPES, Actor, Scope
 from frontdesk.services import Services
+from tests.live import free_port as free_port  # the chat tests import them from here
+from tests.live import serving as serving
 
 CHROME_UA = (
     "Mozilla/5.0 (Windows NT 6.1; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
@@ -56,32 +53,6 @@ def seed(services: Services, name: str = "Chat Co") -> ChatAccount:
             uow, actor, AgentFields(name="Jane", email=f"jane-{tag}@example.org")
         )
     return ChatAccount(services, account.id, account.public_id, key, actor, agent, other)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def serving(app: FastAPI) -> Iterator[str]:
-    """A real uvicorn server for `app` on an ephemeral port, in a thread; its ws:// base."""
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the test server did not start")
-        time.sleep(0.02)
-    try:
-        yield f"127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 async def connect(host: str, side: str, headers: dict[str, str] | None = None) -> ClientConnection:

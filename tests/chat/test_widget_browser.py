@@ -9,7 +9,6 @@ databases elsewhere). Without chromium the test is skipped, except under CI=true
 from __future__ import annotations
 
 import json
-import os
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -27,27 +26,7 @@ from frontdesk.core.shared.records import Scope
 from frontdesk.services import Services, build_services
 from frontdesk.settings import Settings
 from tests.chat.helpers import ChatAccount, seed, serving
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def chromium() -> str:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{CHROMIUM} is required under CI (./dev installs Debian's chromium)")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
-    return CHROMIUM
+from tests.live import launch
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +76,7 @@ def _next(ws: ClientConnection, wanted: Any) -> dict[str, Any]:
 
 
 def test_the_widget_chats_with_an_agent_and_the_transcript_is_served(
-    chromium: str, own_services: Services, tmp_path: Path
+    own_services: Services, tmp_path: Path
 ) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -108,7 +87,7 @@ def test_the_widget_chats_with_an_agent_and_the_transcript_is_served(
         base = next(site)
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
+                browser = launch(playwright)
                 try:
                     public_id = _chat(browser.new_page(), base, host, account)
                 finally:

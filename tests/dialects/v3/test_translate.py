@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from frontdesk.api.common.ratelimit import SlidingWindowLimiter, retry_after
 from frontdesk.api.v3 import schemas as s
 from frontdesk.api.v3 import translate as out
 from frontdesk.core.shared.errors import Invalid
 from frontdesk.core.tickets.records import OPEN_STATUSES, Status
+from frontdesk.http.ratelimit import SlidingWindowLimiter, retry_after
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from frontdesk.api.common.deps import services_of
 from frontdesk.api.common.responses import model_json
 from frontdesk.api.common.tabular import csv_chunks, csv_response
 from frontdesk.api.imbox import chat_schemas as cs
@@ -23,6 +22,7 @@ from frontdesk.core.chat.stats import SessionStats
 from frontdesk.core.identity import accounts
 from frontdesk.core.shared.paging import Page
 from frontdesk.core.shared.records import Actor, Scope
+from frontdesk.http.deps import services_of
 from frontdesk.services import Services
 
 router = APIRouter(prefix="/message", tags=["imbox chat"])

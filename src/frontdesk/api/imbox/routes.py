@@ -12,7 +12,6 @@ from typing import TypeVar
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from frontdesk.api.common.deps import services_from, services_of
 from frontdesk.api.common.files import attachment_response
 from frontdesk.api.common.responses import model_json
 from frontdesk.api.common.tabular import csv_chunks, csv_response
@@ -24,6 +23,7 @@ from frontdesk.core.shared.paging import Page
 from frontdesk.core.shared.records import Actor, Scope
 from frontdesk.core.tickets import attachments, listing
 from frontdesk.core.tickets.records import Attachment, EmailCursor, ListedEmail, ListedTicket
+from frontdesk.http.deps import services_from, services_of
 from frontdesk.services import Services
 from frontdesk.services.auth import actor_for, require_scope
 from frontdesk.services.fetch import FetchLimits, fetch_files

@@ -16,7 +16,7 @@ from http import HTTPStatus
 
 from fastapi.responses import JSONResponse, Response
 
-from frontdesk.api.common.errors import Problem
+from frontdesk.http.errors import Problem
 
 PREFIX = "/v1/workspaces/"
 

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Depends, File, Header, Path, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from frontdesk.api.common.deps import services_from
 from frontdesk.api.common.files import attachment_response, read_upload
 from frontdesk.api.common.responses import model_json, models_json
 from frontdesk.api.inboxops import schemas as s
@@ -33,6 +32,7 @@ from frontdesk.core.tickets.ports import TicketsUnit
 from frontdesk.core.tickets.records import Ticket
 from frontdesk.core.tickets.threads import merge as merge_tickets
 from frontdesk.core.tickets.threads import split as split_ticket
+from frontdesk.http.deps import services_from
 from frontdesk.services import Services
 from frontdesk.services.auth import actor_for, bearer_token, require_scope
 

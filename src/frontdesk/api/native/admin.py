@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Query, Response
 
-from frontdesk.api.common.deps import PathId, services_of
 from frontdesk.api.native import schemas as s
 from frontdesk.api.native import translate as out
 from frontdesk.api.native.deps import scoped
@@ -15,6 +14,7 @@ from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.identity.records import CredentialKind
 from frontdesk.core.shared.records import Actor, Scope
 from frontdesk.core.tickets import taxonomy
+from frontdesk.http.deps import PathId, services_of
 from frontdesk.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["admin"])

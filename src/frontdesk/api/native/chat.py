@@ -12,7 +12,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from frontdesk.api.common.deps import PathId, services_of
 from frontdesk.api.native.deps import scoped
 from frontdesk.api.native.schemas import DbId, Strict
 from frontdesk.core import chat
@@ -26,6 +25,7 @@ from frontdesk.core.chat.records import (
     VisitorTag,
 )
 from frontdesk.core.shared.records import Actor, Scope
+from frontdesk.http.deps import PathId, services_of
 from frontdesk.services import Services
 
 router = APIRouter(prefix="/api/v1/chat", tags=["chat"])

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from frontdesk.api.common.deps import services_from
 from frontdesk.core.shared.records import Actor, Scope
+from frontdesk.http.deps import services_from
 from frontdesk.services.auth import actor_for, require_scope
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `fdk_...`")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from frontdesk.api.common.deps import services_of
+from frontdesk.http.deps import services_of
 from frontdesk.services import Services
 
 router = APIRouter(tags=["health"])

@@ -6,13 +6,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, Field
 
-from frontdesk.api.common.deps import PathId, services_of
 from frontdesk.api.native.deps import scoped
 from frontdesk.api.native.schemas import Strict
 from frontdesk.core import mail
 from frontdesk.core.mail import outbox
 from frontdesk.core.mail.records import ImapSettings, MailReceipt, OutboxMail
 from frontdesk.core.shared.records import MAX_ROW_ID, Actor, Scope
+from frontdesk.http.deps import PathId, services_of
 from frontdesk.services import Services, sealing
 from frontdesk.services.sealing import IMAP_LOGIN
 

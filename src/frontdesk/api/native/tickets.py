@@ -5,7 +5,6 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import Response
 
-from frontdesk.api.common.deps import PathId, services_of
 from frontdesk.api.common.files import attachment_response, read_upload
 from frontdesk.api.common.responses import model_json
 from frontdesk.api.native import schemas as s
@@ -15,6 +14,7 @@ from frontdesk.core import tickets
 from frontdesk.core.shared.records import Actor, Scope
 from frontdesk.core.tickets import NewMessage, NewTicket, attachments, threads
 from frontdesk.core.tickets.ports import TicketsUnit
+from frontdesk.http.deps import PathId, services_of
 from frontdesk.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi.responses import JSONResponse, Response
 
-from frontdesk.api.common.errors import Problem
+from frontdesk.http.errors import Problem
 
 PREFIX = "/v3/"
 

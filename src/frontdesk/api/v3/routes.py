@@ -14,15 +14,15 @@ from fastapi.responses import Response
 from fastapi.security import APIKeyHeader
 from starlette.exceptions import HTTPException
 
-from frontdesk.api.common.deps import services_from, services_of
 from frontdesk.api.common.files import attachment_response, read_upload
-from frontdesk.api.common.ratelimit import RateLimiter, retry_after
 from frontdesk.api.v3 import schemas as s
 from frontdesk.api.v3 import translate as out
 from frontdesk.core.identity.records import CredentialKind
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import customers
 from frontdesk.core.tickets.customers import ContactForm, NewCustomerTicket
+from frontdesk.http.deps import services_from, services_of
+from frontdesk.http.ratelimit import RateLimiter, retry_after
 from frontdesk.services import Services
 from frontdesk.services.auth import actor_for
 

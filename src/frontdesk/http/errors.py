@@ -66,17 +66,24 @@ def native_renderer(problem: Problem) -> Response:
 
 
 class ErrorRouter:
-    """Picks the renderer of the dialect whose path prefix is the longest match."""
+    """Picks the renderer registered for the path exactly, else the longest prefix match."""
 
     def __init__(self, default: Renderer = native_renderer) -> None:
         self.default = default
         self.by_prefix: list[tuple[str, Renderer]] = []
+        # The web app owns `/` itself, which as a prefix would swallow every dialect's path.
+        self.by_path: dict[str, Renderer] = {}
 
-    def register(self, prefix: str, renderer: Renderer) -> None:
+    def register(self, prefix: str, renderer: Renderer, *, exact: bool = False) -> None:
+        if exact:
+            self.by_path[prefix] = renderer
+            return
         self.by_prefix.append((prefix, renderer))
         self.by_prefix.sort(key=lambda item: len(item[0]), reverse=True)
 
     def render(self, path: str, problem: Problem) -> Response:
+        if path in self.by_path:
+            return self.by_path[path](problem)
         for prefix, renderer in self.by_prefix:
             if path.startswith(prefix):
                 return renderer(problem)

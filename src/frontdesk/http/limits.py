@@ -12,7 +12,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from frontdesk.api.common.errors import ErrorRouter, Problem
+from frontdesk.http.errors import ErrorRouter, Problem
 
 Message = MutableMapping[str, Any]
 MULTIPART_OVERHEAD = 64 * 1024
