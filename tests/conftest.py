@@ -24,6 +24,8 @@ from frontdesk.core.models import ALL_SCOPES, Actor, Scope
 from frontdesk.services import Services, build_services
 from frontdesk.settings import Settings
 
+pytest_plugins = ["pytester"]  # tests of the suite's own rules (tests/unit/test_suite_rules.py)
+
 PG_ADMIN_URL = os.environ.get(
     "FRONTDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
