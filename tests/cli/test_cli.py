@@ -78,28 +78,42 @@ def test_serve_starts_and_answers_with_demo_data(tmp_path: Path) -> None:
         [sys.executable, "-m", "frontdesk.cli", "--json", "demo", "--tickets", "20"],
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
-    key = json.loads(demo.stdout)["admin_key"]
+    loaded = json.loads(demo.stdout)
+    key, account = loaded["admin_key"], loaded["account_id"]
     started = time.perf_counter()
+    # Both streams: uvicorn logs its own lines to stderr but an access log to stdout.
     server = subprocess.Popen(
-        [sys.executable, "-m", "frontdesk.cli", "serve"], env=env, stderr=subprocess.PIPE
-    )
+        [sys.executable, "-m", "frontdesk.cli", "serve"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert server.poll() is None, "server exited"
-            assert time.perf_counter() - started < 30, "server did not come up"
-            time.sleep(0.05)
+        _wait_until_ready(server, base, started)
         print(f"serve ready in {time.perf_counter() - started:.2f}s")
         agents = httpx.get(
             f"{base}/api/v1/agents", headers={"Authorization": f"Bearer {key}"}
         ).json()
         assert len(agents) == 5 and agents[0]["role"] == "owner"
+        # ImBox carries the key in the path, where a request log line would show it.
+        listed = httpx.get(f"{base}/message/listTickets/{key}/{account}", params={"limit": 2})
+        assert listed.status_code == 200 and listed.json()["length"] == 2
+        missing = httpx.get(f"{base}/message/grabTicket/{key}/{account}/999999999")
+        assert missing.status_code == 404
     finally:
         server.terminate()
-        _, stderr = server.communicate(timeout=10)
-    assert key not in stderr.decode()
+        stdout, stderr = (stream.decode() for stream in server.communicate(timeout=10))
+    assert "listening on" in stdout and "Application startup complete" in stderr
+    secret = key.rsplit("_", 1)[1]
+    assert secret not in stdout and secret not in stderr
+
+
+def _wait_until_ready(server: subprocess.Popen[bytes], base: str, started: float) -> None:
+    while True:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert server.poll() is None, "server exited"
+        assert time.perf_counter() - started < 30, "server did not come up"
+        time.sleep(0.05)
