@@ -8,6 +8,7 @@ every other service a test needs (Redis, dovecot, chromium).
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Iterator
@@ -59,6 +60,38 @@ def _pg_database() -> Iterator[str]:
             yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class BusErrors(logging.Handler):
+    """ERROR records of the event bus: a subscriber raised (frontdesk/bus.py)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def take(self) -> list[logging.LogRecord]:
+        """For a test that makes a subscriber fail on purpose: its records, then none."""
+        taken, self.records = self.records, []
+        return taken
+
+
+@pytest.fixture(autouse=True)
+def bus_errors() -> Iterator[BusErrors]:
+    """Fails the test if an event subscriber raised during it: in production the bus only
+    logs that (the change is committed), so without this a broken listener stays green."""
+    handler = BusErrors()
+    logger = logging.getLogger("frontdesk.bus")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+    if handler.records:
+        lines = "\n".join(handler.format(record) for record in handler.records)
+        pytest.fail(f"an event subscriber raised during this test:\n{lines}")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
