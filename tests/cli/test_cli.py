@@ -12,12 +12,13 @@ from pathlib import Path
 
 import httpx
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
 from frontdesk.cli import main
 from tests.cli.conftest import run_json
 
 
-def test_init_then_admin_commands(env: dict[str, str], tmp_path: Path) -> None:
+def test_init_then_admin_commands(env: dict[str, str], tmp_path: Path, client: TestClient) -> None:
     owner = f"owner-{tmp_path.name}@example.com"
     created = run_json(env, "init", "--account-name", "Acme", "--owner-email", owner)
     account = str(created["account_id"])
@@ -30,6 +31,15 @@ def test_init_then_admin_commands(env: dict[str, str], tmp_path: Path) -> None:
         "--inbox", str(inbox["id"]),
     )  # fmt: skip
     assert agent["email"] == f"ann-{owner}"
+    # The printed key really is the account's admin key, and the agent's inbox is stored.
+    answered = client.get(
+        "/api/v1/agents", headers={"Authorization": f"Bearer {created['api_key']}"}
+    )
+    assert answered.status_code == 200, answered.text
+    stored = {item["email"]: item for item in answered.json()}
+    assert stored.keys() == {owner, f"ann-{owner}"}
+    assert (stored[owner]["id"], stored[owner]["role"]) == (created["owner_id"], "owner")
+    assert stored[f"ann-{owner}"]["inbox_ids"] == [inbox["id"]]
     key = run_json(
         env, "apikey", "create", "--account", account, "--scopes", "tickets:read,tickets:write"
     )
