@@ -109,6 +109,8 @@ def _fetch(
                     )
                 data = _read(response, where, limits, budget)
                 return Upload(filename=_filename(response, current), data=data)
+        except httpx.TimeoutException as exc:  # the shared deadline ran out mid-request
+            raise _too_slow(where) from exc
         except httpx.HTTPError as exc:
             raise Invalid(
                 "attachment_unavailable",
