@@ -33,12 +33,13 @@ import django  # noqa: E402
 
 django.setup()
 
-from bench.text import Prose  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from helpdesk.models import FollowUp, Queue, Ticket  # noqa: E402
+
+from bench.text import Prose  # noqa: E402
 
 # Frontdesk's six statuses folded onto django-helpdesk's (Open, Reopened, Resolved, Closed)
 STATUS_OF = [1, 2, 1, 1, 3, 4]
