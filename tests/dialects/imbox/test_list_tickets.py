@@ -9,8 +9,9 @@ from sqlalchemy import event
 
 from frontdesk.core import tickets
 from frontdesk.core.models import Status
-from frontdesk.core.tickets import NewMessage, NewTicket
+from frontdesk.core.tickets import NewMessage
 from frontdesk.storage import queries
+from tests.core.helpers import open_many
 from tests.dialects.imbox.conftest import ImBox
 
 JAN1 = 1_577_836_800_000  # 2020-01-01T00:00:00.000Z
@@ -232,13 +233,7 @@ def test_limit_default_and_maximum(imbox: ImBox) -> None:
     # One row more than the documented default, so that any other default shows. The
     # numbers are written out: taken from the code, a changed default would pass.
     default, maximum = 100, 1000
-    with imbox.services.store.write() as repo:
-        made = [
-            tickets.open_ticket(
-                repo, imbox.tenant.actor, NewTicket(subject=f"T{i}", message=NewMessage("Hi"))
-            ).ticket.id
-            for i in range(default + 1)
-        ]
+    made = [ticket.id for ticket in open_many(imbox.tenant, default + 1)]
     first = imbox.get("listTickets").json()
     assert [row["ticketID"] for row in first["json"]] == made[:default]
     assert first["length"] == default

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from frontdesk.core import search, tickets
-from frontdesk.core.tickets import NewMessage, NewTicket
+from tests.core.helpers import open_many
 from tests.dialects.inboxops.conftest import Ops, error_of
 
 
@@ -37,13 +37,7 @@ def test_the_default_limit_is_100(ops: Ops) -> None:
     # One row more than the documented default, written out: taken from the code, a
     # changed default would pass.
     default = 100
-    with ops.services.store.write() as repo:
-        made = [
-            tickets.open_ticket(
-                repo, ops.tenant.actor, NewTicket(subject=f"T{i}", message=NewMessage("Hi"))
-            ).ticket.uuid
-            for i in range(default + 1)
-        ]
+    made = [ticket.uuid for ticket in open_many(ops.tenant, default + 1)]
     newest_first = made[::-1]
     response = ops.get("")
     assert _ids(response) == newest_first[:default]
