@@ -76,7 +76,10 @@ class Server:
     """`frontdesk serve` as a child process; stopped by its own pid only.
 
     `workers` is passed to `frontdesk serve --workers`; `cpus` pins the server (and so
-    its workers) to those CPUs with taskset, away from the load generator.
+    its workers) to those CPUs with taskset, away from the load generator. With `src`,
+    the code served is that tree's (`python -m frontdesk.cli` with PYTHONPATH=src), for
+    comparing two versions; `name` names the log, so that two servers can share a data
+    directory.
     """
 
     def __init__(
@@ -87,6 +90,8 @@ class Server:
         workers: int = 1,
         cpus: str | None = None,
         extra_env: dict[str, str] | None = None,
+        src: Path | None = None,
+        name: str = "server",
     ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
@@ -100,16 +105,19 @@ class Server:
             "FRONTDESK_SMTP_PORT": "0",
             **(extra_env or {}),
         }
-        executable = Path(sys.executable).parent / "frontdesk"
-        command = pinned([str(executable), "serve", "--workers", str(workers)], cpus)
-        self.log = (data_dir / "server.log").open("w")
+        frontdesk = [str(Path(sys.executable).parent / "frontdesk")]
+        if src is not None:
+            env["PYTHONPATH"] = str(src)
+            frontdesk = [sys.executable, "-m", "frontdesk.cli"]
+        command = pinned([*frontdesk, "serve", "--workers", str(workers)], cpus)
+        self.log = (data_dir / f"{name}.log").open("w")
         self.process = subprocess.Popen(command, env=env, stdout=self.log, stderr=subprocess.STDOUT)
 
     def wait(self, seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError("the server exited; see server.log in the data directory")
+                raise RuntimeError(f"the server exited; see {self.log.name}")
             try:
                 if httpx2.get(f"{self.base}/healthz", timeout=1).status_code == 200:
                     return

@@ -105,7 +105,11 @@ def run_wrk(base: str, op: Op, connections: int, load: LoadSettings) -> dict[str
     found = _MARK.search(done.stdout)
     if done.returncode != 0 or found is None:
         raise RuntimeError(f"{op.name}: wrk failed: {done.stderr.strip() or done.stdout[-500:]}")
-    raw: dict[str, Any] = json.loads(found.group(1))
+    return wrk_figures(json.loads(found.group(1)))
+
+
+def wrk_figures(raw: dict[str, Any]) -> dict[str, Any]:
+    """The figures of one wrk run from the JSON its Lua `done` printed (microseconds)."""
     errors = sum(raw["errors"].values())
     seconds = raw["duration_us"] / 1e6
     lat = raw["latency_us"]
@@ -135,7 +139,12 @@ def _sequential(base: str, op: Op, count: int, budget: float = 30.0) -> dict[str
             timings.append(time.perf_counter() - started)
             if not response.is_success:
                 raise RuntimeError(f"{op.name}: HTTP {response.status_code}")
-    timings.sort()
+    return sequential_figures(timings)
+
+
+def sequential_figures(timings: list[float]) -> dict[str, Any]:
+    """The figures of requests sent one after another, from their durations in seconds."""
+    timings = sorted(timings)
     return {
         "requests": len(timings),
         "req_per_s": round(len(timings) / sum(timings), 3),
@@ -162,6 +171,14 @@ def measure(base: str, op: Op, load: LoadSettings) -> dict[str, Any]:
         throughput = run_wrk(base, op, load.connections, load)
     except (RuntimeError, httpx2.HTTPError, subprocess.TimeoutExpired) as exc:
         return {"ok": False, "error": str(exc)[:500]}
+    return combined(latency, throughput, load.connections)
+
+
+def combined(
+    latency: dict[str, Any], throughput: dict[str, Any], connections: int
+) -> dict[str, Any]:
+    """One operation's figures: latency from the one-connection pass, req/s (and the loaded
+    latency) from the pass at `connections`; errors of both added up."""
     return {
         "p50_ms": latency["p50_ms"],
         "p99_ms": latency["p99_ms"],
@@ -170,7 +187,7 @@ def measure(base: str, op: Op, load: LoadSettings) -> dict[str, Any]:
         "p50_loaded_ms": throughput["p50_ms"],
         "p99_loaded_ms": throughput["p99_ms"],
         "requests": latency["requests"] + throughput["requests"],
-        "connections": load.connections,
+        "connections": connections,
         "errors": {k: latency["errors"][k] + throughput["errors"][k] for k in latency["errors"]},
         "ok": latency["ok"] and throughput["ok"],
     }

@@ -361,6 +361,8 @@ class _Plan:
             for j in range(per_ticket):
                 at = created + ((updated - created) * j) // max(per_ticket - 1, 1)
                 agent_id, agent_email, agent_name = agents[(i + j) % len(agents)]
+                # agent id, contact id, from address, from name, to address
+                sender: tuple[int | None, int | None, str, str, str]
                 if j % 2 == 0:  # the customer writes, an agent answers, and so on
                     extra = prose.rare_sentence(i) if j == 0 else ""
                     body = prose.customer_body(name, extra)

@@ -14,6 +14,7 @@ and .md; the markdown is what docs/benchmarks.md quotes.
     bench/run                         # the full run (100,000 tickets; growth to 1,000,000)
     bench/run --quick                 # 10,000 tickets, short passes, no growth rows
     bench/run --backends sqlite --no-peer --growth 10000,100000
+    bench/run --quick --compare-ref HEAD~1   # before/after: REF against the working tree
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ import random
 import shutil
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,7 +41,7 @@ from typing import Any
 import httpx2
 import psycopg
 
-from bench import peer
+from bench import compare, peer
 from bench.harness import Server
 from bench.load import LoadSettings, Op, measure, wrk_available
 from bench.report import markdown
@@ -304,6 +306,106 @@ def growth(
     return rows
 
 
+def run_compare(args: argparse.Namespace, load: LoadSettings) -> dict[str, Any]:
+    """Measure `args.compare_ref` (before) and the working tree (after), alternating."""
+    uow = Path(__file__).resolve().parent.parent
+    results: dict[str, Any] = {
+        "before": compare.version_of(uow, args.compare_ref),
+        "after": compare.version_of(uow),
+        "tickets": args.tickets,
+        "rounds": args.rounds,
+        "duration": load.duration,
+        "connections": load.connections,
+        "machine": machine(args.pg_url, args.backends),
+        "backends": {},
+    }
+    with compare.worktree(uow, args.compare_ref) as old:
+        sources = {compare.BEFORE: old / "src", compare.AFTER: uow / "src"}
+        for src in sources.values():
+            compare.check_imports(src)
+        shared = compare.migrations_digest(old / "src") == compare.migrations_digest(uow / "src")
+        for backend in args.backends:
+            found = _compare_backend(backend, args, load, sources, old if not shared else None)
+            results["backends"][backend] = {"shared_database": shared, **found}
+    return results
+
+
+def _compare_backend(
+    backend: str,
+    args: argparse.Namespace,
+    load: LoadSettings,
+    sources: dict[str, Path],
+    old_tree: Path | None,
+) -> dict[str, Any]:
+    """Both versions served at once; every operation measured on each in turn. With
+    `old_tree` (the schemas differ) the old version gets a database of its own, seeded
+    by its own bench/seed.py."""
+    print(f"before/after on {backend}, {args.tickets} tickets", flush=True)
+    label = f"compare-{backend}"
+    with ExitStack() as stack:
+        data_dir, url = stack.enter_context(database(backend, args.pg_url, label))
+        settings, seeded = _seed(data_dir, url, args.tickets, args.messages)
+        targets = {compare.AFTER: (data_dir, settings.database_url, seeded)}
+        targets[compare.BEFORE] = targets[compare.AFTER]
+        if old_tree is not None:
+            own = stack.enter_context(database(backend, args.pg_url, f"{label}-before"))
+            targets[compare.BEFORE] = _seed_by(old_tree, *own, args)
+        servers = {
+            side: Server(
+                directory, database_url, workers=args.workers, cpus=SERVER_CPUS,
+                extra_env=QUIET_SERVER, src=sources[side], name=f"server-{side}",
+            )
+            for side, (directory, database_url, _) in targets.items()
+        }  # fmt: skip
+        try:
+            for server in servers.values():
+                server.wait(120)
+            return _alternate(servers, targets, args.rounds, load)
+        finally:
+            for server in servers.values():
+                server.stop()
+
+
+def _alternate(
+    servers: dict[str, Server],
+    targets: dict[str, tuple[Path, str, Seeded]],
+    rounds: int,
+    load: LoadSettings,
+) -> dict[str, Any]:
+    ops = {side: frontdesk_ops(seeded) for side, (_, _, seeded) in targets.items()}
+    passes: dict[str, dict[str, list[dict[str, Any]]]] = {side: {} for side in servers}
+    for name, side in compare.schedule(list(ops[compare.AFTER]), rounds):
+        figures = measure(servers[side].base, ops[side][name], load)
+        passes[side].setdefault(name, []).append(figures)
+        print(f"  {name}, {side}: {_brief(figures)}", flush=True)
+    return {
+        side: {name: compare.summarise(found) for name, found in by_name.items()}
+        for side, by_name in passes.items()
+    }
+
+
+def _seed_by(
+    tree: Path, data_dir: Path, url: str, args: argparse.Namespace
+) -> tuple[Path, str, Seeded]:
+    """Seeding by another tree's own code (its bench/seed.py, on its schema)."""
+    program = (
+        "import dataclasses, json, sys\n"
+        "from pathlib import Path\n"
+        "from bench.seed import seed\n"
+        "from frontdesk.settings import Settings\n"
+        "settings = Settings(data_dir=Path(sys.argv[1]), database_url=sys.argv[2]).resolved()\n"
+        "print(json.dumps(dataclasses.asdict(seed(settings, int(sys.argv[3]), int(sys.argv[4])))))"
+    )
+    env = {**os.environ, "PYTHONPATH": f"{tree / 'src'}{os.pathsep}{tree}"}
+    command = [sys.executable, "-c", program, str(data_dir), url, str(args.tickets)]
+    done = subprocess.run(
+        [*command, str(args.messages)], env=env, cwd=tree, capture_output=True, text=True,
+        check=True,
+    )  # fmt: skip
+    seeded = Seeded(**json.loads(done.stdout.strip().splitlines()[-1]))
+    return data_dir, seeded.database_url, seeded
+
+
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="10,000 tickets, 3 s passes")
@@ -322,6 +424,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         "--peer-venv", type=Path, default=Path(__file__).parent / "peers/django-helpdesk/.venv"
     )
     parser.add_argument("--out", type=Path, default=None, help="results base name")
+    parser.add_argument(
+        "--compare-ref",
+        default=None,
+        help="measure this git ref (before) against the working tree (after) instead",
+    )
+    parser.add_argument("--rounds", type=int, default=2, help="passes per side with --compare-ref")
     args = parser.parse_args(argv)
     args.tickets = args.tickets or (10_000 if args.quick else 100_000)
     args.duration = args.duration or (3 if args.quick else 5)
@@ -330,7 +438,8 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     args.growth = [] if spec == "none" else [int(v) for v in spec.split(",")]
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     args.pg_url = normalise_url(args.pg_url).replace("postgresql+psycopg://", "postgresql://")
-    args.out = args.out or RESULTS / ("suite-quick" if args.quick else "suite")
+    name = "compare" if args.compare_ref else "suite"
+    args.out = args.out or RESULTS / (f"{name}-quick" if args.quick else name)
     return args
 
 
@@ -339,6 +448,12 @@ def main(argv: list[str] | None = None) -> None:
     if not wrk_available():
         raise SystemExit("wrk is not installed (bench/run installs it: apt-get install wrk)")
     load = LoadSettings(duration=args.duration, connections=args.connections, cpus=LOAD_CPUS)
+    if args.compare_ref:
+        compared = run_compare(args, load)
+        _save(args.out, compared, compare.markdown)
+        print(compare.markdown(compared))
+        print(f"\nwritten: {args.out}.json, {args.out}.md")
+        return
     started = time.perf_counter()
     results: dict[str, Any] = {
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -367,10 +482,12 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nwritten: {args.out}.json, {args.out}.md ({results['seconds']} s)")
 
 
-def _save(base: Path, results: dict[str, Any]) -> None:
+def _save(
+    base: Path, results: dict[str, Any], render: Callable[[dict[str, Any]], str] = markdown
+) -> None:
     base.parent.mkdir(parents=True, exist_ok=True)
     base.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
-    base.with_suffix(".md").write_text(markdown(results) + "\n")
+    base.with_suffix(".md").write_text(render(results) + "\n")
 
 
 if __name__ == "__main__":

@@ -1,16 +1,19 @@
 """Shared fixtures: every storage-touching test runs on SQLite and on PostgreSQL.
 
 PostgreSQL is the server on 127.0.0.1:5432 (FRONTDESK_TEST_PG_URL to change it); the run
-creates its own database and drops it at the end. Under CI=true an unreachable server is
-a failure, elsewhere a skip with the reason.
+creates its own database and drops it at the end. In strict mode (see `strict`) an
+unreachable server is a failure, elsewhere a skip with the reason; the same holds for
+every other service a test needs (Redis, dovecot, chromium).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import psycopg
 import pytest
@@ -22,10 +25,27 @@ from frontdesk.core.shared.records import ALL_SCOPES, Actor, Scope
 from frontdesk.services import Services, build_services
 from frontdesk.settings import Settings
 
+pytest_plugins = ["pytester"]  # tests of the suite's own rules (tests/unit/test_suite_rules.py)
+
 PG_ADMIN_URL = os.environ.get(
     "FRONTDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 BACKENDS = ["sqlite", "postgresql"]
+# .ci/run sets the first; many CI runners export the second as 1 or true.
+STRICT_VARIABLES = ("FRONTDESK_TEST_STRICT", "CI")
+TRUTHY = frozenset({"1", "true", "yes"})
+
+
+def strict() -> bool:
+    """Whether a missing service fails the run instead of skipping its tests."""
+    return any(os.environ.get(name, "").strip().lower() in TRUTHY for name in STRICT_VARIABLES)
+
+
+def unavailable(reason: str) -> NoReturn:
+    """A service a test needs is missing: a failure in strict mode, a skip elsewhere."""
+    if strict():
+        pytest.fail(f"{reason} (strict mode: {' or '.join(STRICT_VARIABLES)} is set)")
+    pytest.skip(reason)
 
 
 def _pg_database() -> Iterator[str]:
@@ -33,15 +53,45 @@ def _pg_database() -> Iterator[str]:
     try:
         admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=5)
     except psycopg.OperationalError as exc:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"PostgreSQL is required under CI and unreachable: {exc}")
-        pytest.skip(f"PostgreSQL unreachable at {PG_ADMIN_URL}: {exc}")
+        unavailable(f"PostgreSQL unreachable at {PG_ADMIN_URL}: {exc}")
     with admin:
         admin.execute(f'CREATE DATABASE "{name}"')
         try:
             yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
         finally:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class BusErrors(logging.Handler):
+    """ERROR records of the event bus: a subscriber raised (frontdesk/services/bus.py)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+    def take(self) -> list[logging.LogRecord]:
+        """For a test that makes a subscriber fail on purpose: its records, then none."""
+        taken, self.records = self.records, []
+        return taken
+
+
+@pytest.fixture(autouse=True)
+def bus_errors() -> Iterator[BusErrors]:
+    """Fails the test if an event subscriber raised during it: in production the bus only
+    logs that (the change is committed), so without this a broken listener stays green."""
+    handler = BusErrors()
+    logger = logging.getLogger("frontdesk.services.bus")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+    if handler.records:
+        lines = "\n".join(handler.format(record) for record in handler.records)
+        pytest.fail(f"an event subscriber raised during this test:\n{lines}")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -1,12 +1,11 @@
 """A real server and a real browser, for the tests that need them (chat widget, web app).
 
 The browser is always Debian's chromium, driven by Playwright: never one Playwright
-downloads. Without it, a test is skipped, except under CI=true, where it fails.
+downloads. Without it, a test is skipped, except in strict mode (docs/testing.md), where it fails.
 """
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
@@ -15,9 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import pytest
 import uvicorn
 from fastapi import FastAPI
+
+from tests.conftest import unavailable
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -59,11 +59,9 @@ def serving(app: FastAPI) -> Iterator[str]:
 
 
 def require_chromium() -> str:
-    """The chromium binary; skips the test without one, or fails it under CI=true."""
+    """The chromium binary; skips the test without one, or fails it in strict mode."""
     if not Path(CHROMIUM).exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{CHROMIUM} is required under CI (./dev installs Debian's chromium)")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        unavailable(f"{CHROMIUM} is not installed (./dev installs Debian's chromium)")
     return CHROMIUM
 
 

@@ -20,6 +20,10 @@ def test_account_settings(client: TestClient, tenant: Tenant) -> None:
     assert got["id"] == tenant.id and got["public_id"].startswith("w")
     renamed = client.patch("/api/v1/account", json={"name": "Renamed AB"}, headers=tenant.headers())
     assert renamed.status_code == 200 and renamed.json()["name"] == "Renamed AB"
+    assert client.get("/api/v1/account", headers=tenant.headers()).json() == renamed.json()
+    with tenant.services.store.read() as uow:
+        stored = uow.accounts.get_account(tenant.id)
+    assert stored is not None and stored.name == "Renamed AB"
 
 
 def test_agents_crud_with_inbox_access(client: TestClient, tenant: Tenant) -> None:

@@ -58,9 +58,15 @@ def test_tokens_resume_only_their_own_conversation(
     chat_account: ChatAccount, services: Services
 ) -> None:
     public_id, token = _open(chat_account)
+    second_id, second_token = _open(chat_account)  # the same account's next visitor
     other = seed(services, "Other Co")
     with services.store.read() as uow:
         assert chat.resume_conversation(uow, chat_account.account_id, public_id, token)
+        assert chat.resume_conversation(uow, chat_account.account_id, second_id, second_token)
+        assert chat.resume_conversation(uow, chat_account.account_id, second_id, token) is None
+        assert (
+            chat.resume_conversation(uow, chat_account.account_id, public_id, second_token) is None
+        )
         assert chat.resume_conversation(uow, chat_account.account_id, public_id, "x") is None
         assert chat.resume_conversation(uow, other.account_id, public_id, token) is None
         assert chat.resume_conversation(uow, chat_account.account_id, "", token) is None

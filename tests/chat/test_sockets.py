@@ -136,6 +136,29 @@ def test_reconnect_resumes_after_the_last_seen_id_without_losses_or_doubles(
     run(scenario())
 
 
+def test_a_token_resumes_only_its_own_conversation_not_another_of_the_account(
+    live: str, chat_account: ChatAccount
+) -> None:
+    async def scenario() -> None:
+        page = "https://example.org/"
+        a, first = await visitor(live, chat_account.widget, page=page)
+        b, second = await visitor(live, chat_account.widget, page=page)
+        await a.close()
+        await b.close()
+        c, third = await visitor(
+            live,
+            chat_account.widget,
+            conversationId=second["conversationId"],
+            token=first["token"],
+            page=page,
+        )
+        await c.close()
+        assert third["resumed"] is False and "token" in third
+        assert third["conversationId"] not in (first["conversationId"], second["conversationId"])
+
+    run(scenario())
+
+
 def test_a_resent_message_with_the_same_ref_is_stored_once(
     live: str, chat_account: ChatAccount
 ) -> None:

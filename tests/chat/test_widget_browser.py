@@ -3,7 +3,7 @@
 A test page on its own origin embeds the widget with one script tag and uses the command
 queue; an agent chats over its websocket; the transcript is checked through the ImBox
 chat API. Runs once, on SQLite (the socket and storage behaviour is tested on both
-databases elsewhere). Without chromium the test is skipped, except under CI=true.
+databases elsewhere). Without chromium the test is skipped, except in strict mode.
 """
 
 from __future__ import annotations

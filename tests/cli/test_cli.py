@@ -12,12 +12,13 @@ from pathlib import Path
 
 import httpx2
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
 from frontdesk.cli import main
 from tests.cli.conftest import run_json
 
 
-def test_init_then_admin_commands(env: dict[str, str], tmp_path: Path) -> None:
+def test_init_then_admin_commands(env: dict[str, str], tmp_path: Path, client: TestClient) -> None:
     owner = f"owner-{tmp_path.name}@example.com"
     created = run_json(env, "init", "--account-name", "Acme", "--owner-email", owner)
     account = str(created["account_id"])
@@ -30,6 +31,15 @@ def test_init_then_admin_commands(env: dict[str, str], tmp_path: Path) -> None:
         "--inbox", str(inbox["id"]),
     )  # fmt: skip
     assert agent["email"] == f"ann-{owner}"
+    # The printed key really is the account's admin key, and the agent's inbox is stored.
+    answered = client.get(
+        "/api/v1/agents", headers={"Authorization": f"Bearer {created['api_key']}"}
+    )
+    assert answered.status_code == 200, answered.text
+    stored = {item["email"]: item for item in answered.json()}
+    assert stored.keys() == {owner, f"ann-{owner}"}
+    assert (stored[owner]["id"], stored[owner]["role"]) == (created["owner_id"], "owner")
+    assert stored[f"ann-{owner}"]["inbox_ids"] == [inbox["id"]]
     key = run_json(
         env, "apikey", "create", "--account", account, "--scopes", "tickets:read,tickets:write"
     )
@@ -78,28 +88,42 @@ def test_serve_starts_and_answers_with_demo_data(tmp_path: Path) -> None:
         [sys.executable, "-m", "frontdesk.cli", "--json", "demo", "--tickets", "20"],
         env=env, capture_output=True, text=True, check=True,
     )  # fmt: skip
-    key = json.loads(demo.stdout)["admin_key"]
+    loaded = json.loads(demo.stdout)
+    key, account = loaded["admin_key"], loaded["account_id"]
     started = time.perf_counter()
+    # Both streams: uvicorn logs its own lines to stderr but an access log to stdout.
     server = subprocess.Popen(
-        [sys.executable, "-m", "frontdesk.cli", "serve"], env=env, stderr=subprocess.PIPE
-    )
+        [sys.executable, "-m", "frontdesk.cli", "serve"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
     try:
         base = f"http://127.0.0.1:{port}"
-        while True:
-            try:
-                if httpx2.get(f"{base}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx2.TransportError:
-                pass
-            assert server.poll() is None, "server exited"
-            assert time.perf_counter() - started < 30, "server did not come up"
-            time.sleep(0.05)
+        _wait_until_ready(server, base, started)
         print(f"serve ready in {time.perf_counter() - started:.2f}s")
         agents = httpx2.get(
             f"{base}/api/v1/agents", headers={"Authorization": f"Bearer {key}"}
         ).json()
         assert len(agents) == 5 and agents[0]["role"] == "owner"
+        # ImBox carries the key in the path, where a request log line would show it.
+        listed = httpx2.get(f"{base}/message/listTickets/{key}/{account}", params={"limit": 2})
+        assert listed.status_code == 200 and listed.json()["length"] == 2
+        missing = httpx2.get(f"{base}/message/grabTicket/{key}/{account}/999999999")
+        assert missing.status_code == 404
     finally:
         server.terminate()
-        _, stderr = server.communicate(timeout=10)
-    assert key not in stderr.decode()
+        stdout, stderr = (stream.decode() for stream in server.communicate(timeout=10))
+    assert "listening on" in stdout and "Application startup complete" in stderr
+    secret = key.split("_", 2)[2]  # fdk_<id>_<secret>; the secret may hold "_" itself
+    assert secret not in stdout and secret not in stderr
+
+
+def _wait_until_ready(server: subprocess.Popen[bytes], base: str, started: float) -> None:
+    while True:
+        try:
+            if httpx2.get(f"{base}/readyz", timeout=1).status_code == 200:
+                return
+        except httpx2.TransportError:
+            pass
+        assert server.poll() is None, "server exited"
+        assert time.perf_counter() - started < 30, "server did not come up"
+        time.sleep(0.05)

@@ -24,6 +24,17 @@ def open_ticket(
         return tickets.open_ticket(uow, tenant.actor, new).ticket
 
 
+def open_many(tenant: Tenant, count: int) -> list[Ticket]:
+    """`count` bare tickets in one transaction, oldest first (for limits and paging)."""
+    with tenant.services.store.write() as uow:
+        return [
+            tickets.open_ticket(
+                uow, tenant.actor, NewTicket(subject=f"T{i}", message=NewMessage("Hi"))
+            ).ticket
+            for i in range(count)
+        ]
+
+
 def add_agent(tenant: Tenant, name: str = "Agent", email: str | None = None) -> Agent:
     with tenant.services.store.write() as uow:
         return accounts.create_agent(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
 from frontdesk.core import tickets
 from frontdesk.core.identity import accounts
 from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from frontdesk.core.tickets import NewMessage, NewTicket, taxonomy
 from frontdesk.core.tickets.records import MessageKind, Priority, Status
+from frontdesk.storage import tables as t
 from tests.conftest import Tenant
 from tests.core.helpers import add_agent, open_ticket, reply
 
@@ -116,6 +118,9 @@ def _status(tenant: Tenant, ticket_id: int) -> Status:
 
 def test_set_status_logs_with_reason_and_bumps_activity(tenant: Tenant) -> None:
     ticket = open_ticket(tenant)
+    pinned = update(t.tickets).where(t.tickets.c.id == ticket.id)
+    with tenant.services.store.engine.begin() as conn:  # old stamps, to see the change move them
+        conn.execute(pinned.values(updated=1000, latest_activity=1000))
     with tenant.services.store.write() as uow:
         updated = tickets.set_status(
             uow, tenant.actor, ticket.id, Status.CLOSED, reason="duplicate"
@@ -123,8 +128,10 @@ def test_set_status_logs_with_reason_and_bumps_activity(tenant: Tenant) -> None:
         same = tickets.set_status(uow, tenant.actor, ticket.id, Status.CLOSED)
         thread = tickets.load_thread(uow, tenant.actor, ticket.id)
         history = uow.events.list_events(tenant.id, ticket.id)
+        stored = uow.tickets.get_ticket(tenant.id, ticket.id)
     assert updated.status is Status.CLOSED and same.updated == updated.updated
-    assert updated.latest_activity >= ticket.latest_activity
+    assert updated.latest_activity == updated.updated >= ticket.created
+    assert stored is not None and stored.latest_activity == updated.latest_activity
     logs = [m.body_text for m in thread.messages if m.kind is MessageKind.LOG]
     assert logs == ["Status changed from new to closed. Reason: duplicate"]
     assert [kind for kind, _, _ in history].count("ticket.status_changed") == 1

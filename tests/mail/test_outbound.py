@@ -159,11 +159,27 @@ def test_two_workers_never_send_a_row_twice(desk: MailDesk, relay: RelayPeer) ->
     workers = [worker_for(desk.services, relay) for _ in range(2)]
     for worker in workers:
         worker.batch = 3
-    threads = [threading.Thread(target=drain, args=(worker, 50)) for worker in workers]
+    start = threading.Barrier(len(workers))  # both claim at once, or one could drain all
+    handled: list[list[int]] = [[] for _ in workers]
+    errors: list[BaseException] = []
+
+    def work(index: int) -> None:
+        try:
+            start.wait(10)
+            while count := asyncio.run(workers[index].run_once()):
+                handled[index].append(count)
+        except BaseException as exc:  # a crashed worker must fail this test, not only warn
+            errors.append(exc)
+            raise
+
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(len(workers))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(60)
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    assert all(handled), handled  # both really worked
     for number in range(12):
         assert len(relay.to(f"c{number}-{desk.tenant.tag}@example.org", desk.support.email)) == 1
     statuses = {row.id: row.status for row in desk.outbox()}

@@ -1,4 +1,9 @@
-"""The in-process event bus (embedded default): subscribers hear events after commit."""
+"""The in-process event bus (embedded default): subscribers hear events after commit.
+
+A subscriber that raises is logged at ERROR on this module's logger, with the event and
+the subscriber, and the others still hear the event: the change is committed already and
+must stay so. The test suite fails any test during which such a record is logged.
+"""
 
 from __future__ import annotations
 
@@ -25,4 +30,11 @@ class InProcessBus:
                     subscriber(event)
                 except Exception:
                     # A failing listener must not undo or block a committed change.
-                    log.exception("event subscriber failed on %s", event.kind)
+                    log.exception(
+                        "event subscriber %s failed on %s (account %s, ticket %s)",
+                        _name(subscriber), event.kind, event.account_id, event.ticket_id,
+                    )  # fmt: skip
+
+
+def _name(subscriber: Subscriber) -> str:
+    return getattr(subscriber, "__qualname__", None) or repr(subscriber)

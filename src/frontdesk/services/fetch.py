@@ -110,6 +110,8 @@ def _fetch(
                     )
                 data = _read(response, where, limits, budget)
                 return Upload(filename=_filename(response, current), data=data)
+        except httpx2.TimeoutException as exc:  # the shared deadline ran out mid-request
+            raise _too_slow(where) from exc
         except httpx2.HTTPError as exc:
             raise Invalid(
                 "attachment_unavailable",

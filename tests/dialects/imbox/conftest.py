@@ -154,7 +154,8 @@ def payload(size: int) -> bytes:
 
 
 class _Files(BaseHTTPRequestHandler):
-    """/file/<name>?size=N, /chunked?size=N, /redirect?to=URL, /slow, anything else 404."""
+    """/file/<name>?size=N, /chunked?size=N, /redirect?to=URL, /slow?seconds=S (3 by
+    default), anything else 404."""
 
     def do_GET(self) -> None:
         url = urlsplit(self.path)
@@ -174,7 +175,7 @@ class _Files(BaseHTTPRequestHandler):
         elif url.path == "/redirect":
             self._send(302, b"", {"Location": query["to"], "Content-Length": "0"})
         elif url.path == "/slow":
-            time.sleep(3)
+            time.sleep(float(query.get("seconds", "3")))
             self._send(200, b"late", {"Content-Length": "4"})
         else:
             self._send(404, b"no", {"Content-Length": "2"})

@@ -11,6 +11,7 @@ from frontdesk.core import tickets
 from frontdesk.core.tickets import NewMessage
 from frontdesk.core.tickets.records import Status
 from frontdesk.storage.tickets import listing as queries
+from tests.core.helpers import open_many
 from tests.dialects.imbox.conftest import ImBox
 
 JAN1 = 1_577_836_800_000  # 2020-01-01T00:00:00.000Z
@@ -229,7 +230,18 @@ def test_bad_query_parameters_are_a_400_in_the_imbox_envelope(
 
 
 def test_limit_default_and_maximum(imbox: ImBox) -> None:
-    for i in range(3):
-        imbox.open(f"T{i}", sender=f"c{i}@example.org")
-    assert len(_listed(imbox)) == 3
-    assert len(_listed(imbox, limit=1000)) == 3
+    # One row more than the documented default, so that any other default shows. The
+    # numbers are written out: taken from the code, a changed default would pass.
+    default, maximum = 100, 1000
+    made = [ticket.id for ticket in open_many(imbox.tenant, default + 1)]
+    first = imbox.get("listTickets").json()
+    assert [row["ticketID"] for row in first["json"]] == made[:default]
+    assert first["length"] == default
+    after = f"/message/listTickets/{imbox.key}/{imbox.tenant.id}?cursorId={made[default - 1]}&"
+    assert first["next"].startswith(BASE + after)
+    rest = imbox.client.get(first["next"].removeprefix(BASE)).json()
+    assert [row["ticketID"] for row in rest["json"]] == made[default:]
+    assert "next" not in rest
+    everything = imbox.get("listTickets", limit=maximum).json()
+    assert everything["length"] == default + 1 and "next" not in everything
+    assert imbox.get("listTickets", limit=maximum + 1).status_code == 400

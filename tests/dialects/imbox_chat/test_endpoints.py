@@ -152,7 +152,12 @@ def test_list_conversations_by_chat_start_and_page_filters(imchat: ImBoxChat) ->
     shop = imchat.visitor(T0, "https://shop.example.org/cart")
     imchat.write(shop, T0 + day, "visitor")
     browsing = imchat.visitor(T0, "https://example.org/support")  # never chatted
-    assert browsing
+    # It is in the window and its page matches the filters below: only having no chat
+    # keeps it out of every list.
+    with imchat.services.store.read() as uow:
+        found = uow.chat.get_conversation(imchat.tenant.id, browsing)
+    assert found is not None and found.session_id is None
+    assert (found.created, found.exit_page) == (T0, "https://example.org/support")
 
     def listed(from_date: str, to_date: str, *filters: int) -> list[str]:
         response = imchat.get(

@@ -8,6 +8,7 @@ import pytest
 
 from frontdesk.core import tickets
 from frontdesk.core.tickets import search
+from tests.core.helpers import open_many
 from tests.dialects.inboxops.conftest import Ops, error_of
 
 
@@ -31,7 +32,18 @@ def test_list_as_in_the_spec_newest_first_with_the_total(ops: Ops) -> None:
     assert _ids(ops.get("", limit=2, offset=4)) == [made[0]]
     beyond = ops.get("", limit=2, offset=10)
     assert _ids(beyond) == [] and beyond.headers["x-total-count"] == "5"
-    assert len(_found(ops)) == 5  # default limit 100
+
+
+def test_the_default_limit_is_100(ops: Ops) -> None:
+    # One row more than the documented default, written out: taken from the code, a
+    # changed default would pass.
+    default = 100
+    made = [ticket.uuid for ticket in open_many(ops.tenant, default + 1)]
+    newest_first = made[::-1]
+    response = ops.get("")
+    assert _ids(response) == newest_first[:default]
+    assert response.headers["x-total-count"] == str(default + 1)
+    assert _ids(ops.get("", offset=default)) == newest_first[default:]
 
 
 @pytest.mark.parametrize(

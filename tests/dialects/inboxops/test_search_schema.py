@@ -14,7 +14,8 @@ from sqlalchemy import Engine, create_engine, text
 from frontdesk.services import Services
 from frontdesk.storage.db import normalise_url
 from frontdesk.storage.migrate import upgrade
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import PG_ADMIN_URL, Tenant
+from tests.core.helpers import open_ticket
 
 TRIGGERS = {
     "sqlite": {
@@ -40,13 +41,15 @@ def _triggers(engine: Engine) -> set[str]:
         return {row[0] for row in conn.execute(text(query))}
 
 
-def test_search_table_and_triggers_exist_at_head(services: Services) -> None:
+def test_search_table_and_triggers_exist_at_head(services: Services, tenant: Tenant) -> None:
     # A later migration that rebuilds tickets or messages (SQLite batch mode copies and
     # drops the table) would drop these triggers silently: this is what notices.
     engine = services.store.engine
     assert TRIGGERS[engine.dialect.name] <= _triggers(engine)
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM ticket_search")).scalar_one() >= 0
+    # And they fire: a ticket opened now is in the index by its subject.
+    word = f"zebra{tenant.tag}"
+    ticket = open_ticket(tenant, subject=f"Lost {word}")
+    assert _search(engine, word) == [ticket.id]
 
 
 @pytest.fixture

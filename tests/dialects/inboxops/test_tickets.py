@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from frontdesk.storage import tables as t
 from tests.conftest import Tenant
@@ -30,7 +31,16 @@ def test_create_as_in_the_spec_answers_201_with_the_ticket(ops: Ops) -> None:
     assert datetime.fromisoformat(ticket["createdAt"]).tzinfo is not None
     (first,) = ticket["messages"]
     assert first["body"] == "Initial message text." and first["type"] == "reply"
+    _read_back(ops, ticket)
     assert ops.create()["ticketNumber"] == 2
+
+
+def _read_back(ops: Ops, answered: dict[str, Any]) -> None:
+    """What a create or update answered is what is stored: a fresh GET agrees."""
+    fresh = ops.ticket(answered["id"])
+    if "messages" not in answered:  # an update answers without the thread
+        del fresh["messages"]
+    assert fresh == answered
 
 
 def test_create_with_the_frontdesk_additions(ops: Ops) -> None:
@@ -45,6 +55,7 @@ def test_create_with_the_frontdesk_additions(ops: Ops) -> None:
     assert ticket["priority"] == "high" and ticket["tags"] == ["billing", "urgent"]
     assert ticket["assigneeId"] == str(ops.agent.id)
     assert ticket["messages"][0]["authorType"] == "customer"
+    _read_back(ops, ticket)
 
 
 def test_create_refuses_bad_bodies_and_writes_nothing(ops: Ops) -> None:
@@ -113,15 +124,19 @@ def test_patch_assignee_priority_tags_as_in_the_spec(ops: Ops) -> None:
     assert set(updated) == TICKET_FIELDS
     assert updated["assigneeId"] == str(ops.agent.id) and updated["tags"] == ["billing"]
     assert updated["priority"] == "normal"  # left out: unchanged
+    _read_back(ops, updated)
     updated = ops.patch(f"/{ticket['id']}", {"priority": "high", "tags": ["billing", "urgent"]})
     assert updated.json()["priority"] == "high"
     assert updated.json()["tags"] == ["billing", "urgent"]
     assert updated.json()["assigneeId"] == str(ops.agent.id)
+    _read_back(ops, updated.json())
     replaced = ops.patch(f"/{ticket['id']}", {"tags": ["vip"], "assigneeId": ops.other_agent.id})
     assert replaced.json()["tags"] == ["vip"]
     assert replaced.json()["assigneeId"] == str(ops.other_agent.id)
+    _read_back(ops, replaced.json())
     cleared = ops.patch(f"/{ticket['id']}", {"assigneeId": None})
     assert cleared.json()["assigneeId"] is None and cleared.json()["tags"] == ["vip"]
+    _read_back(ops, cleared.json())
 
 
 def test_patch_refusals_change_nothing(ops: Ops, other_tenant: Tenant) -> None:

@@ -102,8 +102,33 @@ OUTSIDE = [
 
 @pytest.mark.parametrize(("field", "value"), INSIDE)
 def test_values_just_inside_the_bounds_are_taken(v3: V3, field: str, value: Any) -> None:
-    response = submit(v3, form(**{field: value}))
+    sent = form(**{field: value})
+    response = submit(v3, sent)
     assert response.status_code == 200, response.text
+    assert _stored(v3, response.json()["id"], sent["email"]) == {
+        "name": f"{sent['firstName']} {sent['lastName']}",
+        "phone": sent["phone"],
+        "company": sent["companyName"] or None,
+        "subject": sent["title"],
+        "body": sent["content"] or sent["title"],  # no content: the title stands in
+    }
+
+
+def _stored(v3: V3, ticket_id: int, email: str) -> dict[str, Any]:
+    """What the form left in storage, read back, in the form's terms."""
+    with v3.services.store.read() as uow:
+        contact = uow.contacts.find_contact_by_email(v3.tenant.id, email)
+        ticket = uow.tickets.get_ticket(v3.tenant.id, ticket_id)
+        messages = uow.tickets.list_messages(ticket_id)
+    assert contact is not None and ticket is not None and ticket.requester_id == contact.id
+    (message,) = messages
+    return {
+        "name": contact.name,
+        "phone": contact.phone,
+        "company": contact.company,
+        "subject": ticket.subject,
+        "body": message.body_text,
+    }
 
 
 @pytest.mark.parametrize(("field", "value"), OUTSIDE)

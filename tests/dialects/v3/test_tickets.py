@@ -212,8 +212,25 @@ def test_reply_counts_and_stamps(v3: V3) -> None:
 )
 def test_bad_replies_are_400(v3: V3, body: dict[str, object]) -> None:
     ticket = v3.ticket()
+    before = _stored_thread(v3, ticket["id"])
     response = v3.client.post(f"/v3/tickets/{ticket['id']}/reply", json=body, headers=v3.headers())
     error_of(response, 400)
+    assert _stored_thread(v3, ticket["id"]) == before
+
+
+def test_a_reply_with_an_unknown_attachment_writes_nothing(v3: V3) -> None:
+    # Refused by the core after the message row is inserted: the transaction must roll back.
+    ticket = v3.ticket()
+    before = _stored_thread(v3, ticket["id"])
+    body = {"title": "t", "content": "see attached", "attachmentIds": [2_000_000_000]}
+    response = v3.client.post(f"/v3/tickets/{ticket['id']}/reply", json=body, headers=v3.headers())
+    assert error_of(response, 404)["error"] == "attachment_not_found"
+    assert _stored_thread(v3, ticket["id"]) == before
+
+
+def _stored_thread(v3: V3, ticket_id: int) -> tuple[object, list[object]]:
+    with v3.services.store.read() as uow:
+        return uow.tickets.get_ticket(v3.tenant.id, ticket_id), uow.tickets.list_messages(ticket_id)
 
 
 def test_close_and_open(v3: V3) -> None:
