@@ -1,1 +1,1 @@
-"""SQLAlchemy tables, the repository behind the core's ports, migrations and blobs."""
+"""Engines, the schema, each area's repositories, the unit of work, migrations and blobs."""

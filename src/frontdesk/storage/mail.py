@@ -1,4 +1,4 @@
-"""SQL for the e-mail channel (the core's `MailQueries` port), mixed into SqlRepo."""
+"""SQL for the e-mail channel (core.mail.ports.MailRepo): threading, receipts, outbox, IMAP."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The SQL behind live chat (core/chat_records.ChatRepo), mixed into SqlRepo.
+"""Chat reports (core.chat.ports.ChatReports): page filters, listings, statistics rows.
 
 Statistics pages are a fixed number of statements whatever their length: the sessions with
 their conversation and agent joined in, then one grouped query each for labels, tags and

@@ -1,7 +1,7 @@
 """Read-only list and search queries for the dialects (keyset paging, filters, exports).
 
-Kept apart from repo.py's single-object reads and writes; SqlRepo inherits both. A page
-is a fixed number of statements whatever its length: the rows with everything joined
+Kept apart from repo.py's single-object reads and writes (core.tickets.ports.TicketListing).
+A page is a fixed number of statements whatever its length: the rows with everything joined
 in, then one batched query for the many-valued parts.
 """
 
