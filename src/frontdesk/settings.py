@@ -26,6 +26,19 @@ class Settings(BaseSettings):
     max_attachment_bytes: int = Field(default=25 * MIB, ge=1024)
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     db_pool_size: int = Field(default=10, ge=1)
+    # PostgreSQL outages (docs/reliability.md): how long opening a connection may take, and
+    # how long one statement may run (the server cancels it; the client gives up on an
+    # answer a little later, for a server or network that has gone silent). Waiting for a
+    # pooled connection is bounded by the connect timeout too.
+    db_connect_timeout_seconds: int = Field(default=5, ge=2, le=600)
+    db_statement_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # What a 503 tells clients (Retry-After) while the database is unreachable or busy.
+    retry_after_seconds: int = Field(default=5, ge=1, le=3600)
+    # /readyz reports the data directory's disk as full below this much free space.
+    min_free_disk_bytes: int = Field(default=16 * MIB, ge=0)
+    # Authentication-Results headers are trusted only from this authserv-id, the one the
+    # operator's own MTA writes (docs/mail.md, "Forged senders"); empty trusts none.
+    mail_authserv_id: str = ""
     # Fetching attachments by URL (ImBox insertTicket): private, loopback and link-local
     # addresses are refused unless the operator allows them (a lab, or tests).
     allow_private_fetch: bool = False
