@@ -9,8 +9,9 @@ Whatever the channel (SMTP listener, IMAP poller, import), a mail goes through `
 3. a mail that cannot become a ticket (no sender, refused by the core, a parser bug) is
    kept as a 'quarantined' receipt with the reason, for admins.
 
-A database failure is raised instead: the caller answers 451 (SMTP) or leaves the mail
-unseen (IMAP), and the sender tries again later.
+A failure of the database or the disk is raised instead (a unique key a concurrent mail
+took first is tried once more): the caller answers 451, or 452 when the disk is full
+(SMTP), or leaves the mail unseen (IMAP), and the sender tries again later.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from frontdesk.mail.parse import MailPart, ParsedMail, parse
 from frontdesk.mail.threading import thread_of
 from frontdesk.mail.tokens import TicketTokens, split_plus, strip_tag
 from frontdesk.settings import Settings
+from frontdesk.storage.faults import classify, is_unique_race
 from frontdesk.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -48,6 +50,7 @@ DUPLICATE = "duplicate"
 MAX_ADDRESSES = 50  # per To / Cc kept on the message
 NO_SUBJECT = "(no subject)"
 NO_TEXT = "(no text)"
+UNIQUE_RACE_ATTEMPTS = 2
 
 
 class Unparseable(Exception):
@@ -160,15 +163,19 @@ class Inbound:
 
     def _deliver_to(self, mail: _Mail, route: Route) -> Outcome:
         actor = Actor(account_id=route.inbox.account_id, label=f"mail:{mail.source}")
-        try:
-            with self.store.write() as uow:
-                return self._accept(uow, actor, mail, route)
-        except SQLAlchemyError:
-            raise  # the database is down or refused: the sender must try again later
-        except Exception as exc:
-            if not isinstance(exc, Unparseable):
-                log.warning("mail %s quarantined", mail.raw_sha256, exc_info=True)
-            return self._quarantine(actor, mail, route, _reason(exc))
+        for attempt in range(1, UNIQUE_RACE_ATTEMPTS + 1):
+            try:
+                with self.store.write() as uow:
+                    return self._accept(uow, actor, mail, route)
+            except Exception as exc:
+                if is_unique_race(exc) and attempt < UNIQUE_RACE_ATTEMPTS:
+                    continue  # a concurrent mail took a key first: the next try finds it
+                if _transient(exc):
+                    raise  # the sender must try again later (SMTP 451, IMAP: left unseen)
+                if not isinstance(exc, Unparseable):
+                    log.warning("mail %s quarantined", mail.raw_sha256, exc_info=True)
+                return self._quarantine(actor, mail, route, _reason(exc))
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _receipt(self, actor: Actor, mail: _Mail, route: Route, status: str) -> dict[str, object]:
         parsed = mail.parsed
@@ -284,6 +291,15 @@ class _Files:
     ids: tuple[int, ...]
     skipped: tuple[str, ...]
     limit: int
+
+
+def _transient(exc: Exception) -> bool:
+    """A failure of the database or the disk rather than of this mail: never quarantined."""
+    return (
+        isinstance(exc, SQLAlchemyError | OSError)
+        or classify(exc) is not None
+        or is_unique_race(exc)
+    )
 
 
 def _reason(exc: Exception) -> str:
