@@ -266,7 +266,7 @@ def merge(ticket_uuid: TicketPath, body: s.MergeIn, ws: Writer) -> s.TicketDetai
     with ws.services.store.write() as uow:
         source_id = _ticket_id(uow, ws, ticket_uuid)
         target = refs.ticket(uow, ws.actor, body.targetTicketId, field="targetTicketId")
-        merged = merge_tickets(uow, ws.actor, source_id, target.id)
+        merged = merge_tickets(uow, ws.actor, source_id, target.id, force=body.force)
         return _detail(uow, ws, merged.target.id)
 
 

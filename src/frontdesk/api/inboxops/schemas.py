@@ -111,6 +111,8 @@ class StatusIn(In):
 
 class MergeIn(In):
     targetTicketId: Uuid
+    # Not in the vendor's text (docs/inboxops.md): two customers' tickets merge only with it.
+    force: bool = False
 
 
 class SplitIn(In):

@@ -193,6 +193,8 @@ class AssignIn(Strict):
 
 class MergeIn(Strict):
     target_id: DbId
+    # Tickets of two different requesters are merged only when the caller says so.
+    force: bool = False
 
 
 class SplitIn(Strict):
@@ -252,6 +254,7 @@ class TicketOut(BaseModel):
     latest_activity: int
     client_last_replied: int | None
     client_last_read: int | None
+    version: int = Field(description="Raised by every change; sent as the ETag")
     messages: list[MessageOut] | None = None
 
 

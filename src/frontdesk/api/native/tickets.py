@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import Response
 
@@ -9,17 +11,20 @@ from frontdesk.api.common.files import attachment_response, read_upload
 from frontdesk.api.common.responses import model_json
 from frontdesk.api.native import schemas as s
 from frontdesk.api.native import translate as out
-from frontdesk.api.native.deps import scoped
+from frontdesk.api.native.deps import etag, if_match, scoped
 from frontdesk.core import tickets
 from frontdesk.core.shared.records import Actor, Scope
 from frontdesk.core.tickets import NewMessage, NewTicket, attachments, threads
 from frontdesk.core.tickets.ports import TicketsUnit
+from frontdesk.core.tickets.records import VersionCondition
 from frontdesk.http.deps import PathId, services_of
 from frontdesk.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
 reader = scoped(Scope.TICKETS_READ)
 writer = scoped(Scope.TICKETS_WRITE)
+# Every change of one ticket honours If-Match; every answer that is one ticket has its ETag.
+IfMatch = Annotated[VersionCondition | None, Depends(if_match)]
 
 
 def _message(body: s.MessageIn) -> NewMessage:
@@ -48,6 +53,18 @@ def _render(
     return out.ticket(ticket, tickets.details_of(uow, ticket), base_url=base)
 
 
+def _tagged(rendered: s.TicketOut, status_code: int = 200) -> Response:
+    return model_json(rendered, status_code=status_code, headers={"ETag": etag(rendered.version)})
+
+
+def _guard(
+    uow: TicketsUnit, actor: Actor, ticket_id: int, condition: VersionCondition | None
+) -> None:
+    """If-Match, checked under the ticket's lock in the change's own transaction."""
+    if condition is not None:
+        tickets.expect_version(uow, actor, ticket_id, condition)
+
+
 @router.post("/tickets", response_model=s.TicketOut, status_code=201)
 def create_ticket(
     body: s.TicketIn, actor: Actor = Depends(writer), services: Services = Depends(services_of)
@@ -74,7 +91,7 @@ def create_ticket(
         thread = tickets.thread_of_opened(uow, actor, new, opened)
     base = services.settings.public_base_url
     created = out.ticket(thread.ticket, thread.details, thread.messages, thread.attachments, base)
-    return model_json(created, status_code=201)
+    return _tagged(created, status_code=201)
 
 
 @router.get("/tickets/{ticket_id}", response_model=s.TicketOut)
@@ -82,89 +99,104 @@ def get_ticket(
     ticket_id: PathId, actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> Response:
     with services.store.read() as uow:
-        return model_json(_render(uow, actor, ticket_id, services, thread=True))
+        return _tagged(_render(uow, actor, ticket_id, services, thread=True))
 
 
 @router.post("/tickets/{ticket_id}/messages", response_model=s.TicketOut, status_code=201)
 def add_message(
     ticket_id: PathId,
     body: s.MessageIn,
+    condition: IfMatch,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
-) -> s.TicketOut:
+) -> Response:
     with services.store.write() as uow:
+        _guard(uow, actor, ticket_id, condition)
         tickets.add_message(uow, actor, ticket_id, _message(body), status=body.status)
-        return _render(uow, actor, ticket_id, services, thread=True)
+        return _tagged(_render(uow, actor, ticket_id, services, thread=True), status_code=201)
 
 
 @router.post("/tickets/{ticket_id}/status", response_model=s.TicketOut)
 def set_status(
     ticket_id: PathId,
     body: s.StatusIn,
+    condition: IfMatch,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
-) -> s.TicketOut:
+) -> Response:
     with services.store.write() as uow:
+        _guard(uow, actor, ticket_id, condition)
         tickets.set_status(uow, actor, ticket_id, body.status, reason=body.reason, force=body.force)
-        return _render(uow, actor, ticket_id, services, thread=False)
+        return _tagged(_render(uow, actor, ticket_id, services, thread=False))
 
 
 @router.put("/tickets/{ticket_id}/labels", response_model=s.TicketOut)
 def set_labels(
     ticket_id: PathId,
     body: s.ValuesIn,
+    condition: IfMatch,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
-) -> s.TicketOut:
+) -> Response:
     with services.store.write() as uow:
+        _guard(uow, actor, ticket_id, condition)
         tickets.set_labels(uow, actor, ticket_id, body.values)
-        return _render(uow, actor, ticket_id, services, thread=False)
+        return _tagged(_render(uow, actor, ticket_id, services, thread=False))
 
 
 @router.put("/tickets/{ticket_id}/tags", response_model=s.TicketOut)
 def set_tags(
     ticket_id: PathId,
     body: s.ValuesIn,
+    condition: IfMatch,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
-) -> s.TicketOut:
+) -> Response:
     with services.store.write() as uow:
+        _guard(uow, actor, ticket_id, condition)
         tickets.set_tags(uow, actor, ticket_id, body.values)
-        return _render(uow, actor, ticket_id, services, thread=False)
+        return _tagged(_render(uow, actor, ticket_id, services, thread=False))
 
 
 @router.put("/tickets/{ticket_id}/assignees", response_model=s.TicketOut)
 def set_assignees(
     ticket_id: PathId,
     body: s.AssignIn,
+    condition: IfMatch,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
-) -> s.TicketOut:
+) -> Response:
     with services.store.write() as uow:
+        _guard(uow, actor, ticket_id, condition)
         tickets.assign(uow, actor, ticket_id, body.agent_ids)
-        return _render(uow, actor, ticket_id, services, thread=False)
+        return _tagged(_render(uow, actor, ticket_id, services, thread=False))
 
 
 @router.post("/tickets/{ticket_id}/merge", response_model=s.TicketOut)
 def merge(
     ticket_id: PathId,
     body: s.MergeIn,
+    condition: IfMatch,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
-) -> s.TicketOut:
+) -> Response:
+    """Merge this ticket into `target_id`; If-Match is this (the source) ticket's ETag."""
     with services.store.write() as uow:
-        merged = threads.merge(uow, actor, ticket_id, body.target_id)
-        return _render(uow, actor, merged.target.id, services, thread=False)
+        _guard(uow, actor, ticket_id, condition)
+        merged = threads.merge(uow, actor, ticket_id, body.target_id, force=body.force)
+        return _tagged(_render(uow, actor, merged.target.id, services, thread=False))
 
 
 @router.post("/tickets/{ticket_id}/split", response_model=s.SplitOut, status_code=201)
 def split(
     ticket_id: PathId,
     body: s.SplitIn,
+    condition: IfMatch,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
 ) -> s.SplitOut:
     with services.store.write() as uow:
+        _guard(uow, actor, ticket_id, condition)
         result = threads.split(uow, actor, ticket_id, body.message_ids, body.subject)
         return s.SplitOut(
             ticket=_render(uow, actor, result.new_ticket.id, services, thread=False),
@@ -174,20 +206,28 @@ def split(
 
 @router.post("/tickets/{ticket_id}/archive", response_model=s.TicketOut)
 def archive(
-    ticket_id: PathId, actor: Actor = Depends(writer), services: Services = Depends(services_of)
-) -> s.TicketOut:
+    ticket_id: PathId,
+    condition: IfMatch,
+    actor: Actor = Depends(writer),
+    services: Services = Depends(services_of),
+) -> Response:
     with services.store.write() as uow:
+        _guard(uow, actor, ticket_id, condition)
         tickets.archive(uow, actor, ticket_id)
-        return _render(uow, actor, ticket_id, services, thread=False)
+        return _tagged(_render(uow, actor, ticket_id, services, thread=False))
 
 
 @router.post("/tickets/{ticket_id}/unarchive", response_model=s.TicketOut)
 def unarchive(
-    ticket_id: PathId, actor: Actor = Depends(writer), services: Services = Depends(services_of)
-) -> s.TicketOut:
+    ticket_id: PathId,
+    condition: IfMatch,
+    actor: Actor = Depends(writer),
+    services: Services = Depends(services_of),
+) -> Response:
     with services.store.write() as uow:
+        _guard(uow, actor, ticket_id, condition)
         tickets.unarchive(uow, actor, ticket_id)
-        return _render(uow, actor, ticket_id, services, thread=False)
+        return _tagged(_render(uow, actor, ticket_id, services, thread=False))
 
 
 @router.post("/attachments", response_model=s.AttachmentOut, status_code=201)

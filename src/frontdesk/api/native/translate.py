@@ -138,6 +138,7 @@ def ticket(
         latest_activity=record.latest_activity,
         client_last_replied=record.client_last_replied,
         client_last_read=record.client_last_read,
+        version=record.version,
         messages=None
         if messages is None
         else [message(item, (attachments or {}).get(item.id, []), base_url) for item in messages],

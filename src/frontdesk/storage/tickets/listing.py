@@ -275,6 +275,7 @@ class SqlTicketListing:
                 msg.c.ticket_id.in_(ticket_ids),
                 msg.c.kind == MessageKind.EXTERNAL.value,
                 msg.c.contact_id.is_not(None),
+                msg.c.audience_contact_id.is_(None),
             )
             .group_by(msg.c.ticket_id)
         )
