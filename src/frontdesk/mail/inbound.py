@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -33,6 +33,7 @@ from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.ports import BlobStore
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import MAX_BODY, NewMessage, NewTicket, Opened, attachments
+from frontdesk.mail import senders
 from frontdesk.mail.loops import why_no_auto_reply
 from frontdesk.mail.parse import MailPart, ParsedMail, parse
 from frontdesk.mail.threading import thread_of
@@ -81,7 +82,8 @@ class _Mail:
     parsed: ParsedMail | None
     parse_error: str | None
     source: str
-    envelope_from: str | None
+    envelope_from: str | None  # None: unknown (IMAP, imports), or the null sender (<>)
+    null_sender: bool  # the SMTP envelope said MAIL FROM:<> (a bounce, an auto reply)
     recipients: tuple[str, ...]
 
     @property
@@ -127,7 +129,11 @@ class Inbound:
         source: str,
         envelope_from: str | None = None,
     ) -> list[Outcome]:
-        """Deliver one mail to every account one of `recipients` names (once per account)."""
+        """Deliver one mail to every account one of `recipients` names (once per account).
+
+        `envelope_from` is the SMTP envelope sender: None when there is none (IMAP, an
+        import), "" for the null sender.
+        """
         routes = self._routes(recipients)
         if not routes:
             return []
@@ -157,8 +163,16 @@ class Inbound:
             log.exception("parser failed on mail %s", digest)
             parsed, error = None, f"parser failed: {type(exc).__name__}"
         sender = (envelope_from or "").strip()[:320] or None
+        null_sender = envelope_from is not None and sender is None
         return _Mail(
-            digest, len(raw), parsed, error, source, sender, tuple(r[:320] for r in recipients)
+            digest,
+            len(raw),
+            parsed,
+            error,
+            source,
+            sender,
+            null_sender,
+            tuple(r[:320] for r in recipients),
         )
 
     def _deliver_to(self, mail: _Mail, route: Route) -> Outcome:
@@ -215,7 +229,12 @@ class Inbound:
         mail_records.file_receipt(
             uow, receipt_id, ticket_id=opened.ticket.id, message_id=opened.message.id
         )
-        queued = not opened.appended and self._auto_reply(uow, actor, mail, route, opened)
+        # No auto reply to an unverified sender: it would go to whoever was impersonated.
+        queued = (
+            not opened.appended
+            and not opened.message.unverified
+            and self._auto_reply(uow, actor, mail, route, opened)
+        )
         return Outcome(
             actor.account_id,
             RECEIVED,
@@ -229,9 +248,12 @@ class Inbound:
         parsed = mail.parsed
         assert parsed is not None
         sender = _sender(parsed, mail.envelope_from)
+        trusted = self._verified(mail, sender)
         files = self._files(uow, actor, parsed.attachments)
-        message = _message(parsed, sender, files, mail)
-        target = thread_of(uow, actor.account_id, parsed, self.tokens, route.token)
+        message = replace(_message(parsed, sender, files, mail), unverified=not trusted)
+        target = thread_of(
+            uow, actor.account_id, parsed, self.tokens, route.token, signed_only=not trusted
+        )
         subject = _clean(strip_tag(parsed.subject)) or NO_SUBJECT
         new = NewTicket(
             subject=subject,
@@ -239,11 +261,19 @@ class Inbound:
             requester_email=sender,
             requester_name=_clean(parsed.from_name or "") or None,
             inbox_id=route.inbox.id,
-            append_to_open=True,
+            # An unverified sender's mail never joins a ticket by its address alone.
+            append_to_open=trusted,
         )
         if target is not None:
             return tickets.append(uow, actor, target.id, new)
         return tickets.open_ticket(uow, actor, new)
+
+    def _verified(self, mail: _Mail, sender: str) -> bool:
+        """Whether the sender is backed by the envelope or the operator MTA's results."""
+        assert mail.parsed is not None
+        results = senders.trusted_results(mail.parsed.auth_results, self.settings.mail_authserv_id)
+        envelope = "" if mail.null_sender else mail.envelope_from
+        return senders.verified(sender, envelope, results)
 
     def _files(self, uow: MailUnit, actor: Actor, parts: Sequence[MailPart]) -> _Files:
         """Attachments and inline images stored; one over the size limit is left out and

@@ -57,13 +57,15 @@ class MailHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content or b""
         data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogateescape")
+        # aiosmtpd reads MAIL FROM:<> as "<>": the null sender, which vouches for nobody.
+        sender = "" if envelope.mail_from in (None, "", "<>") else envelope.mail_from
         try:
             await asyncio.to_thread(
                 self.inbound.deliver,
                 data,
                 list(envelope.rcpt_tos),
                 source=SOURCE_SMTP,
-                envelope_from=envelope.mail_from,
+                envelope_from=sender,
             )
         except Exception as exc:
             fault = classify(exc)

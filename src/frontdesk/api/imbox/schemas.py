@@ -39,6 +39,11 @@ _DATE_HELP = "a date (2020-01-01) or a date-time (2020-01-01T12:00:00.000Z)"
 # -- responses ---------------------------------------------------------------------------------
 
 
+# Frontdesk's additions to the vendor's shapes appear only when they say something: a client
+# that compares a message with the spec's example still sees exactly that example.
+ONLY_WHEN_TRUE: bool = Field(default=False, exclude_if=lambda value: not value)
+
+
 class Out(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
@@ -74,6 +79,7 @@ class MessageOut(Out):
     messageHtml: str
     attachments: list[str]
     date: str
+    unverifiedSender: bool = ONLY_WHEN_TRUE  # Frontdesk's addition (docs/imbox.md)
 
 
 class TagOut(Out):
@@ -133,6 +139,7 @@ class EmailOut(Out):
     to: list[AddressOut]
     cc: list[AddressOut]
     bcc: list[AddressOut]
+    unverifiedSender: bool = ONLY_WHEN_TRUE  # Frontdesk's addition (docs/imbox.md)
 
 
 class EmailListOut(Out):

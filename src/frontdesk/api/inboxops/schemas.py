@@ -149,6 +149,8 @@ class MessageOut(BaseModel):
     ccAddresses: list[str]
     attachments: list[AttachmentOut]
     createdAt: str
+    # Frontdesk's addition: mail whose sender could not be verified (docs/inboxops.md).
+    unverifiedSender: bool
 
 
 class TicketOut(BaseModel):

@@ -227,6 +227,9 @@ class MessageOut(BaseModel):
     body_html: str
     created: int
     attachments: list[AttachmentOut]
+    unverified: bool = Field(
+        description="Mail whose From address the receiving side could not verify"
+    )
 
 
 class TicketOut(BaseModel):

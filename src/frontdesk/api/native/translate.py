@@ -103,6 +103,7 @@ def message(record: Message, attachments: list[Attachment], base_url: str) -> s.
         body_html=record.body_html,
         created=record.created,
         attachments=[attachment(item, base_url) for item in attachments],
+        unverified=record.unverified,
     )
 
 

@@ -117,6 +117,9 @@ class Message:
     created: int
     # Whom the message was written to when not the ticket's requester (a forced merge).
     audience_contact_id: int | None = None
+    # The sender's address could not be verified (mail whose From disagrees with the
+    # envelope or the receiving MTA's authentication results).
+    unverified: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,6 +176,7 @@ class ListedEmail:
     cc: tuple[str, ...]
     bcc: tuple[str, ...]
     inbox_name: str | None
+    unverified: bool = False  # the sender could not be verified
 
 
 class Archived(StrEnum):

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -141,6 +142,9 @@ messages = Table(
     # The customer a message was written to when that is not its ticket's requester: set
     # when a forced merge moves it onto another customer's ticket (0010).
     Column("audience_contact_id", Integer, ForeignKey("contacts.id")),
+    # The sender could not be verified: the From address disagrees with what the receiving
+    # side knows (the SMTP envelope, the operator's MTA's Authentication-Results) (0011).
+    Column("unverified", Boolean, nullable=False, server_default=false()),
     Index("ix_messages_ticket", "ticket_id", "id"),
     Index("ix_messages_account_created", "account_id", "created", "id"),
 )

@@ -68,6 +68,7 @@ def message_from_row(row: Any) -> Message:
         email_message_id=row.email_message_id,
         created=row.created,
         audience_contact_id=row.audience_contact_id,
+        unverified=bool(row.unverified),
     )
 
 
