@@ -4,20 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from frontdesk.api.common.files import attachment_response, read_upload
+from frontdesk.api.common.files import (
+    attachment_response,
+    form_file,
+    multipart_body,
+    read_upload,
+    upload_form,
+)
 from frontdesk.api.common.responses import model_json
 from frontdesk.api.native import schemas as s
 from frontdesk.api.native import translate as out
 from frontdesk.api.native.deps import etag, if_match, scoped
 from frontdesk.core import tickets
-from frontdesk.core.shared.records import Actor, Scope
+from frontdesk.core.shared.errors import Invalid
+from frontdesk.core.shared.records import MAX_ROW_ID, Actor, Scope
 from frontdesk.core.tickets import NewMessage, NewTicket, attachments, threads
 from frontdesk.core.tickets.ports import TicketsUnit
 from frontdesk.core.tickets.records import VersionCondition
 from frontdesk.http.deps import PathId, services_of
+from frontdesk.http.limits import takes_upload
 from frontdesk.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
@@ -230,19 +239,36 @@ def unarchive(
         return _tagged(_render(uow, actor, ticket_id, services, thread=False))
 
 
-@router.post("/attachments", response_model=s.AttachmentOut, status_code=201)
+@router.post(
+    "/attachments",
+    response_model=s.AttachmentOut,
+    status_code=201,
+    openapi_extra=multipart_body("attachment", ticket_id="integer"),
+)
+@takes_upload
 async def upload_attachment(
-    attachment: UploadFile = File(...),
-    ticket_id: int | None = Form(default=None),
-    actor: Actor = Depends(writer),
-    services: Services = Depends(services_of),
+    request: Request, actor: Actor = Depends(writer), services: Services = Depends(services_of)
 ) -> s.AttachmentOut:
-    item = await read_upload(attachment, services.settings.max_attachment_bytes, ticket_id)
-    with services.store.write() as uow:
-        stored = attachments.upload(
-            uow, services.blobs, actor, item, services.settings.max_attachment_bytes
-        )
-    return out.attachment(stored, services.settings.public_base_url)
+    """Multipart field `attachment`, and optionally `ticket_id`; read once the key is known."""
+    form = await upload_form(request)
+    limit = services.settings.max_attachment_bytes
+    file = form_file(form, ("attachment",), "attachment")
+    item = await read_upload(file, limit, _form_ticket_id(form.get("ticket_id")))
+
+    def store() -> s.AttachmentOut:
+        with services.store.write() as uow:
+            stored = attachments.upload(uow, services.blobs, actor, item, limit)
+        return out.attachment(stored, services.settings.public_base_url)
+
+    return await run_in_threadpool(store)
+
+
+def _form_ticket_id(value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.isdecimal() and 1 <= int(value) <= MAX_ROW_ID:
+        return int(value)
+    raise Invalid("invalid", "ticket_id must be a ticket id", field="ticket_id")
 
 
 @router.get("/attachments/{attachment_id}")
