@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -90,7 +91,7 @@ class Settings(BaseSettings):
         only the server and the CLI, which own the data directory, call this.
         """
         data_dir = self.data_dir.expanduser().resolve()
-        data_dir.mkdir(parents=True, exist_ok=True)
+        _writable_private_dir(data_dir)
         return self.model_copy(
             update={
                 "data_dir": data_dir,
@@ -103,6 +104,25 @@ class Settings(BaseSettings):
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+
+class DataDirError(Exception):
+    """The data directory cannot be made or written: said in one line, not a traceback."""
+
+
+def _writable_private_dir(path: Path) -> None:
+    """Create the data directory readable by its owner only (0700, whatever the umask: a
+    mode given to mkdir can only lose bits to it), and check that it can be written."""
+    try:
+        if not path.is_dir():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.mkdir(mode=0o700)
+        probe = path / f".write-probe-{os.getpid()}"
+        probe.touch(mode=0o600)
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise DataDirError(f"the data directory {path} cannot be written: {reason}") from exc
 
 
 def _stored_secret(data_dir: Path) -> str:
