@@ -142,42 +142,39 @@ class FaultyProxy:
 @contextlib.contextmanager
 def small_filesystem(path: Path, size: str) -> Iterator[Path]:
     """A tmpfs of `size` mounted at `path` for the test (root only); unmounted after."""
-    path.mkdir(parents=True, exist_ok=True)
     if os.geteuid() != 0:
         unavailable("mounting a small tmpfs to fill needs root")
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0755", "tmpfs", str(path)],
-        capture_output=True,
-        check=False,
-    )
-    if mounted.returncode != 0:
-        unavailable(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
-    try:
+    with _tmpfs(path, f"size={size},mode=0755"):
         yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=False)
 
 
 @contextlib.contextmanager
 def read_only_directory(path: Path) -> Iterator[Path]:
     """A directory no one can write, root included: a read-only tmpfs (root only)."""
-    path.mkdir(parents=True, exist_ok=True)
     if os.geteuid() != 0:
+        path.mkdir(parents=True, exist_ok=True)
         path.chmod(0o500)  # enough for anyone but root
         try:
             yield path
         finally:
             path.chmod(0o700)
         return
+    with _tmpfs(path, "size=1m,ro"):
+        yield path
+
+
+@contextlib.contextmanager
+def _tmpfs(path: Path, options: str) -> Iterator[None]:
+    path.mkdir(parents=True, exist_ok=True)
     mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(path)],
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(path)],
         capture_output=True,
         check=False,
     )
     if mounted.returncode != 0:
-        unavailable(f"cannot mount a read-only tmpfs here: {mounted.stderr.decode().strip()}")
+        unavailable(f"cannot mount a tmpfs ({options}) here: {mounted.stderr.decode().strip()}")
     try:
-        yield path
+        yield
     finally:
         subprocess.run(["umount", "-l", str(path)], check=False)
 
