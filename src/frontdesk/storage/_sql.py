@@ -31,7 +31,11 @@ def insert_row(conn: Connection, table: Table, values: Mapping[str, Any]) -> Any
 def upsert(conn: Connection) -> Any:
     """The backend's INSERT with ON CONFLICT: a row another writer inserted first (and
     perhaps has not committed yet) is waited for and skipped, never a unique clash."""
-    return sqlite_insert if conn.dialect.name == "sqlite" else pg_insert
+    return upsert_for(conn.dialect.name)
+
+
+def upsert_for(dialect: str) -> Any:
+    return sqlite_insert if dialect == "sqlite" else pg_insert
 
 
 def update_row(conn: Connection, table: Table, row_id: int, changes: Mapping[str, Any]) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -13,7 +14,7 @@ from sqlalchemy import (
 
 from frontdesk.core.contacts.records import Contact
 from frontdesk.storage import tables as t
-from frontdesk.storage._sql import contact_from_row, one_in_account, update_row, upsert
+from frontdesk.storage._sql import contact_from_row, one_in_account, update_row, upsert_for
 
 
 class SqlContacts:
@@ -25,12 +26,7 @@ class SqlContacts:
     def insert_contact(self, values: Mapping[str, Any]) -> Contact | None:
         """The new contact, or None when the address exists (perhaps since a moment ago,
         from a concurrent writer: the INSERT waits for it rather than clashing with it)."""
-        row = self.conn.execute(
-            upsert(self.conn)(t.contacts)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=[t.contacts.c.account_id, t.contacts.c.email])
-            .returning(t.contacts)
-        ).one_or_none()
+        row = self.conn.execute(_new_contact(self.conn.dialect.name), dict(values)).one_or_none()
         return contact_from_row(row) if row else None
 
     def update_contact(self, contact_id: int, changes: Mapping[str, Any]) -> Contact:
@@ -71,3 +67,13 @@ class SqlContacts:
             .limit(limit)
         ).all()
         return [contact_from_row(row) for row in rows]
+
+
+@cache
+def _new_contact(dialect: str) -> Any:
+    """Built once per backend (it is on every create's path); the values are parameters."""
+    return (
+        upsert_for(dialect)(t.contacts)
+        .on_conflict_do_nothing(index_elements=[t.contacts.c.account_id, t.contacts.c.email])
+        .returning(t.contacts)
+    )

@@ -197,10 +197,11 @@ def set_subject(uow: TicketsUnit, actor: Actor, ticket_id: int, subject: str) ->
 
 def link(uow: TicketsUnit, actor: Actor, ticket_id: int, other_id: int) -> Ticket:
     """Link two tickets of the same account, both ways."""
-    for locked_id in sorted({ticket_id, other_id}):  # in id order: two links cannot deadlock
-        get_ticket(uow, actor, locked_id, lock=True)
-    ticket = get_ticket(uow, actor, ticket_id)
-    other = get_ticket(uow, actor, other_id)
+    # Locked in id order, so that two links of the same pair at once cannot deadlock.
+    locked = {
+        each: get_ticket(uow, actor, each, lock=True) for each in sorted({ticket_id, other_id})
+    }
+    ticket, other = locked[ticket_id], locked[other_id]
     if ticket.id == other.id:
         raise Invalid("link_to_self", "A ticket cannot be linked to itself", field="ticketId")
     now = now_ms()
