@@ -51,8 +51,11 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         declared = _content_length(scope)
-        if declared is not None and declared > max(self.upload_limit, self.json_limit):
-            await self._refuse(scope, receive, send, max(self.upload_limit, self.json_limit))
+        # Refused before routing when no route could take it: only a multipart body may
+        # be larger than the JSON limit, and then only on an upload route (decided below).
+        most = max(self.upload_limit, self.json_limit) if _is_multipart(scope) else self.json_limit
+        if declared is not None and declared > most:
+            await self._refuse(scope, receive, send, most)
             return
         limit: int | None = None
         seen = 0
