@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from pathlib import Path
 
@@ -26,6 +27,19 @@ class Settings(BaseSettings):
     max_attachment_bytes: int = Field(default=25 * MIB, ge=1024)
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     db_pool_size: int = Field(default=10, ge=1)
+    # PostgreSQL outages (docs/reliability.md): how long opening a connection may take, and
+    # how long one statement may run (the server cancels it; the client gives up on an
+    # answer a little later, for a server or network that has gone silent). Waiting for a
+    # pooled connection is bounded by the connect timeout too.
+    db_connect_timeout_seconds: int = Field(default=5, ge=2, le=600)
+    db_statement_timeout_seconds: float = Field(default=30.0, gt=0, le=3600)
+    # What a 503 tells clients (Retry-After) while the database is unreachable or busy.
+    retry_after_seconds: int = Field(default=5, ge=1, le=3600)
+    # /readyz reports the data directory's disk as full below this much free space.
+    min_free_disk_bytes: int = Field(default=16 * MIB, ge=0)
+    # Authentication-Results headers are trusted only from this authserv-id, the one the
+    # operator's own MTA writes (docs/mail.md, "Forged senders"); empty trusts none.
+    mail_authserv_id: str = ""
     # Fetching attachments by URL (ImBox insertTicket): private, loopback and link-local
     # addresses are refused unless the operator allows them (a lab, or tests).
     allow_private_fetch: bool = False
@@ -77,7 +91,7 @@ class Settings(BaseSettings):
         only the server and the CLI, which own the data directory, call this.
         """
         data_dir = self.data_dir.expanduser().resolve()
-        data_dir.mkdir(parents=True, exist_ok=True)
+        _writable_private_dir(data_dir)
         return self.model_copy(
             update={
                 "data_dir": data_dir,
@@ -90,6 +104,25 @@ class Settings(BaseSettings):
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+
+class DataDirError(Exception):
+    """The data directory cannot be made or written: said in one line, not a traceback."""
+
+
+def _writable_private_dir(path: Path) -> None:
+    """Create the data directory readable by its owner only (0700, whatever the umask: a
+    mode given to mkdir can only lose bits to it), and check that it can be written."""
+    try:
+        if not path.is_dir():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.mkdir(mode=0o700)
+        probe = path / f".write-probe-{os.getpid()}"
+        probe.touch(mode=0o600)
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise DataDirError(f"the data directory {path} cannot be written: {reason}") from exc
 
 
 def _stored_secret(data_dir: Path) -> str:

@@ -10,7 +10,7 @@ from tests.conftest import Tenant
 
 def test_health_readiness_and_openapi(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok"}
-    assert client.get("/readyz").json() == {"status": "ok", "database": "ok"}
+    assert client.get("/readyz").json() == {"status": "ok", "database": "ok", "disk": "ok"}
     schema = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/agents" in schema["paths"] and "/api/v1/api-keys" in schema["paths"]
 

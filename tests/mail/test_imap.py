@@ -24,7 +24,9 @@ from fastapi.testclient import TestClient
 from frontdesk.mail.imap import ImapPoller
 from frontdesk.mail.inbound import Inbound
 from frontdesk.services import sealing
+from frontdesk.storage.blobs import LocalBlobStore
 from tests.conftest import unavailable
+from tests.faults import read_only_directory
 from tests.mail.conftest import MailDesk, free_port, mail, mail_services
 
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
@@ -230,6 +232,32 @@ def test_poller_keeps_going_past_mail_it_cannot_deliver(
     statuses = sorted(row.status for row in desk.receipts())
     assert statuses == ["delivered", "quarantined"] and len(desk.tickets()) == 1
     assert dovecot.unseen(folder) == 0
+
+
+def test_a_storage_failure_leaves_the_mail_unseen_for_the_next_poll(
+    desk: MailDesk, client: TestClient, dovecot: Dovecot, tmp_path: Path
+) -> None:
+    folder = f"F{desk.tenant.tag}"
+    conn = dovecot.client()
+    conn.create(folder)
+    conn.logout()
+    _connect_inbox(desk, client, dovecot, folder)
+    dovecot.append(
+        mail(to=desk.support.email, Message_ID=f"<f-{desk.tenant.tag}@x>").as_bytes(), folder
+    )
+    with desk.services.store.read() as uow:
+        settings = uow.mail.get_imap(desk.tenant.id, desk.support.id)
+    assert settings is not None
+    own = mail_services(desk.services, allow_private_fetch=True)
+    with read_only_directory(tmp_path / "ro") as read_only:  # the raw mail cannot be kept
+        failing = ImapPoller(Inbound(own.store, LocalBlobStore(read_only), own.settings))
+        assert failing.poll_recording(settings) == 0
+    assert dovecot.unseen(folder) == 1  # not marked seen, not quarantined: fetched again
+    assert desk.receipts() == [] and desk.tickets() == []
+    shown = client.get(f"/api/v1/inboxes/{desk.support.id}/imap", headers=desk.tenant.headers())
+    assert shown.json()["last_error"]
+    assert _poller(desk).poll_recording(settings) == 1
+    assert dovecot.unseen(folder) == 0 and len(desk.tickets()) == 1
 
 
 def test_wrong_password_is_recorded_not_raised(

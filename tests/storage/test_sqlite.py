@@ -11,13 +11,16 @@ from sqlalchemy.exc import IntegrityError
 
 from frontdesk.core.identity import accounts
 from frontdesk.services.bus import InProcessBus
+from frontdesk.storage.db import Limits
 from frontdesk.storage.migrate import upgrade
 from frontdesk.storage.store import Store
 
 
 def _store(tmp_path: Path, busy_ms: int = 10_000) -> Store:
     store = Store.from_url(
-        f"sqlite:///{tmp_path / 'db.sqlite'}", InProcessBus(), busy_timeout_ms=busy_ms
+        f"sqlite:///{tmp_path / 'db.sqlite'}",
+        InProcessBus(),
+        limits=Limits(busy_timeout_ms=busy_ms),
     )
     upgrade(store.engine)
     return store

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import click
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
 
 from frontdesk.core import contacts
 from frontdesk.core.contacts import ContactFields
@@ -26,7 +28,9 @@ from frontdesk.mail.commands import (
     start_for_serve,
 )
 from frontdesk.services import Services, build_services
-from frontdesk.settings import Settings
+from frontdesk.settings import DataDirError, Settings
+from frontdesk.storage.faults import classify, describe
+from frontdesk.storage.sweep import DEFAULT_GRACE_SECONDS, sweep_blobs
 from frontdesk.storage.uow import SqlUnitOfWork
 
 
@@ -59,7 +63,32 @@ def writing() -> Iterator[tuple[Services, SqlUnitOfWork]]:
         services.close()
 
 
-@click.group()
+class _Frontdesk(click.Group):
+    """The command group: a data directory or database that cannot be used is one line on
+    stderr and exit status 1, never a traceback (docs/reliability.md)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ValidationError as exc:  # a FRONTDESK_* variable with a wrong value
+            wrong = "; ".join(
+                f"FRONTDESK_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}"
+                for e in exc.errors()
+            )
+            raise click.ClickException(f"invalid setting {wrong}") from exc
+        except DataDirError as exc:
+            raise click.ClickException(str(exc)) from exc
+        except OSError as exc:
+            if classify(exc) is None:
+                raise
+            raise click.ClickException(f"the data directory cannot be written: {exc}") from exc
+        except SQLAlchemyError as exc:
+            if classify(exc) is None:
+                raise
+            raise click.ClickException(f"the database cannot be used: {describe(exc)}") from exc
+
+
+@click.group(cls=_Frontdesk)
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 @click.pass_context
 def main(ctx: click.Context, as_json: bool) -> None:
@@ -293,6 +322,37 @@ def token_create(obj: Context, account_id: int, email: str, name: str | None) ->
     obj.emit(
         {"id": issued.credential.id, "contact_id": contact.id, "token": issued.token},
         [f"customer token {issued.credential.id} for {contact.email} (shown once): {issued.token}"],
+    )
+
+
+@main.group()
+def blobs() -> None:
+    """The attachment and raw-mail store."""
+
+
+@blobs.command("sweep")
+@click.option(
+    "--grace-hours",
+    type=click.FloatRange(0, 24 * 365),
+    default=DEFAULT_GRACE_SECONDS / 3600,
+    show_default=True,
+    help="Leave files younger than this alone (a transaction may still be writing a row).",
+)
+@click.option("--dry-run", is_flag=True, help="Only list what would go.")
+@click.pass_obj
+def blobs_sweep(obj: Context, grace_hours: float, dry_run: bool) -> None:
+    """Remove stored files that no row names (left by failed writes); run it daily."""
+    services = build_services(Settings())
+    try:
+        swept = sweep_blobs(
+            services.store, services.blobs, grace_seconds=grace_hours * 3600, dry_run=dry_run
+        )
+    finally:
+        services.close()
+    verb = "would remove" if dry_run else "removed"
+    obj.emit(
+        {"kept": swept.kept, "removed": swept.removed, "dry_run": dry_run},
+        [f"{verb} {len(swept.removed)} file(s), kept {swept.kept}"],
     )
 
 

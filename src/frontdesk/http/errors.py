@@ -15,9 +15,11 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from frontdesk.core.shared.errors import DomainError
+from frontdesk.storage.faults import Fault, classify, describe
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +30,7 @@ STATUS_BY_KIND = {
     "unauthenticated": 401,
     "conflict": 409,
     "too_large": 413,
+    "precondition_failed": 412,
 }
 CODE_BY_STATUS = {
     400: "bad_request",
@@ -36,11 +39,21 @@ CODE_BY_STATUS = {
     404: "not_found",
     405: "method_not_allowed",
     409: "conflict",
+    412: "precondition_failed",
     413: "too_large",
     415: "unsupported_media_type",
     422: "invalid",
     429: "rate_limited",
     500: "internal_error",
+    503: "unavailable",
+    507: "insufficient_storage",
+}
+# A storage fault is the server's state, not the request's: 503 (try again shortly) while
+# the database is away or busy, 507 while the disk is full (docs/reliability.md).
+FAULT_PROBLEMS = {
+    Fault.UNAVAILABLE: (503, "database_unavailable", "The database is unavailable; try again"),
+    Fault.READ_ONLY: (503, "storage_read_only", "The data store cannot be written; try again"),
+    Fault.FULL: (507, "insufficient_storage", "The server has no space left to store this"),
 }
 
 
@@ -120,6 +133,11 @@ def from_http(exc: StarletteHTTPException) -> Problem:
     return Problem(exc.status_code, code, message, headers=dict(exc.headers or {}) or None)
 
 
+def from_fault(fault: Fault, retry_after: int) -> Problem:
+    status, code, message = FAULT_PROBLEMS[fault]
+    return Problem(status, code, message, headers={"Retry-After": str(retry_after)})
+
+
 def install(app: FastAPI, router: ErrorRouter) -> None:
     async def on_domain(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, DomainError)
@@ -138,7 +156,18 @@ def install(app: FastAPI, router: ErrorRouter) -> None:
         log.exception("unhandled error on %s", request.scope.get("route_path", "request"))
         return router.render(request.url.path, Problem(500, "internal_error", "Internal error"))
 
+    async def on_storage(request: Request, exc: Exception) -> Response:
+        """A database or disk error: a 503 or 507 when it is the storage's state, else a bug."""
+        fault = classify(exc)
+        if fault is None:
+            return await on_unexpected(request, exc)
+        log.warning("storage %s: %s", fault.value, describe(exc))
+        retry_after = request.app.state.services.settings.retry_after_seconds
+        return router.render(request.url.path, from_fault(fault, retry_after))
+
     app.add_exception_handler(DomainError, on_domain)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(SQLAlchemyError, on_storage)
+    app.add_exception_handler(OSError, on_storage)
     app.add_exception_handler(Exception, on_unexpected)

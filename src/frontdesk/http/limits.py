@@ -1,14 +1,17 @@
 """Request body size limits, enforced before a handler reads the body.
 
 A declared Content-Length over the limit is refused at once; a chunked body is counted as
-it streams and cut off when it passes the limit. Multipart uploads get the (larger)
-attachment limit plus room for the form's own framing.
+it streams and cut off when it passes the limit. Only the routes that take a file
+(marked with `takes_upload`) get the (larger) attachment limit, plus room for the form's
+own framing, and only for a multipart body: claiming `multipart/form-data` elsewhere buys
+nothing. Those routes read their form themselves, after authentication
+(api/common/files.py), so an unauthenticated upload is refused before its body is read.
 """
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
-from typing import Any
+from collections.abc import Callable, MutableMapping
+from typing import Any, TypeVar
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -16,6 +19,15 @@ from frontdesk.http.errors import ErrorRouter, Problem
 
 Message = MutableMapping[str, Any]
 MULTIPART_OVERHEAD = 64 * 1024
+_UPLOAD = "_frontdesk_takes_upload"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def takes_upload(endpoint: Endpoint) -> Endpoint:
+    """Mark a route's endpoint as one that takes a file: its multipart body may be as
+    large as an attachment. Put it below the router's decorator."""
+    setattr(endpoint, _UPLOAD, True)
+    return endpoint
 
 
 class BodyLimitMiddleware:
@@ -28,20 +40,24 @@ class BodyLimitMiddleware:
         self.upload_limit = upload_limit + MULTIPART_OVERHEAD
 
     def _limit(self, scope: Scope) -> int:
-        for name, value in scope.get("headers", ()):
-            if name == b"content-type" and value.lower().startswith(b"multipart/form-data"):
-                return self.upload_limit
+        """The route's limit, known once routing has put its endpoint in the scope: the
+        body is first received after that, so nothing is read before it is chosen."""
+        if _is_multipart(scope) and getattr(scope.get("endpoint"), _UPLOAD, False):
+            return self.upload_limit
         return self.json_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self._limit(scope)
         declared = _content_length(scope)
-        if declared is not None and declared > limit:
-            await self._refuse(scope, receive, send, limit)
+        # Refused before routing when no route could take it: only a multipart body may
+        # be larger than the JSON limit, and then only on an upload route (decided below).
+        most = max(self.upload_limit, self.json_limit) if _is_multipart(scope) else self.json_limit
+        if declared is not None and declared > most:
+            await self._refuse(scope, receive, send, most)
             return
+        limit: int | None = None
         seen = 0
         exceeded = False
         refused = False
@@ -50,7 +66,10 @@ class BodyLimitMiddleware:
         async def counted_receive() -> Message:
             # Past the limit the app gets an empty, final chunk: it stops reading, and
             # whatever it answers is replaced below (handlers may swallow exceptions).
-            nonlocal seen, exceeded
+            nonlocal limit, seen, exceeded
+            if limit is None:
+                limit = self._limit(scope)
+                exceeded = declared is not None and declared > limit
             if exceeded:
                 return {"type": "http.request", "body": b"", "more_body": False}
             message = await receive()
@@ -68,7 +87,7 @@ class BodyLimitMiddleware:
                 await send(message)
             elif not refused:
                 refused = True
-                await self._refuse(scope, receive, send, limit)
+                await self._refuse(scope, receive, send, limit or self.json_limit)
 
         await self.app(scope, counted_receive, guarded_send)
 
@@ -77,6 +96,13 @@ class BodyLimitMiddleware:
         response = self.router.render(scope.get("path", ""), problem)
         response.headers["Connection"] = "close"
         await response(scope, receive, send)
+
+
+def _is_multipart(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return bool(value.lower().startswith(b"multipart/form-data"))
+    return False
 
 
 def _content_length(scope: Scope) -> int | None:

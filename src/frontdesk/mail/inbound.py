@@ -9,15 +9,16 @@ Whatever the channel (SMTP listener, IMAP poller, import), a mail goes through `
 3. a mail that cannot become a ticket (no sender, refused by the core, a parser bug) is
    kept as a 'quarantined' receipt with the reason, for admins.
 
-A database failure is raised instead: the caller answers 451 (SMTP) or leaves the mail
-unseen (IMAP), and the sender tries again later.
+A failure of the database or the disk is raised instead (a unique key a concurrent mail
+took first is tried once more): the caller answers 451, or 452 when the disk is full
+(SMTP), or leaves the mail unseen (IMAP), and the sender tries again later.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -32,11 +33,13 @@ from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.ports import BlobStore
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import MAX_BODY, NewMessage, NewTicket, Opened, attachments
+from frontdesk.mail import senders
 from frontdesk.mail.loops import why_no_auto_reply
 from frontdesk.mail.parse import MailPart, ParsedMail, parse
 from frontdesk.mail.threading import thread_of
 from frontdesk.mail.tokens import TicketTokens, split_plus, strip_tag
 from frontdesk.settings import Settings
+from frontdesk.storage.faults import classify, is_unique_race
 from frontdesk.storage.store import Store
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,7 @@ DUPLICATE = "duplicate"
 MAX_ADDRESSES = 50  # per To / Cc kept on the message
 NO_SUBJECT = "(no subject)"
 NO_TEXT = "(no text)"
+UNIQUE_RACE_ATTEMPTS = 2
 
 
 class Unparseable(Exception):
@@ -78,7 +82,8 @@ class _Mail:
     parsed: ParsedMail | None
     parse_error: str | None
     source: str
-    envelope_from: str | None
+    envelope_from: str | None  # None: unknown (IMAP, imports), or the null sender (<>)
+    null_sender: bool  # the SMTP envelope said MAIL FROM:<> (a bounce, an auto reply)
     recipients: tuple[str, ...]
 
     @property
@@ -124,7 +129,11 @@ class Inbound:
         source: str,
         envelope_from: str | None = None,
     ) -> list[Outcome]:
-        """Deliver one mail to every account one of `recipients` names (once per account)."""
+        """Deliver one mail to every account one of `recipients` names (once per account).
+
+        `envelope_from` is the SMTP envelope sender: None when there is none (IMAP, an
+        import), "" for the null sender.
+        """
         routes = self._routes(recipients)
         if not routes:
             return []
@@ -154,21 +163,33 @@ class Inbound:
             log.exception("parser failed on mail %s", digest)
             parsed, error = None, f"parser failed: {type(exc).__name__}"
         sender = (envelope_from or "").strip()[:320] or None
+        null_sender = envelope_from is not None and sender is None
         return _Mail(
-            digest, len(raw), parsed, error, source, sender, tuple(r[:320] for r in recipients)
+            digest,
+            len(raw),
+            parsed,
+            error,
+            source,
+            sender,
+            null_sender,
+            tuple(r[:320] for r in recipients),
         )
 
     def _deliver_to(self, mail: _Mail, route: Route) -> Outcome:
         actor = Actor(account_id=route.inbox.account_id, label=f"mail:{mail.source}")
-        try:
-            with self.store.write() as uow:
-                return self._accept(uow, actor, mail, route)
-        except SQLAlchemyError:
-            raise  # the database is down or refused: the sender must try again later
-        except Exception as exc:
-            if not isinstance(exc, Unparseable):
-                log.warning("mail %s quarantined", mail.raw_sha256, exc_info=True)
-            return self._quarantine(actor, mail, route, _reason(exc))
+        for attempt in range(1, UNIQUE_RACE_ATTEMPTS + 1):
+            try:
+                with self.store.write() as uow:
+                    return self._accept(uow, actor, mail, route)
+            except Exception as exc:
+                if is_unique_race(exc) and attempt < UNIQUE_RACE_ATTEMPTS:
+                    continue  # a concurrent mail took a key first: the next try finds it
+                if _transient(exc):
+                    raise  # the sender must try again later (SMTP 451, IMAP: left unseen)
+                if not isinstance(exc, Unparseable):
+                    log.warning("mail %s quarantined", mail.raw_sha256, exc_info=True)
+                return self._quarantine(actor, mail, route, _reason(exc))
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _receipt(self, actor: Actor, mail: _Mail, route: Route, status: str) -> dict[str, object]:
         parsed = mail.parsed
@@ -208,7 +229,12 @@ class Inbound:
         mail_records.file_receipt(
             uow, receipt_id, ticket_id=opened.ticket.id, message_id=opened.message.id
         )
-        queued = not opened.appended and self._auto_reply(uow, actor, mail, route, opened)
+        # No auto reply to an unverified sender: it would go to whoever was impersonated.
+        queued = (
+            not opened.appended
+            and not opened.message.unverified
+            and self._auto_reply(uow, actor, mail, route, opened)
+        )
         return Outcome(
             actor.account_id,
             RECEIVED,
@@ -222,9 +248,12 @@ class Inbound:
         parsed = mail.parsed
         assert parsed is not None
         sender = _sender(parsed, mail.envelope_from)
+        trusted = self._verified(mail, sender)
         files = self._files(uow, actor, parsed.attachments)
-        message = _message(parsed, sender, files, mail)
-        target = thread_of(uow, actor.account_id, parsed, self.tokens, route.token)
+        message = replace(_message(parsed, sender, files, mail), unverified=not trusted)
+        target = thread_of(
+            uow, actor.account_id, parsed, self.tokens, route.token, signed_only=not trusted
+        )
         subject = _clean(strip_tag(parsed.subject)) or NO_SUBJECT
         new = NewTicket(
             subject=subject,
@@ -232,11 +261,19 @@ class Inbound:
             requester_email=sender,
             requester_name=_clean(parsed.from_name or "") or None,
             inbox_id=route.inbox.id,
-            append_to_open=True,
+            # An unverified sender's mail never joins a ticket by its address alone.
+            append_to_open=trusted,
         )
         if target is not None:
             return tickets.append(uow, actor, target.id, new)
         return tickets.open_ticket(uow, actor, new)
+
+    def _verified(self, mail: _Mail, sender: str) -> bool:
+        """Whether the sender is backed by the envelope or the operator MTA's results."""
+        assert mail.parsed is not None
+        results = senders.trusted_results(mail.parsed.auth_results, self.settings.mail_authserv_id)
+        envelope = "" if mail.null_sender else mail.envelope_from
+        return senders.verified(sender, envelope, results)
 
     def _files(self, uow: MailUnit, actor: Actor, parts: Sequence[MailPart]) -> _Files:
         """Attachments and inline images stored; one over the size limit is left out and
@@ -284,6 +321,15 @@ class _Files:
     ids: tuple[int, ...]
     skipped: tuple[str, ...]
     limit: int
+
+
+def _transient(exc: Exception) -> bool:
+    """A failure of the database or the disk rather than of this mail: never quarantined."""
+    return (
+        isinstance(exc, SQLAlchemyError | OSError)
+        or classify(exc) is not None
+        or is_unique_race(exc)
+    )
 
 
 def _reason(exc: Exception) -> str:

@@ -8,6 +8,7 @@ every header value it hands on, so a name or subject cannot smuggle in a header.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
@@ -48,6 +49,9 @@ class ParsedMail:
     headers: dict[str, str] = field(default_factory=dict)  # loop-safety headers, lower-cased names
     date_ms: int | None = None
     defects: tuple[str, ...] = ()
+    # Every Authentication-Results header, top (newest) first; mail/senders.py decides
+    # which of them to trust.
+    auth_results: tuple[str, ...] = ()
 
 
 LOOP_HEADERS = (
@@ -83,11 +87,15 @@ def _raw_header(message: Message, name: str) -> str | None:
 
 def _undecoded(message: Message, name: str) -> str | None:
     """The header as it stands on the wire, unfolded, encoded words left encoded."""
+    return next(_all_undecoded(message, name), None)
+
+
+def _all_undecoded(message: Message, name: str) -> Iterator[str]:
+    """Every header of that name, top first, as `_undecoded` reads one."""
     wanted = name.lower()
     for key, value in message.raw_items():
         if key.lower() == wanted:
-            return re.sub(r"\r?\n[ \t]", " ", str(value))
-    return None
+            yield re.sub(r"\r?\n[ \t]", " ", str(value))
 
 
 def _decode_words(value: str) -> str:
@@ -221,4 +229,7 @@ def parse(raw: bytes) -> ParsedMail:
         },
         date_ms=_date_ms(message),
         defects=tuple(defects),
+        auth_results=tuple(
+            one_line(value) for value in _all_undecoded(message, "Authentication-Results")
+        ),
     )

@@ -2,7 +2,8 @@
 
 RCPT refuses addresses no inbox has (550) and more than MAX_RECIPIENTS (452); aiosmtpd
 refuses data over the size limit (552); the 250 after DATA is given only once the tickets
-are committed, and a database failure answers 451 so that the sending MTA retries.
+are committed, and a database failure answers 451 (a full disk 452) so that the sending
+MTA retries.
 Database work runs in worker threads, never on the event loop.
 """
 
@@ -17,6 +18,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from frontdesk.mail.inbound import SMTP as SOURCE_SMTP
 from frontdesk.mail.inbound import Inbound
+from frontdesk.storage.faults import Fault, classify, describe
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +43,11 @@ class MailHandler:
             return "452 4.5.3 Too many recipients"
         try:
             route = await asyncio.to_thread(self.inbound.route, address)
-        except Exception:
-            log.exception("recipient lookup failed")
+        except Exception as exc:
+            if classify(exc) is None:
+                log.exception("recipient lookup failed")
+            else:
+                log.warning("recipient lookup deferred: %s", describe(exc))
             return "451 4.3.0 Temporary failure, try again later"
         if route is None:
             return "550 5.1.1 No such mailbox here"
@@ -52,16 +57,25 @@ class MailHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content or b""
         data = raw if isinstance(raw, bytes) else raw.encode("utf-8", "surrogateescape")
+        # aiosmtpd reads MAIL FROM:<> as "<>": the null sender, which vouches for nobody.
+        sender = "" if envelope.mail_from in (None, "", "<>") else envelope.mail_from
         try:
             await asyncio.to_thread(
                 self.inbound.deliver,
                 data,
                 list(envelope.rcpt_tos),
                 source=SOURCE_SMTP,
-                envelope_from=envelope.mail_from,
+                envelope_from=sender,
             )
-        except Exception:
-            log.exception("delivery failed; the sender will retry")
+        except Exception as exc:
+            fault = classify(exc)
+            if fault is Fault.FULL:
+                log.warning("delivery deferred, no space left: %s", describe(exc))
+                return "452 4.3.1 Insufficient system storage, try again later"
+            if fault is not None:
+                log.warning("delivery deferred, storage %s: %s", fault.value, describe(exc))
+            else:
+                log.exception("delivery failed; the sender will retry")
             return "451 4.3.0 Temporary failure, try again later"
         return "250 2.0.0 Message accepted"
 

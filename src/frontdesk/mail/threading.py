@@ -1,7 +1,8 @@
 """Which ticket an inbound mail belongs to.
 
 In order: In-Reply-To / References naming a message Frontdesk received or sent in this
-account; a valid ticket tag in the subject; a valid plus-address token. A merged ticket
+account; a valid ticket tag in the subject; a valid plus-address token. A mail whose
+sender could not be verified follows only the last two, which are signed. A merged ticket
 sends its mail on to the ticket it was merged into; a ticket an agent force-closed takes
 no more customer mail, so the mail opens a new ticket instead. None means a new ticket
 (where the insertTicket append-to-open rule may still join the sender's open ticket).
@@ -24,8 +25,12 @@ def thread_of(
     mail: ParsedMail,
     tokens: TicketTokens,
     plus_token: str | None = None,
+    *,
+    signed_only: bool = False,
 ) -> Ticket | None:
-    ticket_id = _by_message_ids(uow, account_id, mail)
+    """`signed_only`: follow only the signed references (tag, token), for a mail whose
+    sender could not be verified: Message-IDs are no secret (anyone in Cc has them)."""
+    ticket_id = None if signed_only else _by_message_ids(uow, account_id, mail)
     if ticket_id is None:
         number = tokens.number_in_subject(account_id, mail.subject)
         if number is None:

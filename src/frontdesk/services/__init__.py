@@ -8,6 +8,7 @@ from frontdesk.services.bus import InProcessBus
 from frontdesk.services.fanout import Fanout, build_fanout
 from frontdesk.settings import Settings
 from frontdesk.storage.blobs import LocalBlobStore
+from frontdesk.storage.db import Limits
 from frontdesk.storage.migrate import upgrade
 from frontdesk.storage.store import Store
 
@@ -28,12 +29,13 @@ class Services:
 def build_services(settings: Settings, *, migrate: bool = True) -> Services:
     settings = settings.resolved()
     bus = InProcessBus()
-    store = Store.from_url(
-        settings.database_url,
-        bus,
+    limits = Limits(
         busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         pool_size=settings.db_pool_size,
+        connect_timeout_seconds=settings.db_connect_timeout_seconds,
+        statement_timeout_seconds=settings.db_statement_timeout_seconds,
     )
+    store = Store.from_url(settings.database_url, bus, limits=limits)
     if migrate:
         upgrade(store.engine)
     fanout = build_fanout(settings.redis_url, settings.chat_channel_prefix)

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from frontdesk.core.contacts.records import Contact
@@ -24,6 +26,16 @@ def insert_row(conn: Connection, table: Table, values: Mapping[str, Any]) -> Any
         return conn.execute(insert(table).values(**values).returning(table)).one()
     except IntegrityError as exc:
         raise Conflict("already_exists", f"A {table.name[:-1]} with these values exists") from exc
+
+
+def upsert(conn: Connection) -> Any:
+    """The backend's INSERT with ON CONFLICT: a row another writer inserted first (and
+    perhaps has not committed yet) is waited for and skipped, never a unique clash."""
+    return upsert_for(conn.dialect.name)
+
+
+def upsert_for(dialect: str) -> Any:
+    return sqlite_insert if dialect == "sqlite" else pg_insert
 
 
 def update_row(conn: Connection, table: Table, row_id: int, changes: Mapping[str, Any]) -> Any:

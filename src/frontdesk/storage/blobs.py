@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from frontdesk.core.shared.errors import NotFound
 
 _DIGEST = re.compile(r"^[0-9a-f]{64}$")
+TMP_PREFIX = ".tmp-"
 
 
 class LocalBlobStore:
@@ -28,10 +31,13 @@ class LocalBlobStore:
         name = hashlib.sha256(data).hexdigest()
         path = self._path(name)
         if path.exists():
+            # Fresh again: the sweep leaves young files alone, and a row is about to use it.
+            os.utime(path)
             return name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Write aside, then rename: a reader never sees half a file.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        self._private_dirs(path.parent)
+        # Write aside, then rename: a reader never sees half a file. mkstemp makes it 0600.
+        # A full disk fails here, before any row names the file; the temporary file goes.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TMP_PREFIX)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -43,6 +49,16 @@ class LocalBlobStore:
             raise
         return name
 
+    def _private_dirs(self, directory: Path) -> None:
+        """The root and its two levels, each 0700 whatever the umask."""
+        missing = []
+        while directory != self.root.parent and not directory.is_dir():
+            missing.append(directory)
+            directory = directory.parent
+        for each in reversed(missing):
+            with contextlib.suppress(FileExistsError):  # another writer made it first
+                each.mkdir(mode=0o700)
+
     def open(self, name: str) -> bytes:
         path = self._path(name)
         try:
@@ -52,3 +68,11 @@ class LocalBlobStore:
 
     def delete(self, name: str) -> None:
         self._path(name).unlink(missing_ok=True)
+
+    def stored(self) -> Iterator[tuple[str, Path]]:
+        """Every file under the root: (name, path), temporary files included."""
+        if not self.root.is_dir():
+            return
+        for path in self.root.glob("??/??/*"):
+            if path.is_file():
+                yield path.name, path

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
@@ -13,7 +14,7 @@ from sqlalchemy import (
 
 from frontdesk.core.contacts.records import Contact
 from frontdesk.storage import tables as t
-from frontdesk.storage._sql import contact_from_row, insert_row, one_in_account, update_row
+from frontdesk.storage._sql import contact_from_row, one_in_account, update_row, upsert_for
 
 
 class SqlContacts:
@@ -22,8 +23,11 @@ class SqlContacts:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def insert_contact(self, values: Mapping[str, Any]) -> Contact:
-        return contact_from_row(insert_row(self.conn, t.contacts, values))
+    def insert_contact(self, values: Mapping[str, Any]) -> Contact | None:
+        """The new contact, or None when the address exists (perhaps since a moment ago,
+        from a concurrent writer: the INSERT waits for it rather than clashing with it)."""
+        row = self.conn.execute(_new_contact(self.conn.dialect.name), dict(values)).one_or_none()
+        return contact_from_row(row) if row else None
 
     def update_contact(self, contact_id: int, changes: Mapping[str, Any]) -> Contact:
         return contact_from_row(update_row(self.conn, t.contacts, contact_id, changes))
@@ -43,12 +47,16 @@ class SqlContacts:
         return {row.id: contact_from_row(row) for row in rows}
 
     def find_contact_by_email(self, account_id: int, email: str) -> Contact | None:
+        # Two contacts may differ only in the case of their local part: the oldest answers.
         row = self.conn.execute(
-            select(t.contacts).where(
+            select(t.contacts)
+            .where(
                 t.contacts.c.account_id == account_id,
                 func.lower(t.contacts.c.email) == email.lower(),
             )
-        ).one_or_none()
+            .order_by(t.contacts.c.id)
+            .limit(1)
+        ).first()
         return contact_from_row(row) if row else None
 
     def list_contacts(self, account_id: int, *, after_id: int, limit: int) -> list[Contact]:
@@ -59,3 +67,13 @@ class SqlContacts:
             .limit(limit)
         ).all()
         return [contact_from_row(row) for row in rows]
+
+
+@cache
+def _new_contact(dialect: str) -> Any:
+    """Built once per backend (it is on every create's path); the values are parameters."""
+    return (
+        upsert_for(dialect)(t.contacts)
+        .on_conflict_do_nothing(index_elements=[t.contacts.c.account_id, t.contacts.c.email])
+        .returning(t.contacts)
+    )

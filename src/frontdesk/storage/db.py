@@ -3,19 +3,29 @@
 SQLite write transactions start with BEGIN IMMEDIATE: a deferred transaction that later
 upgrades its read lock to a write lock can fail with SQLITE_BUSY at once, whatever the busy
 timeout, while an immediate one waits its turn at BEGIN.
+
+Every wait on the database is bounded (docs/reliability.md): connecting, a statement, the
+wait for a pooled connection, the wait for SQLite's lock. A failed statement is never
+logged with its values: engines hide bound parameters, and PostgreSQL's DETAIL line (which
+repeats the values of a violated key) is dropped from the error (`storage/_pg.py`).
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from frontdesk.storage import _pg
 
 _WRITE = "frontdesk_write"
 # Per SQLite engine: the lock its writers queue on, and how long one waits (the busy timeout).
@@ -24,11 +34,27 @@ _WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, tuple[threading.RLock, float]] 
 )
 
 
-def make_engine(url: str, *, busy_timeout_ms: int = 10_000, pool_size: int = 10) -> Engine:
+@dataclass(frozen=True)
+class Limits:
+    """How long the database may keep us waiting (Settings: FRONTDESK_DB_*, SQLITE_*)."""
+
+    busy_timeout_ms: int = 10_000
+    pool_size: int = 10
+    connect_timeout_seconds: int = 5
+    statement_timeout_seconds: float = 30.0
+
+
+def make_engine(url: str, *, limits: Limits | None = None) -> Engine:
+    limits = limits or Limits()
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, busy_timeout_ms)
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        return _sqlite_engine(url, limits.busy_timeout_ms)
+    return _pg.engine(
+        url,
+        pool_size=limits.pool_size,
+        connect_timeout=limits.connect_timeout_seconds,
+        statement_timeout=limits.statement_timeout_seconds,
+    )
 
 
 def normalise_url(url: str) -> str:
@@ -44,9 +70,11 @@ def is_sqlite(engine: Engine) -> bool:
 
 
 def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
+    _create_private(make_url(url).database)
     engine = create_engine(
         url,
         connect_args={"timeout": busy_timeout_ms / 1000, "check_same_thread": False},
+        hide_parameters=True,
     )
 
     @event.listens_for(engine, "connect")
@@ -67,6 +95,24 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(_WRITE) else "BEGIN")
 
     return engine
+
+
+def _create_private(database: str | None) -> None:
+    """Create the database file readable by its owner only, whatever the umask.
+
+    SQLite would create it 0644 less the umask, and gives its -wal and -shm files the
+    database file's mode: creating the file first, 0600, keeps all three private.
+    """
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.exists() or not path.parent.is_dir():
+        return  # (a missing directory: SQLite says so when it opens the file)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:  # another process made it first
+        return
+    os.close(fd)
 
 
 @contextmanager

@@ -135,6 +135,16 @@ def update_returning(table: Table) -> Update:
     return update(table).where(table.c.id == bindparam(ROW_ID)).returning(table)
 
 
+# A ticket's every change raises its version (the native API's ETag): in the same UPDATE,
+# so two writers can never both see the old number and write the same new one.
+UPDATE_TICKET = (
+    update(t.tickets)
+    .where(t.tickets.c.id == bindparam(ROW_ID))
+    .values(version=t.tickets.c.version + 1)
+    .returning(t.tickets)
+)
+
+
 @cache
 def one_in_account(table: Table) -> Select[Any]:
     return select(table).where(

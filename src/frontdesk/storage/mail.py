@@ -13,13 +13,12 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from frontdesk.core.mail.records import ImapSettings, MailReceipt, OutboxMail
 from frontdesk.storage import tables as t
 from frontdesk.storage._sql import (
     split_lines,
+    upsert,
 )
 
 # Outbox rows a worker may take: waiting ones, and claimed ones whose claim ran out (the
@@ -81,11 +80,10 @@ class SqlMail:
         )
 
     def insert_receipt(self, values: Mapping[str, Any]) -> int | None:
-        upsert = sqlite_insert if self.conn.dialect.name == "sqlite" else pg_insert
         values = dict(values)
         values["recipients"] = "\n".join(values.get("recipients", ()))
         found = self.conn.execute(
-            upsert(t.mail_receipts)
+            upsert(self.conn)(t.mail_receipts)
             .values(**values)
             .on_conflict_do_nothing(
                 index_elements=[t.mail_receipts.c.account_id, t.mail_receipts.c.mail_key]
@@ -221,9 +219,8 @@ class SqlMail:
 
     def queue_mail(self, values: Mapping[str, Any]) -> int | None:
         """Insert unless the dedupe key exists; racing writers cannot both succeed."""
-        upsert = sqlite_insert if self.conn.dialect.name == "sqlite" else pg_insert
         found = self.conn.execute(
-            upsert(t.outbox)
+            upsert(self.conn)(t.outbox)
             .values(**values)
             .on_conflict_do_nothing(index_elements=[t.outbox.c.dedupe_key])
             .returning(t.outbox.c.id)

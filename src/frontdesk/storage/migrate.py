@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
+from frontdesk.storage._pg import unbounded
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant works: it only keeps two starting servers from migrating at once.
 _PG_LOCK = 0x46524F4E54
@@ -26,7 +28,8 @@ def alembic_config(engine: Engine | None = None) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     config = alembic_config(engine)
     if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
+        # Waiting for another server's migration, or building an index, may take long.
+        with engine.connect() as conn, unbounded(conn):
             conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": _PG_LOCK})
             try:
                 config.attributes["connection"] = conn

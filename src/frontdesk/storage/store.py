@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from sqlalchemy import Engine
 
 from frontdesk.core.shared.ports import EventBus
-from frontdesk.storage.db import make_engine, ping, transaction
+from frontdesk.storage.db import Limits, make_engine, ping, transaction
 from frontdesk.storage.uow import SqlUnitOfWork
 
 
@@ -18,10 +18,8 @@ class Store:
         self.bus = bus
 
     @classmethod
-    def from_url(
-        cls, url: str, bus: EventBus, *, busy_timeout_ms: int = 10_000, pool_size: int = 10
-    ) -> Store:
-        return cls(make_engine(url, busy_timeout_ms=busy_timeout_ms, pool_size=pool_size), bus)
+    def from_url(cls, url: str, bus: EventBus, *, limits: Limits | None = None) -> Store:
+        return cls(make_engine(url, limits=limits), bus)
 
     @contextmanager
     def write(self) -> Iterator[SqlUnitOfWork]:

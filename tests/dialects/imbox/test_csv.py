@@ -78,10 +78,12 @@ def test_emails_csv(imbox: ImBox, monkeypatch: pytest.MonkeyPatch) -> None:
         "to",
         "cc",
         "bcc",
+        "unverifiedSender",
     ]
     assert len(rows) == 3
     assert rows[1][2:5] == ["a@example.org", "'-Ann", str(first)]
     assert rows[2][1] == "Support"
+    assert [row[8] for row in rows[1:]] == ["false", "false"]
 
 
 def test_bad_parameters_are_refused_before_streaming(imbox: ImBox) -> None:

@@ -179,3 +179,18 @@ def test_split_refusals_change_nothing(ops: Ops) -> None:
     )
     with ops.services.store.read() as uow:
         assert uow.tickets.count_tickets(ops.tenant.id) == 2
+
+
+def test_two_customers_tickets_merge_only_with_force(ops: Ops) -> None:
+    source = ops.create("Refund", requesterEmail=ops.tenant.address("xena"))
+    target = ops.create("Parcel", requesterEmail=ops.tenant.address("yann"))
+    refused = ops.post(f"/{source['id']}/merge", {"targetTicketId": target["id"]})
+    body = error_of(refused, 409, "different_requesters")
+    assert body["field"] == "force"
+    assert ops.ticket(source["id"])["mergedIntoId"] is None  # nothing moved
+    forced = ops.post(f"/{source['id']}/merge", {"targetTicketId": target["id"], "force": True})
+    assert forced.status_code == 200, forced.text
+    assert ops.ticket(source["id"])["mergedIntoId"] == target["id"]
+    # A ticket without a requester (the spec's own create) merges into anyone's freely.
+    loose = ops.create("No requester")
+    assert ops.post(f"/{loose['id']}/merge", {"targetTicketId": target["id"]}).status_code == 200

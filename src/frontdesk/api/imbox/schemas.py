@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -37,6 +37,12 @@ _DATE_HELP = "a date (2020-01-01) or a date-time (2020-01-01T12:00:00.000Z)"
 
 
 # -- responses ---------------------------------------------------------------------------------
+
+
+def only_when_true() -> Any:
+    """A flag Frontdesk adds to the vendor's shapes, sent only when true: a client that
+    compares a message with the spec's example still sees exactly that example."""
+    return Field(default=False, exclude_if=lambda value: not value)
 
 
 class Out(BaseModel):
@@ -74,6 +80,7 @@ class MessageOut(Out):
     messageHtml: str
     attachments: list[str]
     date: str
+    unverifiedSender: bool = only_when_true()  # Frontdesk's addition (docs/imbox.md)
 
 
 class TagOut(Out):
@@ -133,6 +140,7 @@ class EmailOut(Out):
     to: list[AddressOut]
     cc: list[AddressOut]
     bcc: list[AddressOut]
+    unverifiedSender: bool = only_when_true()  # Frontdesk's addition (docs/imbox.md)
 
 
 class EmailListOut(Out):

@@ -44,6 +44,7 @@ EMAIL_COLUMNS = (
     "to",
     "cc",
     "bcc",
+    "unverifiedSender",
 )
 LIST_SEPARATOR = ", "
 # A message that carries markup is HTML (sanitised by the core); anything else is text.
@@ -111,6 +112,7 @@ def email(item: ListedEmail) -> s.EmailOut:
         to=[s.AddressOut(address=address) for address in item.to],
         cc=[s.AddressOut(address=address) for address in item.cc],
         bcc=[s.AddressOut(address=address) for address in item.bcc],
+        unverifiedSender=item.unverified,
     )
 
 
@@ -124,6 +126,7 @@ def email_cells(item: ListedEmail) -> list[object]:
         LIST_SEPARATOR.join(item.to),
         LIST_SEPARATOR.join(item.cc),
         LIST_SEPARATOR.join(item.bcc),
+        "true" if item.unverified else "false",
     ]
 
 
@@ -190,6 +193,7 @@ def _message(record: Message, attachments: list[str]) -> s.MessageOut:
         messageHtml=record.body_html,
         attachments=attachments,
         date=_date(record.created),
+        unverifiedSender=record.unverified,
     )
 
 

@@ -12,11 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Header, Path, Request, UploadFile
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from frontdesk.api.common.files import attachment_response, read_upload
+from frontdesk.api.common.files import (
+    attachment_response,
+    form_file,
+    multipart_body,
+    read_upload,
+    upload_form,
+)
 from frontdesk.api.common.responses import model_json, models_json
 from frontdesk.api.inboxops import schemas as s
 from frontdesk.api.inboxops import translate as out
@@ -33,6 +39,7 @@ from frontdesk.core.tickets.records import Ticket
 from frontdesk.core.tickets.threads import merge as merge_tickets
 from frontdesk.core.tickets.threads import split as split_ticket
 from frontdesk.http.deps import services_from
+from frontdesk.http.limits import takes_upload
 from frontdesk.services import Services
 from frontdesk.services.auth import actor_for, bearer_token, require_scope
 
@@ -205,19 +212,20 @@ def add_message(ticket_uuid: TicketPath, body: s.MessageIn, ws: Writer) -> s.Mes
         return out.message(ws.ctx, ticket.uuid, message, carried)
 
 
-@router.post("/{ticketId}/attachments", response_model=s.AttachmentOut, status_code=201)
+@router.post(
+    "/{ticketId}/attachments",
+    response_model=s.AttachmentOut,
+    status_code=201,
+    openapi_extra=multipart_body("file", "attachment"),
+)
+@takes_upload
 async def upload_attachment(
-    ticket_uuid: TicketPath,
-    ws: Writer,
-    file: Annotated[UploadFile | None, File()] = None,
-    attachment: Annotated[UploadFile | None, File()] = None,
+    request: Request, ticket_uuid: TicketPath, ws: Writer
 ) -> s.AttachmentOut:
-    """One file, as multipart field `file` (or `attachment`)."""
+    """One file, as multipart field `file` (or `attachment`), read once the key is known."""
     limit = ws.services.settings.max_attachment_bytes
-    given = file or attachment
-    if given is None:
-        raise Invalid("file_required", "Send the file as multipart field `file`", field="file")
-    item = await read_upload(given, limit)
+    form = await upload_form(request)
+    item = await read_upload(form_file(form, ("file", "attachment"), "file"), limit)
 
     def store() -> s.AttachmentOut:
         with ws.services.store.write() as uow:
@@ -266,7 +274,7 @@ def merge(ticket_uuid: TicketPath, body: s.MergeIn, ws: Writer) -> s.TicketDetai
     with ws.services.store.write() as uow:
         source_id = _ticket_id(uow, ws, ticket_uuid)
         target = refs.ticket(uow, ws.actor, body.targetTicketId, field="targetTicketId")
-        merged = merge_tickets(uow, ws.actor, source_id, target.id)
+        merged = merge_tickets(uow, ws.actor, source_id, target.id, force=body.force)
         return _detail(uow, ws, merged.target.id)
 
 

@@ -111,6 +111,8 @@ class StatusIn(In):
 
 class MergeIn(In):
     targetTicketId: Uuid
+    # Not in the vendor's text (docs/inboxops.md): two customers' tickets merge only with it.
+    force: bool = False
 
 
 class SplitIn(In):
@@ -147,6 +149,8 @@ class MessageOut(BaseModel):
     ccAddresses: list[str]
     attachments: list[AttachmentOut]
     createdAt: str
+    # Frontdesk's addition: mail whose sender could not be verified (docs/inboxops.md).
+    unverifiedSender: bool
 
 
 class TicketOut(BaseModel):

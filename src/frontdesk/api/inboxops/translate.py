@@ -113,6 +113,7 @@ def message(
         ccAddresses=list(record.cc),
         attachments=[attachment(ctx, ticket_uuid, item, record.uuid) for item in attachments],
         createdAt=_when(record.created),
+        unverifiedSender=record.unverified,
     )
 
 

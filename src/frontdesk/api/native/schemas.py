@@ -193,6 +193,8 @@ class AssignIn(Strict):
 
 class MergeIn(Strict):
     target_id: DbId
+    # Tickets of two different requesters are merged only when the caller says so.
+    force: bool = False
 
 
 class SplitIn(Strict):
@@ -225,6 +227,9 @@ class MessageOut(BaseModel):
     body_html: str
     created: int
     attachments: list[AttachmentOut]
+    unverified: bool = Field(
+        description="Mail whose From address the receiving side could not verify"
+    )
 
 
 class TicketOut(BaseModel):
@@ -252,6 +257,7 @@ class TicketOut(BaseModel):
     latest_activity: int
     client_last_replied: int | None
     client_last_read: int | None
+    version: int = Field(description="Raised by every change; sent as the ETag")
     messages: list[MessageOut] | None = None
 
 

@@ -2,24 +2,38 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
-from frontdesk.api.common.files import attachment_response, read_upload
+from frontdesk.api.common.files import (
+    attachment_response,
+    form_file,
+    multipart_body,
+    read_upload,
+    upload_form,
+)
 from frontdesk.api.common.responses import model_json
 from frontdesk.api.native import schemas as s
 from frontdesk.api.native import translate as out
-from frontdesk.api.native.deps import scoped
+from frontdesk.api.native.deps import etag, if_match, scoped
 from frontdesk.core import tickets
-from frontdesk.core.shared.records import Actor, Scope
+from frontdesk.core.shared.errors import Invalid
+from frontdesk.core.shared.records import MAX_ROW_ID, Actor, Scope
 from frontdesk.core.tickets import NewMessage, NewTicket, attachments, threads
 from frontdesk.core.tickets.ports import TicketsUnit
+from frontdesk.core.tickets.records import VersionCondition
 from frontdesk.http.deps import PathId, services_of
+from frontdesk.http.limits import takes_upload
 from frontdesk.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
 reader = scoped(Scope.TICKETS_READ)
 writer = scoped(Scope.TICKETS_WRITE)
+# Every change of one ticket honours If-Match; every answer that is one ticket has its ETag.
+IfMatch = Annotated[VersionCondition | None, Depends(if_match)]
 
 
 def _message(body: s.MessageIn) -> NewMessage:
@@ -48,6 +62,18 @@ def _render(
     return out.ticket(ticket, tickets.details_of(uow, ticket), base_url=base)
 
 
+def _tagged(rendered: s.TicketOut, status_code: int = 200) -> Response:
+    return model_json(rendered, status_code=status_code, headers={"ETag": etag(rendered.version)})
+
+
+def _guard(
+    uow: TicketsUnit, actor: Actor, ticket_id: int, condition: VersionCondition | None
+) -> None:
+    """If-Match, checked under the ticket's lock in the change's own transaction."""
+    if condition is not None:
+        tickets.expect_version(uow, actor, ticket_id, condition)
+
+
 @router.post("/tickets", response_model=s.TicketOut, status_code=201)
 def create_ticket(
     body: s.TicketIn, actor: Actor = Depends(writer), services: Services = Depends(services_of)
@@ -74,7 +100,7 @@ def create_ticket(
         thread = tickets.thread_of_opened(uow, actor, new, opened)
     base = services.settings.public_base_url
     created = out.ticket(thread.ticket, thread.details, thread.messages, thread.attachments, base)
-    return model_json(created, status_code=201)
+    return _tagged(created, status_code=201)
 
 
 @router.get("/tickets/{ticket_id}", response_model=s.TicketOut)
@@ -82,89 +108,104 @@ def get_ticket(
     ticket_id: PathId, actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> Response:
     with services.store.read() as uow:
-        return model_json(_render(uow, actor, ticket_id, services, thread=True))
+        return _tagged(_render(uow, actor, ticket_id, services, thread=True))
 
 
 @router.post("/tickets/{ticket_id}/messages", response_model=s.TicketOut, status_code=201)
 def add_message(
     ticket_id: PathId,
     body: s.MessageIn,
+    condition: IfMatch,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
-) -> s.TicketOut:
+) -> Response:
     with services.store.write() as uow:
+        _guard(uow, actor, ticket_id, condition)
         tickets.add_message(uow, actor, ticket_id, _message(body), status=body.status)
-        return _render(uow, actor, ticket_id, services, thread=True)
+        return _tagged(_render(uow, actor, ticket_id, services, thread=True), status_code=201)
 
 
 @router.post("/tickets/{ticket_id}/status", response_model=s.TicketOut)
 def set_status(
     ticket_id: PathId,
     body: s.StatusIn,
+    condition: IfMatch,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
-) -> s.TicketOut:
+) -> Response:
     with services.store.write() as uow:
+        _guard(uow, actor, ticket_id, condition)
         tickets.set_status(uow, actor, ticket_id, body.status, reason=body.reason, force=body.force)
-        return _render(uow, actor, ticket_id, services, thread=False)
+        return _tagged(_render(uow, actor, ticket_id, services, thread=False))
 
 
 @router.put("/tickets/{ticket_id}/labels", response_model=s.TicketOut)
 def set_labels(
     ticket_id: PathId,
     body: s.ValuesIn,
+    condition: IfMatch,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
-) -> s.TicketOut:
+) -> Response:
     with services.store.write() as uow:
+        _guard(uow, actor, ticket_id, condition)
         tickets.set_labels(uow, actor, ticket_id, body.values)
-        return _render(uow, actor, ticket_id, services, thread=False)
+        return _tagged(_render(uow, actor, ticket_id, services, thread=False))
 
 
 @router.put("/tickets/{ticket_id}/tags", response_model=s.TicketOut)
 def set_tags(
     ticket_id: PathId,
     body: s.ValuesIn,
+    condition: IfMatch,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
-) -> s.TicketOut:
+) -> Response:
     with services.store.write() as uow:
+        _guard(uow, actor, ticket_id, condition)
         tickets.set_tags(uow, actor, ticket_id, body.values)
-        return _render(uow, actor, ticket_id, services, thread=False)
+        return _tagged(_render(uow, actor, ticket_id, services, thread=False))
 
 
 @router.put("/tickets/{ticket_id}/assignees", response_model=s.TicketOut)
 def set_assignees(
     ticket_id: PathId,
     body: s.AssignIn,
+    condition: IfMatch,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
-) -> s.TicketOut:
+) -> Response:
     with services.store.write() as uow:
+        _guard(uow, actor, ticket_id, condition)
         tickets.assign(uow, actor, ticket_id, body.agent_ids)
-        return _render(uow, actor, ticket_id, services, thread=False)
+        return _tagged(_render(uow, actor, ticket_id, services, thread=False))
 
 
 @router.post("/tickets/{ticket_id}/merge", response_model=s.TicketOut)
 def merge(
     ticket_id: PathId,
     body: s.MergeIn,
+    condition: IfMatch,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
-) -> s.TicketOut:
+) -> Response:
+    """Merge this ticket into `target_id`; If-Match is this (the source) ticket's ETag."""
     with services.store.write() as uow:
-        merged = threads.merge(uow, actor, ticket_id, body.target_id)
-        return _render(uow, actor, merged.target.id, services, thread=False)
+        _guard(uow, actor, ticket_id, condition)
+        merged = threads.merge(uow, actor, ticket_id, body.target_id, force=body.force)
+        return _tagged(_render(uow, actor, merged.target.id, services, thread=False))
 
 
 @router.post("/tickets/{ticket_id}/split", response_model=s.SplitOut, status_code=201)
 def split(
     ticket_id: PathId,
     body: s.SplitIn,
+    condition: IfMatch,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
 ) -> s.SplitOut:
     with services.store.write() as uow:
+        _guard(uow, actor, ticket_id, condition)
         result = threads.split(uow, actor, ticket_id, body.message_ids, body.subject)
         return s.SplitOut(
             ticket=_render(uow, actor, result.new_ticket.id, services, thread=False),
@@ -174,35 +215,60 @@ def split(
 
 @router.post("/tickets/{ticket_id}/archive", response_model=s.TicketOut)
 def archive(
-    ticket_id: PathId, actor: Actor = Depends(writer), services: Services = Depends(services_of)
-) -> s.TicketOut:
+    ticket_id: PathId,
+    condition: IfMatch,
+    actor: Actor = Depends(writer),
+    services: Services = Depends(services_of),
+) -> Response:
     with services.store.write() as uow:
+        _guard(uow, actor, ticket_id, condition)
         tickets.archive(uow, actor, ticket_id)
-        return _render(uow, actor, ticket_id, services, thread=False)
+        return _tagged(_render(uow, actor, ticket_id, services, thread=False))
 
 
 @router.post("/tickets/{ticket_id}/unarchive", response_model=s.TicketOut)
 def unarchive(
-    ticket_id: PathId, actor: Actor = Depends(writer), services: Services = Depends(services_of)
-) -> s.TicketOut:
-    with services.store.write() as uow:
-        tickets.unarchive(uow, actor, ticket_id)
-        return _render(uow, actor, ticket_id, services, thread=False)
-
-
-@router.post("/attachments", response_model=s.AttachmentOut, status_code=201)
-async def upload_attachment(
-    attachment: UploadFile = File(...),
-    ticket_id: int | None = Form(default=None),
+    ticket_id: PathId,
+    condition: IfMatch,
     actor: Actor = Depends(writer),
     services: Services = Depends(services_of),
-) -> s.AttachmentOut:
-    item = await read_upload(attachment, services.settings.max_attachment_bytes, ticket_id)
+) -> Response:
     with services.store.write() as uow:
-        stored = attachments.upload(
-            uow, services.blobs, actor, item, services.settings.max_attachment_bytes
-        )
-    return out.attachment(stored, services.settings.public_base_url)
+        _guard(uow, actor, ticket_id, condition)
+        tickets.unarchive(uow, actor, ticket_id)
+        return _tagged(_render(uow, actor, ticket_id, services, thread=False))
+
+
+@router.post(
+    "/attachments",
+    response_model=s.AttachmentOut,
+    status_code=201,
+    openapi_extra=multipart_body("attachment", ticket_id="integer"),
+)
+@takes_upload
+async def upload_attachment(
+    request: Request, actor: Actor = Depends(writer), services: Services = Depends(services_of)
+) -> s.AttachmentOut:
+    """Multipart field `attachment`, and optionally `ticket_id`; read once the key is known."""
+    form = await upload_form(request)
+    limit = services.settings.max_attachment_bytes
+    file = form_file(form, ("attachment",), "attachment")
+    item = await read_upload(file, limit, _form_ticket_id(form.get("ticket_id")))
+
+    def store() -> s.AttachmentOut:
+        with services.store.write() as uow:
+            stored = attachments.upload(uow, services.blobs, actor, item, limit)
+        return out.attachment(stored, services.settings.public_base_url)
+
+    return await run_in_threadpool(store)
+
+
+def _form_ticket_id(value: object) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.isdecimal() and 1 <= int(value) <= MAX_ROW_ID:
+        return int(value)
+    raise Invalid("invalid", "ticket_id must be a ticket id", field="ticket_id")
 
 
 @router.get("/attachments/{attachment_id}")

@@ -103,6 +103,7 @@ def message(record: Message, attachments: list[Attachment], base_url: str) -> s.
         body_html=record.body_html,
         created=record.created,
         attachments=[attachment(item, base_url) for item in attachments],
+        unverified=record.unverified,
     )
 
 
@@ -138,6 +139,7 @@ def ticket(
         latest_activity=record.latest_activity,
         client_last_replied=record.client_last_replied,
         client_last_read=record.client_last_read,
+        version=record.version,
         messages=None
         if messages is None
         else [message(item, (attachments or {}).get(item.id, []), base_url) for item in messages],

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Header, Path, Request, Security, UploadFile
+from fastapi import APIRouter, Depends, Header, Path, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from fastapi.security import APIKeyHeader
 from starlette.exceptions import HTTPException
 
-from frontdesk.api.common.files import attachment_response, read_upload
+from frontdesk.api.common.files import attachment_response, form_file, read_upload, upload_form
 from frontdesk.api.v3 import schemas as s
 from frontdesk.api.v3 import translate as out
 from frontdesk.core.identity.records import CredentialKind
@@ -22,6 +22,7 @@ from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import customers
 from frontdesk.core.tickets.customers import ContactForm, NewCustomerTicket
 from frontdesk.http.deps import services_from, services_of
+from frontdesk.http.limits import takes_upload
 from frontdesk.http.ratelimit import RateLimiter, retry_after
 from frontdesk.services import Services
 from frontdesk.services.auth import actor_for
@@ -131,11 +132,12 @@ def contact_form(body: s.ContactIn, actor: Customer, services: Svc) -> s.TicketO
 
 
 @router.post("/attachment", response_model=s.UploadOut)
-async def upload_attachment(
-    actor: Customer, services: Svc, attachment: UploadFile = File(...)
-) -> s.UploadOut:
+@takes_upload
+async def upload_attachment(request: Request, actor: Customer, services: Svc) -> s.UploadOut:
+    """Multipart field `attachment`, read once the token is known."""
     limit = services.settings.max_attachment_bytes
-    item = await read_upload(attachment, limit)
+    form = await upload_form(request)
+    item = await read_upload(form_file(form, ("attachment",), "attachment"), limit)
 
     def store() -> int:
         with services.store.write() as uow:

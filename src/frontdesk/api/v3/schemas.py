@@ -133,6 +133,9 @@ class ReplyOut(BaseModel):
     author: Literal["agent", "customer"]
     authorName: str | None
     attachments: list[AttachmentOut]
+    # Mail whose sender could not be verified (docs/v3.md); present only when true, so a
+    # reply keeps exactly the documented fields otherwise.
+    unverifiedSender: bool = Field(default=False, exclude_if=lambda value: not value)
 
 
 class TicketDetailOut(TicketOut):

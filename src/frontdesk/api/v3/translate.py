@@ -114,6 +114,7 @@ def reply(item: Reply) -> s.ReplyOut:
         author="agent" if item.by_agent else "customer",
         authorName=item.message.from_name,
         attachments=[attachment(record) for record in item.attachments],
+        unverifiedSender=item.message.unverified,
     )
 
 

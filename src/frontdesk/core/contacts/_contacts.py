@@ -8,7 +8,7 @@ from frontdesk.core.contacts.ports import ContactsUnit
 from frontdesk.core.contacts.records import Contact
 from frontdesk.core.shared.addresses import normalise_address
 from frontdesk.core.shared.clock import now_ms
-from frontdesk.core.shared.errors import Invalid, NotFound
+from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from frontdesk.core.shared.records import Actor
 
 
@@ -22,9 +22,12 @@ class ContactFields:
 
 
 def find_or_create_contact(uow: ContactsUnit, actor: Actor, fields: ContactFields) -> Contact:
-    """The account's contact with that address, created on first sight; blanks filled in."""
+    """The account's contact with that address, created on first sight; blanks filled in.
+
+    Race-free: two writers creating the same contact at once both end with the one row
+    (the second INSERT waits for the first and yields to it).
+    """
     email = normalise_address(fields.email)
-    known = uow.contacts.find_contact_by_email(actor.account_id, email)
     given = {
         "name": fields.name,
         "phone": fields.phone,
@@ -34,10 +37,16 @@ def find_or_create_contact(uow: ContactsUnit, actor: Actor, fields: ContactField
     for key, value in given.items():
         if value and "\x00" in value:  # PostgreSQL text cannot hold NUL
             raise Invalid("invalid_text", f"{key} contains a NUL character", field=key)
+    known = uow.contacts.find_contact_by_email(actor.account_id, email)
     if known is None:
-        return uow.contacts.insert_contact(
+        created = uow.contacts.insert_contact(
             {"account_id": actor.account_id, "email": email, "created": now_ms(), **given}
         )
+        if created is not None:
+            return created
+        known = uow.contacts.find_contact_by_email(actor.account_id, email)
+        if known is None:  # cannot happen: the INSERT yielded to a committed row
+            raise Conflict("contact_conflict", "The contact changed meanwhile; try again")
     missing = {key: value for key, value in given.items() if value and not getattr(known, key)}
     return uow.contacts.update_contact(known.id, missing) if missing else known
 

@@ -10,7 +10,9 @@ from frontdesk.core.shared.ports import EventsUnit
 
 
 class ContactRepo(Protocol):
-    def insert_contact(self, values: Mapping[str, Any]) -> Contact: ...
+    def insert_contact(self, values: Mapping[str, Any]) -> Contact | None:
+        """None when the account has a contact with this address already."""
+        ...
 
     def update_contact(self, contact_id: int, changes: Mapping[str, Any]) -> Contact: ...
 

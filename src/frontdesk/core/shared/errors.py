@@ -49,3 +49,9 @@ class TooLarge(DomainError):
     """A body or file is over its size limit."""
 
     kind = "too_large"
+
+
+class PreconditionFailed(DomainError):
+    """The caller's condition on the object's current state (If-Match) does not hold."""
+
+    kind = "precondition_failed"

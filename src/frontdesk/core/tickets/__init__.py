@@ -7,6 +7,7 @@ with tickets beyond one ticket's life; the functions here are that life.
 from frontdesk.core.tickets._changes import (
     archive,
     assign,
+    expect_version,
     link,
     mark_read_by_client,
     set_custom_fields,
@@ -58,6 +59,7 @@ __all__ = [
     "archive",
     "assign",
     "details_of",
+    "expect_version",
     "get_ticket",
     "get_ticket_by_uuid",
     "link",

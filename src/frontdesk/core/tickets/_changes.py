@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from frontdesk.core.identity import accounts
 from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
-from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
+from frontdesk.core.shared.errors import Conflict, Invalid, NotFound, PreconditionFailed
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets._checks import MAX_SUBJECT, checked_text, checked_words
 from frontdesk.core.tickets._lookup import details_of, get_ticket, live_ticket
@@ -17,7 +17,24 @@ from frontdesk.core.tickets.records import (
     Priority,
     Status,
     Ticket,
+    VersionCondition,
 )
+
+
+def expect_version(
+    uow: TicketsUnit, actor: Actor, ticket_id: int, condition: VersionCondition | None
+) -> Ticket:
+    """Lock the ticket and check the caller's condition on its version before a change in
+    the same transaction: a client that read version N learns (412) that someone changed
+    the ticket since, instead of overwriting that change unseen. None: no condition."""
+    ticket = get_ticket(uow, actor, ticket_id, lock=True)
+    if condition is not None and not condition.holds(ticket.version):
+        raise PreconditionFailed(
+            "version_mismatch",
+            f"Ticket {ticket.id} changed: it is at version {ticket.version} now",
+            field="If-Match",
+        )
+    return ticket
 
 
 def set_status(
@@ -180,8 +197,11 @@ def set_subject(uow: TicketsUnit, actor: Actor, ticket_id: int, subject: str) ->
 
 def link(uow: TicketsUnit, actor: Actor, ticket_id: int, other_id: int) -> Ticket:
     """Link two tickets of the same account, both ways."""
-    ticket = get_ticket(uow, actor, ticket_id)
-    other = get_ticket(uow, actor, other_id)
+    # Locked in id order, so that two links of the same pair at once cannot deadlock.
+    locked = {
+        each: get_ticket(uow, actor, each, lock=True) for each in sorted({ticket_id, other_id})
+    }
+    ticket, other = locked[ticket_id], locked[other_id]
     if ticket.id == other.id:
         raise Invalid("link_to_self", "A ticket cannot be linked to itself", field="ticketId")
     now = now_ms()
@@ -193,7 +213,7 @@ def link(uow: TicketsUnit, actor: Actor, ticket_id: int, other_id: int) -> Ticke
 
 
 def archive(uow: TicketsUnit, actor: Actor, ticket_id: int) -> Ticket:
-    ticket = get_ticket(uow, actor, ticket_id)
+    ticket = get_ticket(uow, actor, ticket_id, lock=True)
     if ticket.archived_at is not None:
         return ticket
     now = now_ms()
@@ -202,7 +222,7 @@ def archive(uow: TicketsUnit, actor: Actor, ticket_id: int) -> Ticket:
 
 
 def unarchive(uow: TicketsUnit, actor: Actor, ticket_id: int) -> Ticket:
-    ticket = get_ticket(uow, actor, ticket_id)
+    ticket = get_ticket(uow, actor, ticket_id, lock=True)
     if ticket.archived_at is None:
         return ticket
     now = now_ms()
@@ -211,7 +231,7 @@ def unarchive(uow: TicketsUnit, actor: Actor, ticket_id: int) -> Ticket:
 
 
 def mark_read_by_client(uow: TicketsUnit, actor: Actor, ticket_id: int) -> Ticket:
-    ticket = get_ticket(uow, actor, ticket_id)
+    ticket = get_ticket(uow, actor, ticket_id, lock=True)
     now = now_ms()
     events.record(uow, actor, events.READ_BY_CLIENT, now, ticket_id=ticket.id)
     return uow.tickets.update_ticket(ticket.id, {"client_last_read": now, "updated": now})

@@ -63,8 +63,14 @@ def load_thread(uow: TicketsUnit, actor: Actor, ticket_id: int) -> Thread:
     )
 
 
-def live_ticket(uow: TicketsUnit, actor: Actor, ticket_id: int, *, lock: bool = False) -> Ticket:
-    """A ticket that may still change: merged tickets are frozen."""
+def live_ticket(uow: TicketsUnit, actor: Actor, ticket_id: int, *, lock: bool = True) -> Ticket:
+    """A ticket about to change, locked until the transaction ends: merged tickets are frozen.
+
+    Every read-modify-write of a ticket starts here (or locks through get_ticket), so two
+    writers to one ticket take turns on PostgreSQL (`SELECT ... FOR UPDATE`) as they do on
+    SQLite (BEGIN IMMEDIATE): the second sees what the first wrote, instead of both
+    starting from the same state and one of them being lost or clashing.
+    """
     ticket = get_ticket(uow, actor, ticket_id, lock=lock)
     if ticket.merged_into_id is not None:
         raise Conflict(

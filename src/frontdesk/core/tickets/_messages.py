@@ -46,6 +46,8 @@ class NewMessage:
     # Written by the account's team with no agent named (an API key acting for the
     # workspace, as InboxOps clients do): agent-side, never the requester's words.
     by_team: bool = False
+    # Mail whose From address the receiving side could not verify (mail/senders.py).
+    unverified: bool = False
 
 
 def add_message(
@@ -89,6 +91,7 @@ def write_message(
             "body_text": text,
             "body_html": html,
             "email_message_id": new.email_message_id,
+            "unverified": new.unverified,
             "created": now,
         }
     )

@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from frontdesk.core import tickets
+from frontdesk.core import contacts, tickets
 from frontdesk.core.contacts import ContactFields, find_or_create_contact
+from frontdesk.core.contacts.records import Contact
 from frontdesk.core.identity import accounts
 from frontdesk.core.shared.addresses import normalise_address
 from frontdesk.core.shared.errors import Forbidden, Invalid, NotFound
@@ -87,8 +88,25 @@ class ContactForm:
 
 
 def is_customer_reply(message: Message) -> bool:
-    """The rule storage's batched count applies in SQL (storage/tickets/listing.py)."""
-    return message.kind is MessageKind.EXTERNAL and message.contact_id is not None
+    """The rule storage's batched count applies in SQL (storage/tickets/listing.py): a
+    customer's message on their own ticket (not one a forced merge brought in)."""
+    return (
+        message.kind is MessageKind.EXTERNAL
+        and message.contact_id is not None
+        and message.audience_contact_id is None
+    )
+
+
+def shown_to(message: Message, customer: Contact) -> bool:
+    """Whether a customer reads this message on their ticket: its conversation, except
+    what a forced merge brought in from another customer's ticket, unless the customer
+    wrote it or it was addressed to them."""
+    if message.kind is not MessageKind.EXTERNAL:
+        return False
+    if message.audience_contact_id in (None, customer.id) or message.contact_id == customer.id:
+        return True
+    address = customer.email.lower()
+    return any(recipient.lower() == address for recipient in (*message.to, *message.cc))
 
 
 def require_customer(actor: Actor) -> int:
@@ -145,9 +163,9 @@ def describe(uow: TicketsUnit, actor: Actor, ticket_id: int) -> CustomerTicket:
 
 def read_ticket(uow: TicketsUnit, actor: Actor, ticket_id: int) -> CustomerThread:
     """The whole conversation; reading it stamps the ticket's client_last_read."""
-    require_customer(actor)
+    customer = _customer(uow, actor)
     ticket = tickets.mark_read_by_client(uow, actor, ticket_id)
-    shown = [m for m in uow.tickets.list_messages(ticket.id) if m.kind is MessageKind.EXTERNAL]
+    shown = [m for m in uow.tickets.list_messages(ticket.id) if shown_to(m, customer)]
     files = uow.attachments.attachments_of_messages([m.id for m in shown])
     replies = [Reply(m, m.agent_id is not None, tuple(files.get(m.id, ()))) for m in shown]
     count = sum(1 for m in shown if is_customer_reply(m))
@@ -157,11 +175,14 @@ def read_ticket(uow: TicketsUnit, actor: Actor, ticket_id: int) -> CustomerThrea
 def read_attachment(
     uow: TicketsUnit, blobs: BlobStore, actor: Actor, ticket_id: int, attachment_id: int
 ) -> tuple[Attachment, bytes]:
-    """A file of one of the customer's tickets, named through that ticket."""
-    require_customer(actor)
+    """A file of one of the customer's tickets, named through that ticket, on a message
+    the customer reads there (or not on a message yet)."""
+    customer = _customer(uow, actor)
     ticket = tickets.get_ticket(uow, actor, ticket_id)
     record = attachments.get_attachment(uow, actor, attachment_id)
-    if record.ticket_id != ticket.id:
+    carrier = [record.message_id] if record.message_id is not None else []
+    carriers = uow.tickets.get_messages(actor.account_id, carrier)
+    if record.ticket_id != ticket.id or not all(shown_to(m, customer) for m in carriers):
         raise NotFound("attachment_not_found", f"No attachment {attachment_id}")
     return record, blobs.open(record.stored_name)
 
@@ -253,6 +274,14 @@ def upload(
 def delete_upload(uow: TicketsUnit, actor: Actor, attachment_id: int) -> Attachment:
     require_customer(actor)
     return attachments.delete_uncoupled(uow, actor, attachment_id)
+
+
+def _customer(uow: TicketsUnit, actor: Actor) -> Contact:
+    contact_id = require_customer(actor)
+    found = contacts.find_contact(uow, actor.account_id, contact_id)
+    if found is None:  # a token outlives no contact: contacts are never deleted
+        raise Forbidden("not_a_customer", "This token's contact is gone")
+    return found
 
 
 def _named_id(uow: TicketsUnit, actor: Actor, kind: str, name: str) -> int:

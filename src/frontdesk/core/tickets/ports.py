@@ -72,7 +72,16 @@ class TicketRepo(Protocol):
 
     def messages_by_uuid(self, account_id: int, uuids: Sequence[str]) -> list[Message]: ...
 
-    def move_messages(self, message_ids: Sequence[int], to_ticket_id: int) -> int: ...
+    def move_messages(
+        self,
+        message_ids: Sequence[int],
+        to_ticket_id: int,
+        *,
+        audience_contact_id: int | None = None,
+    ) -> int:
+        """Move messages (and their files); `audience_contact_id` becomes the audience of
+        those that had none (they were written to their old ticket's requester)."""
+        ...
 
     def message_ids_of(self, ticket_id: int) -> list[int]: ...
 
@@ -104,7 +113,9 @@ class AttachmentRepo(Protocol):
 class TaxonomyRepo(Protocol):
     """Categories, departments and custom field definitions: names within an account."""
 
-    def insert_named(self, kind: str, account_id: int, name: str, now: int) -> Named: ...
+    def insert_named(self, kind: str, account_id: int, name: str, now: int) -> Named | None:
+        """None when the account has that name already (perhaps just now, concurrently)."""
+        ...
 
     def list_named(self, kind: str, account_id: int) -> list[Named]: ...
 

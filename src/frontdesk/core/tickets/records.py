@@ -67,10 +67,23 @@ class Ticket:
     latest_activity: int
     client_last_replied: int | None
     client_last_read: int | None
+    version: int = 1  # one more with every change of the ticket (the native API's ETag)
 
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class VersionCondition:
+    """A client's condition on a ticket's current version (HTTP If-Match): one of
+    `versions`, or any version at all (`*`)."""
+
+    versions: frozenset[int] = frozenset()
+    any_version: bool = False
+
+    def holds(self, version: int) -> bool:
+        return self.any_version or version in self.versions
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +115,11 @@ class Message:
     body_html: str
     email_message_id: str | None
     created: int
+    # Whom the message was written to when not the ticket's requester (a forced merge).
+    audience_contact_id: int | None = None
+    # The sender's address could not be verified (mail whose From disagrees with the
+    # envelope or the receiving MTA's authentication results).
+    unverified: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +176,7 @@ class ListedEmail:
     cc: tuple[str, ...]
     bcc: tuple[str, ...]
     inbox_name: str | None
+    unverified: bool = False  # the sender could not be verified
 
 
 class Archived(StrEnum):

@@ -15,10 +15,13 @@ NAMED_KINDS = ("category", "department", "custom_field")
 
 def create_named(uow: TicketsUnit, actor: Actor, kind: str, name: str) -> Named:
     name = clean_name(name)
+    exists = Conflict(f"{kind}_exists", f"A {kind.replace('_', ' ')} named {name!r} exists")
     if uow.taxonomy.find_named(kind, actor.account_id, name) is not None:
-        raise Conflict(f"{kind}_exists", f"A {kind.replace('_', ' ')} named {name!r} exists")
+        raise exists
     now = now_ms()
     named = uow.taxonomy.insert_named(kind, actor.account_id, name, now)
+    if named is None:  # created a moment ago by a concurrent writer
+        raise exists
     events.record(uow, actor, f"{kind}.created", now, id=named.id, name=name)
     return named
 

@@ -38,8 +38,16 @@ def _lock_pair(
     return locked[first_id], locked[second_id]
 
 
-def merge(uow: TicketsUnit, actor: Actor, source_id: int, target_id: int) -> Merged:
-    """Move every message of the source to the target; the source ends merged and closed."""
+def merge(
+    uow: TicketsUnit, actor: Actor, source_id: int, target_id: int, *, force: bool = False
+) -> Merged:
+    """Move every message of the source to the target; the source ends merged and closed.
+
+    Tickets of two different requesters are merged only with `force`: the target's
+    customer would otherwise read the source customer's conversation. Forced, the moved
+    messages keep their own customer as their audience, and the target's customer sees
+    only those addressed to them (customers.read_ticket).
+    """
     if source_id == target_id:
         raise Invalid(
             "merge_into_self", "A ticket cannot be merged into itself", field="targetTicketId"
@@ -49,8 +57,18 @@ def merge(uow: TicketsUnit, actor: Actor, source_id: int, target_id: int) -> Mer
         raise Conflict("already_merged", f"Ticket {source.id} was already merged")
     if target.merged_into_id is not None:
         raise Conflict("target_merged", f"Ticket {target.id} was merged into another ticket")
+    foreign = _other_customer(source, target)
+    if foreign is not None and not force:
+        raise Conflict(
+            "different_requesters",
+            f"Tickets {source.id} and {target.id} have different requesters; "
+            "merge them only with force",
+            field="force",
+        )
     now = now_ms()
-    moved = uow.tickets.move_messages(uow.tickets.message_ids_of(source.id), target.id)
+    moved = uow.tickets.move_messages(
+        uow.tickets.message_ids_of(source.id), target.id, audience_contact_id=foreign
+    )
     details = uow.tickets.ticket_details([source.id, target.id])
     uow.tickets.replace_values(
         "labels", target.id, _union(details[target.id].labels, details[source.id].labels)
@@ -82,6 +100,13 @@ def merge(uow: TicketsUnit, actor: Actor, source_id: int, target_id: int) -> Mer
     )
     merged = uow.tickets.update_ticket(target.id, {"updated": now, "latest_activity": now})
     return Merged(merged, moved)
+
+
+def _other_customer(source: Ticket, target: Ticket) -> int | None:
+    """The source's requester when it is another customer than the target's, else None."""
+    if source.requester_id is None or target.requester_id is None:
+        return None
+    return source.requester_id if source.requester_id != target.requester_id else None
 
 
 def _union(first: Sequence[str], second: Sequence[str]) -> list[str]:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 
@@ -59,6 +60,8 @@ tickets = Table(
     Column("latest_activity", Stamp, nullable=False),
     Column("client_last_replied", Stamp),
     Column("client_last_read", Stamp),
+    # Raised by one on every change of the row: the native API's ETag, and If-Match (0009).
+    Column("version", Integer, nullable=False, server_default="1"),
     UniqueConstraint("account_id", "number"),
     Index("ix_tickets_account_updated", "account_id", "updated", "id"),
     Index("ix_tickets_account_requester", "account_id", "requester_id", "status"),
@@ -136,6 +139,12 @@ messages = Table(
     Column("body_html", Text, nullable=False),
     Column("email_message_id", String(998)),
     Column("created", Stamp, nullable=False),
+    # The customer a message was written to when that is not its ticket's requester: set
+    # when a forced merge moves it onto another customer's ticket (0010).
+    Column("audience_contact_id", Integer, ForeignKey("contacts.id")),
+    # The sender could not be verified: the From address disagrees with what the receiving
+    # side knows (the SMTP envelope, the operator's MTA's Authentication-Results) (0011).
+    Column("unverified", Boolean, nullable=False, server_default=false()),
     Index("ix_messages_ticket", "ticket_id", "id"),
     Index("ix_messages_account_created", "account_id", "created", "id"),
 )

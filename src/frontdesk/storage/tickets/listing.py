@@ -199,6 +199,7 @@ class SqlTicketListing:
                 msg.c.to_addrs,
                 msg.c.cc_addrs,
                 msg.c.bcc_addrs,
+                msg.c.unverified,
                 t.inboxes.c.name.label("inbox_name"),
             )
             .select_from(
@@ -221,6 +222,7 @@ class SqlTicketListing:
                 cc=split_lines(row.cc_addrs),
                 bcc=split_lines(row.bcc_addrs),
                 inbox_name=row.inbox_name,
+                unverified=bool(row.unverified),
             )
             for row in self.conn.execute(query)
         ]
@@ -275,6 +277,7 @@ class SqlTicketListing:
                 msg.c.ticket_id.in_(ticket_ids),
                 msg.c.kind == MessageKind.EXTERNAL.value,
                 msg.c.contact_id.is_not(None),
+                msg.c.audience_contact_id.is_(None),
             )
             .group_by(msg.c.ticket_id)
         )

@@ -22,7 +22,7 @@ from frontdesk.core.tickets.records import (
 )
 from frontdesk.storage import hot_queries
 from frontdesk.storage import tables as t
-from frontdesk.storage._sql import ids_by_uuid, insert_row, join_lines, locks_rows, update_row
+from frontdesk.storage._sql import ids_by_uuid, insert_row, join_lines, locks_rows
 from frontdesk.storage.tickets.rows import message_from_row, ticket_from_row
 
 
@@ -37,7 +37,11 @@ class SqlTickets:
         return ticket_from_row(insert_row(self.conn, t.tickets, values))
 
     def update_ticket(self, ticket_id: int, changes: Mapping[str, Any]) -> Ticket:
-        return ticket_from_row(update_row(self.conn, t.tickets, ticket_id, changes))
+        """Change the row and raise its version by one."""
+        if "version" in changes or not hot_queries.plain(changes):
+            raise ValueError("a ticket's version is raised by update_ticket alone")
+        params = {**changes, hot_queries.ROW_ID: ticket_id}
+        return ticket_from_row(self.conn.execute(hot_queries.UPDATE_TICKET, params).one())
 
     def get_ticket(self, account_id: int, ticket_id: int, *, lock: bool = False) -> Ticket | None:
         query = hot_queries.TICKET
@@ -210,13 +214,25 @@ class SqlTickets:
         ids = ids_by_uuid(self.conn, t.messages, account_id, uuids)
         return self.get_messages(account_id, ids)
 
-    def move_messages(self, message_ids: Sequence[int], to_ticket_id: int) -> int:
+    def move_messages(
+        self,
+        message_ids: Sequence[int],
+        to_ticket_id: int,
+        *,
+        audience_contact_id: int | None = None,
+    ) -> int:
         """Move messages, and the attachments they carry, to another ticket."""
         moved = self.conn.execute(
             update(t.messages)
             .where(t.messages.c.id.in_(message_ids))
             .values(ticket_id=to_ticket_id)
         ).rowcount
+        if audience_contact_id is not None:
+            self.conn.execute(
+                update(t.messages)
+                .where(t.messages.c.id.in_(message_ids), t.messages.c.audience_contact_id.is_(None))
+                .values(audience_contact_id=audience_contact_id)
+            )
         self.conn.execute(
             update(t.attachments)
             .where(t.attachments.c.message_id.in_(message_ids))

@@ -41,6 +41,7 @@ def ticket_from_row(row: Any) -> Ticket:
         latest_activity=m["latest_activity"],
         client_last_replied=m["client_last_replied"],
         client_last_read=m["client_last_read"],
+        version=m["version"],
     )
 
 
@@ -66,6 +67,8 @@ def message_from_row(row: Any) -> Message:
         body_html=row.body_html,
         email_message_id=row.email_message_id,
         created=row.created,
+        audience_contact_id=row.audience_contact_id,
+        unverified=bool(row.unverified),
     )
 
 

@@ -16,7 +16,7 @@ from frontdesk.core.tickets.records import (
     Named,
 )
 from frontdesk.storage import tables as t
-from frontdesk.storage._sql import insert_row, one_in_account
+from frontdesk.storage._sql import one_in_account, upsert
 from frontdesk.storage.tickets.rows import named_from_row
 
 NAMED_TABLES: Mapping[str, Table] = {
@@ -32,11 +32,15 @@ class SqlTaxonomy:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
 
-    def insert_named(self, kind: str, account_id: int, name: str, now: int) -> Named:
-        row = insert_row(
-            self.conn, NAMED_TABLES[kind], {"account_id": account_id, "name": name, "created": now}
-        )
-        return named_from_row(row)
+    def insert_named(self, kind: str, account_id: int, name: str, now: int) -> Named | None:
+        table = NAMED_TABLES[kind]
+        row = self.conn.execute(
+            upsert(self.conn)(table)
+            .values(account_id=account_id, name=name, created=now)
+            .on_conflict_do_nothing(index_elements=[table.c.account_id, table.c.name])
+            .returning(table)
+        ).one_or_none()
+        return named_from_row(row) if row else None
 
     def list_named(self, kind: str, account_id: int) -> list[Named]:
         table = NAMED_TABLES[kind]
