@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 
 from frontdesk import __version__
@@ -23,6 +23,7 @@ from frontdesk.chat import sockets as chat_sockets
 from frontdesk.chat import widget as chat_widget
 from frontdesk.chat.hub import ChatHub
 from frontdesk.http import errors
+from frontdesk.http.input import checked_input
 from frontdesk.http.limits import BodyLimitMiddleware
 from frontdesk.http.ratelimit import SlidingWindowLimiter
 from frontdesk.services import Services, build_services
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         redoc_url=None,
         default_response_class=JSONResponse,
         lifespan=lifespan,
+        # NUL and unpaired surrogates are refused wherever they arrive (http/input.py).
+        dependencies=[Depends(checked_input)],
     )
     app.state.services = services
     app.state.chat_hub = chat_hub

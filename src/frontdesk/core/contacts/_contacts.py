@@ -8,8 +8,9 @@ from frontdesk.core.contacts.ports import ContactsUnit
 from frontdesk.core.contacts.records import Contact
 from frontdesk.core.shared.addresses import normalise_address
 from frontdesk.core.shared.clock import now_ms
-from frontdesk.core.shared.errors import Invalid, NotFound
+from frontdesk.core.shared.errors import NotFound
 from frontdesk.core.shared.records import Actor
+from frontdesk.core.shared.text import check_text
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,8 @@ def find_or_create_contact(uow: ContactsUnit, actor: Actor, fields: ContactField
         "external_id": fields.external_id,
     }
     for key, value in given.items():
-        if value and "\x00" in value:  # PostgreSQL text cannot hold NUL
-            raise Invalid("invalid_text", f"{key} contains a NUL character", field=key)
+        if value:
+            check_text(value, key)
     if known is None:
         return uow.contacts.insert_contact(
             {"account_id": actor.account_id, "email": email, "created": now_ms(), **given}

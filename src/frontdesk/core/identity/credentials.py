@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Invalid, NotFound, Unauthenticated
 from frontdesk.core.shared.records import Actor, Scope
 
+_KEY_ID = re.compile(r"[0-9a-f]{16}")
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,200}")
 PREFIXES = {CredentialKind.API_KEY: "fdk", CredentialKind.CUSTOMER: "fdc"}
 # Touching last_used on every request would turn each read into a write.
 LAST_USED_RESOLUTION_MS = 60_000
@@ -98,7 +101,9 @@ def parse_token(token: str, kind: CredentialKind) -> tuple[str, str]:
     """Split a token into key id and secret, or refuse it without touching storage."""
     prefix, _, rest = token.partition("_")
     key_id, _, secret = rest.partition("_")
-    if prefix != PREFIXES[kind] or len(key_id) != 16 or not secret:
+    # Issued secrets are URL-safe base64; anything else (a non-ASCII character pasted in
+    # with the key) cannot match and must not reach the ASCII-only hash.
+    if prefix != PREFIXES[kind] or not _KEY_ID.fullmatch(key_id) or not _SECRET.fullmatch(secret):
         raise Unauthenticated("invalid_credentials", "The key is not valid")
     return key_id, secret
 
