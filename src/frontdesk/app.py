@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from frontdesk import __version__
 from frontdesk.api.imbox import chat_routes as imbox_chat
@@ -23,9 +24,10 @@ from frontdesk.chat import sockets as chat_sockets
 from frontdesk.chat import widget as chat_widget
 from frontdesk.chat.hub import ChatHub
 from frontdesk.http import errors
+from frontdesk.http.auth import AuthLimits
 from frontdesk.http.input import checked_input
 from frontdesk.http.limits import BodyLimitMiddleware
-from frontdesk.http.ratelimit import SlidingWindowLimiter
+from frontdesk.http.ratelimit import RateLimiter, limiter, redis_client
 from frontdesk.services import Services, build_services
 from frontdesk.settings import Settings
 from frontdesk.web import install as install_web
@@ -78,13 +80,31 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(native_chat.router)
     app.include_router(chat_sockets.router)
     app.include_router(chat_widget.router)
-    app.state.contact_form_limiter = SlidingWindowLimiter(
-        services.settings.contact_form_limit, services.settings.contact_form_window_seconds
-    )
+    _install_limiters(app, services.settings)
     app.include_router(v3.router)
     app.include_router(inboxops.router)
     install_web(app)
+    # Outermost, so that everything inside sees the real client: the address in
+    # X-Forwarded-For counts only when the peer is one of the configured proxies.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=services.settings.trusted_proxies)
     return app
+
+
+def _install_limiters(app: FastAPI, settings: Settings) -> None:
+    """Every rate limit of the app: shared through Redis when it is configured."""
+    redis = redis_client(settings.redis_url) if settings.redis_url else None
+
+    def make(name: str, limit: int, window: float) -> RateLimiter:
+        return limiter(name, limit, window, redis=redis, prefix=settings.chat_channel_prefix)
+
+    app.state.contact_form_limiter = make(
+        "contact-form", settings.contact_form_limit, settings.contact_form_window_seconds
+    )
+    window = settings.auth_failure_window_seconds
+    app.state.auth_limits = AuthLimits(
+        by_address=make("auth-address", settings.auth_failures_per_address, window),
+        by_key=make("auth-key", settings.auth_failures_per_key, window),
+    )
 
 
 def factory() -> FastAPI:

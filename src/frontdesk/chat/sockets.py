@@ -26,10 +26,10 @@ from frontdesk.core.chat.records import ChatStatus, Conversation
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.records import Agent
 from frontdesk.core.shared.clock import iso_ms
-from frontdesk.core.shared.errors import Invalid, Unauthenticated
+from frontdesk.core.shared.errors import Invalid, RateLimited, Unauthenticated
 from frontdesk.core.shared.records import Actor, Scope
+from frontdesk.http.auth import authenticated
 from frontdesk.services import Services
-from frontdesk.services.auth import actor_for
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -184,7 +184,7 @@ async def _agent(link: Link) -> None:
     services = link.services
     await to_thread.run_sync(link.hub.ensure_started)
     try:
-        start = await to_thread.run_sync(lambda: _agent_hello(services, hello))
+        start = await to_thread.run_sync(lambda: _agent_hello(link.ws, services, hello))
     except Invalid as exc:
         raise ClosedBy(Close.BAD_HELLO, exc.message) from None
     link.agent_id = start.agent.id
@@ -206,16 +206,18 @@ async def _agent(link: Link) -> None:
     await serve_frames(link, handle)
 
 
-def _agent_hello(services: Services, hello: dict[str, Any]) -> AgentStart:
+def _agent_hello(ws: WebSocket, services: Services, hello: dict[str, Any]) -> AgentStart:
     token = p.text(hello, "token") or ""
     agent_id = p.integer(hello, "agentId")
     wanted = hello.get("follow") or {}
     if not isinstance(wanted, dict) or len(wanted) > MAX_FOLLOW:
         raise Invalid("bad_frame", f"follow maps at most {MAX_FOLLOW} conversation ids to ids")
     try:
-        actor = actor_for(services, token)
+        actor = authenticated(ws, token, services=services)
     except Unauthenticated as exc:
         raise ClosedBy(Close.UNAUTHENTICATED, exc.message) from None
+    except RateLimited as exc:
+        raise ClosedBy(Close.RATE_LIMITED, exc.message) from None
     if not (actor.can(Scope.CHAT_READ) and actor.can(Scope.CHAT_WRITE)):
         raise ClosedBy(Close.FORBIDDEN, "The agent socket needs chat:read and chat:write")
     with services.store.write() as uow:

@@ -23,9 +23,10 @@ from frontdesk.core.shared.paging import Page
 from frontdesk.core.shared.records import Actor, Scope
 from frontdesk.core.tickets import attachments, listing
 from frontdesk.core.tickets.records import Attachment, EmailCursor, ListedEmail, ListedTicket
-from frontdesk.http.deps import services_from, services_of
+from frontdesk.http.auth import authenticated
+from frontdesk.http.deps import services_of
 from frontdesk.services import Services
-from frontdesk.services.auth import actor_for, require_scope
+from frontdesk.services.auth import require_scope
 from frontdesk.services.fetch import FetchLimits, fetch_files
 from frontdesk.settings import MIB, Settings
 
@@ -40,7 +41,7 @@ def _authorised(scope: Scope) -> Callable[..., Actor]:
     """The key's actor, if the key is valid (401), is the path's user's (403), has `scope`."""
 
     def dependency(request: Request, apiKey: str, userId: str) -> Actor:
-        actor = actor_for(services_from(request), apiKey)
+        actor = authenticated(request, apiKey)
         if userId != str(actor.account_id):
             raise Forbidden("wrong_user", "This API key does not belong to this userId")
         return require_scope(actor, scope)

@@ -32,9 +32,10 @@ from frontdesk.core.tickets.ports import TicketsUnit
 from frontdesk.core.tickets.records import Ticket
 from frontdesk.core.tickets.threads import merge as merge_tickets
 from frontdesk.core.tickets.threads import split as split_ticket
+from frontdesk.http.auth import authenticated
 from frontdesk.http.deps import services_from
 from frontdesk.services import Services
-from frontdesk.services.auth import actor_for, bearer_token, require_scope
+from frontdesk.services.auth import bearer_token, require_scope
 
 router = APIRouter(prefix="/v1/workspaces/{workspaceId}/tickets", tags=["inboxops"])
 TicketPath = Annotated[str, Path(alias="ticketId", max_length=100)]
@@ -70,7 +71,8 @@ def _workspace(scope: Scope) -> Callable[..., Workspace]:
         header: Annotated[str | None, Header(alias=WORKSPACE_HEADER)] = None,
     ) -> Workspace:
         services = services_from(request)
-        actor = actor_for(services, bearer_token(request.headers.get("authorization")))
+        token = bearer_token(request.headers.get("authorization"))
+        actor = authenticated(request, token, services=services)
         if header is None or not header.strip():
             raise Invalid(
                 "missing_workspace", "The x-workspace-id header is required", field=WORKSPACE_HEADER

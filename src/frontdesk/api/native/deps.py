@@ -8,8 +8,8 @@ from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from frontdesk.core.shared.records import Actor, Scope
-from frontdesk.http.deps import services_from
-from frontdesk.services.auth import actor_for, require_scope
+from frontdesk.http.auth import authenticated
+from frontdesk.services.auth import require_scope
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `fdk_...`")
 
@@ -19,6 +19,6 @@ def scoped(scope: Scope) -> Callable[..., Actor]:
         request: Request, credentials: HTTPAuthorizationCredentials | None = Security(_bearer)
     ) -> Actor:
         token = credentials.credentials if credentials else ""
-        return require_scope(actor_for(services_from(request), token), scope)
+        return require_scope(authenticated(request, token), scope)
 
     return dependency

@@ -21,10 +21,10 @@ from frontdesk.core.identity.records import CredentialKind
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import customers
 from frontdesk.core.tickets.customers import ContactForm, NewCustomerTicket
-from frontdesk.http.deps import services_from, services_of
+from frontdesk.http.auth import authenticated
+from frontdesk.http.deps import services_of
 from frontdesk.http.ratelimit import RateLimiter, retry_after
 from frontdesk.services import Services
-from frontdesk.services.auth import actor_for
 
 router = APIRouter(prefix="/v3/tickets", tags=["v3"], include_in_schema=False)
 
@@ -37,7 +37,7 @@ _token = APIKeyHeader(name="PRIVATE-TOKEN", auto_error=False)
 
 
 def customer(request: Request, token: str | None = Security(_token)) -> Actor:
-    return actor_for(services_from(request), token or "", CredentialKind.CUSTOMER)
+    return authenticated(request, token or "", CredentialKind.CUSTOMER)
 
 
 async def ranged(

@@ -49,3 +49,15 @@ class TooLarge(DomainError):
     """A body or file is over its size limit."""
 
     kind = "too_large"
+
+
+class RateLimited(DomainError):
+    """Too many attempts from one source; `retry_after` seconds until the next is allowed."""
+
+    kind = "rate_limited"
+
+    def __init__(
+        self, code: str, message: str, *, retry_after: float, field: str | None = None
+    ) -> None:
+        super().__init__(code, message, field=field)
+        self.retry_after = retry_after
