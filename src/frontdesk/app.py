@@ -22,6 +22,7 @@ from frontdesk.api.v3 import errors as v3_errors
 from frontdesk.api.v3 import routes as v3
 from frontdesk.chat import sockets as chat_sockets
 from frontdesk.chat import widget as chat_widget
+from frontdesk.chat.admission import ChatLimits
 from frontdesk.chat.hub import ChatHub
 from frontdesk.http import errors
 from frontdesk.http.auth import AuthLimits
@@ -99,6 +100,15 @@ def _install_limiters(app: FastAPI, settings: Settings) -> None:
 
     app.state.contact_form_limiter = make(
         "contact-form", settings.contact_form_limit, settings.contact_form_window_seconds
+    )
+    chat_window = settings.chat_new_window_seconds
+    app.state.chat_limits = ChatLimits(
+        conversations_by_address=make(
+            "chat-conversations-address", settings.chat_new_conversations_per_address, chat_window
+        ),
+        chats_by_address=make("chat-address", settings.chat_new_chats_per_address, chat_window),
+        chats_by_widget=make("chat-widget", settings.chat_new_chats_per_widget, chat_window),
+        proof_bits=settings.chat_proof_bits,
     )
     window = settings.auth_failure_window_seconds
     app.state.auth_limits = AuthLimits(
