@@ -19,7 +19,7 @@ from frontdesk.core.identity.ports import IdentityUnit
 from frontdesk.core.identity.records import Credential, CredentialKind
 from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
-from frontdesk.core.shared.errors import Invalid, NotFound, Unauthenticated
+from frontdesk.core.shared.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from frontdesk.core.shared.records import Actor, Scope
 
 _KEY_ID = re.compile(r"[0-9a-f]{16}")
@@ -69,15 +69,34 @@ def _issue(
 
 
 def issue_api_key(uow: IdentityUnit, actor: Actor, name: str, scopes: Iterable[Scope]) -> Issued:
+    """A new key with at most the scopes the issuer holds itself: an `admin` key without
+    `tickets:write` cannot mint one with it, so no key can climb above its own scopes."""
     chosen = frozenset(scopes)
     if not chosen:
         raise Invalid("no_scopes", "An API key needs at least one scope", field="scopes")
+    _only_held(actor, chosen)
     return _issue(uow, actor, CredentialKind.API_KEY, name, sorted(chosen), None)
+
+
+# A customer token reads and answers its contact's tickets (the v3 API): issuing one grants
+# that much, so the issuer must hold it.
+CUSTOMER_TOKEN_GRANTS = frozenset({Scope.TICKETS_READ, Scope.TICKETS_WRITE})
+
+
+def _only_held(actor: Actor, granted: frozenset[Scope]) -> None:
+    missing = sorted(scope.value for scope in granted - actor.scopes)
+    if missing:
+        raise Forbidden(
+            "scope_not_held",
+            f"A key can only grant scopes it holds itself; this one lacks {', '.join(missing)}",
+            field="scopes",
+        )
 
 
 def issue_customer_token(
     uow: IdentityUnit, actor: Actor, contact_id: int, name: str = ""
 ) -> Issued:
+    _only_held(actor, CUSTOMER_TOKEN_GRANTS)
     contact = get_contact(uow, actor, contact_id)
     return _issue(uow, actor, CredentialKind.CUSTOMER, name or contact.email, (), contact.id)
 
