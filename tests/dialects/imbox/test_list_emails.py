@@ -156,10 +156,6 @@ def test_paging_never_skips_or_repeats_while_mail_arrives(imbox: ImBox) -> None:
             {"startTime": "2020-01-01", "endTime": "2020-01-02", "fileType": "pdf"},
             "invalid_file_type",
         ),
-        (
-            {"startTime": "2020-01-01", "endTime": "2020-01-02", "status": "new"},
-            "unknown_parameter",
-        ),
     ],
 )
 def test_bad_parameters_are_a_400_in_the_imbox_envelope(

@@ -252,7 +252,7 @@ def ticket_query(params: QueryParams) -> TicketQuery:
         latest_activity=_window(one, "latestUpdatedAfter", "latestUpdatedBefore", UTC),
         requester_email=_email(one.get("fromEmail")),
         status=_status(one.get("status")),
-        labels=_labels(params.getlist("label")),
+        labels=_labels(_many(params, "label")),
     )
     return TicketQuery(filters, cursor_id or 0, _limit(one), _csv(one))
 
@@ -294,19 +294,28 @@ def attachment_id(raw: str) -> int:
 def _singles(
     params: QueryParams, known: frozenset[str], repeatable: Iterable[str] = ()
 ) -> dict[str, str]:
+    """The known parameters as common clients send them: unknown ones (a cache buster
+    `_=123`, a tracking tag) are ignored, a blank value (`status=`) counts as absent, and a
+    repeatable one may come in axios' array form (`agentIds[]=1`). A parameter that may
+    not repeat still may not: which of two values was meant cannot be guessed."""
     seen: dict[str, str] = {}
-    for name, value in params.multi_items():
-        if name not in known:
-            allowed = ", ".join(sorted(known))
-            raise Invalid(
-                "unknown_parameter",
-                f"Unknown query parameter {name[:40]!r}; known: {allowed}",
-                field=name[:40],
-            )
+    for name, value in _known_items(params, known):
         if name in seen and name not in repeatable:
             raise Invalid("repeated_parameter", f"{name} is given more than once", field=name)
         seen[name] = value
     return seen
+
+
+def _many(params: QueryParams, name: str) -> list[str]:
+    """Every non-blank value of a repeatable parameter (`name` or `name[]`)."""
+    return [value for found, value in _known_items(params, frozenset({name}))]
+
+
+def _known_items(params: QueryParams, known: frozenset[str]) -> Iterable[tuple[str, str]]:
+    for raw_name, value in params.multi_items():
+        name = raw_name.removesuffix("[]")
+        if name in known and value.strip():
+            yield name, value
 
 
 def _integer(one: dict[str, str], name: str) -> int | None:

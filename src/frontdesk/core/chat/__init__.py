@@ -43,6 +43,7 @@ from frontdesk.core.chat._base import (
 from frontdesk.core.chat._page_filters import (
     create_page_filter,
     delete_page_filter,
+    known_page_filters,
     list_page_filters,
     page_filters,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "get_conversation",
     "insert_card",
     "join",
+    "known_page_filters",
     "list_chats",
     "list_page_filters",
     "message_payload",
