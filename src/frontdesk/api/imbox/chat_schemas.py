@@ -202,7 +202,8 @@ def agent_id(raw: str, field: str = "agentId") -> int:
 
 def day_window(from_date: str, to_date: str) -> Window:
     """fromDate and toDate (YYYY-MM-DD, UTC) as a window covering both whole days."""
-    return Window(_day(from_date, "fromDate", end=False), _day(to_date, "toDate", end=True))
+    window = Window(_day(from_date, "fromDate", end=False), _day(to_date, "toDate", end=True))
+    return ticket_schemas.ordered(window, "toDate")
 
 
 def _day(raw: str, field: str, *, end: bool) -> int:

@@ -386,10 +386,20 @@ def _zone(raw: str | None) -> tzinfo:
 
 
 def _window(one: dict[str, str], start: str, end: str, zone: tzinfo) -> Window:
-    return Window(
-        start=_instant(one.get(start), start, zone, end_of_day=False),
-        end=_instant(one.get(end), end, zone, end_of_day=True),
+    return ordered(
+        Window(
+            start=_instant(one.get(start), start, zone, end_of_day=False),
+            end=_instant(one.get(end), end, zone, end_of_day=True),
+        ),
+        end,
     )
+
+
+def ordered(window: Window, end: str) -> Window:
+    """The window, or a 400 naming the parameter that ends it (`updatedBefore`, `toDate`)."""
+    if window.start is not None and window.end is not None and window.start > window.end:
+        raise Invalid("empty_window", f"{end} is before the start of the range", field=end)
+    return window
 
 
 def _instant(raw: str | None, name: str, zone: tzinfo, *, end_of_day: bool) -> int | None:
