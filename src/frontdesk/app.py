@@ -4,21 +4,27 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from frontdesk import __version__
+from frontdesk.api.common import openapi
 from frontdesk.api.imbox import chat_routes as imbox_chat
 from frontdesk.api.imbox import errors as imbox_errors
+from frontdesk.api.imbox import openapi as imbox_openapi
 from frontdesk.api.imbox import routes as imbox
 from frontdesk.api.inboxops import errors as inboxops_errors
+from frontdesk.api.inboxops import openapi as inboxops_openapi
 from frontdesk.api.inboxops import routes as inboxops
 from frontdesk.api.native import admin, health, tickets
 from frontdesk.api.native import chat as native_chat
 from frontdesk.api.native import mail as native_mail
+from frontdesk.api.native import openapi as native_openapi
 from frontdesk.api.v3 import errors as v3_errors
+from frontdesk.api.v3 import openapi as v3_openapi
 from frontdesk.api.v3 import routes as v3
 from frontdesk.chat import sockets as chat_sockets
 from frontdesk.chat import widget as chat_widget
@@ -85,10 +91,25 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(v3.router)
     app.include_router(inboxops.router)
     install_web(app)
+    _install_documents(app)
     # Outermost, so that everything inside sees the real client: the address in
     # X-Forwarded-For counts only when the peer is one of the configured proxies.
     app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=services.settings.trusted_proxies)
     return app
+
+
+def _install_documents(app: FastAPI) -> None:
+    """Each dialect's OpenAPI document at its own address (docs/<dialect>.md)."""
+
+    def native() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = openapi.document(app, native_openapi.DESCRIPTION, __version__)
+        return app.openapi_schema
+
+    app.openapi = native  # type: ignore[method-assign]  # /api/v1/openapi.json and /docs
+    openapi.serve(app, "/message/openapi.json", imbox_openapi.DESCRIPTION, __version__)
+    openapi.serve(app, "/v1/openapi.json", inboxops_openapi.DESCRIPTION, __version__)
+    openapi.serve(app, "/v3/openapi.json", v3_openapi.DESCRIPTION, __version__)
 
 
 def _install_limiters(app: FastAPI, settings: Settings) -> None:

@@ -254,7 +254,7 @@ def ticket_query(params: QueryParams) -> TicketQuery:
         status=_status(one.get("status")),
         labels=_labels(_many(params, "label")),
     )
-    return TicketQuery(filters, cursor_id or 0, _limit(one), _csv(one))
+    return TicketQuery(filters, _position(cursor_id), _limit(one), _csv(one))
 
 
 def email_query(params: QueryParams) -> EmailQuery:
@@ -271,7 +271,7 @@ def email_query(params: QueryParams) -> EmailQuery:
         )
     after = None
     if cursor_id is not None and cursor_created is not None:
-        after = EmailCursor(created=cursor_created, id=cursor_id)
+        after = EmailCursor(created=cursor_created, id=_position(cursor_id))
     return EmailQuery(window, after, _limit(one), _csv(one))
 
 
@@ -325,6 +325,12 @@ def _integer(one: dict[str, str], name: str) -> int | None:
     if not _INTEGER.fullmatch(raw.strip()):
         raise Invalid("invalid_integer", f"{name} must be a whole number >= 0", field=name)
     return int(raw)
+
+
+def _position(cursor_id: int | None) -> int:
+    """A cursor id as a position: past the largest id a row can have is simply the end
+    (the database would refuse the number itself)."""
+    return min(cursor_id or 0, MAX_ID)
 
 
 def _limit(one: dict[str, str]) -> int:

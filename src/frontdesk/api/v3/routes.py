@@ -26,7 +26,7 @@ from frontdesk.http.deps import services_of
 from frontdesk.http.ratelimit import RateLimiter, retry_after
 from frontdesk.services import Services
 
-router = APIRouter(prefix="/v3/tickets", tags=["v3"], include_in_schema=False)
+router = APIRouter(prefix="/v3/tickets", tags=["v3"])
 
 TicketId = Annotated[int, Path(alias="ticketId", ge=1, le=s.MAX_ID)]
 AttachmentId = Annotated[int, Path(alias="attachmentId", ge=1, le=s.MAX_ID)]
