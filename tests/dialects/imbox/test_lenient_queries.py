@@ -59,3 +59,13 @@ def test_list_tickets_emails_ignores_cache_busters(imbox: ImBox) -> None:
     response = imbox.client.get(imbox.url("listTicketsEmails") + query)
     assert response.status_code == 200, response.text
     assert response.json()["json"] == []
+
+
+def test_a_cursor_past_any_row_is_the_end_not_a_database_error(imbox: ImBox) -> None:
+    """Found by schemathesis: a cursorId over 32 bits was a 500 on PostgreSQL."""
+    open_many(imbox.tenant, 2)
+    assert _ids(imbox, "?cursorId=34419490768166584") == []
+    query = "?startTime=2020-01-01&endTime=2030-01-01&cursorId=99999999999&cursorCreated=1"
+    response = imbox.client.get(imbox.url("listTicketsEmails") + query)
+    assert response.status_code == 200, response.text
+    assert response.json()["json"] == []
