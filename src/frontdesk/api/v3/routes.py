@@ -158,15 +158,35 @@ def get_ticket(ticket_id: TicketId, actor: Customer, services: Svc) -> s.TicketD
     return out.thread(thread, _secret(services))
 
 
-@router.get("/{ticketId}/attachment/{attachmentId}")
+@router.get(
+    "/{ticketId}/attachment/{attachmentId}",
+    responses={
+        200: {
+            "description": "With `Accept: application/json`, the file's bytes as a base64 "
+            "string (the spec's `application/json` string); else the bytes themselves",
+            "content": {
+                "application/json": {"schema": {"type": "string", "format": "byte"}},
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
 def download_attachment(
-    ticket_id: TicketId, attachment_id: AttachmentId, actor: Customer, services: Svc
+    ticket_id: TicketId,
+    attachment_id: AttachmentId,
+    actor: Customer,
+    services: Svc,
+    accept: str | None = Header(default=None, include_in_schema=False),
 ) -> Response:
     with services.store.read() as uow:
         record, data = customers.read_attachment(
             uow, services.blobs, actor, ticket_id, attachment_id
         )
-    return attachment_response(record, data)
+    if out.wants_json(accept):
+        return out.attachment_json(data)
+    response = attachment_response(record, data)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @router.post("/{ticketId}/reply", response_model=s.TicketOut)
