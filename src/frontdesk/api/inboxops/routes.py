@@ -189,8 +189,8 @@ def update_ticket(ticket_uuid: TicketPath, body: s.TicketPatch, ws: Writer) -> s
 # -- messages and attachments -------------------------------------------------------------------
 
 
-@router.post("/{ticketId}/messages", response_model=s.MessageOut, status_code=201)
-def add_message(ticket_uuid: TicketPath, body: s.MessageIn, ws: Writer) -> s.MessageOut:
+@router.post("/{ticketId}/messages", response_model=s.PostedMessageOut, status_code=201)
+def add_message(ticket_uuid: TicketPath, body: s.MessageIn, ws: Writer) -> s.PostedMessageOut:
     new = TeamMessage(
         body_text=body.body,
         body_html=body.bodyHtml,
@@ -202,9 +202,10 @@ def add_message(ticket_uuid: TicketPath, body: s.MessageIn, ws: Writer) -> s.Mes
     )
     with ws.services.store.write() as uow:
         ticket = _ticket(uow, ws, ticket_uuid)
-        message = replies.post(uow, ws.actor, ticket.id, new)
+        posted = replies.post(uow, ws.actor, ticket.id, new)
+        message = posted.message
         carried = uow.attachments.attachments_of_messages([message.id]).get(message.id, [])
-        return out.message(ws.ctx, ticket.uuid, message, carried)
+        return out.posted(out.message(ws.ctx, ticket.uuid, message, carried), posted)
 
 
 @router.post("/{ticketId}/attachments", response_model=s.AttachmentOut, status_code=201)

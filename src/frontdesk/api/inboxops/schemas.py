@@ -149,6 +149,13 @@ class MessageOut(BaseModel):
     createdAt: str
 
 
+class PostedMessageOut(MessageOut):
+    """The answer to POST .../messages: the message, and whether it went out as e-mail."""
+
+    emailSent: bool
+    emailNotSentReason: str | None  # internal_note, no_recipient; null when sent or not asked
+
+
 class TicketOut(BaseModel):
     id: str
     workspaceId: str

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from frontdesk.api.inboxops import schemas as s
 from frontdesk.api.inboxops.words import status_word
 from frontdesk.core.contacts.records import Contact
+from frontdesk.core.mail.replies import Posted
 from frontdesk.core.shared.clock import iso_ms
 from frontdesk.core.tickets.records import Attachment, Message, MessageKind, Ticket, TicketDetails
 
@@ -92,6 +93,13 @@ def detail(
         messages=[
             message(ctx, record.uuid, item, attachments.get(item.id, [])) for item in messages
         ],
+    )
+
+
+def posted(shown: s.MessageOut, posted: Posted) -> s.PostedMessageOut:
+    reason = posted.not_emailed.value if posted.not_emailed is not None else None
+    return s.PostedMessageOut(
+        **shown.model_dump(), emailSent=posted.emailed, emailNotSentReason=reason
     )
 
 
