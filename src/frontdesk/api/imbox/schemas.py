@@ -209,6 +209,7 @@ class TicketQuery:
     after_id: int
     limit: int
     csv: bool
+    limited: bool = False  # the client gave `limit` (a CSV without it is every row)
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,7 @@ class EmailQuery:
     after: EmailCursor | None
     limit: int
     csv: bool
+    limited: bool = False
 
 
 TICKET_PARAMS = frozenset(
@@ -254,7 +256,7 @@ def ticket_query(params: QueryParams) -> TicketQuery:
         status=_status(one.get("status")),
         labels=_labels(_many(params, "label")),
     )
-    return TicketQuery(filters, _position(cursor_id), _limit(one), _csv(one))
+    return TicketQuery(filters, _position(cursor_id), _limit(one), _csv(one), "limit" in one)
 
 
 def email_query(params: QueryParams) -> EmailQuery:
@@ -272,7 +274,7 @@ def email_query(params: QueryParams) -> EmailQuery:
     after = None
     if cursor_id is not None and cursor_created is not None:
         after = EmailCursor(created=cursor_created, id=_position(cursor_id))
-    return EmailQuery(window, after, _limit(one), _csv(one))
+    return EmailQuery(window, after, _limit(one), _csv(one), "limit" in one)
 
 
 def ticket_id(raw: str) -> int:
