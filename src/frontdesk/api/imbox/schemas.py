@@ -130,6 +130,7 @@ class EmailOut(Out):
     inboxName: str | None
     sender: FromOut = Field(serialization_alias="from")
     ticketID: int
+    agentID: int | None  # Frontdesk's addition: the agent who wrote a team mail
     to: list[AddressOut]
     cc: list[AddressOut]
     bcc: list[AddressOut]

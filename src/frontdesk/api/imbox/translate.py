@@ -106,6 +106,7 @@ def email(item: ListedEmail) -> s.EmailOut:
         inboxName=item.inbox_name,
         sender=s.FromOut(address=item.from_email, name=item.from_name),
         ticketID=item.ticket_id,
+        agentID=item.agent_id,
         to=[s.AddressOut(address=address) for address in item.to],
         cc=[s.AddressOut(address=address) for address in item.cc],
         bcc=[s.AddressOut(address=address) for address in item.bcc],

@@ -164,6 +164,9 @@ def create_ticket(body: s.TicketIn, ws: Writer) -> s.TicketDetailOut:
     with ws.services.store.write() as uow:
         if body.assigneeId is not None:
             new = replace(new, assignee_ids=(ws.user_id(uow, body.assigneeId),))
+        # Filed in the workspace's first inbox, where its replies are mailed from.
+        first = accounts.default_inbox(uow, ws.actor.account_id)
+        new = replace(new, inbox_id=first.id if first is not None else None)
         opened = tickets.open_ticket(uow, ws.actor, new)
         return _detail(uow, ws, opened.ticket.id)
 

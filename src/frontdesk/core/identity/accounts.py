@@ -259,6 +259,13 @@ def inboxes_of(uow: IdentityUnit, account_id: int) -> list[Inbox]:
     return uow.accounts.list_inboxes(account_id)
 
 
+def default_inbox(uow: IdentityUnit, account_id: int) -> Inbox | None:
+    """The account's first inbox: where a ticket that names none is filed, and where its
+    mail leaves from."""
+    inboxes = uow.accounts.list_inboxes(account_id)
+    return min(inboxes, key=lambda inbox: inbox.id) if inboxes else None
+
+
 def inbox_by_address(uow: IdentityUnit, actor: Actor, email: str) -> Inbox:
     """The account's inbox with that address; another account's inbox is not found."""
     inbox = uow.accounts.find_inbox_by_email(email.strip())

@@ -158,6 +158,7 @@ class ListedEmail:
     cc: tuple[str, ...]
     bcc: tuple[str, ...]
     inbox_name: str | None
+    agent_id: int | None = None  # the agent who wrote it, for the team's mail
 
 
 class Archived(StrEnum):

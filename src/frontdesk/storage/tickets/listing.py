@@ -199,6 +199,7 @@ class SqlTicketListing:
                 msg.c.to_addrs,
                 msg.c.cc_addrs,
                 msg.c.bcc_addrs,
+                msg.c.agent_id,
                 t.inboxes.c.name.label("inbox_name"),
             )
             .select_from(
@@ -221,6 +222,7 @@ class SqlTicketListing:
                 cc=split_lines(row.cc_addrs),
                 bcc=split_lines(row.bcc_addrs),
                 inbox_name=row.inbox_name,
+                agent_id=row.agent_id,
             )
             for row in self.conn.execute(query)
         ]
