@@ -11,6 +11,9 @@ from frontdesk.storage import tables as t
 from tests.conftest import Tenant
 from tests.dialects.inboxops.conftest import PNG, Ops, error_of
 
+# The spec's example of POST .../messages, verbatim.
+SPEC_REPLY = {"body": "Thanks for reaching out.", "isInternal": False, "sendEmail": True}
+
 
 def _outbox(ops: Ops) -> list[Any]:
     with ops.services.store.read() as uow:
@@ -31,7 +34,7 @@ def test_reply_as_in_the_spec_queues_one_mail_to_the_requester(ops: Ops) -> None
     ticket = _customer_ticket(ops)
     response = ops.post(
         f"/{ticket['id']}/messages",
-        {"body": "Thanks for reaching out.", "isInternal": False, "sendEmail": True},
+        SPEC_REPLY,
     )
     assert response.status_code == 201, response.text
     message = response.json()
@@ -83,7 +86,7 @@ def test_the_spec_s_own_create_then_reply_stores_the_reply_and_says_it_was_not_s
     ticket = created.json()
     reply = ops.post(
         f"/{ticket['id']}/messages",
-        {"body": "Thanks for reaching out.", "isInternal": False, "sendEmail": True},
+        SPEC_REPLY,
     )
     assert reply.status_code == 201, reply.text
     shown = reply.json()
