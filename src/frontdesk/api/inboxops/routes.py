@@ -75,6 +75,14 @@ def _public_id(request: Request, services: Services, actor: Actor) -> str:
     return known[actor.account_id]
 
 
+def _known_users(request: Request, account_id: int) -> dict[int, str]:
+    """This process's memory of the account's agent UUIDs (they never change)."""
+    known: dict[int, dict[int, str]] | None = getattr(request.app.state, "inboxops_users", None)
+    if known is None:
+        known = request.app.state.inboxops_users = {}
+    return known.setdefault(account_id, {})
+
+
 def _workspace(scope: Scope) -> Callable[..., Workspace]:
     """401 without a valid key; 400 when the header is missing or names another workspace
     than the path; 404 when the workspace is not the key's; 403 when the key lacks `scope`."""
@@ -101,8 +109,7 @@ def _workspace(scope: Scope) -> Callable[..., Workspace]:
             raise NotFound("workspace_not_found", f"No workspace {workspace_id[:40]}")
         require_scope(actor, scope)
         ctx = out.Context(workspace_id, services.settings.public_base_url)
-        users = request.app.state.__dict__.setdefault("inboxops_users", {})
-        return Workspace(actor, services, ctx, users.setdefault(actor.account_id, {}))
+        return Workspace(actor, services, ctx, _known_users(request, actor.account_id))
 
     return dependency
 
