@@ -113,6 +113,16 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         public_base_url="http://frontdesk.test",
         max_request_bytes=64 * 1024,
         max_attachment_bytes=256 * 1024,
+        # The suite's many bad-key tests share one client address; the limits themselves
+        # are tested with apps of their own (tests/api/test_abuse_limits.py).
+        auth_failures_per_address=1_000_000,
+        auth_failures_per_key=1_000_000,
+        # Likewise the chat flood limits (tests/chat/test_flooding.py has its own), and a
+        # cheap browser proof: the chat helpers solve it for every visitor they open.
+        chat_new_conversations_per_address=1_000_000,
+        chat_new_chats_per_address=1_000_000,
+        chat_new_chats_per_widget=1_000_000,
+        chat_proof_bits=8,
     )
 
 

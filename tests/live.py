@@ -42,7 +42,9 @@ def free_port() -> int:
 def serving(app: FastAPI) -> Iterator[str]:
     """A real uvicorn server for `app` on an ephemeral port, in a thread; its host:port."""
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="off", proxy_headers=False
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

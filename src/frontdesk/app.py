@@ -4,27 +4,37 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import JSONResponse
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from frontdesk import __version__
+from frontdesk.api.common import openapi
 from frontdesk.api.imbox import chat_routes as imbox_chat
 from frontdesk.api.imbox import errors as imbox_errors
+from frontdesk.api.imbox import openapi as imbox_openapi
 from frontdesk.api.imbox import routes as imbox
 from frontdesk.api.inboxops import errors as inboxops_errors
+from frontdesk.api.inboxops import openapi as inboxops_openapi
 from frontdesk.api.inboxops import routes as inboxops
 from frontdesk.api.native import admin, health, tickets
 from frontdesk.api.native import chat as native_chat
 from frontdesk.api.native import mail as native_mail
+from frontdesk.api.native import openapi as native_openapi
 from frontdesk.api.v3 import errors as v3_errors
+from frontdesk.api.v3 import openapi as v3_openapi
 from frontdesk.api.v3 import routes as v3
 from frontdesk.chat import sockets as chat_sockets
 from frontdesk.chat import widget as chat_widget
+from frontdesk.chat.admission import ChatLimits
 from frontdesk.chat.hub import ChatHub
 from frontdesk.http import errors
+from frontdesk.http.auth import AuthLimits
+from frontdesk.http.input import checked_input
 from frontdesk.http.limits import BodyLimitMiddleware
-from frontdesk.http.ratelimit import SlidingWindowLimiter
+from frontdesk.http.ratelimit import RateLimiter, limiter, redis_client
 from frontdesk.services import Services, build_services
 from frontdesk.settings import Settings
 from frontdesk.web import install as install_web
@@ -51,6 +61,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         redoc_url=None,
         default_response_class=JSONResponse,
         lifespan=lifespan,
+        # NUL and unpaired surrogates are refused wherever they arrive (http/input.py).
+        dependencies=[Depends(checked_input)],
     )
     app.state.services = services
     app.state.chat_hub = chat_hub
@@ -75,13 +87,55 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(native_chat.router)
     app.include_router(chat_sockets.router)
     app.include_router(chat_widget.router)
-    app.state.contact_form_limiter = SlidingWindowLimiter(
-        services.settings.contact_form_limit, services.settings.contact_form_window_seconds
-    )
+    _install_limiters(app, services.settings)
     app.include_router(v3.router)
     app.include_router(inboxops.router)
     install_web(app)
+    _install_documents(app)
+    # Outermost, so that everything inside sees the real client: the address in
+    # X-Forwarded-For counts only when the peer is one of the configured proxies.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=services.settings.trusted_proxies)
     return app
+
+
+def _install_documents(app: FastAPI) -> None:
+    """Each dialect's OpenAPI document at its own address (docs/<dialect>.md)."""
+
+    def native() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = openapi.document(app, native_openapi.DESCRIPTION, __version__)
+        return app.openapi_schema
+
+    app.openapi = native  # type: ignore[method-assign]  # /api/v1/openapi.json and /docs
+    openapi.serve(app, "/message/openapi.json", imbox_openapi.DESCRIPTION, __version__)
+    openapi.serve(app, "/v1/openapi.json", inboxops_openapi.DESCRIPTION, __version__)
+    openapi.serve(app, "/v3/openapi.json", v3_openapi.DESCRIPTION, __version__)
+
+
+def _install_limiters(app: FastAPI, settings: Settings) -> None:
+    """Every rate limit of the app: shared through Redis when it is configured."""
+    redis = redis_client(settings.redis_url) if settings.redis_url else None
+
+    def make(name: str, limit: int, window: float) -> RateLimiter:
+        return limiter(name, limit, window, redis=redis, prefix=settings.chat_channel_prefix)
+
+    app.state.contact_form_limiter = make(
+        "contact-form", settings.contact_form_limit, settings.contact_form_window_seconds
+    )
+    chat_window = settings.chat_new_window_seconds
+    app.state.chat_limits = ChatLimits(
+        conversations_by_address=make(
+            "chat-conversations-address", settings.chat_new_conversations_per_address, chat_window
+        ),
+        chats_by_address=make("chat-address", settings.chat_new_chats_per_address, chat_window),
+        chats_by_widget=make("chat-widget", settings.chat_new_chats_per_widget, chat_window),
+        proof_bits=settings.chat_proof_bits,
+    )
+    window = settings.auth_failure_window_seconds
+    app.state.auth_limits = AuthLimits(
+        by_address=make("auth-address", settings.auth_failures_per_address, window),
+        by_key=make("auth-key", settings.auth_failures_per_key, window),
+    )
 
 
 def factory() -> FastAPI:

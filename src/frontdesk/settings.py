@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     # within a sliding window, counted in each server process.
     contact_form_limit: int = Field(default=10, ge=1, le=100_000)
     contact_form_window_seconds: int = Field(default=3600, ge=1, le=7 * 86_400)
+    # Failed authentications (every credential path), counted per client address and per
+    # key id within the window; past either limit the answer is 429 until it slides.
+    auth_failures_per_address: int = Field(default=30, ge=1, le=1_000_000)
+    auth_failures_per_key: int = Field(default=10, ge=1, le=1_000_000)
+    auth_failure_window_seconds: int = Field(default=900, ge=1, le=86_400)
+    # Addresses (or networks, comma-separated) of the reverse proxies whose
+    # X-Forwarded-For names the client; from any other peer the header is ignored.
+    trusted_proxies: str = "127.0.0.1,::1"
     # The e-mail channel (docs/mail.md). The SMTP listener runs in the serving parent
     # process (or `frontdesk mail`); port 0 turns it off.
     smtp_host: str = "127.0.0.1"
@@ -78,6 +86,14 @@ class Settings(BaseSettings):
     chat_max_frame_bytes: int = Field(default=16 * 1024, ge=1024, le=MIB)
     chat_frame_rate: float = Field(default=5.0, gt=0, le=10_000)
     chat_frame_burst: int = Field(default=30, ge=1, le=100_000)
+    # Flooding the agents' queue (docs/chat.md): within the window, at most this many new
+    # conversations per client address, and new chats per address and per widget; and the
+    # widget's proof of work (leading zero bits of a SHA-256; 0 asks none).
+    chat_new_conversations_per_address: int = Field(default=30, ge=1, le=1_000_000)
+    chat_new_chats_per_address: int = Field(default=10, ge=1, le=1_000_000)
+    chat_new_chats_per_widget: int = Field(default=100, ge=1, le=1_000_000)
+    chat_new_window_seconds: int = Field(default=600, ge=1, le=86_400)
+    chat_proof_bits: int = Field(default=16, ge=0, le=28)
 
     @field_validator("public_base_url")
     @classmethod

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from frontdesk.core.identity.records import CredentialKind
 from frontdesk.core.shared.records import Scope
+from frontdesk.services import Services
 from tests.conftest import Tenant
 
 
@@ -160,3 +162,47 @@ def test_last_used_is_stamped(client: TestClient, tenant: Tenant) -> None:
     listed = client.get("/api/v1/api-keys", headers=tenant.headers(token)).json()
     used = [k for k in listed if k["last_used"] is not None]
     assert len(used) >= 1
+
+
+def test_a_key_mints_keys_and_customer_tokens_only_within_its_own_scopes(
+    client: TestClient, services: Services, tenant: Tenant
+) -> None:
+    """An `admin` key used to mint keys of any scope (an admin-only key could make itself a
+    tickets:write key); now a key grants at most what it holds."""
+    admin_only = tenant.headers(tenant.key(Scope.ADMIN))
+    before = _credentials(services, tenant)
+    for scopes in (["tickets:write"], ["admin", "chat:read"], ["admin", "tickets:read"]):
+        response = client.post(
+            "/api/v1/api-keys", json={"name": "climb", "scopes": scopes}, headers=admin_only
+        )
+        assert response.status_code == 403, response.text
+        error = response.json()["error"]
+        assert error["code"] == "scope_not_held" and error["field"] == "scopes"
+        assert scopes[-1] in error["message"]
+    contact = client.post(
+        "/api/v1/contacts", json={"email": "c@example.com"}, headers=admin_only
+    ).json()
+    token = client.post(
+        "/api/v1/customer-tokens", json={"contact_id": contact["id"]}, headers=admin_only
+    )
+    assert token.status_code == 403 and token.json()["error"]["code"] == "scope_not_held"
+    assert _credentials(services, tenant) == before
+    # Within its scopes it still mints; a key with every scope mints anything.
+    same = client.post(
+        "/api/v1/api-keys", json={"name": "peer", "scopes": ["admin"]}, headers=admin_only
+    )
+    assert same.status_code == 201, same.text
+    wide = client.post(
+        "/api/v1/api-keys",
+        json={"name": "all", "scopes": ["admin", "tickets:write", "chat:write"]},
+        headers=tenant.headers(),
+    )
+    assert wide.status_code == 201
+    assert sorted(wide.json()["scopes"]) == ["admin", "chat:write", "tickets:write"]
+
+
+def _credentials(services: Services, tenant: Tenant) -> int:
+    with services.store.read() as uow:
+        return sum(
+            len(uow.credentials.list_credentials(tenant.id, kind)) for kind in CredentialKind
+        )

@@ -168,3 +168,12 @@ def test_download_headers_are_safe(client: TestClient, tenant: Tenant) -> None:
     assert got.headers["x-content-type-options"] == "nosniff"
     assert got.headers["content-disposition"].startswith("attachment;")
     assert got.headers["content-type"].startswith("text/plain")
+
+
+def test_an_after_id_over_32_bits_is_a_422_not_a_database_error(
+    client: TestClient, tenant: Tenant
+) -> None:
+    """Found by schemathesis: a 500 on PostgreSQL."""
+    response = client.get("/api/v1/contacts?after_id=15839235222664274", headers=tenant.headers())
+    assert response.status_code == 422, response.text
+    assert _error(response)["field"] == "after_id"

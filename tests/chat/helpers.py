@@ -12,6 +12,7 @@ from typing import Any
 import websockets
 from websockets.asyncio.client import ClientConnection
 
+from frontdesk.chat.admission import solve
 from frontdesk.core.identity import accounts, credentials
 from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.identity.records import Agent
@@ -85,13 +86,28 @@ async def until(
 
 
 async def visitor(
-    host: str, widget: str, *, headers: dict[str, str] | None = None, **hello: Any
+    host: str,
+    widget: str,
+    *,
+    headers: dict[str, str] | None = None,
+    prove: bool = True,
+    **hello: Any,
 ) -> tuple[ClientConnection, Frame]:
-    """A visitor socket after its welcome."""
+    """A visitor socket after its welcome, with the browser proof sent (as the widget does
+    before anything else) when the welcome asks for one. Frames are handled in order, so
+    whatever the test sends next comes after it; its answer, `verified`, is left in the
+    stream."""
     ws = await connect(host, "visitor", {"User-Agent": CHROME_UA, **(headers or {})})
     await send(ws, {"type": "hello", "widget": widget, **hello})
     welcome, _ = await until(ws, lambda f: f["type"] == "welcome")
+    if prove and "proof" in welcome:
+        await send(ws, proof_frame(welcome["proof"]))
     return ws, welcome
+
+
+def proof_frame(proof: Frame) -> Frame:
+    nonce = solve(proof["challenge"], proof["bits"])
+    return {"type": "proof", "challenge": proof["challenge"], "nonce": nonce, "ref": "proof"}
 
 
 async def agent(host: str, key: str, agent_id: int, **hello: Any) -> tuple[ClientConnection, Frame]:

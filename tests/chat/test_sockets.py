@@ -276,6 +276,10 @@ def test_a_lost_event_is_filled_in_from_the_database(
         (json.dumps({"type": "message", "text": "hi"}), protocol.Close.BAD_HELLO),
         (json.dumps({"type": "hello", "widget": "nope"}), protocol.Close.UNKNOWN_WIDGET),
         (json.dumps({"type": "hello", "widget": 12}), protocol.Close.BAD_HELLO),
+        # These three were closed with 1011 (an internal error) before.
+        (json.dumps({"type": "hello", "widget": "w\u0000"}), protocol.Close.BAD_HELLO),
+        (json.dumps({"type": "hello", "widget": "w\ud800"}), protocol.Close.BAD_HELLO),
+        ('{"type": "hello", "x": ' + "[" * 5000 + "]" * 5000 + "}", protocol.Close.BAD_HELLO),
     ],
 )
 def test_a_bad_visitor_hello_closes_with_a_clear_code(live: str, hello: str, code: int) -> None:
@@ -367,6 +371,10 @@ def test_bad_frames_after_the_hello_get_error_frames_and_the_socket_stays(
             (json.dumps({"type": "rate", "rating": 3}), "nothing_to_rate"),
             (json.dumps({"type": "close"}), "chat_not_open"),
             (json.dumps({"type": "name", "name": "a\u0000b"}), "invalid_text"),
+            # These three closed the socket with 1011 before.
+            (json.dumps({"type": "tag", "tag": "\ud800"}), "invalid_text"),
+            (json.dumps({"type": "message", "text": "hi \udfff"}), "invalid_text"),
+            ('{"type": "page", "url": ' + "[" * 5000 + "]" * 5000 + "}", "bad_frame"),
         ]
         for raw, code in cases:
             await v.send(raw)

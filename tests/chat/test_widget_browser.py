@@ -27,6 +27,7 @@ from frontdesk.services import Services, build_services
 from frontdesk.settings import Settings
 from tests.chat.helpers import ChatAccount, seed, serving
 from tests.live import launch
+from tests.web.browser import screenshot
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +123,9 @@ def _converse(page: Any, agent: ClientConnection, public_id: str) -> None:
     _next(agent, lambda f: f.get("message") == "Hi from the browser")
     agent.send(json.dumps({"type": "message", "conversationId": public_id, "text": "Hello Ada"}))
     expect(page.locator(".fd-agent")).to_have_text(["Hello Ada"])
+    # The widget proved itself (chat_proof_bits, 16 by default) before the message above
+    # could start the chat: what a visitor sees is the chat, nothing of the proof.
+    screenshot(page, "chat-widget")
 
     # A page change inside the page, then a reload: same conversation, each message once.
     page.evaluate("history.pushState({}, '', '/index.html?step=2')")

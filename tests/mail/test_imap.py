@@ -289,3 +289,38 @@ def test_private_hosts_are_refused_unless_allowed(
     assert strict.poll_recording(settings) == 0
     shown = client.get(f"/api/v1/inboxes/{desk.support.id}/imap", headers=desk.tenant.headers())
     assert "private" in shown.json()["last_error"]
+
+
+def test_the_poller_connects_to_the_address_it_checked_not_a_second_answer(
+    desk: MailDesk, client: TestClient, dovecot: Dovecot
+) -> None:
+    """DNS rebinding: the name is resolved once, checked, and that address is dialled. A
+    second lookup (as imaplib would do with the name) gets a different answer here."""
+    folder = f"R{desk.tenant.tag}"
+    conn = dovecot.client()
+    conn.create(folder)
+    conn.logout()
+    _connect_inbox(desk, client, dovecot, folder)
+    response = client.put(
+        f"/api/v1/inboxes/{desk.support.id}/imap",
+        json={"host": "imap.rebinding.invalid", "port": dovecot.port, "tls": False,
+              "username": dovecot.user, "password": PASSWORD, "folder": folder},
+        headers=desk.tenant.headers(),
+    )  # fmt: skip
+    assert response.status_code == 200, response.text
+    dovecot.append(mail(to=desk.support.email).as_bytes(), folder)
+    asked: list[str] = []
+
+    def rebinding(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return ["127.0.0.1"] if len(asked) == 1 else ["192.0.2.1"]
+
+    own = mail_services(desk.services, allow_private_fetch=True)
+    poller = ImapPoller(Inbound(own.store, own.blobs, own.settings), resolver=rebinding)
+    with desk.services.store.read() as uow:
+        settings = uow.mail.get_imap(desk.tenant.id, desk.support.id)
+    assert settings is not None and settings.host == "imap.rebinding.invalid"
+    assert poller.poll_recording(settings) == 1
+    assert asked == ["imap.rebinding.invalid"]
+    shown = client.get(f"/api/v1/inboxes/{desk.support.id}/imap", headers=desk.tenant.headers())
+    assert shown.json()["last_error"] is None

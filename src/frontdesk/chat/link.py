@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,7 @@ from frontdesk.chat.hub import ChatHub, Subscriber
 from frontdesk.chat.protocol import Close, ClosedBy
 from frontdesk.core import chat
 from frontdesk.core.chat.records import ChatMessage, ChatStatus
-from frontdesk.core.shared.errors import DomainError, Invalid
+from frontdesk.core.shared.errors import DomainError, Invalid, RateLimited
 from frontdesk.services import Services
 from frontdesk.services.fanout import RESYNC
 
@@ -230,6 +231,8 @@ class Link:
             outcome = await to_thread.run_sync(command)
         except DomainError as exc:
             error: dict[str, Any] = {"type": "error", "code": exc.code, "message": exc.message}
+            if isinstance(exc, RateLimited):
+                error["retryAfter"] = max(1, math.ceil(exc.retry_after))
             if ref is not None:
                 error["ref"] = ref
             self.queue(error)

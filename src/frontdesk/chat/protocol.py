@@ -18,6 +18,7 @@ from frontdesk.core.chat import sender_number
 from frontdesk.core.shared.clock import iso_ms
 from frontdesk.core.shared.errors import Invalid
 from frontdesk.core.shared.records import MAX_ROW_ID
+from frontdesk.core.shared.text import check_tree
 
 HELLO_TIMEOUT_SECONDS = 10.0
 
@@ -68,12 +69,16 @@ class TokenBucket:
 
 
 def parse_frame(raw: str) -> dict[str, Any]:
+    """One frame, every text in it storable (core.shared.text), or Invalid."""
     try:
         frame = json.loads(raw)
     except ValueError:
         raise Invalid("bad_frame", "A frame is one JSON object") from None
+    except RecursionError:  # thousands of nested brackets still fit in one frame
+        raise Invalid("bad_frame", "A frame is nested too deeply") from None
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         raise Invalid("bad_frame", 'A frame is a JSON object with a "type"')
+    check_tree(frame)
     return frame
 
 

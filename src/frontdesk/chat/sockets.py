@@ -16,6 +16,13 @@ from anyio import to_thread
 from fastapi import APIRouter, WebSocket
 
 from frontdesk.chat import protocol as p
+from frontdesk.chat.admission import (
+    ChatLimits,
+    admission,
+    challenge,
+    check_proof,
+    conversation_allowed,
+)
 from frontdesk.chat.hub import Subscriber
 from frontdesk.chat.link import Link, Outcome, run, serve_frames
 from frontdesk.chat.protocol import Close, ClosedBy
@@ -25,11 +32,11 @@ from frontdesk.core.chat.ports import ChatUnit
 from frontdesk.core.chat.records import ChatStatus, Conversation
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.records import Agent
-from frontdesk.core.shared.clock import iso_ms
-from frontdesk.core.shared.errors import Invalid, Unauthenticated
+from frontdesk.core.shared.clock import iso_ms, now_ms
+from frontdesk.core.shared.errors import Invalid, RateLimited, Unauthenticated
 from frontdesk.core.shared.records import Actor, Scope
+from frontdesk.http.auth import authenticated
 from frontdesk.services import Services
-from frontdesk.services.auth import actor_for
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -57,11 +64,12 @@ async def _visitor(link: Link) -> None:
     services = link.services
     user_agent = link.ws.headers.get("user-agent")
     address = link.ws.client.host if link.ws.client else None
+    limits: ChatLimits = link.ws.app.state.chat_limits
     await to_thread.run_sync(link.hub.ensure_started)
     try:
         after_id = p.integer(hello, "lastId")
         start = await to_thread.run_sync(
-            lambda: _visitor_hello(services, hello, user_agent, address)
+            lambda: _visitor_hello(services, limits, hello, user_agent, address)
         )
     except Invalid as exc:
         raise ClosedBy(Close.BAD_HELLO, exc.message) from None
@@ -82,19 +90,54 @@ async def _visitor(link: Link) -> None:
     if start.token is not None:
         welcome["token"] = start.token
         after_id = 0  # a new conversation: whatever id the client had means nothing here
+    if limits.proof_bits and conversation.verified is None:
+        welcome["proof"] = _challenge(services, conversation.public_id, limits.proof_bits)
     link.queue(welcome)
     link.follow(conversation.id, conversation.public_id, after_id)
     actor = chat.visitor_actor(conversation)
     public_id = conversation.public_id
+    admit = admission(limits, address or "unknown", f"account:{conversation.account_id}")
 
     def handle(frame: dict[str, Any]) -> Callable[[], Outcome]:
-        return lambda: _visitor_command(services, actor, public_id, frame)
+        if frame["type"] == "proof":
+            return lambda: _visitor_proof(services, limits, actor, public_id, frame)
+        return lambda: _visitor_command(services, actor, public_id, frame, admit)
 
     await serve_frames(link, handle)
 
 
+def _challenge(services: Services, public_id: str, bits: int) -> dict[str, Any]:
+    secret = services.settings.secret_key
+    return {"challenge": challenge(secret, public_id, now_ms()), "bits": bits}
+
+
+def _visitor_proof(
+    services: Services, limits: ChatLimits, actor: Actor, public_id: str, frame: dict[str, Any]
+) -> Outcome:
+    """The widget's answer to its challenge; a wrong or stale one gets a fresh challenge."""
+    try:
+        check_proof(
+            services.settings.secret_key,
+            public_id,
+            p.text(frame, "challenge") or "",
+            p.text(frame, "nonce") or "",
+            limits.proof_bits,
+            now_ms(),
+        )
+    except Invalid as exc:
+        fresh = _challenge(services, public_id, limits.proof_bits)
+        return Outcome({"type": "error", "code": exc.code, "message": exc.message, "proof": fresh})
+    with services.store.write() as uow:
+        chat.prove_browser(uow, actor, public_id)
+    return Outcome({"type": "verified"})
+
+
 def _visitor_hello(
-    services: Services, hello: dict[str, Any], user_agent: str | None, address: str | None
+    services: Services,
+    limits: ChatLimits,
+    hello: dict[str, Any],
+    user_agent: str | None,
+    address: str | None,
 ) -> VisitorStart:
     widget = p.text(hello, "widget") or ""
     public_id = p.text(hello, "conversationId", required=False) or ""
@@ -111,6 +154,9 @@ def _visitor_hello(
             conversation = uow.chat.get_conversation_by_id(resumed.id) or resumed
             fresh_token = None
         else:
+            wait = conversation_allowed(limits, address or "unknown")
+            if wait > 0:
+                raise ClosedBy(Close.RATE_LIMITED, "Too many new conversations; try again later")
             info = describe(user_agent=user_agent, referrer=referrer, page=page, address=address)
             opened = chat.open_conversation(uow, account.id, info, page)
             conversation, fresh_token = opened.conversation, opened.token
@@ -123,7 +169,11 @@ def _visitor_hello(
 
 
 def _visitor_command(
-    services: Services, actor: Actor, public_id: str, frame: dict[str, Any]
+    services: Services,
+    actor: Actor,
+    public_id: str,
+    frame: dict[str, Any],
+    admit: Callable[[Conversation], None],
 ) -> Outcome:
     kind = frame["type"]
     with services.store.write() as uow:
@@ -135,6 +185,7 @@ def _visitor_command(
                 public_id,
                 p.text(frame, "text") or "",
                 client_ref=ref if isinstance(ref, str) else None,
+                admit=admit,
             )
             return Outcome({"type": "ack", "id": message.id})
         if kind == "page":
@@ -184,7 +235,7 @@ async def _agent(link: Link) -> None:
     services = link.services
     await to_thread.run_sync(link.hub.ensure_started)
     try:
-        start = await to_thread.run_sync(lambda: _agent_hello(services, hello))
+        start = await to_thread.run_sync(lambda: _agent_hello(link.ws, services, hello))
     except Invalid as exc:
         raise ClosedBy(Close.BAD_HELLO, exc.message) from None
     link.agent_id = start.agent.id
@@ -206,16 +257,18 @@ async def _agent(link: Link) -> None:
     await serve_frames(link, handle)
 
 
-def _agent_hello(services: Services, hello: dict[str, Any]) -> AgentStart:
+def _agent_hello(ws: WebSocket, services: Services, hello: dict[str, Any]) -> AgentStart:
     token = p.text(hello, "token") or ""
     agent_id = p.integer(hello, "agentId")
     wanted = hello.get("follow") or {}
     if not isinstance(wanted, dict) or len(wanted) > MAX_FOLLOW:
         raise Invalid("bad_frame", f"follow maps at most {MAX_FOLLOW} conversation ids to ids")
     try:
-        actor = actor_for(services, token)
+        actor = authenticated(ws, token, services=services)
     except Unauthenticated as exc:
         raise ClosedBy(Close.UNAUTHENTICATED, exc.message) from None
+    except RateLimited as exc:
+        raise ClosedBy(Close.RATE_LIMITED, exc.message) from None
     if not (actor.can(Scope.CHAT_READ) and actor.can(Scope.CHAT_WRITE)):
         raise ClosedBy(Close.FORBIDDEN, "The agent socket needs chat:read and chat:write")
     with services.store.write() as uow:

@@ -128,7 +128,8 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
             workers=workers,
             log_level="info",
             access_log=False,  # dialects carry keys in paths; access logs would print them
-            proxy_headers=True,
+            # X-Forwarded-For is read by the app itself, from FRONTDESK_TRUSTED_PROXIES only.
+            proxy_headers=False,
             server_header=False,
             # Chat frames over the limit are refused (1009) before they are buffered whole.
             ws_max_size=settings.chat_max_frame_bytes,

@@ -8,6 +8,7 @@ on the request path, in one place.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,7 +19,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from frontdesk.core.shared.errors import DomainError
+from frontdesk.core.shared.errors import DomainError, RateLimited
 from frontdesk.storage.faults import Fault, classify, describe
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ STATUS_BY_KIND = {
     "conflict": 409,
     "too_large": 413,
     "precondition_failed": 412,
+    "rate_limited": 429,
 }
 CODE_BY_STATUS = {
     400: "bad_request",
@@ -104,7 +106,10 @@ class ErrorRouter:
 
 
 def from_domain(exc: DomainError) -> Problem:
-    return Problem(STATUS_BY_KIND.get(exc.kind, 400), exc.code, exc.message, exc.field)
+    headers = None
+    if isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(max(1, math.ceil(exc.retry_after)))}
+    return Problem(STATUS_BY_KIND.get(exc.kind, 400), exc.code, exc.message, exc.field, headers)
 
 
 def from_validation(exc: RequestValidationError) -> Problem:

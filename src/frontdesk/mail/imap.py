@@ -11,6 +11,7 @@ from __future__ import annotations
 import imaplib
 import logging
 import re
+import socket
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from frontdesk.core import mail
 from frontdesk.core.mail.records import ImapSettings
 from frontdesk.mail.inbound import IMAP, Inbound
-from frontdesk.services.fetch import permitted, resolve
+from frontdesk.services.fetch import Resolver, permitted, resolve
 from frontdesk.services.sealing import IMAP_LOGIN, unseal
 
 log = logging.getLogger(__name__)
@@ -35,8 +36,9 @@ class PollResult:
 
 
 class ImapPoller:
-    def __init__(self, inbound: Inbound) -> None:
+    def __init__(self, inbound: Inbound, *, resolver: Resolver = resolve) -> None:
         self.inbound = inbound
+        self.resolver = resolver
 
     def poll_all(self) -> int:
         """One round over every enabled inbox; errors are recorded per inbox."""
@@ -70,7 +72,11 @@ class ImapPoller:
             inbox = uow.accounts.get_inbox(settings.account_id, settings.inbox_id)
         if inbox is None:
             return PollResult(0, 0)
-        conn = _connect(settings, allow_private=self.inbound.settings.allow_private_fetch)
+        conn = _connect(
+            settings,
+            allow_private=self.inbound.settings.allow_private_fetch,
+            resolver=self.resolver,
+        )
         try:
             secret = self.inbound.settings.secret_key
             conn.login(settings.username, unseal(settings.password, secret, IMAP_LOGIN))
@@ -102,18 +108,45 @@ class ImapPoller:
         return False
 
 
-def _connect(settings: ImapSettings, *, allow_private: bool) -> imaplib.IMAP4:
+def _connect(
+    settings: ImapSettings, *, allow_private: bool, resolver: Resolver = resolve
+) -> imaplib.IMAP4:
     # An account admin names the host: like URL fetches, private and local networks are
-    # off limits unless the operator allows them (FRONTDESK_ALLOW_PRIVATE_FETCH).
-    addresses = resolve(settings.host, settings.port)
+    # off limits unless the operator allows them (FRONTDESK_ALLOW_PRIVATE_FETCH). The
+    # connection goes to the address that was checked, never to a second resolution of
+    # the name (which a rebinding DNS server could answer with a private address); TLS
+    # still checks the certificate against the name.
+    addresses = resolver(settings.host, settings.port)
     if not addresses or not all(permitted(a, allow_private=allow_private) for a in addresses):
         raise imaplib.IMAP4.error(f"{settings.host} is on a private or local network")
     if settings.tls:
         context = ssl.create_default_context()
-        return imaplib.IMAP4_SSL(
-            settings.host, settings.port, ssl_context=context, timeout=TIMEOUT_SECONDS
-        )
-    return imaplib.IMAP4(settings.host, settings.port, timeout=TIMEOUT_SECONDS)
+        return _PinnedImapTls(settings.host, settings.port, addresses[0], context)
+    return _PinnedImap(settings.host, settings.port, addresses[0])
+
+
+class _PinnedImap(imaplib.IMAP4):
+    """IMAP over a connection to one checked address, the name kept for the protocol."""
+
+    def __init__(self, host: str, port: int, address: str) -> None:
+        self.address = address
+        super().__init__(host, port, timeout=TIMEOUT_SECONDS)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return socket.create_connection((self.address, self.port), timeout)
+
+
+class _PinnedImapTls(imaplib.IMAP4_SSL):
+    """IMAP over TLS to one checked address; SNI and the certificate check use the name."""
+
+    def __init__(self, host: str, port: int, address: str, context: ssl.SSLContext) -> None:
+        self.address = address
+        super().__init__(host, port, ssl_context=context, timeout=TIMEOUT_SECONDS)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        raw = socket.create_connection((self.address, self.port), timeout)
+        wrapped: ssl.SSLSocket = self.ssl_context.wrap_socket(raw, server_hostname=self.host)
+        return wrapped
 
 
 def _fetch(conn: imaplib.IMAP4, uid: str) -> bytes | None:

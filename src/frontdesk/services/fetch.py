@@ -44,14 +44,36 @@ def resolve(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
+# IPv6 addresses that carry an IPv4 address a gateway forwards to: NAT64 (RFC 6052's
+# well-known prefix) and 6to4 (RFC 3056). Each is judged by the IPv4 address inside, so
+# 64:ff9b::10.0.0.1 is as private as 10.0.0.1. The local-use NAT64 prefix (RFC 8215) is
+# private whatever it carries.
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+
 def permitted(address: str, *, allow_private: bool) -> bool:
     """Public unicast only, unless the operator allows private networks."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _NAT64_LOCAL and not allow_private:
+            return False
+        ip = _embedded_ipv4(ip) or ip
     if ip.is_unspecified or ip.is_multicast:
         return False
     return allow_private or ip.is_global
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip in _NAT64:
+        return ipaddress.IPv4Address(int(ip) & 0xFFFF_FFFF)
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]  # the client's address, de-obfuscated
+    return None
 
 
 @dataclass

@@ -195,6 +195,7 @@ def _agent(row: Any, inbox_ids: tuple[int, ...]) -> Agent:
         created=row.created,
         inbox_ids=inbox_ids,
         password_hash=row.password_hash,
+        uuid=row.uuid or "",
     )
 
 

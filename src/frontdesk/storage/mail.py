@@ -69,13 +69,23 @@ class SqlMail:
         return list(reversed([str(value) for value in rows]))
 
     def set_message_mail(
-        self, message_id: int, *, email_message_id: str, to: Sequence[str], cc: Sequence[str]
+        self,
+        message_id: int,
+        *,
+        email_message_id: str,
+        to: Sequence[str],
+        cc: Sequence[str],
+        sender: tuple[str, str | None],
     ) -> None:
         self.conn.execute(
             update(t.messages)
             .where(t.messages.c.id == message_id)
             .values(
-                email_message_id=email_message_id, to_addrs="\n".join(to), cc_addrs="\n".join(cc)
+                email_message_id=email_message_id,
+                to_addrs="\n".join(to),
+                cc_addrs="\n".join(cc),
+                from_email=sender[0],
+                from_name=sender[1],
             )
         )
 

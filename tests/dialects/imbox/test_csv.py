@@ -17,10 +17,9 @@ def _table(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline="")))
 
 
-def test_tickets_csv_streams_every_matching_row_in_keyset_batches(
-    imbox: ImBox, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(routes, "CSV_BATCH", 2)  # several batches from a handful of rows
+def test_tickets_csv_pages_by_limit_with_the_next_page_in_a_link_header(imbox: ImBox) -> None:
+    """`limit` cuts a CSV as it cuts JSON (all rows came, whatever the limit, before), and
+    the next page is the same URL JSON's `next` gives, in `Link: <...>; rel="next"`."""
     ids = [
         imbox.open('=HYPERLINK("http://evil")', sender="a@example.org", labels=("x", "y")),
         imbox.open('Quote " and, comma\nnewline', sender="b@example.org"),
@@ -28,7 +27,7 @@ def test_tickets_csv_streams_every_matching_row_in_keyset_batches(
         imbox.open("-2", sender="d@example.org"),
         imbox.open("@sum", sender="e@example.org"),
     ]
-    response = imbox.get("listTickets", fileType="csv", limit=1)
+    response = imbox.get("listTickets", fileType="csv", limit=2)
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == 'attachment; filename="tickets.csv"'
@@ -38,19 +37,48 @@ def test_tickets_csv_streams_every_matching_row_in_keyset_batches(
         "sid", "inboxName", "ticketID", "status", "subject", "fromEmail", "labels",
         "createdDate", "updatedDate", "latestUpdated",
     ]  # fmt: skip
-    assert [int(row[2]) for row in rows[1:]] == ids  # all rows: limit does not apply to CSV
-    assert [row[4] for row in rows[1:]] == [
+    assert [int(row[2]) for row in rows[1:]] == ids[:2]
+    json_next = imbox.get("listTickets", limit=2).json()["next"]
+    # The URL JSON's `next` gives, with the client's own parameters (fileType too).
+    same = json_next.replace("?limit=2", "?fileType=csv&limit=2")
+    assert response.headers["link"] == f'<{same}>; rel="next"'
+    walked, cells = [], []
+    url: str | None = response.headers["link"][1:].split(">", 1)[0]
+    walked += [int(row[2]) for row in rows[1:]]
+    cells += rows[1:]
+    while url:
+        page = imbox.client.get(url.removeprefix("http://frontdesk.test"))
+        assert page.status_code == 200, page.text
+        more = _table(page.text)[1:]
+        assert len(more) <= 2
+        walked += [int(row[2]) for row in more]
+        cells += more
+        link = page.headers.get("link")
+        url = link[1:].split(">", 1)[0] if link else None
+    assert walked == ids  # every ticket once, in order, the last page without a Link
+    assert [row[4] for row in cells] == [
         '\'=HYPERLINK("http://evil")',
         'Quote " and, comma\nnewline',
         "'+1",
         "'-2",
         "'@sum",
     ]
-    assert rows[1][6] == "x, y"
-    assert rows[3][1] == "Support"
-    assert rows[1][7].endswith("Z")
+    assert cells[0][6] == "x, y"
+    assert cells[2][1] == "Support"
+    assert cells[0][7].endswith("Z")
     after = imbox.get("listTickets", fileType="csv", cursorId=ids[2], status="new")
     assert [int(row[2]) for row in _table(after.text)[1:]] == ids[3:]
+    assert "link" not in after.headers
+
+
+def test_a_csv_without_limit_is_the_whole_export_streamed_in_batches(
+    imbox: ImBox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(routes, "CSV_BATCH", 2)  # several batches from a handful of rows
+    ids = [imbox.open(f"T{n}", sender=f"{n}@example.org") for n in range(5)]
+    response = imbox.get("listTickets", fileType="csv")
+    assert [int(row[2]) for row in _table(response.text)[1:]] == ids
+    assert "link" not in response.headers
 
 
 def test_an_empty_csv_is_just_the_header(imbox: ImBox) -> None:
@@ -58,8 +86,7 @@ def test_an_empty_csv_is_just_the_header(imbox: ImBox) -> None:
     assert _table(response.text) == [list(routes.tr.TICKET_COLUMNS)]
 
 
-def test_emails_csv(imbox: ImBox, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(routes, "CSV_BATCH", 1)
+def test_emails_csv(imbox: ImBox) -> None:
     first = imbox.open(
         "A", sender="a@example.org", message=NewMessage(body_text="x", from_name="-Ann")
     )
@@ -84,6 +111,12 @@ def test_emails_csv(imbox: ImBox, monkeypatch: pytest.MonkeyPatch) -> None:
     assert rows[1][2:5] == ["a@example.org", "'-Ann", str(first)]
     assert rows[2][1] == "Support"
     assert [row[8] for row in rows[1:]] == ["false", "false"]
+    assert "link" not in response.headers
+    one = imbox.get(
+        "listTicketsEmails", startTime="2000-01-01", endTime="2100-01-01", fileType="csv", limit=1
+    )
+    assert len(_table(one.text)) == 2  # limit cuts the CSV too
+    assert one.headers["link"].endswith('>; rel="next"') and "cursorCreated=" in one.headers["link"]
 
 
 def test_bad_parameters_are_refused_before_streaming(imbox: ImBox) -> None:

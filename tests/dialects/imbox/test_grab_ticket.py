@@ -155,6 +155,7 @@ def test_a_ticket_of_another_account_is_a_404(imbox: ImBox, other_tenant: Any) -
         "result": "error",
         "message": f"No ticket {theirs}",
         "code": "ticket_not_found",
+        "field": "ticketId",  # the docs promise `field`: left out before
     }
     assert imbox.get("grabTicket", 2**40).status_code == 404
     bad = imbox.get("grabTicket", "12abc")

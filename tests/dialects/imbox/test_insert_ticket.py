@@ -8,6 +8,7 @@ import pytest
 
 from frontdesk.core import tickets
 from frontdesk.core.mail import outbox
+from frontdesk.core.shared.html import html_to_text, text_to_html
 from frontdesk.core.shared.records import Scope
 from tests.conftest import Tenant
 from tests.dialects.imbox.conftest import AUTO_REPLY, ImBox, payload
@@ -80,6 +81,37 @@ def test_fields_from_name_labels_status_type_and_html(imbox: ImBox) -> None:
     note = _grab(imbox, ticket_id)["json"][-1]
     assert note["messageType"] == "internal"
     assert note["messagePlain"] == "private"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Order ref <Order 123> is missing",  # was stored as "Order ref  is missing"
+        "a <b and c> d",
+        "Write to <john.doe@example.org> & <info@example.org>",
+        "if x<y and y>z then <3",
+        "<p>unclosed, so not HTML",
+        "Tabs\tand\n\nparagraphs kept",
+    ],
+)
+def test_plain_text_with_angle_brackets_is_kept_exactly(imbox: ImBox, text: str) -> None:
+    grabbed = _grab(imbox, _inserted(imbox, message=text, appendOpenTicket=False))
+    first = grabbed["json"][0]
+    assert first["messagePlain"] == text
+    # Its HTML is the text escaped, so nothing of it is lost there either.
+    assert html_to_text(first["messageHtml"]) == html_to_text(text_to_html(text))
+    assert "&lt;" in first["messageHtml"] or "<" not in text
+
+
+def test_real_html_is_still_html(imbox: ImBox) -> None:
+    for message, plain in [
+        ("Hello<br>there", "Hello\nthere"),
+        ("<div class='x'>Order <b>123</b></div>", "Order 123"),
+        ("<!-- from Outlook -->Thanks", "Thanks"),
+    ]:
+        ticket = _inserted(imbox, message=message, appendOpenTicket=False)
+        first = _grab(imbox, ticket)["json"][0]
+        assert first["messagePlain"] == plain, message
 
 
 def test_ticket_id_appends_to_that_ticket(imbox: ImBox) -> None:

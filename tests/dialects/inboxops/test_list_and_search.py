@@ -97,6 +97,10 @@ def test_assignee_and_priority(ops: Ops) -> None:
     assert _found(ops, assignee=ops.agent.id) == [mine]
     assert _found(ops, assignee=str(ops.other_agent.id)) == [theirs]
     assert _found(ops, assignee="none") == [nobodys]
+    # User ids as the spec shows them: UUIDs (integers keep working, above).
+    assert _found(ops, assignee=ops.agent.uuid) == [mine]
+    assert _found(ops, assignee=ops.other_agent.uuid.upper()) == [theirs]
+    assert _found(ops, assignee="4831ac90-752a-4bb7-9563-f78ae90cc43f") == []  # nobody's
     assert _found(ops, priority="high") == [nobodys, mine]
     assert _found(ops, priority="high", assignee=ops.agent.id) == [mine]
 

@@ -53,7 +53,7 @@ def test_create_with_the_frontdesk_additions(ops: Ops) -> None:
     )
     assert ticket["requesterEmail"] == ops.tenant.address("jane")
     assert ticket["priority"] == "high" and ticket["tags"] == ["billing", "urgent"]
-    assert ticket["assigneeId"] == str(ops.agent.id)
+    assert ticket["assigneeId"] == ops.agent.uuid  # shown as the spec shows users
     assert ticket["messages"][0]["authorType"] == "customer"
     _read_back(ops, ticket)
 
@@ -122,18 +122,23 @@ def test_patch_assignee_priority_tags_as_in_the_spec(ops: Ops) -> None:
     assert response.status_code == 200, response.text
     updated = response.json()
     assert set(updated) == TICKET_FIELDS
-    assert updated["assigneeId"] == str(ops.agent.id) and updated["tags"] == ["billing"]
+    assert updated["assigneeId"] == ops.agent.uuid and updated["tags"] == ["billing"]
     assert updated["priority"] == "normal"  # left out: unchanged
     _read_back(ops, updated)
     updated = ops.patch(f"/{ticket['id']}", {"priority": "high", "tags": ["billing", "urgent"]})
     assert updated.json()["priority"] == "high"
     assert updated.json()["tags"] == ["billing", "urgent"]
-    assert updated.json()["assigneeId"] == str(ops.agent.id)
+    assert updated.json()["assigneeId"] == ops.agent.uuid
     _read_back(ops, updated.json())
     replaced = ops.patch(f"/{ticket['id']}", {"tags": ["vip"], "assigneeId": ops.other_agent.id})
     assert replaced.json()["tags"] == ["vip"]
-    assert replaced.json()["assigneeId"] == str(ops.other_agent.id)
+    assert replaced.json()["assigneeId"] == ops.other_agent.uuid
     _read_back(ops, replaced.json())
+    # The spec's own shape: the user's UUID (upper case too), as it was shown.
+    by_uuid = ops.patch(f"/{ticket['id']}", {"assigneeId": ops.agent.uuid.upper()})
+    assert by_uuid.status_code == 200, by_uuid.text
+    assert by_uuid.json()["assigneeId"] == ops.agent.uuid
+    _read_back(ops, by_uuid.json())
     cleared = ops.patch(f"/{ticket['id']}", {"assigneeId": None})
     assert cleared.json()["assigneeId"] is None and cleared.json()["tags"] == ["vip"]
     _read_back(ops, cleared.json())
@@ -148,6 +153,8 @@ def test_patch_refusals_change_nothing(ops: Ops, other_tenant: Tenant) -> None:
     error_of(ops.patch(path, {"tags": ["ok", ""]}), 400)
     error_of(ops.patch(path, {"assigneeId": "12abc"}), 400)
     error_of(ops.patch(path, {"assigneeId": str(foreign.id)}), 404, "agent_not_found")
+    unknown = error_of(ops.patch(path, {"assigneeId": foreign.uuid}), 404, "agent_not_found")
+    assert unknown["field"] == "assigneeId"
     # one bad field in a request refuses all of it: nothing half-written
     error_of(ops.patch(path, {"tags": ["new"], "assigneeId": 2_000_000_000}), 404)
     after = ops.ticket(ticket["id"])
@@ -182,3 +189,24 @@ def test_updated_time_moves(ops: Ops) -> None:
             t.tickets.update().where(t.tickets.c.uuid == ticket["id"]).values(updated=0)
         )
     assert ops.patch(f"/{ticket['id']}", {"priority": "low"}).json()["updatedAt"] > "2000"
+
+
+def test_an_agent_s_message_names_its_author_by_uuid(ops: Ops) -> None:
+    """A reply an agent wrote elsewhere (the native API names the agent) shows authorId as
+    the spec shows user ids: the agent's UUID."""
+    ticket = ops.create()
+    native = ops.client.post(
+        f"/api/v1/tickets/{_native_id(ops, ticket['id'])}/messages",
+        json={"body": "Done.", "agent_id": ops.agent.id},
+        headers={"Authorization": f"Bearer {ops.tenant.admin_key}"},
+    )
+    assert native.status_code == 201, native.text
+    reply = ops.ticket(ticket["id"])["messages"][-1]
+    assert reply["authorType"] == "agent" and reply["authorId"] == ops.agent.uuid
+
+
+def _native_id(ops: Ops, uuid: str) -> int:
+    with ops.services.store.read() as uow:
+        found = uow.tickets.get_ticket_by_uuid(ops.tenant.id, uuid)
+    assert found is not None
+    return found.id

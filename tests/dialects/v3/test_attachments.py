@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 
 import pytest
@@ -35,6 +36,34 @@ def test_upload_couple_and_download(v3: V3) -> None:
     assert replies[0]["attachments"] == [
         {"id": attachment_id, "fileName": "screen shot.txt", "contentType": "image/png", "size": 72}
     ]
+
+
+@pytest.mark.parametrize(
+    "accept",
+    ["application/json", "application/json, text/plain, */*", "text/html;q=0.9, application/json"],
+)
+def test_a_client_that_asks_for_json_gets_the_spec_s_json_string(v3: V3, accept: str) -> None:
+    """The spec documents the answer as an `application/json` string: base64 of the bytes."""
+    attachment_id = v3.upload(PNG, "shot.png")
+    ticket = v3.ticket(attachmentIds=[attachment_id])
+    response = v3.get(f"/v3/tickets/{ticket['id']}/attachment/{attachment_id}", Accept=accept)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["vary"] == "Accept"
+    assert base64.b64decode(response.json(), validate=True) == PNG
+
+
+@pytest.mark.parametrize(
+    "accept", [None, "*/*", "image/png", "application/json;q=0", "application/octet-stream"]
+)
+def test_every_other_client_keeps_the_raw_download(v3: V3, accept: str | None) -> None:
+    attachment_id = v3.upload(PNG, "shot.png")
+    ticket = v3.ticket(attachmentIds=[attachment_id])
+    extra = {"Accept": accept} if accept else {}
+    response = v3.get(f"/v3/tickets/{ticket['id']}/attachment/{attachment_id}", **extra)
+    assert response.status_code == 200 and response.content == PNG
+    assert response.headers["content-type"] == "image/png"
+    assert response.headers["content-disposition"].startswith("attachment;")
 
 
 def test_reply_with_an_attachment(v3: V3) -> None:

@@ -77,8 +77,8 @@ def test_create_answers_the_spec_fields_only(v3: V3) -> None:
         ({"title": "   "}, "invalid", "title"),
         ({"title": "x" * 251}, "invalid", "title"),
         ({"title": "a\nb"}, "invalid", "title"),
-        ({"content": "   "}, "required", "message"),
-        ({"content": "a\x00b"}, "invalid", "content"),
+        ({"content": "   "}, "required", "content"),  # named "message" before
+        ({"content": "a\x00b"}, "invalid_text", "content"),
         ({"attachmentIds": [0]}, "invalid", "attachmentIds.0"),
         ({"attachmentIds": "1"}, "invalid", "attachmentIds"),
         ({"title": 5}, "invalid", "title"),

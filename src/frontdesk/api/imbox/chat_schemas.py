@@ -202,7 +202,8 @@ def agent_id(raw: str, field: str = "agentId") -> int:
 
 def day_window(from_date: str, to_date: str) -> Window:
     """fromDate and toDate (YYYY-MM-DD, UTC) as a window covering both whole days."""
-    return Window(_day(from_date, "fromDate", end=False), _day(to_date, "toDate", end=True))
+    window = Window(_day(from_date, "fromDate", end=False), _day(to_date, "toDate", end=True))
+    return ticket_schemas.ordered(window, "toDate")
 
 
 def _day(raw: str, field: str, *, end: bool) -> int:
@@ -238,7 +239,7 @@ _REPEATABLE = ("agentIds", "channels", "pageFilterId")
 
 def page_filter_ids(params: QueryParams) -> list[int]:
     ticket_schemas._singles(params, LIST_PARAMS, repeatable=("pageFilterId",))
-    return _filter_ids(params.getlist("pageFilterId"))
+    return _filter_ids(ticket_schemas._many(params, "pageFilterId"))
 
 
 def _filter_ids(values: list[str]) -> list[int]:
@@ -267,16 +268,16 @@ def stats_request(params: QueryParams) -> StatsRequest:
     zone = ticket_schemas._zone(one.get("timezone"))
     start = ticket_schemas._instant(one["startTime"], "startTime", zone, end_of_day=False)
     end = ticket_schemas._instant(one.get("endTime"), "endTime", zone, end_of_day=True)
-    agents = [agent_id(value, "agentIds") for value in params.getlist("agentIds")]
+    agents = [agent_id(value, "agentIds") for value in ticket_schemas._many(params, "agentIds")]
     if "agentId" in one:
         agents.append(agent_id(one["agentId"]))
-    channels = [conversation_id(value) for value in params.getlist("channels")]
+    channels = [conversation_id(value) for value in ticket_schemas._many(params, "channels")]
     if "channel" in one:
         channels.append(conversation_id(one["channel"]))
     query = StatsQuery(
         window=Window(start, end if end is not None else now_ms()),
         agent_ids=tuple(dict.fromkeys(agents)),
         conversation_ids=tuple(dict.fromkeys(channels)),
-        page_filter_ids=tuple(_filter_ids(params.getlist("pageFilterId"))),
+        page_filter_ids=tuple(_filter_ids(ticket_schemas._many(params, "pageFilterId"))),
     )
     return StatsRequest(query, ticket_schemas._csv(one))

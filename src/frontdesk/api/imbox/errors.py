@@ -12,6 +12,20 @@ from fastapi.responses import JSONResponse, Response
 from frontdesk.http.errors import Problem
 
 PREFIX = "/message/"
+# Errors about the key, the user or an object named in the path blame that path
+# parameter, as the vendor's parameter tables name them; `field` is always in the body
+# (null only when no one input is to blame, as for an unknown path).
+_FIELD_BY_CODE = {
+    "invalid_credentials": "apiKey",
+    "missing_scope": "apiKey",
+    "too_many_failures": "apiKey",
+    "wrong_user": "userId",
+    "ticket_not_found": "ticketId",
+    "ticket_merged": "ticketId",
+    "attachment_not_found": "attachmentId",
+    "conversation_not_found": "conversationId",
+    "agent_not_found": "agentId",
+}
 
 
 def render(problem: Problem) -> Response:
@@ -20,7 +34,6 @@ def render(problem: Problem) -> Response:
         "result": "error",
         "message": problem.message,
         "code": problem.code,
+        "field": problem.field or _FIELD_BY_CODE.get(problem.code),
     }
-    if problem.field:
-        body["field"] = problem.field
     return JSONResponse(body, status_code=status, headers=problem.headers)

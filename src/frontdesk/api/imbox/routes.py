@@ -6,7 +6,7 @@ carry it, as the vendor's do: they are only ever returned to the key's holder.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
 
 from fastapi import APIRouter, Depends, Request
@@ -23,16 +23,17 @@ from frontdesk.core.shared.paging import Page
 from frontdesk.core.shared.records import Actor, Scope
 from frontdesk.core.tickets import attachments, listing
 from frontdesk.core.tickets.records import Attachment, EmailCursor, ListedEmail, ListedTicket
-from frontdesk.http.deps import services_from, services_of
+from frontdesk.http.auth import authenticated
+from frontdesk.http.deps import services_of
 from frontdesk.services import Services
-from frontdesk.services.auth import actor_for, require_scope
+from frontdesk.services.auth import require_scope
 from frontdesk.services.fetch import FetchLimits, fetch_files
 from frontdesk.settings import MIB, Settings
 
 router = APIRouter(prefix="/message", tags=["imbox"])
 ATTACHMENTS_TOTAL = 50 * MIB  # the vendor's limit for all of one ticket's attachment URLs
-CSV_BATCH = 1000
 T = TypeVar("T")
+CSV_BATCH = 1000
 R = TypeVar("R")
 
 
@@ -40,7 +41,7 @@ def _authorised(scope: Scope) -> Callable[..., Actor]:
     """The key's actor, if the key is valid (401), is the path's user's (403), has `scope`."""
 
     def dependency(request: Request, apiKey: str, userId: str) -> Actor:
-        actor = actor_for(services_from(request), apiKey)
+        actor = authenticated(request, apiKey)
         if userId != str(actor.account_id):
             raise Forbidden("wrong_user", "This API key does not belong to this userId")
         return require_scope(actor, scope)
@@ -78,12 +79,16 @@ def list_tickets(
         with services.store.read() as uow:
             return listing.list_tickets(uow, actor, query.filters, after_id=after_id, limit=limit)
 
-    if query.csv:
+    if query.csv and not query.limited:  # the whole export, streamed in keyset batches
         first = page(query.after_id, CSV_BATCH)  # before streaming: errors still get a body
-        rows = batches(first, lambda last: page(last.ticket.id, CSV_BATCH), tr.ticket_cells)
-        return csv_response(csv_chunks(tr.TICKET_COLUMNS, rows), "tickets.csv")
+        batched = batches(first, lambda last: page(last.ticket.id, CSV_BATCH), tr.ticket_cells)
+        return csv_response(csv_chunks(tr.TICKET_COLUMNS, batched), "tickets.csv")
     found = page(query.after_id, query.limit)
     after = tr.ticket_cursor(found.items[-1]) if found.more else None
+    if query.csv:
+        rows = [tr.ticket_cells(item) for item in found.items]
+        following = _next(services.settings, "listTickets", apiKey, userId, request, after)
+        return _csv_page(tr.TICKET_COLUMNS, rows, "tickets.csv", following)
     return tr.page_json(
         s.TicketListOut(
             data=[tr.ticket(item) for item in found.items],
@@ -107,14 +112,18 @@ def list_tickets_emails(
         with services.store.read() as uow:
             return listing.list_emails(uow, actor, query.window, after=after, limit=limit)
 
-    if query.csv:
+    if query.csv and not query.limited:
         first = page(query.after, CSV_BATCH)
-        rows = batches(
+        batched = batches(
             first, lambda last: page(EmailCursor(last.created, last.id), CSV_BATCH), tr.email_cells
         )
-        return csv_response(csv_chunks(tr.EMAIL_COLUMNS, rows), "emails.csv")
+        return csv_response(csv_chunks(tr.EMAIL_COLUMNS, batched), "emails.csv")
     found = page(query.after, query.limit)
     after = tr.email_cursor(found.items[-1]) if found.more else None
+    if query.csv:
+        rows = [tr.email_cells(item) for item in found.items]
+        following = _next(services.settings, "listTicketsEmails", apiKey, userId, request, after)
+        return _csv_page(tr.EMAIL_COLUMNS, rows, "emails.csv", following)
     return tr.page_json(
         s.EmailListOut(
             data=[tr.email(item) for item in found.items],
@@ -122,6 +131,17 @@ def list_tickets_emails(
             next=_next(services.settings, "listTicketsEmails", apiKey, userId, request, after),
         )
     )
+
+
+def _csv_page(
+    columns: Sequence[str], rows: Sequence[Sequence[object]], filename: str, following: str | None
+) -> Response:
+    """One page as CSV: `limit` rows, as JSON has; a CSV body has no room for `next`, so
+    the next page's URL (the same one JSON gives) is the `Link: <...>; rel="next"` header."""
+    response = csv_response(csv_chunks(columns, [rows]), filename)
+    if following is not None:
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
 
 
 def _next(

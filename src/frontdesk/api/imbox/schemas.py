@@ -137,6 +137,7 @@ class EmailOut(Out):
     inboxName: str | None
     sender: FromOut = Field(serialization_alias="from")
     ticketID: int
+    agentID: int | None  # Frontdesk's addition: the agent who wrote a team mail
     to: list[AddressOut]
     cc: list[AddressOut]
     bcc: list[AddressOut]
@@ -217,6 +218,7 @@ class TicketQuery:
     after_id: int
     limit: int
     csv: bool
+    limited: bool = False  # the client gave `limit` (a CSV without it is every row)
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,7 @@ class EmailQuery:
     after: EmailCursor | None
     limit: int
     csv: bool
+    limited: bool = False
 
 
 TICKET_PARAMS = frozenset(
@@ -260,9 +263,9 @@ def ticket_query(params: QueryParams) -> TicketQuery:
         latest_activity=_window(one, "latestUpdatedAfter", "latestUpdatedBefore", UTC),
         requester_email=_email(one.get("fromEmail")),
         status=_status(one.get("status")),
-        labels=_labels(params.getlist("label")),
+        labels=_labels(_many(params, "label")),
     )
-    return TicketQuery(filters, cursor_id or 0, _limit(one), _csv(one))
+    return TicketQuery(filters, _position(cursor_id), _limit(one), _csv(one), "limit" in one)
 
 
 def email_query(params: QueryParams) -> EmailQuery:
@@ -279,8 +282,8 @@ def email_query(params: QueryParams) -> EmailQuery:
         )
     after = None
     if cursor_id is not None and cursor_created is not None:
-        after = EmailCursor(created=cursor_created, id=cursor_id)
-    return EmailQuery(window, after, _limit(one), _csv(one))
+        after = EmailCursor(created=cursor_created, id=_position(cursor_id))
+    return EmailQuery(window, after, _limit(one), _csv(one), "limit" in one)
 
 
 def ticket_id(raw: str) -> int:
@@ -302,19 +305,28 @@ def attachment_id(raw: str) -> int:
 def _singles(
     params: QueryParams, known: frozenset[str], repeatable: Iterable[str] = ()
 ) -> dict[str, str]:
+    """The known parameters as common clients send them: unknown ones (a cache buster
+    `_=123`, a tracking tag) are ignored, a blank value (`status=`) counts as absent, and a
+    repeatable one may come in axios' array form (`agentIds[]=1`). A parameter that may
+    not repeat still may not: which of two values was meant cannot be guessed."""
     seen: dict[str, str] = {}
-    for name, value in params.multi_items():
-        if name not in known:
-            allowed = ", ".join(sorted(known))
-            raise Invalid(
-                "unknown_parameter",
-                f"Unknown query parameter {name[:40]!r}; known: {allowed}",
-                field=name[:40],
-            )
+    for name, value in _known_items(params, known):
         if name in seen and name not in repeatable:
             raise Invalid("repeated_parameter", f"{name} is given more than once", field=name)
         seen[name] = value
     return seen
+
+
+def _many(params: QueryParams, name: str) -> list[str]:
+    """Every non-blank value of a repeatable parameter (`name` or `name[]`)."""
+    return [value for found, value in _known_items(params, frozenset({name}))]
+
+
+def _known_items(params: QueryParams, known: frozenset[str]) -> Iterable[tuple[str, str]]:
+    for raw_name, value in params.multi_items():
+        name = raw_name.removesuffix("[]")
+        if name in known and value.strip():
+            yield name, value
 
 
 def _integer(one: dict[str, str], name: str) -> int | None:
@@ -324,6 +336,12 @@ def _integer(one: dict[str, str], name: str) -> int | None:
     if not _INTEGER.fullmatch(raw.strip()):
         raise Invalid("invalid_integer", f"{name} must be a whole number >= 0", field=name)
     return int(raw)
+
+
+def _position(cursor_id: int | None) -> int:
+    """A cursor id as a position: past the largest id a row can have is simply the end
+    (the database would refuse the number itself)."""
+    return min(cursor_id or 0, MAX_ID)
 
 
 def _limit(one: dict[str, str]) -> int:
@@ -385,10 +403,20 @@ def _zone(raw: str | None) -> tzinfo:
 
 
 def _window(one: dict[str, str], start: str, end: str, zone: tzinfo) -> Window:
-    return Window(
-        start=_instant(one.get(start), start, zone, end_of_day=False),
-        end=_instant(one.get(end), end, zone, end_of_day=True),
+    return ordered(
+        Window(
+            start=_instant(one.get(start), start, zone, end_of_day=False),
+            end=_instant(one.get(end), end, zone, end_of_day=True),
+        ),
+        end,
     )
+
+
+def ordered(window: Window, end: str) -> Window:
+    """The window, or a 400 naming the parameter that ends it (`updatedBefore`, `toDate`)."""
+    if window.start is not None and window.end is not None and window.start > window.end:
+        raise Invalid("empty_window", f"{end} is before the start of the range", field=end)
+    return window
 
 
 def _instant(raw: str | None, name: str, zone: tzinfo, *, end_of_day: bool) -> int | None:

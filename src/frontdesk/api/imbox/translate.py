@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from urllib.parse import quote, urlencode
 
@@ -13,6 +12,7 @@ from frontdesk.api.common.responses import model_json
 from frontdesk.api.imbox import schemas as s
 from frontdesk.core.mail.submissions import Submission
 from frontdesk.core.shared.clock import iso_ms
+from frontdesk.core.shared.html import looks_like_html
 from frontdesk.core.tickets.attachments import Upload
 from frontdesk.core.tickets.listing import TicketView
 from frontdesk.core.tickets.records import (
@@ -47,8 +47,6 @@ EMAIL_COLUMNS = (
     "unverifiedSender",
 )
 LIST_SEPARATOR = ", "
-# A message that carries markup is HTML (sanitised by the core); anything else is text.
-_MARKUP = re.compile(r"<(?:[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?|/[a-zA-Z][a-zA-Z0-9]*\s*)>")
 
 
 def page_json(envelope: s.TicketListOut | s.EmailListOut) -> Response:
@@ -109,6 +107,7 @@ def email(item: ListedEmail) -> s.EmailOut:
         inboxName=item.inbox_name,
         sender=s.FromOut(address=item.from_email, name=item.from_name),
         ticketID=item.ticket_id,
+        agentID=item.agent_id,
         to=[s.AddressOut(address=address) for address in item.to],
         cc=[s.AddressOut(address=address) for address in item.cc],
         bcc=[s.AddressOut(address=address) for address in item.bcc],
@@ -201,7 +200,8 @@ def _message(record: Message, attachments: list[str]) -> s.MessageOut:
 
 
 def submission(body: s.InsertTicketIn, files: list[Upload]) -> Submission:
-    is_html = _MARKUP.search(body.message) is not None
+    # HTML only when it really is (core.shared.html): plain text is kept exactly as sent.
+    is_html = looks_like_html(body.message)
     return Submission(
         from_email=body.fromEmail,
         from_name=body.fromName,

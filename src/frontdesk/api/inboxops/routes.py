@@ -8,8 +8,8 @@ render the result.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Request
@@ -38,15 +38,17 @@ from frontdesk.core.tickets.ports import TicketsUnit
 from frontdesk.core.tickets.records import Ticket
 from frontdesk.core.tickets.threads import merge as merge_tickets
 from frontdesk.core.tickets.threads import split as split_ticket
+from frontdesk.http.auth import authenticated
 from frontdesk.http.deps import services_from
 from frontdesk.http.limits import takes_upload
 from frontdesk.services import Services
-from frontdesk.services.auth import actor_for, bearer_token, require_scope
+from frontdesk.services.auth import bearer_token, require_scope
 
 router = APIRouter(prefix="/v1/workspaces/{workspaceId}/tickets", tags=["inboxops"])
 TicketPath = Annotated[str, Path(alias="ticketId", max_length=100)]
 AttachmentPath = Annotated[str, Path(alias="attachmentId", max_length=100)]
 WORKSPACE_HEADER = "x-workspace-id"
+UNMATCHED = -1  # an assignee filter no ticket can match (UNASSIGNED, 0, means none)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,19 @@ class Workspace:
     actor: Actor
     services: Services
     ctx: out.Context
+    known_users: dict[int, str]  # agent id -> UUID, this process's memory for the account
+
+    def users(self, uow: TicketsUnit, wanted: Iterable[int | None]) -> out.Context:
+        """The context with the UUIDs of these agents (read once; they never change)."""
+        if any(agent_id not in self.known_users for agent_id in wanted if agent_id):
+            self.known_users.update(accounts.agent_uuids(uow, self.actor))
+        return replace(self.ctx, users=self.known_users)
+
+    def user_id(self, uow: TicketsUnit, user: int | str) -> int:
+        """A user id given as a number or a UUID, as the agent's row id."""
+        if isinstance(user, int):
+            return user
+        return accounts.agent_by_uuid(uow, self.actor, user, field="assigneeId").id
 
 
 def _public_id(request: Request, services: Services, actor: Actor) -> str:
@@ -67,6 +82,14 @@ def _public_id(request: Request, services: Services, actor: Actor) -> str:
     return known[actor.account_id]
 
 
+def _known_users(request: Request, account_id: int) -> dict[int, str]:
+    """This process's memory of the account's agent UUIDs (they never change)."""
+    known: dict[int, dict[int, str]] | None = getattr(request.app.state, "inboxops_users", None)
+    if known is None:
+        known = request.app.state.inboxops_users = {}
+    return known.setdefault(account_id, {})
+
+
 def _workspace(scope: Scope) -> Callable[..., Workspace]:
     """401 without a valid key; 400 when the header is missing or names another workspace
     than the path; 404 when the workspace is not the key's; 403 when the key lacks `scope`."""
@@ -77,7 +100,8 @@ def _workspace(scope: Scope) -> Callable[..., Workspace]:
         header: Annotated[str | None, Header(alias=WORKSPACE_HEADER)] = None,
     ) -> Workspace:
         services = services_from(request)
-        actor = actor_for(services, bearer_token(request.headers.get("authorization")))
+        token = bearer_token(request.headers.get("authorization"))
+        actor = authenticated(request, token, services=services)
         if header is None or not header.strip():
             raise Invalid(
                 "missing_workspace", "The x-workspace-id header is required", field=WORKSPACE_HEADER
@@ -92,7 +116,7 @@ def _workspace(scope: Scope) -> Callable[..., Workspace]:
             raise NotFound("workspace_not_found", f"No workspace {workspace_id[:40]}")
         require_scope(actor, scope)
         ctx = out.Context(workspace_id, services.settings.public_base_url)
-        return Workspace(actor, services, ctx)
+        return Workspace(actor, services, ctx, _known_users(request, actor.account_id))
 
     return dependency
 
@@ -109,15 +133,26 @@ def _ticket_id(uow: TicketsUnit, ws: Workspace, ticket_uuid: str) -> int:
     return _ticket(uow, ws, ticket_uuid).id
 
 
+def _assignee_filter(uow: TicketsUnit, ws: Workspace, assignee: int | str) -> int:
+    """The filter's agent id; a UUID of no agent of the workspace matches nothing, as an
+    unknown number does."""
+    try:
+        return ws.user_id(uow, assignee)
+    except NotFound:
+        return UNMATCHED
+
+
 def _summary(uow: TicketsUnit, ws: Workspace, ticket_id: int) -> s.TicketOut:
     seen = search.describe(uow, ws.actor, ticket_id)
-    return out.ticket(ws.ctx, seen.ticket, seen.details, seen.requester, seen.merged_into)
+    ctx = ws.users(uow, seen.details.assignee_ids)
+    return out.ticket(ctx, seen.ticket, seen.details, seen.requester, seen.merged_into)
 
 
 def _detail(uow: TicketsUnit, ws: Workspace, ticket_id: int) -> s.TicketDetailOut:
     seen = search.describe(uow, ws.actor, ticket_id, thread=True)
+    authors = [message.agent_id for message in seen.messages]
     return out.detail(
-        ws.ctx,
+        ws.users(uow, [*seen.details.assignee_ids, *authors]),
         seen.ticket,
         seen.details,
         seen.requester,
@@ -139,9 +174,13 @@ def create_ticket(body: s.TicketIn, ws: Writer) -> s.TicketDetailOut:
         requester_name=body.requesterName,
         priority=body.priority,
         tags=tuple(body.tags),
-        assignee_ids=(body.assigneeId,) if body.assigneeId is not None else (),
     )
     with ws.services.store.write() as uow:
+        if body.assigneeId is not None:
+            new = replace(new, assignee_ids=(ws.user_id(uow, body.assigneeId),))
+        # Filed in the workspace's first inbox, where its replies are mailed from.
+        first = accounts.default_inbox(uow, ws.actor.account_id)
+        new = replace(new, inbox_id=first.id if first is not None else None)
         opened = tickets.open_ticket(uow, ws.actor, new)
         return _detail(uow, ws, opened.ticket.id)
 
@@ -150,16 +189,18 @@ def create_ticket(body: s.TicketIn, ws: Writer) -> s.TicketDetailOut:
 def list_tickets(request: Request, ws: Reader) -> Response:
     wanted = s.list_query(request.query_params)
     with ws.services.store.read() as uow:
-        found = search.find_tickets(
-            uow, ws.actor, wanted.query, offset=wanted.offset, limit=wanted.limit
-        )
+        query = wanted.query
+        if wanted.assignee is not None:
+            query = replace(query, assignee=_assignee_filter(uow, ws, wanted.assignee))
+        found = search.find_tickets(uow, ws.actor, query, offset=wanted.offset, limit=wanted.limit)
+        ctx = ws.users(uow, [a for d in found.details.values() for a in d.assignee_ids])
     totals = {
         "X-Total-Count": str(found.total),
         "X-Total-Count-Exact": "true" if found.total_exact else "false",
     }
     page = [
         out.ticket(
-            ws.ctx,
+            ctx,
             ticket,
             found.details[ticket.id],
             found.requesters.get(ticket.requester_id or 0),
@@ -182,7 +223,7 @@ def update_ticket(ticket_uuid: TicketPath, body: s.TicketPatch, ws: Writer) -> s
     with ws.services.store.write() as uow:
         ticket_id = _ticket_id(uow, ws, ticket_uuid)
         if "assigneeId" in given:
-            agents = [body.assigneeId] if body.assigneeId is not None else []
+            agents = [ws.user_id(uow, body.assigneeId)] if body.assigneeId is not None else []
             tickets.assign(uow, ws.actor, ticket_id, agents)
         if "priority" in given and body.priority is not None:
             tickets.set_priority(uow, ws.actor, ticket_id, body.priority)
@@ -194,8 +235,8 @@ def update_ticket(ticket_uuid: TicketPath, body: s.TicketPatch, ws: Writer) -> s
 # -- messages and attachments -------------------------------------------------------------------
 
 
-@router.post("/{ticketId}/messages", response_model=s.MessageOut, status_code=201)
-def add_message(ticket_uuid: TicketPath, body: s.MessageIn, ws: Writer) -> s.MessageOut:
+@router.post("/{ticketId}/messages", response_model=s.PostedMessageOut, status_code=201)
+def add_message(ticket_uuid: TicketPath, body: s.MessageIn, ws: Writer) -> s.PostedMessageOut:
     new = TeamMessage(
         body_text=body.body,
         body_html=body.bodyHtml,
@@ -207,9 +248,11 @@ def add_message(ticket_uuid: TicketPath, body: s.MessageIn, ws: Writer) -> s.Mes
     )
     with ws.services.store.write() as uow:
         ticket = _ticket(uow, ws, ticket_uuid)
-        message = replies.post(uow, ws.actor, ticket.id, new)
+        posted = replies.post(uow, ws.actor, ticket.id, new)
+        message = posted.message
         carried = uow.attachments.attachments_of_messages([message.id]).get(message.id, [])
-        return out.message(ws.ctx, ticket.uuid, message, carried)
+        ctx = ws.users(uow, [message.agent_id])
+        return out.posted(out.message(ctx, ticket.uuid, message, carried), posted)
 
 
 @router.post(

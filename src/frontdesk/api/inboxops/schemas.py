@@ -53,20 +53,26 @@ def _no_nul(value: str) -> str:
     return value
 
 
-def _agent_id(value: object) -> object:
-    """A user id: the agent's number, as a string (as the vendor prints ids) or a number."""
+def user_id(value: object) -> int | str | None:
+    """A user id: the agent's UUID (as the spec shows users), or its number, as a string or
+    a number (as Frontdesk showed them before, so those keep working). None for null."""
     if value is None:
         return None
     if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
         value = int(value.strip())
     if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID:
         return value
-    raise ValueError("must be a user id (the agent's number) or null")
+    if isinstance(value, str):
+        try:
+            return str(uuid.UUID(value.strip()))
+        except ValueError:
+            pass
+    raise ValueError("must be a user id (the agent's UUID or number) or null")
 
 
 Uuid = Annotated[str, BeforeValidator(_uuid)]
 Body = Annotated[str, Field(max_length=MAX_BODY), AfterValidator(_no_nul)]
-AgentId = Annotated[int | None, BeforeValidator(_agent_id)]
+AgentId = Annotated[int | str | None, BeforeValidator(user_id)]
 Tag = Annotated[str, Field(max_length=200)]
 Address = Annotated[str, Field(max_length=320)]
 
@@ -153,6 +159,13 @@ class MessageOut(BaseModel):
     unverifiedSender: bool
 
 
+class PostedMessageOut(MessageOut):
+    """The answer to POST .../messages: the message, and whether it went out as e-mail."""
+
+    emailSent: bool
+    emailNotSentReason: str | None  # internal_note, no_recipient; null when sent or not asked
+
+
 class TicketOut(BaseModel):
     id: str
     workspaceId: str
@@ -185,6 +198,7 @@ class SplitOut(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class ListQuery:
+    assignee: int | str | None  # UNASSIGNED, an agent id, or an agent UUID to look up
     query: TicketQuery
     offset: int
     limit: int
@@ -196,11 +210,12 @@ def list_query(params: QueryParams) -> ListQuery:
     priority = _one(params, "priority")
     assignee = _one(params, "assignee")
     return ListQuery(
+        assignee=_assignee(assignee) if assignee is not None else None,
         query=TicketQuery(
             statuses=statuses,
             priority=words.priority(priority) if priority is not None else None,
             tags=_tags(params),
-            assignee=_assignee(assignee) if assignee is not None else None,
+            assignee=None,
             words=search_words(_one(params, "search")),
             archived=_archived(_one(params, "archived")),
         ),
@@ -227,16 +242,21 @@ def _tags(params: QueryParams) -> tuple[str, ...]:
     return tags
 
 
-def _assignee(value: str) -> int:
-    """An agent's id, or `none` for unassigned tickets."""
-    value = value.strip()
-    if value.lower() in ("none", "null", "unassigned"):
+def _assignee(value: str) -> int | str:
+    """A user id (UUID or number), or `none` for unassigned tickets."""
+    if value.strip().lower() in ("none", "null", "unassigned"):
         return UNASSIGNED
-    if _INTEGER.fullmatch(value) and 1 <= int(value) <= MAX_ID:
-        return int(value)
-    raise Invalid(
-        "invalid_assignee", "assignee must be a user id, or none for unassigned", field="assignee"
-    )
+    try:
+        found = user_id(value)
+    except ValueError:
+        found = None
+    if found is None:
+        raise Invalid(
+            "invalid_assignee",
+            "assignee must be a user id (UUID or number), or none for unassigned",
+            field="assignee",
+        )
+    return found
 
 
 def _archived(value: str | None) -> Archived:

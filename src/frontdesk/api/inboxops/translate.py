@@ -1,18 +1,20 @@
 """Core records to InboxOps shapes. Pure functions, no I/O.
 
-Ids are UUIDs (tickets, messages, attachments); a user id (assigneeId, authorId) is the
-agent's number as a string. Times are ISO 8601 in UTC with milliseconds. A ticket has one
-assignee here: of several (another dialect may assign more), the lowest agent id shows.
+Ids are UUIDs (tickets, messages, attachments, and users: assigneeId, authorId are the
+agent's UUID, as the spec shows users). Times are ISO 8601 in UTC with milliseconds. A
+ticket has one assignee here: of several (another dialect may assign more), the lowest
+agent id shows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from frontdesk.api.inboxops import schemas as s
 from frontdesk.api.inboxops.words import status_word
 from frontdesk.core.contacts.records import Contact
+from frontdesk.core.mail.replies import Posted
 from frontdesk.core.shared.clock import iso_ms
 from frontdesk.core.tickets.records import Attachment, Message, MessageKind, Ticket, TicketDetails
 
@@ -29,6 +31,13 @@ class Context:
 
     workspace_id: str
     base_url: str
+    users: Mapping[int, str] = field(default_factory=dict)  # agent id -> UUID
+
+    def user(self, agent_id: int | None) -> str | None:
+        """An agent as the spec shows users: by UUID."""
+        if agent_id is None:
+            return None
+        return self.users.get(agent_id, str(agent_id))
 
     def attachment_url(self, ticket_uuid: str, attachment_uuid: str) -> str:
         return (
@@ -66,7 +75,7 @@ def _ticket_fields(
         "subject": record.subject,
         "status": status_word(record.status),
         "priority": record.priority.value,
-        "assigneeId": str(assignee) if assignee is not None else None,
+        "assigneeId": ctx.user(assignee),
         "tags": list(details.tags),
         "requesterEmail": requester.email if requester else None,
         "requesterName": requester.name if requester else None,
@@ -95,6 +104,13 @@ def detail(
     )
 
 
+def posted(shown: s.MessageOut, posted: Posted) -> s.PostedMessageOut:
+    reason = posted.not_emailed.value if posted.not_emailed is not None else None
+    return s.PostedMessageOut(
+        **shown.model_dump(), emailSent=posted.emailed, emailNotSentReason=reason
+    )
+
+
 def message(
     ctx: Context, ticket_uuid: str, record: Message, attachments: Sequence[Attachment]
 ) -> s.MessageOut:
@@ -106,7 +122,7 @@ def message(
         body=record.body_text,
         bodyHtml=record.body_html,
         authorType=_author_type(record),
-        authorId=str(record.agent_id) if record.agent_id is not None else None,
+        authorId=ctx.user(record.agent_id),
         fromAddress=record.from_email,
         fromName=record.from_name,
         toAddresses=list(record.to),

@@ -12,7 +12,7 @@ from frontdesk.core.contacts import ContactFields
 from frontdesk.core.identity import accounts, credentials
 from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.identity.records import CredentialKind
-from frontdesk.core.shared.records import Actor, Scope
+from frontdesk.core.shared.records import MAX_ROW_ID, Actor, Scope
 from frontdesk.core.tickets import taxonomy
 from frontdesk.http.deps import PathId, services_of
 from frontdesk.services import Services
@@ -165,7 +165,7 @@ for _path, _kind in (
 
 @router.get("/contacts", response_model=list[s.ContactOut])
 def list_contacts(
-    after_id: int = Query(default=0, ge=0),
+    after_id: int = Query(default=0, ge=0, le=MAX_ROW_ID),
     limit: int = Query(default=100, ge=1, le=500),
     actor: Actor = Depends(admin),
     services: Services = Depends(services_of),

@@ -11,8 +11,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from frontdesk.core.shared.records import Actor, Scope
 from frontdesk.core.tickets.records import VersionCondition
-from frontdesk.http.deps import services_from
-from frontdesk.services.auth import actor_for, require_scope
+from frontdesk.http.auth import authenticated
+from frontdesk.services.auth import require_scope
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `fdk_...`")
 
@@ -22,7 +22,7 @@ def scoped(scope: Scope) -> Callable[..., Actor]:
         request: Request, credentials: HTTPAuthorizationCredentials | None = Security(_bearer)
     ) -> Actor:
         token = credentials.credentials if credentials else ""
-        return require_scope(actor_for(services_from(request), token), scope)
+        return require_scope(authenticated(request, token), scope)
 
     return dependency
 

@@ -12,11 +12,13 @@ from fastapi.responses import JSONResponse, Response
 from frontdesk.http.errors import Problem
 
 PREFIX = "/v3/"
+# The core's name for a message's text is `message`; every v3 body calls it `content`.
+_FIELDS = {"message": "content"}
 
 
 def render(problem: Problem) -> Response:
     status = 400 if problem.status == 422 else problem.status
     body: dict[str, object] = {"code": status, "message": problem.message, "error": problem.code}
     if problem.field:
-        body["field"] = problem.field
+        body["field"] = _FIELDS.get(problem.field, problem.field)
     return JSONResponse(body, status_code=status, headers=problem.headers)

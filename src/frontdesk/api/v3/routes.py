@@ -21,13 +21,13 @@ from frontdesk.core.identity.records import CredentialKind
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import customers
 from frontdesk.core.tickets.customers import ContactForm, NewCustomerTicket
-from frontdesk.http.deps import services_from, services_of
+from frontdesk.http.auth import authenticated
+from frontdesk.http.deps import services_of
 from frontdesk.http.limits import takes_upload
 from frontdesk.http.ratelimit import RateLimiter, retry_after
 from frontdesk.services import Services
-from frontdesk.services.auth import actor_for
 
-router = APIRouter(prefix="/v3/tickets", tags=["v3"], include_in_schema=False)
+router = APIRouter(prefix="/v3/tickets", tags=["v3"])
 
 TicketId = Annotated[int, Path(alias="ticketId", ge=1, le=s.MAX_ID)]
 AttachmentId = Annotated[int, Path(alias="attachmentId", ge=1, le=s.MAX_ID)]
@@ -38,7 +38,7 @@ _token = APIKeyHeader(name="PRIVATE-TOKEN", auto_error=False)
 
 
 def customer(request: Request, token: str | None = Security(_token)) -> Actor:
-    return actor_for(services_from(request), token or "", CredentialKind.CUSTOMER)
+    return authenticated(request, token or "", CredentialKind.CUSTOMER)
 
 
 async def ranged(
@@ -160,15 +160,35 @@ def get_ticket(ticket_id: TicketId, actor: Customer, services: Svc) -> s.TicketD
     return out.thread(thread, _secret(services))
 
 
-@router.get("/{ticketId}/attachment/{attachmentId}")
+@router.get(
+    "/{ticketId}/attachment/{attachmentId}",
+    responses={
+        200: {
+            "description": "With `Accept: application/json`, the file's bytes as a base64 "
+            "string (the spec's `application/json` string); else the bytes themselves",
+            "content": {
+                "application/json": {"schema": {"type": "string", "format": "byte"}},
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            },
+        }
+    },
+)
 def download_attachment(
-    ticket_id: TicketId, attachment_id: AttachmentId, actor: Customer, services: Svc
+    ticket_id: TicketId,
+    attachment_id: AttachmentId,
+    actor: Customer,
+    services: Svc,
+    accept: str | None = Header(default=None, include_in_schema=False),
 ) -> Response:
     with services.store.read() as uow:
         record, data = customers.read_attachment(
             uow, services.blobs, actor, ticket_id, attachment_id
         )
-    return attachment_response(record, data)
+    if out.wants_json(accept):
+        return out.attachment_json(data)
+    response = attachment_response(record, data)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @router.post("/{ticketId}/reply", response_model=s.TicketOut)

@@ -13,9 +13,12 @@ and `PUT .../open` asks for `reply` (awaiting an agent), `PUT .../close` for `cl
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 from collections.abc import Sequence
+
+from fastapi.responses import JSONResponse, Response
 
 from frontdesk.api.v3 import schemas as s
 from frontdesk.core.shared.errors import Invalid
@@ -41,6 +44,32 @@ PRIORITY_NAMES = {
 }
 
 HASH_LENGTH = 32  # hex characters: 128 bits
+
+
+def wants_json(accept: str | None) -> bool:
+    """Whether the client asks for JSON by name (`application/json`, q above 0). `*/*` or
+    no Accept at all keeps the raw download, as every client had it before."""
+    for item in (accept or "").split(","):
+        kind, *params = (part.strip() for part in item.split(";"))
+        if kind.lower() != "application/json":
+            continue
+        quality = next((p[2:] for p in params if p.lower().startswith("q=")), "1")
+        try:
+            return float(quality) > 0
+        except ValueError:
+            return True
+    return False
+
+
+def attachment_json(data: bytes) -> Response:
+    """The spec's `application/json` string: the file's bytes, base64 (RFC 4648)."""
+    return JSONResponse(
+        base64.b64encode(data).decode("ascii"),
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private, max-age=0",
+                 "Vary": "Accept"},
+    )  # fmt: skip
+
+
 _HASH_PURPOSE = b"frontdesk/v3/ticket-hash\x00"
 _READ_HASH_PURPOSE = b"frontdesk/v3/ticket-read-hash\x00"
 

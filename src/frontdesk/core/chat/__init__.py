@@ -43,6 +43,7 @@ from frontdesk.core.chat._base import (
 from frontdesk.core.chat._page_filters import (
     create_page_filter,
     delete_page_filter,
+    known_page_filters,
     list_page_filters,
     page_filters,
 )
@@ -54,6 +55,7 @@ from frontdesk.core.chat._visitor import (
     insert_card,
     open_conversation,
     post_visitor_message,
+    prove_browser,
     rate,
     resume_conversation,
     visit,
@@ -77,6 +79,7 @@ __all__ = [
     "get_conversation",
     "insert_card",
     "join",
+    "known_page_filters",
     "list_chats",
     "list_page_filters",
     "message_payload",
@@ -86,6 +89,7 @@ __all__ = [
     "page_filters",
     "page_url",
     "post_visitor_message",
+    "prove_browser",
     "rate",
     "resume_conversation",
     "sender_number",

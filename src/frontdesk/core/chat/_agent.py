@@ -86,10 +86,14 @@ def close(uow: ChatUnit, actor: Actor, public_id: str, agent_id: int | None) -> 
     if conversation.status not in OPEN_CHAT or conversation.session_id is None:
         raise Conflict("chat_not_open", f"This chat is {conversation.status.value}, not open")
     now = now_ms()
-    uow.chat.update_session(conversation.session_id, {"closed": now})
-    uow.chat.update_conversation(
-        conversation.id, {"status": ChatStatus.CLOSED.value, "updated": now}
-    )
+    ending: dict[str, Any] = {"closed": now}
+    closing: dict[str, Any] = {"status": ChatStatus.CLOSED.value, "updated": now}
+    if agent is not None and conversation.agent_id is None:
+        # An agent who ends a chat nobody took has handled it: chatStatistics names them
+        # (the spec names an agent even for a chat no agent answered).
+        ending["agent_id"] = closing["agent_id"] = agent.id
+    uow.chat.update_session(conversation.session_id, ending)
+    uow.chat.update_conversation(conversation.id, closing)
     event: dict[str, Any] = {"type": "chatClosed", "by": "agent" if agent else "visitor"}
     if agent is not None:
         event["agentId"] = agent.id

@@ -37,6 +37,7 @@ from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Invalid, NotFound
 from frontdesk.core.shared.records import MAX_ROW_ID, Actor
+from frontdesk.core.shared.text import check_text
 
 MESSAGE_POSTED = "chat.message"
 
@@ -91,9 +92,7 @@ def visitor_actor(conversation: Conversation) -> Actor:
 
 
 def clean(value: str, field: str, limit: int) -> str:
-    if "\x00" in value:
-        raise Invalid("invalid_text", f"{field} contains a NUL character", field=field)
-    value = value.strip()
+    value = check_text(value, field).strip()
     if not value:
         raise Invalid("required", f"{field} must not be empty", field=field)
     if len(value) > limit:

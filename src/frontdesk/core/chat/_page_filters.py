@@ -61,6 +61,12 @@ def page_filters(uow: ChatUnit, actor: Actor, ids: Iterable[int]) -> tuple[PageF
     return tuple(found[filter_id] for filter_id in wanted)
 
 
+def known_page_filters(uow: ChatUnit, actor: Actor, ids: Iterable[int]) -> tuple[PageFilter, ...]:
+    """The account's filters with these ids; ids that name none are left out."""
+    found = uow.chat_reports.get_page_filters(actor.account_id, sorted(set(ids)))
+    return tuple(found[filter_id] for filter_id in sorted(found))
+
+
 def delete_page_filter(uow: ChatUnit, actor: Actor, filter_id: int) -> None:
     (found,) = page_filters(uow, actor, [filter_id])
     uow.chat_reports.delete_page_filter(found.id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hmac
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from frontdesk.core.chat._base import (
@@ -109,12 +110,19 @@ def visit(
 
 
 def post_visitor_message(
-    uow: ChatUnit, actor: Actor, public_id: str, text: str, client_ref: str | None = None
+    uow: ChatUnit,
+    actor: Actor,
+    public_id: str,
+    text: str,
+    client_ref: str | None = None,
+    admit: Callable[[Conversation], None] | None = None,
 ) -> ChatMessage:
     """The visitor writes; with no chat open this starts one, waiting for an agent.
 
     A message with a `client_ref` the conversation already has is that same message again
     (the widget resends what was not acknowledged before a reconnect): nothing is written.
+    `admit` is asked before a new chat enters the agents' queue, and may refuse it by
+    raising (the transport's flood limits and browser proof); nothing is written then.
     """
     text = chat_text(text)
     conversation = locked_conversation(uow, actor, public_id)
@@ -124,11 +132,24 @@ def post_visitor_message(
             return known
     now = now_ms()
     if conversation.status not in OPEN_CHAT:
+        if admit is not None:
+            admit(conversation)
         conversation = start_session(uow, actor, conversation, None, now)
     name = conversation.visitor_name or conversation.public_id
     return append_message(
         uow, actor, conversation, Sender.VISITOR, None, name, text, now, client_ref
     )
+
+
+def prove_browser(uow: ChatUnit, actor: Actor, public_id: str) -> Conversation:
+    """The widget proved it runs in a browser (chat/proof.py checks how); once is enough."""
+    conversation = locked_conversation(uow, actor, public_id)
+    if conversation.verified is not None:
+        return conversation
+    now = now_ms()
+    uow.chat.update_conversation(conversation.id, {"verified": now})
+    events.record(uow, actor, "chat.verified", now, conversation=conversation.id)
+    return reread(uow, conversation)
 
 
 def change_name(uow: ChatUnit, actor: Actor, public_id: str, name: str) -> Conversation:

@@ -72,6 +72,7 @@ class Conversation:
     created: int
     updated: int
     secret_hash: str = ""
+    verified: int | None = None  # when the widget proved it runs in a browser
 
 
 @dataclass(frozen=True, slots=True)

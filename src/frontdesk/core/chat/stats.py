@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from frontdesk.core.chat import page_filters
+from frontdesk.core.chat import known_page_filters, page_filters
 from frontdesk.core.chat.ports import ChatUnit
 from frontdesk.core.chat.records import ListedConversation, SessionFigures, SessionRow, StatsFilter
 from frontdesk.core.identity import accounts
@@ -88,10 +88,17 @@ def list_conversations(
     after_id: int,
     limit: int,
 ) -> Page[ListedConversation]:
-    """Conversations with a chat that started in the window, in id order, after after_id."""
+    """Conversations with a chat that started in the window, in id order, after after_id.
+
+    With page filters, those that match any of them. An id that names no filter of the
+    account matches nothing, as an unknown channel does, rather than failing the request
+    (a client may keep the id of a filter deleted since): with no known filter at all,
+    nothing matches."""
     check_window(window, max_days=None)
     _bounded(page_filter_ids, "pageFilterId")
-    chosen = page_filters(uow, actor, page_filter_ids)
+    chosen = known_page_filters(uow, actor, page_filter_ids)
+    if page_filter_ids and not chosen:
+        return Page([], False)
     rows = uow.chat_reports.list_conversations(
         actor.account_id, window, chosen, after_id=after_id, limit=limit + 1
     )

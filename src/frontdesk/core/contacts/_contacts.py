@@ -8,8 +8,9 @@ from frontdesk.core.contacts.ports import ContactsUnit
 from frontdesk.core.contacts.records import Contact
 from frontdesk.core.shared.addresses import normalise_address
 from frontdesk.core.shared.clock import now_ms
-from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
+from frontdesk.core.shared.errors import Conflict, NotFound
 from frontdesk.core.shared.records import Actor
+from frontdesk.core.shared.text import check_text
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,8 @@ def find_or_create_contact(uow: ContactsUnit, actor: Actor, fields: ContactField
         "external_id": fields.external_id,
     }
     for key, value in given.items():
-        if value and "\x00" in value:  # PostgreSQL text cannot hold NUL
-            raise Invalid("invalid_text", f"{key} contains a NUL character", field=key)
+        if value:
+            check_text(value, key)
     known = uow.contacts.find_contact_by_email(actor.account_id, email)
     if known is None:
         created = uow.contacts.insert_contact(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -65,7 +66,7 @@ def create_agent(uow: IdentityUnit, actor: Actor, fields: AgentFields) -> Agent:
         raise Conflict("agent_exists", f"An agent with e-mail {email} exists", field="email")
     now = now_ms()
     values = _agent_changes(uow, actor, fields)
-    values.update(account_id=actor.account_id, email=email, created=now)
+    values.update(account_id=actor.account_id, email=email, created=now, uuid=str(uuid.uuid4()))
     values.setdefault("role", Role.AGENT)
     values.setdefault("groups", ())
     values.setdefault("is_back_office", False)
@@ -149,6 +150,22 @@ def get_agent(uow: IdentityUnit, actor: Actor, agent_id: int) -> Agent:
     if agent is None:
         raise NotFound("agent_not_found", f"No agent {agent_id}")
     return agent
+
+
+def agent_by_uuid(
+    uow: IdentityUnit, actor: Actor, agent_uuid: str, *, field: str | None = None
+) -> Agent:
+    """The account's agent with this public id (an account has tens of agents: a scan of
+    them costs less than keeping another index for the rare lookup)."""
+    for agent in uow.accounts.list_agents(actor.account_id):
+        if agent.uuid == agent_uuid:
+            return agent
+    raise NotFound("agent_not_found", f"No agent {agent_uuid[:40]}", field=field)
+
+
+def agent_uuids(uow: IdentityUnit, actor: Actor) -> dict[int, str]:
+    """Every agent's public id by row id: they never change, so callers may keep them."""
+    return {agent.id: agent.uuid for agent in uow.accounts.list_agents(actor.account_id)}
 
 
 def find_agent_by_email(uow: IdentityUnit, actor: Actor, email: str) -> Agent:
@@ -240,6 +257,13 @@ def inbox_with_address(uow: IdentityUnit, email: str) -> Inbox | None:
 
 def inboxes_of(uow: IdentityUnit, account_id: int) -> list[Inbox]:
     return uow.accounts.list_inboxes(account_id)
+
+
+def default_inbox(uow: IdentityUnit, account_id: int) -> Inbox | None:
+    """The account's first inbox: where a ticket that names none is filed, and where its
+    mail leaves from."""
+    inboxes = uow.accounts.list_inboxes(account_id)
+    return min(inboxes, key=lambda inbox: inbox.id) if inboxes else None
 
 
 def inbox_by_address(uow: IdentityUnit, actor: Actor, email: str) -> Inbox:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -18,9 +19,11 @@ from frontdesk.core.identity.ports import IdentityUnit
 from frontdesk.core.identity.records import Credential, CredentialKind
 from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
-from frontdesk.core.shared.errors import Invalid, NotFound, Unauthenticated
+from frontdesk.core.shared.errors import Forbidden, Invalid, NotFound, Unauthenticated
 from frontdesk.core.shared.records import Actor, Scope
 
+_KEY_ID = re.compile(r"[0-9a-f]{16}")
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,200}")
 PREFIXES = {CredentialKind.API_KEY: "fdk", CredentialKind.CUSTOMER: "fdc"}
 # Touching last_used on every request would turn each read into a write.
 LAST_USED_RESOLUTION_MS = 60_000
@@ -66,15 +69,34 @@ def _issue(
 
 
 def issue_api_key(uow: IdentityUnit, actor: Actor, name: str, scopes: Iterable[Scope]) -> Issued:
+    """A new key with at most the scopes the issuer holds itself: an `admin` key without
+    `tickets:write` cannot mint one with it, so no key can climb above its own scopes."""
     chosen = frozenset(scopes)
     if not chosen:
         raise Invalid("no_scopes", "An API key needs at least one scope", field="scopes")
+    _only_held(actor, chosen)
     return _issue(uow, actor, CredentialKind.API_KEY, name, sorted(chosen), None)
+
+
+# A customer token reads and answers its contact's tickets (the v3 API): issuing one grants
+# that much, so the issuer must hold it.
+CUSTOMER_TOKEN_GRANTS = frozenset({Scope.TICKETS_READ, Scope.TICKETS_WRITE})
+
+
+def _only_held(actor: Actor, granted: frozenset[Scope]) -> None:
+    missing = sorted(scope.value for scope in granted - actor.scopes)
+    if missing:
+        raise Forbidden(
+            "scope_not_held",
+            f"A key can only grant scopes it holds itself; this one lacks {', '.join(missing)}",
+            field="scopes",
+        )
 
 
 def issue_customer_token(
     uow: IdentityUnit, actor: Actor, contact_id: int, name: str = ""
 ) -> Issued:
+    _only_held(actor, CUSTOMER_TOKEN_GRANTS)
     contact = get_contact(uow, actor, contact_id)
     return _issue(uow, actor, CredentialKind.CUSTOMER, name or contact.email, (), contact.id)
 
@@ -98,7 +120,9 @@ def parse_token(token: str, kind: CredentialKind) -> tuple[str, str]:
     """Split a token into key id and secret, or refuse it without touching storage."""
     prefix, _, rest = token.partition("_")
     key_id, _, secret = rest.partition("_")
-    if prefix != PREFIXES[kind] or len(key_id) != 16 or not secret:
+    # Issued secrets are URL-safe base64; anything else (a non-ASCII character pasted in
+    # with the key) cannot match and must not reach the ASCII-only hash.
+    if prefix != PREFIXES[kind] or not _KEY_ID.fullmatch(key_id) or not _SECRET.fullmatch(secret):
         raise Unauthenticated("invalid_credentials", "The key is not valid")
     return key_id, secret
 

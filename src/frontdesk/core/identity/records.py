@@ -42,6 +42,7 @@ class Agent:
     created: int
     inbox_ids: tuple[int, ...] = ()
     password_hash: str | None = field(default=None, repr=False)
+    uuid: str = ""  # public id (InboxOps user ids)
 
 
 @dataclass(frozen=True, slots=True)

@@ -113,10 +113,10 @@ def sender_inbox(uow: MailUnit, ticket: Ticket) -> Inbox:
         own = accounts.find_inbox(uow, ticket.account_id, ticket.inbox_id)
         if own is not None:
             return own
-    inboxes = accounts.inboxes_of(uow, ticket.account_id)
-    if not inboxes:
+    first = accounts.default_inbox(uow, ticket.account_id)
+    if first is None:
         raise Invalid("no_inbox", "the workspace has no inbox to send e-mail from")
-    return min(inboxes, key=lambda inbox: inbox.id)
+    return first
 
 
 def queue_reply(
@@ -140,9 +140,13 @@ def queue_reply(
     # Threading: the reply answers the thread's latest mail and names the earlier ones.
     earlier = uow.mail.email_message_ids_of(ticket.id, MAX_REFERENCES)
     email_message_id = f"<{message.uuid}@{inbox.email.rsplit('@', 1)[-1]}>"
-    # The message records what left and to whom (ImBox listTicketsEmails lists it), and
-    # its Message-ID lets replies to this mail find the ticket.
-    uow.mail.set_message_mail(message.id, email_message_id=email_message_id, to=to, cc=cc)
+    # The message records what left, as whom and to whom (ImBox listTicketsEmails lists it:
+    # the inbox's address it was sent from, the agent's or else the inbox's name), and its
+    # Message-ID lets replies to this mail find the ticket.
+    sender = (inbox.email, message.from_name or inbox.name)
+    uow.mail.set_message_mail(
+        message.id, email_message_id=email_message_id, to=to, cc=cc, sender=sender
+    )
     queued = uow.mail.queue_mail(
         {
             "account_id": actor.account_id,

@@ -24,7 +24,11 @@ class MailRepo(Protocol):
         email_message_id: str,
         to: Sequence[str],
         cc: Sequence[str],
-    ) -> None: ...
+        sender: tuple[str, str | None],
+    ) -> None:
+        """Record on the message what its mail carries: Message-ID, recipients, and the
+        sender (address, name) it leaves as."""
+        ...
 
     # receipts
     def insert_receipt(self, values: Mapping[str, Any]) -> int | None:

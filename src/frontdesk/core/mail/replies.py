@@ -8,6 +8,7 @@ marked-sent, nor sent without being stored. Internal notes are never e-mailed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from frontdesk.core import contacts, tickets
 from frontdesk.core.mail import outbox
@@ -32,14 +33,36 @@ class TeamMessage:
     attachments: tuple[str, ...] = ()  # UUIDs of uploads to this same ticket
 
 
-def post(uow: MailUnit, actor: Actor, ticket_id: int, new: TeamMessage) -> Message:
-    """Store the message; queue it as e-mail when asked and it is not an internal note."""
+class NotMailed(StrEnum):
+    """Why a message asked to be e-mailed was stored without being sent."""
+
+    INTERNAL = "internal_note"  # notes are never e-mailed
+    NO_RECIPIENT = "no_recipient"  # no toAddresses, and the ticket has no requester
+
+
+@dataclass(frozen=True)
+class Posted:
+    message: Message
+    emailed: bool  # an e-mail was queued in the outbox with the message
+    not_emailed: NotMailed | None = None  # set when sending was asked and did not happen
+
+
+def post(uow: MailUnit, actor: Actor, ticket_id: int, new: TeamMessage) -> Posted:
+    """Store the message; queue it as e-mail when asked and it is not an internal note.
+
+    Asked to e-mail a ticket that has no requester, with no toAddresses either (a ticket
+    made as the InboxOps spec's own example makes it), the reply is stored and not sent,
+    and `Posted.not_emailed` says why: refusing the reply would lose what the agent wrote.
+    """
     ticket = tickets.get_ticket(uow, actor, ticket_id)
     to = _addresses(new.to, "toAddresses")
     cc = _addresses(new.cc, "ccAddresses")
     mailing = new.send_email and not new.internal
+    not_emailed = NotMailed.INTERNAL if new.send_email and new.internal else None
     if mailing and not to:
         to = _requester_address(uow, actor, ticket.requester_id)
+        if not to:
+            mailing, not_emailed = False, NotMailed.NO_RECIPIENT
     uploads = refs.attachments(
         uow, actor, new.attachments, ticket_id=ticket.id, field="attachmentIds"
     )
@@ -60,7 +83,7 @@ def post(uow: MailUnit, actor: Actor, ticket_id: int, new: TeamMessage) -> Messa
     if mailing:
         current = tickets.get_ticket(uow, actor, ticket.id)
         outbox.queue_reply(uow, actor, current, message, to=list(to), cc=list(cc))
-    return message
+    return Posted(message, emailed=mailing, not_emailed=not_emailed)
 
 
 def _addresses(values: tuple[str, ...], field: str) -> tuple[str, ...]:
@@ -71,10 +94,4 @@ def _addresses(values: tuple[str, ...], field: str) -> tuple[str, ...]:
 
 def _requester_address(uow: MailUnit, actor: Actor, requester_id: int | None) -> tuple[str, ...]:
     requester = contacts.find_contact(uow, actor.account_id, requester_id) if requester_id else None
-    if requester is None:
-        raise Invalid(
-            "no_recipient",
-            "the ticket has no requester to e-mail: give toAddresses",
-            field="toAddresses",
-        )
-    return (requester.email,)
+    return (requester.email,) if requester is not None else ()

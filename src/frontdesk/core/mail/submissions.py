@@ -15,7 +15,7 @@ from frontdesk.core.identity.records import Agent, Inbox
 from frontdesk.core.mail import outbox
 from frontdesk.core.mail.ports import MailUnit
 from frontdesk.core.shared.addresses import normalise_address
-from frontdesk.core.shared.errors import Conflict, Invalid
+from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from frontdesk.core.shared.ports import BlobStore
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import NewMessage, NewTicket, Opened, attachments
@@ -100,7 +100,10 @@ def _target(uow: MailUnit, actor: Actor, ticket_id: int | None) -> Ticket | None
 
 
 def _agent_of_inbox(uow: MailUnit, actor: Actor, email: str, inbox_id: int) -> Agent:
-    agent = find_agent_by_email(uow, actor, email)
+    try:
+        agent = find_agent_by_email(uow, actor, email)
+    except NotFound as exc:  # named as the submission names it
+        raise NotFound(exc.code, exc.message, field="assignAgents") from None
     if inbox_id not in agent.inbox_ids:
         raise Invalid(
             "agent_without_inbox",

@@ -55,3 +55,15 @@ class PreconditionFailed(DomainError):
     """The caller's condition on the object's current state (If-Match) does not hold."""
 
     kind = "precondition_failed"
+
+
+class RateLimited(DomainError):
+    """Too many attempts from one source; `retry_after` seconds until the next is allowed."""
+
+    kind = "rate_limited"
+
+    def __init__(
+        self, code: str, message: str, *, retry_after: float, field: str | None = None
+    ) -> None:
+        super().__init__(code, message, field=field)
+        self.retry_after = retry_after

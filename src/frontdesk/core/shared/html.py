@@ -14,6 +14,38 @@ _BLOCKS = frozenset(
 _SKIPPED = frozenset({"script", "style", "head", "title"})
 
 
+# The elements of HTML (WHATWG) and the obsolete ones mail clients still write: a text is
+# taken for HTML only when its tags are these, so `<Order 123>` in plain text is text.
+HTML_ELEMENTS = frozenset(
+    """a abbr acronym address area article aside audio b base basefont bdi bdo big blink
+    blockquote body br button canvas caption center cite code col colgroup data datalist dd
+    del details dfn dialog dir div dl dt em embed fieldset figcaption figure font footer form
+    frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe img input ins kbd
+    label legend li link main map mark marquee menu meta meter nav nobr noframes noscript
+    object ol optgroup option output p param picture pre progress q rp rt ruby s samp script
+    search section select small source span strike strong style sub summary sup table tbody
+    td template textarea tfoot th thead time title tr track tt u ul var video wbr""".split()  # noqa: SIM905
+)
+# Elements that stand alone: one of them proves markup without a closing tag.
+_VOID = frozenset({"br", "hr", "img", "wbr", "meta", "link", "input", "col", "area", "source"})
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)(?=[\s/>])[^<>]*>")
+_MARKUP_ONLY = re.compile(r"<!--.*?-->|<!doctype[^>]*>", re.IGNORECASE | re.DOTALL)
+
+
+def looks_like_html(text: str) -> bool:
+    """Whether a text is HTML: every tag-like `<word ...>` in it names an HTML element, and
+    its markup is unmistakable (a closing tag, a void element like `<br>`, a comment or a
+    doctype). Plain text that merely contains angle brackets (`Order ref <Order 123> is
+    missing`, `a <b and c> d`, `<john@example.org>`) is not HTML, so that sanitising it
+    cannot swallow what was written."""
+    tags = [(match.group(1), match.group(2).lower()) for match in _TAG.finditer(text)]
+    if any(name not in HTML_ELEMENTS for _, name in tags):
+        return False
+    if any(closing or name in _VOID for closing, name in tags):
+        return True
+    return _MARKUP_ONLY.search(text) is not None
+
+
 def sanitise(raw_html: str) -> str:
     """Keep formatting, drop scripts, handlers and dangerous URLs (nh3's ammonia defaults)."""
     return nh3.clean(raw_html, link_rel="noopener noreferrer nofollow")

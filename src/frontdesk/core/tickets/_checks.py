@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from frontdesk.core.shared.errors import Invalid
+from frontdesk.core.shared.text import check_text
 
 MAX_SUBJECT = 1000
 
@@ -21,9 +22,7 @@ def checked_text(value: str, what: str, limit: int, *, required: bool = False) -
         raise Invalid("required", f"{what} must not be empty", field=what)
     if len(value) > limit:
         raise Invalid("too_long", f"{what} is longer than {limit} characters", field=what)
-    if "\x00" in value:
-        raise Invalid("invalid_text", f"{what} contains a NUL character", field=what)
-    return value
+    return check_text(value, what)
 
 
 def checked_words(values: Iterable[str], what: str) -> list[str]:

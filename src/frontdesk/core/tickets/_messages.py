@@ -15,6 +15,7 @@ from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from frontdesk.core.shared.html import bodies
 from frontdesk.core.shared.records import Actor
+from frontdesk.core.shared.text import check_text
 from frontdesk.core.tickets._checks import MAX_BODY, MAX_NAME, checked_text
 from frontdesk.core.tickets._lookup import live_ticket
 from frontdesk.core.tickets.ports import TicketsUnit
@@ -122,9 +123,8 @@ def _message_bodies(new: NewMessage) -> tuple[str, str]:
         )
     if new.body_html is not None and len(new.body_html) > MAX_BODY:
         raise Invalid("too_long", f"The HTML is longer than {MAX_BODY} characters", field="message")
-    if "\x00" in (new.body_text or "") or "\x00" in (new.body_html or ""):
-        # PostgreSQL text cannot hold NUL: refuse it as input rather than fail at INSERT.
-        raise Invalid("invalid_text", "The message contains a NUL character", field="message")
+    check_text(new.body_text or "", "message")
+    check_text(new.body_html or "", "message")
     text, html = bodies(new.body_text, new.body_html)
     if not text.strip() and not new.attachment_ids:
         raise Invalid("required", "The message must not be empty", field="message")

@@ -189,7 +189,7 @@ def read_attachment(
 
 def open_ticket(uow: TicketsUnit, actor: Actor, new: NewCustomerTicket) -> CustomerTicket:
     """A ticket requested by the token's contact. An emailTo address that is one of the
-    account's inboxes puts the ticket in that inbox."""
+    account's inboxes puts the ticket in that inbox; else it goes to the account's first."""
     require_customer(actor)
     to = _addresses(new.to, "emailTo")
     cc = _addresses(new.cc, "emailCc")
@@ -235,7 +235,12 @@ def submit_contact_form(uow: TicketsUnit, actor: Actor, form: ContactForm) -> Cu
     opened = tickets.open_ticket(
         uow,
         sender,
-        NewTicket(subject=form.title, message=NewMessage(body_text=body), category_id=category_id),
+        NewTicket(
+            subject=form.title,
+            message=NewMessage(body_text=body),
+            category_id=category_id,
+            inbox_id=_inbox_for(uow, actor, ()),
+        ),
     )
     return _summary(uow, sender, opened.ticket)
 
@@ -298,8 +303,11 @@ def _addresses(values: Sequence[str], field: str) -> tuple[str, ...]:
 
 
 def _inbox_for(uow: TicketsUnit, actor: Actor, to: Sequence[str]) -> int | None:
+    """The inbox an emailTo address names, else the account's first (where the ticket's
+    mail leaves from, and what ImBox lists as its inboxName)."""
     for address in to:
         inbox = accounts.inbox_with_address(uow, address)
         if inbox is not None and inbox.account_id == actor.account_id:
             return inbox.id
-    return None
+    first = accounts.default_inbox(uow, actor.account_id)
+    return first.id if first is not None else None

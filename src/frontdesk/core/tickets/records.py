@@ -177,6 +177,7 @@ class ListedEmail:
     bcc: tuple[str, ...]
     inbox_name: str | None
     unverified: bool = False  # the sender could not be verified
+    agent_id: int | None = None  # the agent who wrote it, for the team's mail
 
 
 class Archived(StrEnum):

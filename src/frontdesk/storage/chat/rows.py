@@ -43,6 +43,7 @@ def conversation_from_row(row: Any, offset: int = 0) -> Conversation:
         created=m["created"],
         updated=m["updated"],
         secret_hash=m["secret_hash"],
+        verified=m["verified"],
     )
 
 

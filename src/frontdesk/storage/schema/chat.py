@@ -41,6 +41,7 @@ chat_conversations = Table(
     Column("city", String(200)),
     Column("country", String(200)),
     Column("exit_page", String(2000)),
+    Column("verified", Stamp),  # when the widget proved a browser (migration 0012)
     Column("last_visit", Stamp, nullable=False),
     Column("created", Stamp, nullable=False),
     Column("updated", Stamp, nullable=False),

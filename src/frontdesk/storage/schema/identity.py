@@ -6,6 +6,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -40,7 +41,11 @@ agents = Table(
     Column("password_hash", String(200)),
     Column("last_active", Stamp),
     Column("created", Stamp, nullable=False),
+    # The agent's public id (InboxOps user ids, migration 0013): set for every agent by the
+    # core; nullable only so that SQLite could add it without rebuilding the table.
+    Column("uuid", String(36)),
     UniqueConstraint("account_id", "email"),
+    Index("ix_agents_uuid", "uuid", unique=True),
 )
 
 inboxes = Table(

@@ -200,6 +200,7 @@ class SqlTicketListing:
                 msg.c.cc_addrs,
                 msg.c.bcc_addrs,
                 msg.c.unverified,
+                msg.c.agent_id,
                 t.inboxes.c.name.label("inbox_name"),
             )
             .select_from(
@@ -223,6 +224,7 @@ class SqlTicketListing:
                 bcc=split_lines(row.bcc_addrs),
                 inbox_name=row.inbox_name,
                 unverified=bool(row.unverified),
+                agent_id=row.agent_id,
             )
             for row in self.conn.execute(query)
         ]

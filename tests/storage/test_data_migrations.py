@@ -1,0 +1,61 @@
+"""Migrations 0012 and 0013 fill what existing rows lack, on both databases: conversations
+that predate the browser proof count as verified, and every existing agent gets its own
+UUID."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from frontdesk.storage.migrate import upgrade
+from tests.conftest import _pg_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Engine]:
+    if request.param == "sqlite":
+        engine = create_engine(f"sqlite:///{tmp_path_factory.mktemp('migrate') / 'db.sqlite'}")
+        yield engine
+        engine.dispose()
+        return
+    for url in _pg_database():
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+        yield engine
+        engine.dispose()
+
+
+def test_existing_rows_are_filled_in(empty_engine: Engine) -> None:
+    upgrade(empty_engine, "0008")
+    with empty_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO accounts (id, name, public_id, ticket_seq, created)"
+                " VALUES (1, 'A', 'w1', 0, 5)"
+            )
+        )
+        for n in (1, 2, 3):
+            conn.execute(
+                text(
+                    "INSERT INTO agents (account_id, name, email, role, groups, is_back_office,"
+                    " created) VALUES (1, :name, :email, 'agent', '', false, 7)"
+                ),
+                {"name": f"A{n}", "email": f"a{n}@example.org"},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO chat_conversations (account_id, public_id, secret_hash, status,"
+                " last_seq, traffic_type, search_engine, browser, os, last_visit, created,"
+                " updated) VALUES (1, 'V1', 'h', 'new', 0, 'Direct', '', '', '', 9, 1234, 9)"
+            )
+        )
+    upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        uuids = [row[0] for row in conn.execute(text("SELECT uuid FROM agents ORDER BY id"))]
+        verified = conn.execute(text("SELECT verified FROM chat_conversations")).scalar_one()
+    assert len(uuids) == 3 and len(set(uuids)) == 3
+    assert all(value and len(value) == 36 for value in uuids)
+    assert verified == 1234  # made by the old widget: taken as verified at its creation
