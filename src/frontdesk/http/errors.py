@@ -28,6 +28,7 @@ STATUS_BY_KIND = {
     "unauthenticated": 401,
     "conflict": 409,
     "too_large": 413,
+    "rate_limited": 429,
 }
 CODE_BY_STATUS = {
     400: "bad_request",
@@ -91,7 +92,9 @@ class ErrorRouter:
 
 
 def from_domain(exc: DomainError) -> Problem:
-    return Problem(STATUS_BY_KIND.get(exc.kind, 400), exc.code, exc.message, exc.field)
+    retry = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry)} if retry is not None else None
+    return Problem(STATUS_BY_KIND.get(exc.kind, 400), exc.code, exc.message, exc.field, headers)
 
 
 def from_validation(exc: RequestValidationError) -> Problem:

@@ -49,3 +49,13 @@ class TooLarge(DomainError):
     """A body or file is over its size limit."""
 
     kind = "too_large"
+
+
+class TooMany(DomainError):
+    """Too many attempts in a while; `retry_after` says how many seconds to wait."""
+
+    kind = "rate_limited"
+
+    def __init__(self, code: str, message: str, *, retry_after: int = 1) -> None:
+        super().__init__(code, message)
+        self.retry_after = retry_after
