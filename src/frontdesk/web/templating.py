@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from frontdesk import __version__
-from frontdesk.web import i18n
+from frontdesk.web import i18n, words
 from frontdesk.web.assets import static_url
 from frontdesk.web.avatars import avatar_tone, initials
 
@@ -54,6 +54,7 @@ class Templates:
         )
         self.env.filters.update(i18n.filters(), initials=initials, avatar_tone=avatar_tone)
         self.env.globals.update(static_url=static_url, product=PRODUCT, version=__version__)
+        self.env.globals.update(words.GLOBALS)
         # In globals before it is filled: a component module copies the globals when it
         # loads, and its macros reach their siblings (list_row uses avatar) through `ui`.
         self.env.globals["ui"] = ui = SimpleNamespace()

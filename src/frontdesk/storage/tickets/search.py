@@ -26,6 +26,7 @@ from sqlalchemy import (
     exists,
     func,
     select,
+    tuple_,
 )
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.ext.compiler import compiles
@@ -36,11 +37,12 @@ from frontdesk.core.contacts.records import Contact
 from frontdesk.core.tickets.records import (
     UNASSIGNED,
     Archived,
+    Sort,
     Ticket,
     TicketQuery,
 )
 from frontdesk.storage import tables as t
-from frontdesk.storage._sql import contact_from_row
+from frontdesk.storage._sql import contact_from_row, within
 from frontdesk.storage.tickets.rows import ticket_from_row
 
 # The search objects as query targets only: they are not part of `tables.metadata`, whose
@@ -80,6 +82,14 @@ def _cross_join(element: _LeadingJoin, compiler: SQLCompiler, **kw: Any) -> str:
     return f"{left} CROSS JOIN {right} ON {compiler.process(element.onclause, **kw)}"
 
 
+# Each queue sort: its keyset columns (descending) and the partial index that walks them.
+_QUEUE_ORDER = {
+    Sort.ACTIVITY: (("latest_activity", "id"), "ix_tickets_queue_activity"),
+    Sort.CREATED: (("created", "id"), "ix_tickets_queue_created"),
+    Sort.PRIORITY: (("priority_rank", "latest_activity", "id"), "ix_tickets_queue_priority"),
+}
+
+
 def fts5_query(words: Sequence[str]) -> str:
     """Every word as a quoted FTS5 string (no operators); juxtaposed strings are ANDed."""
     return " ".join('"' + word.replace('"', '""') + '"' for word in words)
@@ -101,6 +111,14 @@ def _conditions(account_id: int, query: TicketQuery) -> list[ColumnElement[bool]
         conditions.append(tk.c.status.in_(sorted(status.value for status in query.statuses)))
     if query.priority is not None:
         conditions.append(tk.c.priority == query.priority.value)
+    if query.inbox_id is not None:
+        conditions.append(tk.c.inbox_id == query.inbox_id)
+    if not query.merged:
+        conditions.append(tk.c.merged_into_id.is_(None))
+    conditions += within(tk.c.created, query.created) + within(tk.c.updated, query.updated)
+    labels = t.ticket_labels
+    for label in query.labels:
+        conditions.append(tk.c.id.in_(select(labels.c.ticket_id).where(labels.c.name == label)))
     # Driven from the tag's and the agent's own indexes (name, ticket_id), (agent_id,
     # ticket_id): a few thousand ids at most, where testing every ticket would read them all.
     tags = t.ticket_tags
@@ -143,6 +161,34 @@ class SqlTicketSearch:
             first = self._found(select(t.tickets.c.id), account_id, query).limit(up_to)
             counted = select(func.count()).select_from(first.subquery())
         return int(self.conn.execute(counted).scalar_one())
+
+    def page_tickets(
+        self,
+        account_id: int,
+        query: TicketQuery,
+        sort: Sort,
+        *,
+        after: tuple[int, ...] | None,
+        before: tuple[int, ...] | None,
+        limit: int,
+    ) -> list[Ticket]:
+        """A keyset page in `sort` order, newest first; see _QUEUE_ORDER for the indexes."""
+        keys, index = _QUEUE_ORDER[sort]
+        columns = [t.tickets.c[name] for name in keys]
+        found = self._found(select(t.tickets), account_id, query)
+        if after is not None:
+            found = found.where(tuple_(*columns) < tuple_(*after))
+        if before is not None:
+            found = found.where(tuple_(*columns) > tuple_(*before))
+        if self._sqlite and not query.words and query.archived is Archived.EXCLUDE:
+            # SQLite has no statistics here: left alone it may take the status index and sort
+            # the whole view. The sort's own index walks in order and stops after a page.
+            found = found.with_hint(t.tickets, f"INDEXED BY {index}", "sqlite")
+        order = [c.asc() if before is not None else c.desc() for c in columns]
+        rows = [
+            ticket_from_row(row) for row in self.conn.execute(found.order_by(*order).limit(limit))
+        ]
+        return rows[::-1] if before is not None else rows
 
     @property
     def _sqlite(self) -> bool:
