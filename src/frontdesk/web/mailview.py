@@ -68,11 +68,13 @@ def _block_remote_images(body_html: str) -> str:
         alt = _ALT.search(attributes)
         url = src.group(1) if src else ""
         name = alt.group(1) if alt and alt.group(1).strip() else gettext("Remote image")
+        blocked = gettext("Blocked image")
+        open_it = gettext("Open it in a new tab")
         return (
             '<span class="blocked-image">'
-            f'<span class="blocked-image__name">{gettext("Blocked image")}: {name}</span> '
-            f'<a href="{url}" target="_blank" rel="noopener noreferrer nofollow">'
-            f"{gettext('Open it in a new tab')}</a></span>"
+            f'<span class="blocked-image__name">{blocked}: {name}</span> '
+            f'<a href="{url}" target="_blank" rel="noopener noreferrer nofollow">{open_it}</a>'
+            "</span>"
         )
 
     return _IMG.sub(replace, body_html)
@@ -90,7 +92,8 @@ def _has_text(fragment: str) -> bool:
 
 
 def _details(inner: str) -> str:
+    summary = gettext("Show quoted text")
     return (
         '<details class="quoted"><summary class="quoted__summary">'
-        f"{gettext('Show quoted text')}</summary>{inner}</details>"
+        f"{summary}</summary>{inner}</details>"
     )

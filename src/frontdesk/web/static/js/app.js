@@ -244,18 +244,34 @@
     document.querySelectorAll("form[data-draft-url]").forEach(function (form) {
       var timer = null;
       var status = form.querySelector("[data-draft-status]");
+      function fields() {
+        var found = { kind: form.getAttribute("data-draft-kind"), body: form.elements.body.value };
+        ["to", "cc", "bcc"].forEach(function (name) {
+          if (form.elements[name]) found[name] = form.elements[name].value;
+        });
+        return found;
+      }
       form.addEventListener("input", function (event) {
         if (event.target.type === "file") return;
         window.clearTimeout(timer);
         timer = window.setTimeout(function () {
-          var fields = { kind: form.getAttribute("data-draft-kind"), body: form.elements.body.value };
-          ["to", "cc", "bcc"].forEach(function (name) {
-            if (form.elements[name]) fields[name] = form.elements[name].value;
-          });
-          post(form.getAttribute("data-draft-url"), fields).then(function (answer) {
+          timer = null;
+          post(form.getAttribute("data-draft-url"), fields()).then(function (answer) {
             if (answer.ok && status) status.textContent = status.getAttribute("data-saved-label");
           });
         }, 800);
+      });
+      // Sending the form ends the draft (the server discards it): nothing left to save.
+      form.addEventListener("submit", function () { window.clearTimeout(timer); timer = null; });
+      // Leaving the page with typing not yet saved: save it on the way out.
+      window.addEventListener("pagehide", function () {
+        if (timer === null) return;
+        window.clearTimeout(timer);
+        var data = new FormData();
+        var pending = fields();
+        Object.keys(pending).forEach(function (key) { data.append(key, pending[key]); });
+        data.append("csrf_token", csrfToken());
+        navigator.sendBeacon(form.getAttribute("data-draft-url"), data);
       });
     });
   }
