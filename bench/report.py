@@ -16,8 +16,12 @@ ORDER = [
     "search, rare word",
     "search, common word",
     "create",
+    "web ticket list",
+    "web ticket page",
 ]
 READS = {"list first page", "list deep page", "status filter", "one ticket"} | {
+    "web ticket list",
+    "web ticket page",
     "search, rare word",
     "search, common word",
 }

@@ -89,9 +89,14 @@ def parse_view(text: str) -> View:
 
 
 def view_query(view: View, agent_id: int | None) -> TicketQuery:
-    """The query a view starts from (merged tickets never show in a queue)."""
+    """The query a view starts from; merged tickets never show in a queue.
+
+    A merged ticket is closed (threads.merge), so a view of open or solved tickets leaves
+    it out by its status alone; only the all-tickets view says so in a condition, which
+    would otherwise cost every count a read of each ticket's row beside its index entry.
+    """
     open_ = frozenset(OPEN_STATUSES)
-    base = TicketQuery(merged=False)
+    base = TicketQuery()
     if view.kind is ViewKind.MINE:
         return replace(base, statuses=open_, assignee=agent_id if agent_id else UNASSIGNED)
     if view.kind is ViewKind.UNASSIGNED:
@@ -101,7 +106,7 @@ def view_query(view: View, agent_id: int | None) -> TicketQuery:
     if view.kind is ViewKind.LABEL:
         return replace(base, statuses=open_, labels=(view.value,))
     if view.kind is ViewKind.ALL:
-        return base
+        return replace(base, merged=False)
     single = {
         ViewKind.PENDING: Status.PENDING,
         ViewKind.ON_HOLD: Status.ON_HOLD,
