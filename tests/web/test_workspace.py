@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from frontdesk.core import tickets
@@ -347,3 +346,50 @@ def test_changes_by_another_agent_reach_the_queue_query(desk: Desk) -> None:
         conn.execute(update(t.tickets).where(t.tickets.c.id == ticket.id).values(archived_at=1))
     with desk.services.store.read() as uow:
         assert queues.page(uow, actor, query, Sort.ACTIVITY).rows == []
+
+
+def test_presence_crosses_processes_through_redis() -> None:
+    """Two fan-outs on one Redis channel stand for two server processes: a heartbeat posted
+    to one is on the other's board, and its streams are told (the browser test shows the
+    same within one process, without Redis)."""
+    import os
+    import secrets
+    import time
+
+    import redis
+
+    from frontdesk.services.fanout import RedisFanout
+    from frontdesk.web.live import PRESENCE
+    from tests.conftest import unavailable
+
+    url = os.environ.get("FRONTDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        unavailable(f"Redis unreachable at {url}: {exc}")
+    channel = f"frontdesk-test-{secrets.token_hex(4)}:events"
+    first, second = RedisFanout(url, channel), RedisFanout(url, channel)
+    hubs = [LiveHub(first), LiveHub(second)]
+    loop = asyncio.new_event_loop()
+    try:
+        first.start()
+        second.start()
+        watching = Stream(loop, 5)
+        hubs[1].add(watching)
+        first.publish(
+            {"kind": PRESENCE, "account_id": 5, "ticket_id": 9, "agent_id": 2, "name": "Maja",
+             "state": "replying", "tab": "tab-in-process-one"}
+        )  # fmt: skip
+        deadline = time.monotonic() + 5
+        while not hubs[1].board.on_ticket(5, 9) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        [seen] = hubs[1].board.on_ticket(5, 9)
+        assert (seen.name, seen.state) == ("Maja", "replying")
+        loop.run_until_complete(asyncio.sleep(0.05))
+        assert watching.queue.get_nowait() == {"kind": "presence", "ticket": 9}
+    finally:
+        for hub in hubs:
+            hub.close()
+        first.close()
+        second.close()
+        loop.close()

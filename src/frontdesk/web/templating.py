@@ -42,6 +42,9 @@ class Templates:
             extensions=["jinja2.ext.i18n"],
             trim_blocks=True,
             lstrip_blocks=True,
+            # Templates ship with the code and change only with a restart, as the code does:
+            # no stat() of every template (and each it includes) on every render.
+            auto_reload=False,
         )
         # {% trans %} blocks are whitespace-normalised, as the extractor reads them.
         self.env.policies["ext.i18n.trimmed"] = True

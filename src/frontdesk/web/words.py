@@ -25,6 +25,16 @@ STATUSES = {
     "solved": N_("Solved"),
     "closed": N_("Closed"),
 }
+VIEWS = {
+    "mine": N_("Mine"),
+    "unassigned": N_("Unassigned"),
+    "open": N_("All open"),
+    "pending": N_("Pending"),
+    "on-hold": N_("On hold"),
+    "solved": N_("Solved"),
+    "all": N_("All tickets"),
+    "inbox": N_("Inbox"),
+}
 DELIVERY = {
     "queued": N_("E-mail queued"),
     "sending": N_("E-mail sending"),
@@ -44,6 +54,14 @@ def priority_name(value: str) -> str:
 
 def priority_options() -> list[tuple[str, str]]:
     return [(value, gettext(name)) for value, name in PRIORITIES.items()]
+
+
+def status_name(value: str) -> str:
+    return gettext(STATUSES.get(value, value))
+
+
+def view_label(kind: str) -> str:
+    return gettext(VIEWS.get(kind, kind))
 
 
 def status_options() -> list[tuple[str, str]]:
@@ -66,17 +84,14 @@ def agent_options(team: Iterable[Agent]) -> list[tuple[str, str]]:
     return [(str(agent.id), agent.name) for agent in team]
 
 
-def team_names(team: Iterable[Agent]) -> dict[int, str]:
-    return {agent.id: agent.name for agent in team}
-
-
 GLOBALS = {
     "priority_name": priority_name,
     "priority_options": priority_options,
     "sort_options": sort_options,
     "status_options": status_options,
+    "status_name": status_name,
+    "view_label": view_label,
     "delivery_name": delivery_name,
     "inbox_options": inbox_options,
     "agent_options": agent_options,
-    "team_names": team_names,
 }

@@ -17,8 +17,10 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import TypeVar
 
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.accounts import AgentFields
@@ -120,6 +122,21 @@ def _parse(token: str) -> tuple[str, str] | None:
     return (found.group(1), found.group(2)) if found else None
 
 
+Hashed = TypeVar("Hashed", WebSession, PasswordReset)
+
+
+def _verified(token: str, find: Callable[[str], Hashed | None]) -> Hashed | None:
+    """The row a `<public id>.<secret>` token names, if its secret matches (constant time;
+    an unknown id still hashes and compares, so timing tells nothing)."""
+    parsed = _parse(token)
+    if parsed is None:
+        return None
+    public_id, secret = parsed
+    found = find(public_id)
+    expected = found.secret_hash if found else _hash("no such token")
+    return found if hmac.compare_digest(expected, _hash(secret)) and found else None
+
+
 def _address(email: str) -> str:
     return email.strip().lower()[:320]
 
@@ -194,15 +211,9 @@ def _matching_agent(uow: IdentityUnit, address: str, password: str) -> Agent | N
 
 def authenticate(uow: IdentityUnit, token: str, policy: Policy) -> SignedIn:
     """The session a cookie's token stands for; Unauthenticated when it is not valid now."""
-    parsed = _parse(token)
-    if parsed is None:
-        raise Unauthenticated("invalid_session", "Sign in to continue")
-    public_id, secret = parsed
-    session = uow.sessions.find_session(public_id)
-    expected = session.secret_hash if session else _hash("no such session")
-    matches = hmac.compare_digest(expected, _hash(secret))
+    session = _verified(token, uow.sessions.find_session)
     now = now_ms()
-    if session is None or not matches or not _alive(session, policy, now):
+    if session is None or not _alive(session, policy, now):
         raise Unauthenticated("invalid_session", "Sign in to continue")
     agent = accounts.find_agent(uow, session.account_id, session.agent_id)
     if agent is None:
@@ -278,14 +289,8 @@ def request_reset(
 
 def check_reset(uow: IdentityUnit, token: str) -> PasswordReset:
     """The reset a link stands for, if it can still be used; NotFound otherwise."""
-    parsed = _parse(token)
-    if parsed is None:
-        raise NotFound("reset_not_found", "This link is not valid")
-    public_id, secret = parsed
-    reset = uow.sessions.find_reset(public_id)
-    expected = reset.secret_hash if reset else _hash("no such reset")
-    matches = hmac.compare_digest(expected, _hash(secret))
-    if reset is None or not matches or reset.used is not None or now_ms() >= reset.expires:
+    reset = _verified(token, uow.sessions.find_reset)
+    if reset is None or reset.used is not None or now_ms() >= reset.expires:
         raise NotFound("reset_not_found", "This link has expired or was used already")
     return reset
 

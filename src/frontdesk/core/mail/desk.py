@@ -1,7 +1,7 @@
 """The ticket page of the web app: everything an agent reads about one ticket, in one call.
 
 Read in a fixed number of statements: the thread (messages, attachments, details), the
-requester and their other tickets, linked tickets, the account's agents and inboxes, the
+requester and their other tickets, linked tickets, the account's inboxes, the
 custom field definitions, each message's outgoing mail (queued, sent, failed), and
 whether the customer wrote since this agent last read it.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from frontdesk.core import contacts, tickets
 from frontdesk.core.contacts.records import Contact
 from frontdesk.core.identity import accounts
-from frontdesk.core.identity.records import Agent, Inbox
+from frontdesk.core.identity.records import Inbox
 from frontdesk.core.mail.ports import MailUnit
 from frontdesk.core.mail.records import OutboxMail
 from frontdesk.core.shared.records import Actor
@@ -31,7 +31,6 @@ class Desk:
     other_tickets: list[Ticket]  # the requester's latest other tickets
     linked: list[Ticket]
     merged_into: Ticket | None
-    team: Mapping[int, Agent]
     inboxes: Mapping[int, Inbox]
     field_names: list[Named]
     mail: Mapping[int, OutboxMail]  # message id -> its outgoing mail (the latest row)
@@ -77,7 +76,6 @@ def ticket_desk(uow: MailUnit, actor: Actor, ticket_id: int) -> Desk:
         other_tickets=[c.ticket for c in others if c.ticket.id != ticket.id][:OTHER_TICKETS],
         linked=[related[i] for i in thread.details.linked_ids if i in related],
         merged_into=related.get(ticket.merged_into_id) if ticket.merged_into_id else None,
-        team={agent.id: agent for agent in accounts.list_agents(uow, actor)},
         inboxes={inbox.id: inbox for inbox in accounts.list_inboxes(uow, actor)},
         field_names=taxonomy.list_named(uow, actor, "custom_field"),
         mail=mail,

@@ -18,6 +18,7 @@ from frontdesk.core.tickets.records import (
     ListedTicket,
     Message,
     Named,
+    QueueEntry,
     Sort,
     Ticket,
     TicketDetails,
@@ -159,9 +160,11 @@ class TicketListing(Protocol):
         after: tuple[int, ...] | None,
         before: tuple[int, ...] | None,
         limit: int,
-    ) -> list[Ticket]:
+        agent_id: int,
+    ) -> list[QueueEntry]:
         """A keyset page in `sort` order (descending): the rows after `after`, or the
-        rows just before `before` (still in descending order)."""
+        rows just before `before` (still in descending order), with the inbox's name,
+        the requester and `agent_id`'s read mark of each."""
         ...
 
     def account_labels(self, account_id: int) -> list[str]: ...

@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from frontdesk.core.contacts.records import Contact
 from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Forbidden, Invalid
@@ -26,6 +25,7 @@ from frontdesk.core.tickets.records import (
     PRIORITY_RANK,
     UNASSIGNED,
     Archived,
+    QueueEntry,
     Sort,
     Status,
     Ticket,
@@ -143,7 +143,8 @@ def narrowed(query: TicketQuery, filters: TicketQuery) -> TicketQuery | None:
 @dataclass(frozen=True, slots=True)
 class QueueRow:
     ticket: Ticket
-    requester: Contact | None
+    requester_name: str | None
+    requester_email: str | None
     inbox_name: str | None
     labels: tuple[str, ...]
     tags: tuple[str, ...]
@@ -191,21 +192,23 @@ def page(
 ) -> QueuePage:
     """One page of the queue: its rows with what the list shows, and the cursors around it.
 
-    A fixed number of statements whatever the page size: the page, its details, its
-    requesters, the inbox names, the agent's read marks.
+    Two statements whatever the page size: the page (with inbox names, requesters and the
+    agent's read marks), then the page's labels, tags and assignees.
     """
     _check(actor, limit)
     if query.archived is not Archived.EXCLUDE:
         raise Invalid("invalid_view", "The queue shows live tickets only", field="view")
     after_key, before_key = parse_cursor(after, sort), parse_cursor(before, sort)
-    tickets = uow.listing.page_tickets(
+    assert actor.agent_id is not None  # _check
+    entries = uow.listing.page_tickets(
         actor.account_id, query, sort, after=after_key, before=None if after_key else before_key,
-        limit=limit + 1,
+        limit=limit + 1, agent_id=actor.agent_id,
     )  # fmt: skip
     backwards = before_key is not None and after_key is None
-    more = len(tickets) > limit
-    tickets = (tickets[1:] if backwards else tickets[:limit]) if more else tickets
-    rows = _rows(uow, actor, tickets)
+    more = len(entries) > limit
+    entries = (entries[1:] if backwards else entries[:limit]) if more else entries
+    rows = _rows(uow, entries)
+    tickets = [entry.ticket for entry in entries]
     first_page = not backwards and after_key is None
     return QueuePage(
         rows=rows,
@@ -223,27 +226,20 @@ def _check(actor: Actor, limit: int) -> None:
         raise Invalid("invalid_limit", f"limit must be between 1 and {MAX_PAGE}", field="limit")
 
 
-def _rows(uow: TicketsUnit, actor: Actor, tickets: Sequence[Ticket]) -> list[QueueRow]:
-    ids = [ticket.id for ticket in tickets]
-    if not ids:
-        return []
-    details = uow.tickets.ticket_details(ids)
-    requester_ids = sorted({t.requester_id for t in tickets if t.requester_id is not None})
-    requesters = uow.listing.requesters_of(actor.account_id, requester_ids)
-    inboxes = uow.listing.inbox_names(actor.account_id)
-    assert actor.agent_id is not None  # _check
-    reads = uow.reads.read_times(actor.agent_id, ids)
+def _rows(uow: TicketsUnit, entries: Sequence[QueueEntry]) -> list[QueueRow]:
+    details = uow.tickets.ticket_details([entry.ticket.id for entry in entries]) if entries else {}
     return [
         QueueRow(
-            ticket=ticket,
-            requester=requesters.get(ticket.requester_id) if ticket.requester_id else None,
-            inbox_name=inboxes.get(ticket.inbox_id) if ticket.inbox_id else None,
-            labels=details[ticket.id].labels,
-            tags=details[ticket.id].tags,
-            assignee_ids=details[ticket.id].assignee_ids,
-            unread=is_unread(ticket, reads.get(ticket.id)),
+            ticket=entry.ticket,
+            requester_name=entry.requester_name,
+            requester_email=entry.requester_email,
+            inbox_name=entry.inbox_name,
+            labels=details[entry.ticket.id].labels,
+            tags=details[entry.ticket.id].tags,
+            assignee_ids=details[entry.ticket.id].assignee_ids,
+            unread=is_unread(entry.ticket, entry.read_at),
         )
-        for ticket in tickets
+        for entry in entries
     ]
 
 

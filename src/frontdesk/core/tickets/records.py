@@ -198,6 +198,17 @@ class Sort(StrEnum):
     PRIORITY = "priority"  # urgent first, then latest activity
 
 
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """A ticket on a queue page, with what the page shows beside it, read in one statement."""
+
+    ticket: Ticket
+    inbox_name: str | None
+    requester_name: str | None
+    requester_email: str | None
+    read_at: int | None  # when the listing agent last read it
+
+
 PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
 
 

@@ -33,6 +33,7 @@ from frontdesk.core.tickets.records import (
     ListedEmail,
     ListedTicket,
     MessageKind,
+    QueueEntry,
     Sort,
     Ticket,
     TicketFilter,
@@ -309,9 +310,10 @@ class SqlTicketListing:
         after: tuple[int, ...] | None,
         before: tuple[int, ...] | None,
         limit: int,
-    ) -> list[Ticket]:
+        agent_id: int,
+    ) -> list[QueueEntry]:
         return self._search.page_tickets(
-            account_id, query, sort, after=after, before=before, limit=limit
+            account_id, query, sort, after=after, before=before, limit=limit, agent_id=agent_id
         )
 
     def find_tickets(

@@ -37,6 +37,7 @@ from frontdesk.core.contacts.records import Contact
 from frontdesk.core.tickets.records import (
     UNASSIGNED,
     Archived,
+    QueueEntry,
     Sort,
     Ticket,
     TicketQuery,
@@ -88,6 +89,24 @@ _QUEUE_ORDER = {
     Sort.CREATED: (("created", "id"), "ix_tickets_queue_created"),
     Sort.PRIORITY: (("priority_rank", "latest_activity", "id"), "ix_tickets_queue_priority"),
 }
+
+
+def _beside(agent_id: int) -> list[Any]:
+    """What a queue row shows beside the ticket, as scalar subqueries on its row."""
+    tk, inbox, contact, read = t.tickets, t.inboxes, t.contacts, t.ticket_reads
+    requester = contact.c.id == tk.c.requester_id
+    return [
+        select(inbox.c.name)
+        .where(inbox.c.id == tk.c.inbox_id)
+        .scalar_subquery()
+        .label("q_inbox_name"),
+        select(contact.c.name).where(requester).scalar_subquery().label("q_requester_name"),
+        select(contact.c.email).where(requester).scalar_subquery().label("q_requester_email"),
+        select(read.c.read_at)
+        .where(read.c.agent_id == agent_id, read.c.ticket_id == tk.c.id)
+        .scalar_subquery()
+        .label("q_read_at"),
+    ]
 
 
 def fts5_query(words: Sequence[str]) -> str:
@@ -171,11 +190,18 @@ class SqlTicketSearch:
         after: tuple[int, ...] | None,
         before: tuple[int, ...] | None,
         limit: int,
-    ) -> list[Ticket]:
-        """A keyset page in `sort` order, newest first; see _QUEUE_ORDER for the indexes."""
+        agent_id: int,
+    ) -> list[QueueEntry]:
+        """A keyset page in `sort` order, newest first; see _QUEUE_ORDER for the indexes.
+
+        The inbox's name, the requester and the agent's read mark come along as scalar
+        subqueries (primary-key lookups for the page's rows only), so a page is one
+        statement and the search's own join order stays as it is.
+        """
         keys, index = _QUEUE_ORDER[sort]
-        columns = [t.tickets.c[name] for name in keys]
-        found = self._found(select(t.tickets), account_id, query)
+        tk = t.tickets
+        columns = [tk.c[name] for name in keys]
+        found = self._found(select(tk, *_beside(agent_id)), account_id, query)
         if after is not None:
             found = found.where(tuple_(*columns) < tuple_(*after))
         if before is not None:
@@ -183,12 +209,17 @@ class SqlTicketSearch:
         if self._sqlite and not query.words and query.archived is Archived.EXCLUDE:
             # SQLite has no statistics here: left alone it may take the status index and sort
             # the whole view. The sort's own index walks in order and stops after a page.
-            found = found.with_hint(t.tickets, f"INDEXED BY {index}", "sqlite")
+            found = found.with_hint(tk, f"INDEXED BY {index}", "sqlite")
         order = [c.asc() if before is not None else c.desc() for c in columns]
-        rows = [
-            ticket_from_row(row) for row in self.conn.execute(found.order_by(*order).limit(limit))
-        ]
-        return rows[::-1] if before is not None else rows
+        rows = self.conn.execute(found.order_by(*order).limit(limit)).all()
+        entries = [
+            QueueEntry(
+                ticket_from_row(row), row.q_inbox_name, row.q_requester_name,
+                row.q_requester_email, row.q_read_at,
+            )
+            for row in rows
+        ]  # fmt: skip
+        return entries[::-1] if before is not None else entries
 
     @property
     def _sqlite(self) -> bool:
