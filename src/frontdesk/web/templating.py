@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from frontdesk import __version__
-from frontdesk.web import i18n, words
+from frontdesk.web import components, i18n, words
 from frontdesk.web.assets import static_url
 from frontdesk.web.avatars import avatar_tone, initials
 
@@ -63,6 +63,10 @@ class Templates:
         self.env.globals["ui"] = ui = SimpleNamespace()
         for macro_name, macro in self._components().items():
             setattr(ui, macro_name, macro)
+        for name, function in components.COMPONENTS.items():
+            if hasattr(ui, name):
+                raise ValueError(f"component {name!r} is both a macro and a function")
+            setattr(ui, name, function)
 
     def _components(self) -> dict[str, Macro]:
         """Every macro of templates/_components/, by name; a name used twice is an error."""

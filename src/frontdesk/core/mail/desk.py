@@ -47,13 +47,10 @@ def ticket_desk(uow: MailUnit, actor: Actor, ticket_id: int) -> Desk:
         else None
     )
     others = (
-        uow.listing.list_customer_tickets(
-            actor.account_id, ticket.requester_id, open_or_unread=False, offset=0,
-            limit=OTHER_TICKETS + 1,
-        )
+        uow.listing.latest_of_requester(actor.account_id, ticket.requester_id, OTHER_TICKETS + 1)
         if ticket.requester_id
         else []
-    )  # fmt: skip
+    )
     related = uow.tickets.get_tickets(
         actor.account_id,
         [*thread.details.linked_ids, *([ticket.merged_into_id] if ticket.merged_into_id else [])],
@@ -73,7 +70,7 @@ def ticket_desk(uow: MailUnit, actor: Actor, ticket_id: int) -> Desk:
     return Desk(
         thread=thread,
         requester=requester,
-        other_tickets=[c.ticket for c in others if c.ticket.id != ticket.id][:OTHER_TICKETS],
+        other_tickets=[other for other in others if other.id != ticket.id][:OTHER_TICKETS],
         linked=[related[i] for i in thread.details.linked_ids if i in related],
         merged_into=related.get(ticket.merged_into_id) if ticket.merged_into_id else None,
         inboxes={inbox.id: inbox for inbox in accounts.list_inboxes(uow, actor)},

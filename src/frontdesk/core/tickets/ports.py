@@ -169,6 +169,10 @@ class TicketListing(Protocol):
 
     def account_labels(self, account_id: int) -> list[str]: ...
 
+    def latest_of_requester(self, account_id: int, requester_id: int, limit: int) -> list[Ticket]:
+        """A requester's newest unmerged tickets (by id), for a ticket's side panel."""
+        ...
+
     def inbox_names(self, account_id: int) -> dict[int, str]: ...
 
 

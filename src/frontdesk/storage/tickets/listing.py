@@ -293,6 +293,20 @@ class SqlTicketListing:
         )
         return list(rows.scalars())
 
+    def latest_of_requester(self, account_id: int, requester_id: int, limit: int) -> list[Ticket]:
+        tk = t.tickets
+        rows = self.conn.execute(
+            select(tk)
+            .where(
+                tk.c.account_id == account_id,
+                tk.c.requester_id == requester_id,
+                tk.c.merged_into_id.is_(None),  # ix_tickets_customer_list, in id order
+            )
+            .order_by(tk.c.id.desc())
+            .limit(limit)
+        )
+        return [ticket_from_row(row) for row in rows]
+
     def inbox_names(self, account_id: int) -> dict[int, str]:
         rows = self.conn.execute(
             select(t.inboxes.c.id, t.inboxes.c.name).where(t.inboxes.c.account_id == account_id)
