@@ -233,6 +233,7 @@ def test_a_second_browser_sees_changes_and_the_replying_marker_live(
         alva.get_by_label("Priority").select_option("urgent")
         alva.get_by_role("button", name="Set priority").click()
         expect(jonas.get_by_label("Priority")).to_have_value("urgent")
+        expect(jonas.locator("#fd-announce")).to_have_text("This ticket was updated")
         # A new ticket shows up in a queue that is open elsewhere.
         jonas.goto("/tickets?view=open")
         expect(jonas.locator(".queue-row")).to_have_count(1)

@@ -321,10 +321,17 @@
         return;
       }
       body.dispatchEvent(new CustomEvent("fd:changed"));
-      if (ticketId !== null && (notice.ticket === ticketId || notice.kind === "resync")) {
-        body.dispatchEvent(new CustomEvent("fd:ticket-changed"));
-      }
+      var mine = ticketId !== null && (notice.ticket === ticketId || notice.kind === "resync");
+      if (mine) body.dispatchEvent(new CustomEvent("fd:ticket-changed"));
+      if (ticketId === null || mine) tell();
     });
+    // Screen readers hear that the page changed, at most every 10 s.
+    var told = 0;
+    function tell() {
+      if (Date.now() - told < 10000) return;
+      told = Date.now();
+      window.setTimeout(function () { announce(scope.getAttribute("data-updated-label")); }, 600);
+    }
     window.addEventListener("pagehide", function () { source.close(); });
   }
 
