@@ -18,6 +18,7 @@ ORDER = [
     "create",
     "web ticket list",
     "web ticket page",
+    "web view counts",
 ]
 READS = {"list first page", "list deep page", "status filter", "one ticket"} | {
     "web ticket list",

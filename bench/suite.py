@@ -93,7 +93,7 @@ def frontdesk_ops(seeded: Seeded) -> dict[str, Op]:
     return ops
 
 
-WEB_OPS = ("web ticket list", "web ticket page")
+WEB_OPS = ("web ticket list", "web ticket page", "web view counts")
 
 
 def web_ops(base: str, seeded: Seeded) -> dict[str, Op]:
@@ -105,6 +105,7 @@ def web_ops(base: str, seeded: Seeded) -> dict[str, Op]:
             "web GET /tickets?view=open", [("GET", "/tickets?view=open", "")], cookie
         ),
         "web ticket page": Op("web GET /tickets/{id} (10 messages)", pages, cookie),
+        "web view counts": Op("web GET /tickets/views", [("GET", "/tickets/views", "")], cookie),
     }
 
 

@@ -263,3 +263,41 @@ def test_another_accounts_ticket_is_a_404_page(
     answer = client.get(f"/tickets/{theirs.id}")
     assert answer.status_code == 404 and "Page not found" in answer.text
     assert "Their secret" not in answer.text
+
+
+@pytest.mark.parametrize(
+    ("target", "lands"),
+    [
+        ("/tickets?view=mine", "/tickets?view=mine"),
+        ("/tickets/7", "/tickets/7"),
+        ("", "/tickets"),
+        ("https://evil.example/", "/tickets"),
+        ("//evil.example/", "/tickets"),
+        ("/\\evil.example", "/tickets"),
+        ("/\t/evil.example", "/tickets"),
+        ("/\n/evil.example", "/tickets"),
+    ],
+)
+def test_after_sign_in_only_paths_of_this_site(target: str, lands: str) -> None:
+    from frontdesk.web.auth.routes import safe_next
+
+    assert safe_next(target) == lands
+
+
+def test_a_sent_reset_mail_keeps_no_copy_of_the_link(web_app: FastAPI, desk: Desk) -> None:
+    from frontdesk.core.mail import outbox
+    from frontdesk.core.shared.clock import now_ms
+
+    client = TestClient(web_app)
+    form = client.get("/login/forgot")
+    client.post("/login/forgot", data={"email": desk.agent.email, "csrf_token": csrf_of(form.text)})
+    with desk.services.store.engine.begin() as conn:  # as the worker's claim leaves it
+        conn.execute(
+            update(t.outbox).where(t.outbox.c.account_id == desk.tenant.id).values(status="sending")
+        )
+    with desk.services.store.write() as uow:
+        [mail] = uow.mail.list_outbox(desk.tenant.id, ticket_id=None, status=None, limit=10)
+        assert "/login/reset/" in mail.body
+        assert outbox.mail_sent(uow, mail, now_ms())
+    [row] = _outbox(desk.services, desk.agent.email)
+    assert row.status == "sent" and "/login/reset/" not in row.body

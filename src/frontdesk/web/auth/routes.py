@@ -36,7 +36,15 @@ Secret = Annotated[str, Form(max_length=1000)]
 
 def safe_next(target: str | None) -> str:
     """Where to go after sign-in: a path on this site only (never `//host` or a URL)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    # Browsers drop tabs and line breaks from URLs, so "/\t/evil.example" would become
+    # "//evil.example": anything below a space, and backslashes, are refused outright.
+    if (
+        not target
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+        or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in target)
+    ):
         return HOME
     return target[:2000]
 
