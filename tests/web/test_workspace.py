@@ -102,6 +102,8 @@ def test_view_counts(web_app: FastAPI, desk: Desk) -> None:
         tickets.set_status(uow, desk.tenant.actor, first.id, Status.PENDING)
         tickets.set_status(uow, desk.tenant.actor, second.id, Status.SOLVED)
         tickets.assign(uow, desk.tenant.actor, third.id, [desk.agent.id])
+        for labelled in (first, second):  # a label view counts its open tickets only
+            tickets.set_labels(uow, desk.tenant.actor, labelled.id, ["vip"])
     client = signed_in(web_app, desk.agent.email)
     html = client.get("/tickets/views").text
     links = re.findall(r'href="/tickets\?view=([^"]+)"[^>]*>(.*?)</a>', html, re.S)
@@ -113,6 +115,7 @@ def test_view_counts(web_app: FastAPI, desk: Desk) -> None:
     assert counts["mine"] == "1" and counts["pending"] == "1" and counts["solved"] == "1"
     assert counts["open"] == "2" and counts["unassigned"] == "1"
     assert counts[f"inbox%3A{desk.inbox.id}"] == "2"
+    assert counts["label%3Avip"] == "1"
     assert "on-hold" not in counts  # a zero count is not shown
 
 

@@ -48,7 +48,7 @@ EXPIRY = 40  # seconds after which a tab that stopped posting is gone
 KEEPALIVE = 20  # seconds between comment lines on an idle stream (proxies close silent ones)
 QUEUE_LIMIT = 500
 STATES = ("viewing", "replying", "gone")
-PRIVATE = ("draft.", "session.", "password.")  # never announced
+PRIVATE = ("draft.", "session.", "password.", "ticket.read")  # never announced (or per agent)
 
 
 @dataclass

@@ -91,6 +91,12 @@ _QUEUE_ORDER = {
 }
 
 
+def _label_view(query: TicketQuery) -> bool:
+    """The shape of a label view: one label, some statuses, live tickets, nothing else."""
+    plain = TicketQuery(statuses=query.statuses, labels=query.labels)
+    return len(query.labels) == 1 and bool(query.statuses) and query == plain
+
+
 def _beside(agent_id: int) -> list[Any]:
     """What a queue row shows beside the ticket, as scalar subqueries on its row."""
     tk, inbox, contact, read = t.tickets, t.inboxes, t.contacts, t.ticket_reads
@@ -174,11 +180,43 @@ class SqlTicketSearch:
         self, account_id: int, query: TicketQuery, *, up_to: int | None = None
     ) -> int:
         """How many match; with `up_to`, counting stops there (the rows are not all read)."""
+        if up_to is not None and _label_view(query):
+            return self._count_by_label(account_id, query, up_to)
         if up_to is None:
             counted = self._found(select(func.count()), account_id, query)
         else:
             first = self._found(select(t.tickets.c.id), account_id, query).limit(up_to)
             counted = select(func.count()).select_from(first.subquery())
+        return int(self.conn.execute(counted).scalar_one())
+
+    def _count_by_label(self, account_id: int, query: TicketQuery, up_to: int) -> int:
+        """A label view's capped count, walked from the label's own index.
+
+        As a filter (`id IN (the label's tickets)`), both backends first collect every
+        ticket of every account with that label, and PostgreSQL prefers hashing them
+        against a scan of the tickets: 5-28 ms a label at 100,000 tickets. Here each entry
+        of the label's index looks its ticket up by primary key (a scalar subquery, which
+        neither backend turns into a hash join), and the walk stops at `up_to` matches.
+        """
+        tk, label = t.tickets, t.ticket_labels
+        status = (
+            select(tk.c.status)
+            .where(
+                tk.c.id == label.c.ticket_id,
+                tk.c.account_id == account_id,
+                tk.c.archived_at.is_(None),
+            )
+            .scalar_subquery()
+        )
+        first = (
+            select(label.c.ticket_id)
+            .where(
+                label.c.name == query.labels[0],
+                status.in_(sorted(s.value for s in query.statuses)),
+            )
+            .limit(up_to)
+        )
+        counted = select(func.count()).select_from(first.subquery())
         return int(self.conn.execute(counted).scalar_one())
 
     def page_tickets(
