@@ -301,3 +301,31 @@ def test_a_sent_reset_mail_keeps_no_copy_of_the_link(web_app: FastAPI, desk: Des
         assert outbox.mail_sent(uow, mail, now_ms())
     [row] = _outbox(desk.services, desk.agent.email)
     assert row.status == "sent" and "/login/reset/" not in row.body
+
+
+def test_an_agent_chooses_the_language_and_time_zone(web_app: FastAPI, desk: Desk) -> None:
+    client = signed_in(web_app, desk.agent.email)
+    english = client.get("/tickets", headers={"Accept-Language": "en"})
+    assert '<html lang="en"' in english.text
+    saved = client.post(
+        "/settings/profile",
+        data={"locale": "sv", "time_zone": "America/New_York", "csrf_token": csrf_of(english.text)},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    swedish = client.get("/tickets", headers={"Accept-Language": "en"})  # the profile wins
+    assert '<html lang="sv"' in swedish.text and "Mina" in swedish.text
+    with desk.services.store.read() as uow:
+        stored = uow.accounts.get_agent(desk.tenant.id, desk.agent.id)
+    assert stored is not None and (stored.locale, stored.time_zone) == ("sv", "America/New_York")
+    for bad in ({"locale": "xx"}, {"time_zone": "Mars/Olympus_Mons"}):
+        refused = client.post(
+            "/settings/profile", data={**bad, "csrf_token": csrf_of(swedish.text)}
+        )
+        assert refused.status_code == 422
+    back = client.post(
+        "/settings/profile", data={"locale": "", "csrf_token": csrf_of(swedish.text)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert back.status_code == 303
+    assert '<html lang="en"' in client.get("/tickets", headers={"Accept-Language": "en"}).text
