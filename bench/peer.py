@@ -173,6 +173,14 @@ def operations(seeded: PeerSeed, words: dict[str, str]) -> dict[str, list[Op]]:
             get("REST /api/tickets/{id}/", *(f"/api/tickets/{i}/" for i in ids)),
         ],
         "create": [Op("REST POST /api/tickets/", creates, headers)],
+        # The web app's pages: the staff ticket list (its page, then the JSON its script
+        # asks for) and the staff ticket page (the peer's tickets carry `messages`
+        # follow-ups each, not ten: a lighter page than ours).
+        "web ticket list": [
+            get("staff ticket list page", "/tickets/"),
+            get("staff list JSON", _datatables()),
+        ],
+        "web ticket page": [get("staff ticket page", *(f"/tickets/{i}/" for i in ids))],
     }
     for op_name, word in words.items():
         ops[op_name] = [get(f"staff list JSON, search {word!r}", _datatables(search=word))]
@@ -188,6 +196,7 @@ def run(
     load: LoadSettings,
     workers: int,
     cpus: str | None,
+    only: list[str] | None = None,
 ) -> dict[str, Any]:
     version = install(venv)
     seeded = seed(venv, data_dir, tickets, messages)
@@ -198,6 +207,8 @@ def run(
     try:
         server.wait()
         for name, routes in operations(seeded, words).items():
+            if only is not None and name not in only:
+                continue
             results[name] = {}
             for op in routes:
                 figures = measure(server.base, op, load)

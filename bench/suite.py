@@ -93,6 +93,36 @@ def frontdesk_ops(seeded: Seeded) -> dict[str, Op]:
     return ops
 
 
+WEB_OPS = ("web ticket list", "web ticket page", "web view counts")
+
+
+def web_ops(base: str, seeded: Seeded) -> dict[str, Op]:
+    """The web app's two pages, signed in: the queue (All open) and a 10-message ticket."""
+    cookie = {"Cookie": f"fd_session={web_session(base, seeded)}"}
+    pages = [("GET", f"/tickets/{i}", "") for i in seeded.thread_ticket_ids]
+    return {
+        "web ticket list": Op(
+            "web GET /tickets?view=open", [("GET", "/tickets?view=open", "")], cookie
+        ),
+        "web ticket page": Op("web GET /tickets/{id} (10 messages)", pages, cookie),
+        "web view counts": Op("web GET /tickets/views", [("GET", "/tickets/views", "")], cookie),
+    }
+
+
+def web_session(base: str, seeded: Seeded) -> str:
+    """Sign in through the form, as a browser does; the session cookie's value."""
+    with httpx2.Client(base_url=base, timeout=30) as client:
+        form = client.get("/login")
+        token = form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        answer = client.post(
+            "/login",
+            data={"email": seeded.web_email, "password": seeded.web_password, "csrf_token": token},
+        )
+        if answer.status_code != 303:
+            raise RuntimeError(f"bench sign-in failed: HTTP {answer.status_code}")
+        return str(client.cookies["fd_session"])
+
+
 def _creates(seeded: Seeded) -> list[tuple[str, str, str]]:
     bodies = []
     for i in range(2000):
@@ -216,9 +246,12 @@ def run_frontdesk(
         )
         try:
             server.wait(120)
-            names = None if full else GROWTH_OPS
-            results = _measure_all(server, frontdesk_ops(seeded), names, load)
-            if full:
+            names = (args.ops or None) if full else GROWTH_OPS
+            ops = frontdesk_ops(seeded)
+            if full and (names is None or set(WEB_OPS) & set(names)):
+                ops |= web_ops(server.base, seeded)
+            results = _measure_all(server, ops, names, load)
+            if full and (names is None or "csv export" in names):
                 results["csv export"] = csv_export(server, seeded)
                 print(f"  csv export: {results['csv export']}", flush=True)
         finally:
@@ -240,6 +273,7 @@ def run_peer(args: argparse.Namespace, load: LoadSettings) -> dict[str, Any]:
             load,
             args.workers,
             SERVER_CPUS,
+            only=args.ops or None,
         )
     finally:
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -430,6 +464,11 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="measure this git ref (before) against the working tree (after) instead",
     )
     parser.add_argument("--rounds", type=int, default=2, help="passes per side with --compare-ref")
+    parser.add_argument(
+        "--ops",
+        default="",
+        help="only these operations (comma-separated names, e.g. 'ceiling,web ticket list')",
+    )
     args = parser.parse_args(argv)
     args.tickets = args.tickets or (10_000 if args.quick else 100_000)
     args.duration = args.duration or (3 if args.quick else 5)
@@ -437,6 +476,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     spec = args.growth or default_growth
     args.growth = [] if spec == "none" else [int(v) for v in spec.split(",")]
     args.backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    args.ops = [name.strip() for name in args.ops.split(",") if name.strip()]
     args.pg_url = normalise_url(args.pg_url).replace("postgresql+psycopg://", "postgresql://")
     name = "compare" if args.compare_ref else "suite"
     args.out = args.out or RESULTS / (f"{name}-quick" if args.quick else name)

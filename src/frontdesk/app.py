@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         chat_hub.close()
+        _app.state.live_hub.close()
         services.close()
 
     app = FastAPI(

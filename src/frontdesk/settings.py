@@ -95,6 +95,18 @@ class Settings(BaseSettings):
     chat_new_window_seconds: int = Field(default=600, ge=1, le=86_400)
     chat_proof_bits: int = Field(default=16, ge=0, le=28)
 
+    # The web app's sign-in (docs/web.md). A session ends after `idle` without a request,
+    # and after `absolute` whatever happens; both are checked on every request.
+    session_idle_seconds: int = Field(default=8 * 3600, ge=60, le=30 * 86_400)
+    session_absolute_seconds: int = Field(default=7 * 86_400, ge=300, le=365 * 86_400)
+    # Failed sign-ins (and reset requests) counted in the database, so that the limits hold
+    # across every server process: at most this many per address and per client IP within
+    # the window, after which sign-in waits until the oldest attempt leaves the window.
+    signin_failures_per_address: int = Field(default=5, ge=1, le=10_000)
+    signin_failures_per_ip: int = Field(default=20, ge=1, le=100_000)
+    signin_window_seconds: int = Field(default=900, ge=10, le=86_400)
+    password_reset_seconds: int = Field(default=3600, ge=60, le=7 * 86_400)
+
     @field_validator("public_base_url")
     @classmethod
     def _strip_trailing_slash(cls, value: str) -> str:

@@ -153,3 +153,14 @@ def test_markdown_has_a_section_per_table_with_rows_only() -> None:
     bare = markdown({"frontdesk": {}})
     assert "### Frontdesk" in bare and "### Growth" not in bare  # empty tables are left out
     assert "### Seeding" not in bare and "### CSV export" not in bare
+
+
+def test_the_web_pages_are_judged_only_when_measured() -> None:
+    measured = results()
+    ops = measured["frontdesk"]["sqlite"]["operations"]
+    ops["web ticket list"] = {"ok": True, "p50_ms": 9.5, "p99_ms": 20.0, "req_per_s": 300.0}
+    ops["web ticket page"] = {"ok": True, "p50_ms": 10.0, "p99_ms": 20.0, "req_per_s": 200.0}
+    found = {line.split(" | ")[0].lstrip("| "): line for line in targets(measured)[2:]}
+    assert found["web ticket list p50 < 10 ms (sqlite, 10,000)"].endswith("| 9.5 ms | yes |")
+    assert found["web ticket page p50 < 10 ms (sqlite, 10,000)"].endswith("| 10.0 ms | no |")
+    assert not any(label.startswith("web ") for label in targets(results()))

@@ -28,9 +28,18 @@ def test_init_then_admin_commands(env: dict[str, str], tmp_path: Path, client: T
     )
     agent = run_json(
         env, "agent", "create", "--account", account, "--name", "Ann", "--email", f"ann-{owner}",
-        "--inbox", str(inbox["id"]),
+        "--inbox", str(inbox["id"]), "--password", "ann's long password",
     )  # fmt: skip
     assert agent["email"] == f"ann-{owner}"
+    # The password set on the command line signs in to the web app.
+    form = client.get("/login")
+    token = form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    signed = client.post(
+        "/login",
+        data={"email": f"ann-{owner}", "password": "ann's long password", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert signed.status_code == 303 and "fd_session" in signed.cookies
     # The printed key really is the account's admin key, and the agent's inbox is stored.
     answered = client.get(
         "/api/v1/agents", headers={"Authorization": f"Bearer {created['api_key']}"}
@@ -73,6 +82,12 @@ def test_demo_is_loaded_once_and_prints_fresh_keys(tmp_path: Path) -> None:
     assert first["created"] is True and again["created"] is False
     assert first["ticket_count"] == again["ticket_count"] == 30
     assert first["admin_key"] != again["admin_key"]
+    assert (again["agent_email"], again["agent_password"]) == (
+        "alva@demo.frontdesk.test",
+        "frontdesk-demo",
+    )
+    lines = CliRunner().invoke(main, ["demo", "--tickets", "30"], env=env).output
+    assert "web app: http://127.0.0.1:8000/ (sign in as alva@demo.frontdesk.test, password" in lines
 
 
 def _free_port() -> int:
@@ -104,6 +119,15 @@ def test_serve_starts_and_answers_with_demo_data(tmp_path: Path) -> None:
             f"{base}/api/v1/agents", headers={"Authorization": f"Bearer {key}"}
         ).json()
         assert len(agents) == 5 and agents[0]["role"] == "owner"
+        # The web app answers at the printed address, for the printed agent and password.
+        with httpx2.Client(base_url=base) as browser:
+            form = browser.get("/login")
+            token = form.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            fields = {"email": loaded["agent_email"], "password": loaded["agent_password"]}
+            signed = browser.post("/login", data={**fields, "csrf_token": token})
+            assert signed.status_code == 303 and signed.headers["location"] == "/tickets"
+            queue = browser.get("/tickets?view=open")
+            assert queue.status_code == 200 and "queue-row" in queue.text
         # ImBox carries the key in the path, where a request log line would show it.
         listed = httpx2.get(f"{base}/message/listTickets/{key}/{account}", params={"limit": 2})
         assert listed.status_code == 200 and listed.json()["length"] == 2

@@ -148,7 +148,7 @@ def test_a_missing_web_page_is_an_html_page_in_the_layout(page: Any, problems: P
     from playwright.sync_api import expect
 
     problems.expect("status of 404")  # the browser logs the page's own status; nothing else
-    response = page.goto("/tickets/does-not-exist")
+    response = page.goto("/settings/does-not-exist")
     assert response.status == 404
     assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
@@ -157,7 +157,7 @@ def test_a_missing_web_page_is_an_html_page_in_the_layout(page: Any, problems: P
     screenshot(page, "error-404")
 
 
-@pytest.mark.parametrize("path", ["/", "/_gallery", "/tickets/404"])
+@pytest.mark.parametrize("path", ["/", "/_gallery", "/settings/404"])
 def test_nothing_overflows_a_320_pixel_screen(page: Any, problems: Problems, path: str) -> None:
     problems.expect("status of 404")
     page.set_viewport_size({"width": 320, "height": 640})

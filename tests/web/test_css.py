@@ -31,6 +31,7 @@ PAIRS = [
     *[(tone, f"{tone}-subtle", TEXT) for tone in TONES],  # badges, pills, avatars
     *[("text", f"{tone}-subtle", TEXT) for tone in TONES],  # flash messages
     ("danger", "bg", TEXT),  # inline errors, danger buttons
+    ("warning", "bg", TEXT),  # "... is replying" on the ticket page
     ("danger", "surface", TEXT),
     *[("border-control", surface, NON_TEXT) for surface in SURFACES],
     *[("focus", surface, NON_TEXT) for surface in SURFACES],

@@ -22,7 +22,7 @@ def test_the_landing_page_names_the_product_and_links_the_api_docs(web: TestClie
 
 
 def test_a_missing_page_on_a_web_path_is_a_page(web: TestClient) -> None:
-    for path in ("/tickets/999", "/settings/nowhere", "/static/nope.css", "/login"):
+    for path in ("/settings/nowhere", "/static/nope.css", "/login/nowhere", "/portal/x"):
         answer = web.get(path)
         assert answer.status_code == 404, path
         assert answer.headers["content-type"].startswith("text/html"), path
@@ -60,12 +60,12 @@ def test_a_crash_on_a_web_path_is_a_page_without_the_trace(services: Services) -
     app = app_with_gallery(services)
     crashing = web_router()
 
-    @crashing.get("/tickets/crash")
+    @crashing.get("/settings/crash")
     def crash() -> None:
         raise RuntimeError("secret detail")
 
     app.include_router(crashing)
-    answer = TestClient(app, raise_server_exceptions=False).get("/tickets/crash")
+    answer = TestClient(app, raise_server_exceptions=False).get("/settings/crash")
     assert answer.status_code == 500
     assert "Something went wrong on our side" in answer.text
     assert "secret detail" not in answer.text and "Traceback" not in answer.text
@@ -95,6 +95,6 @@ def test_the_error_router_prefers_an_exact_path_then_the_longest_prefix() -> Non
 def test_an_error_page_that_cannot_render_still_answers(services: Services) -> None:
     app: FastAPI = app_with_gallery(services)
     app.state.templates.env.globals.pop("static_url")  # the layout now fails to render
-    answer = TestClient(app).get("/tickets/999")
+    answer = TestClient(app).get("/settings/999")
     assert answer.status_code == 404
     assert answer.text.startswith("<!doctype html>") and "<h1>Error</h1>" in answer.text

@@ -193,6 +193,7 @@ def demo(obj: Context, ticket_count: int) -> None:
             f"admin API key (all scopes, shown once): {result.admin_key}",
             f"customer token for {result.customer_email}: {result.customer_token}",
             f"try: curl -H 'Authorization: Bearer {result.admin_key}' {base}/api/v1/agents",
+            f"web app: {base}/ (sign in as {result.agent_email}, password {result.agent_password})",
         ],
     )
 

@@ -23,6 +23,10 @@ from frontdesk.core.tickets.ports import TicketsUnit
 from frontdesk.core.tickets.records import MessageKind, Priority, Status
 
 DEMO_INBOX = "support@demo.frontdesk.test"
+DEMO_AGENT = "alva@demo.frontdesk.test"
+# A demo on a developer's machine: the password is printed by `frontdesk demo` and set
+# again on every run, so the printed one always works.
+DEMO_PASSWORD = "frontdesk-demo"  # noqa: S105 (printed on purpose)
 DAY_MS = 86_400_000
 
 AGENTS = [
@@ -105,6 +109,8 @@ class DemoResult:
     admin_key: str
     customer_email: str
     customer_token: str
+    agent_email: str = DEMO_AGENT
+    agent_password: str = DEMO_PASSWORD
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -124,6 +130,8 @@ def load_demo(uow: TicketsUnit, blobs: BlobStore, ticket_count: int = 200) -> De
         uow, actor, ContactFields(email="anna.svensson@example.org")
     )
     token = credentials.issue_customer_token(uow, actor, customer.id, "demo customer")
+    agent = accounts.find_agent_by_email(uow, actor, DEMO_AGENT)
+    accounts.update_agent(uow, actor, agent.id, AgentFields(password=DEMO_PASSWORD))
     count = uow.tickets.count_tickets(account_id)
     return DemoResult(account_id, created, count, admin.token, customer.email, token.token)
 

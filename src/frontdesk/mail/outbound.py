@@ -145,7 +145,7 @@ class OutboxWorker:
             errors, _reply = await aiosmtplib.send(
                 message,
                 sender=sender,
-                recipients=[*mail.to, *mail.cc],
+                recipients=[*mail.to, *mail.cc, *mail.bcc],
                 hostname=relay.host,
                 port=relay.port,
                 start_tls=relay.starttls,

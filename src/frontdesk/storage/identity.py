@@ -12,9 +12,19 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    update,
 )
 
-from frontdesk.core.identity.records import Account, Agent, Credential, CredentialKind, Inbox, Role
+from frontdesk.core.identity.records import (
+    Account,
+    Agent,
+    Credential,
+    CredentialKind,
+    Inbox,
+    PasswordReset,
+    Role,
+    WebSession,
+)
 from frontdesk.core.shared.records import Scope
 from frontdesk.storage import hot_queries
 from frontdesk.storage import tables as t
@@ -65,6 +75,16 @@ class SqlAccounts:
             )
         ).one_or_none()
         return self._agent(row) if row else None
+
+    def agents_with_email(self, email: str) -> list[Agent]:
+        rows = self.conn.execute(
+            select(t.agents)
+            .where(func.lower(t.agents.c.email) == email.lower())
+            .order_by(t.agents.c.id)
+            .limit(20)
+        ).all()
+        inboxes = self._agent_inboxes([row.id for row in rows])
+        return [_agent(row, inboxes.get(row.id, ())) for row in rows]
 
     def list_agents(self, account_id: int) -> list[Agent]:
         rows = self.conn.execute(
@@ -196,6 +216,8 @@ def _agent(row: Any, inbox_ids: tuple[int, ...]) -> Agent:
         inbox_ids=inbox_ids,
         password_hash=row.password_hash,
         uuid=row.uuid or "",
+        locale=row.locale,
+        time_zone=row.time_zone,
     )
 
 
@@ -222,5 +244,105 @@ def _credential(row: Any) -> Credential:
         created=row.created,
         last_used=row.last_used,
         revoked=row.revoked,
+        secret_hash=row.secret_hash,
+    )
+
+
+class SqlSessions:
+    """Web sessions, password resets and failed attempts (secrets only as hashes)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def insert_session(self, values: Mapping[str, Any]) -> WebSession:
+        return _session(insert_row(self.conn, t.web_sessions, values))
+
+    def find_session(self, public_id: str) -> WebSession | None:
+        row = self.conn.execute(
+            select(t.web_sessions).where(t.web_sessions.c.public_id == public_id)
+        ).one_or_none()
+        return _session(row) if row else None
+
+    def update_session(self, session_id: int, changes: Mapping[str, Any]) -> WebSession:
+        return _session(update_row(self.conn, t.web_sessions, session_id, changes))
+
+    def list_sessions(self, agent_id: int, now: int) -> list[WebSession]:
+        ws = t.web_sessions
+        rows = self.conn.execute(
+            select(ws)
+            .where(ws.c.agent_id == agent_id, ws.c.revoked.is_(None), ws.c.expires > now)
+            .order_by(ws.c.id.desc())
+        ).all()
+        return [_session(row) for row in rows]
+
+    def revoke_sessions(self, agent_id: int, now: int) -> int:
+        ws = t.web_sessions
+        done = self.conn.execute(
+            update(ws).where(ws.c.agent_id == agent_id, ws.c.revoked.is_(None)).values(revoked=now)
+        )
+        return int(done.rowcount or 0)
+
+    def insert_reset(self, values: Mapping[str, Any]) -> PasswordReset:
+        return _reset(insert_row(self.conn, t.password_resets, values))
+
+    def find_reset(self, public_id: str) -> PasswordReset | None:
+        row = self.conn.execute(
+            select(t.password_resets).where(t.password_resets.c.public_id == public_id)
+        ).one_or_none()
+        return _reset(row) if row else None
+
+    def use_reset(self, reset_id: int, now: int) -> bool:
+        pr = t.password_resets
+        done = self.conn.execute(
+            update(pr).where(pr.c.id == reset_id, pr.c.used.is_(None)).values(used=now)
+        )
+        return bool(done.rowcount)
+
+    def record_attempt(self, kind: str, email: str, ip: str, now: int) -> None:
+        self.conn.execute(
+            insert(t.signin_attempts).values(kind=kind, email=email, ip=ip, created=now)
+        )
+
+    def attempt_times(
+        self, kind: str, column: str, value: str, since: int, limit: int
+    ) -> list[int]:
+        sa = t.signin_attempts
+        rows = self.conn.execute(
+            select(sa.c.created)
+            .where(sa.c.kind == kind, sa.c[column] == value, sa.c.created >= since)
+            .order_by(sa.c.created)
+            .limit(limit)
+        )
+        return [int(created) for created in rows.scalars()]
+
+    def forget_attempts(self, before: int) -> None:
+        self.conn.execute(delete(t.signin_attempts).where(t.signin_attempts.c.created < before))
+
+
+def _session(row: Any) -> WebSession:
+    return WebSession(
+        id=row.id,
+        account_id=row.account_id,
+        agent_id=row.agent_id,
+        public_id=row.public_id,
+        user_agent=row.user_agent,
+        ip=row.ip,
+        created=row.created,
+        last_seen=row.last_seen,
+        expires=row.expires,
+        revoked=row.revoked,
+        secret_hash=row.secret_hash,
+    )
+
+
+def _reset(row: Any) -> PasswordReset:
+    return PasswordReset(
+        id=row.id,
+        account_id=row.account_id,
+        agent_id=row.agent_id,
+        public_id=row.public_id,
+        created=row.created,
+        expires=row.expires,
+        used=row.used,
         secret_hash=row.secret_hash,
     )

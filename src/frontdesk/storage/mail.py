@@ -271,6 +271,7 @@ def _outbox(row: Any) -> OutboxMail:
         from_addr=m["from_addr"],
         to=split_lines(m["to_addrs"]) or (m["to_addr"],),
         cc=split_lines(m["cc_addrs"]),
+        bcc=split_lines(m["bcc_addrs"]),
         subject=m["subject"],
         body=m["body"],
         body_html=m["body_html"],

@@ -18,20 +18,32 @@ from frontdesk.storage.schema.chat import (
 )
 from frontdesk.storage.schema.contacts import contacts
 from frontdesk.storage.schema.events import events
-from frontdesk.storage.schema.identity import accounts, agent_inboxes, agents, credentials, inboxes
+from frontdesk.storage.schema.identity import (
+    accounts,
+    agent_inboxes,
+    agents,
+    credentials,
+    inboxes,
+    password_resets,
+    signin_attempts,
+    web_sessions,
+)
 from frontdesk.storage.schema.mail import inbox_imap, mail_receipts, outbox
 from frontdesk.storage.schema.meta import Stamp, metadata
 from frontdesk.storage.schema.tickets import (
     SEARCH_TABLES,
+    account_labels,
     attachments,
     categories,
     custom_fields,
     departments,
+    drafts,
     messages,
     ticket_assignees,
     ticket_fields,
     ticket_labels,
     ticket_links,
+    ticket_reads,
     ticket_tags,
     tickets,
 )
@@ -39,6 +51,7 @@ from frontdesk.storage.schema.tickets import (
 __all__ = [
     "SEARCH_TABLES",
     "Stamp",
+    "account_labels",
     "accounts",
     "agent_inboxes",
     "agents",
@@ -56,6 +69,7 @@ __all__ = [
     "credentials",
     "custom_fields",
     "departments",
+    "drafts",
     "events",
     "inbox_imap",
     "inboxes",
@@ -63,10 +77,14 @@ __all__ = [
     "messages",
     "metadata",
     "outbox",
+    "password_resets",
+    "signin_attempts",
     "ticket_assignees",
     "ticket_fields",
     "ticket_labels",
     "ticket_links",
+    "ticket_reads",
     "ticket_tags",
     "tickets",
+    "web_sessions",
 ]

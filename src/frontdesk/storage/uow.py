@@ -16,10 +16,10 @@ from frontdesk.storage.chat.reports import SqlChatReports
 from frontdesk.storage.chat.visitors import SqlVisitors
 from frontdesk.storage.contacts import SqlContacts
 from frontdesk.storage.events import SqlEventLog
-from frontdesk.storage.identity import SqlAccounts, SqlCredentials
+from frontdesk.storage.identity import SqlAccounts, SqlCredentials, SqlSessions
 from frontdesk.storage.mail import SqlMail
 from frontdesk.storage.tickets.attachments import SqlAttachments
-from frontdesk.storage.tickets.listing import SqlTicketListing
+from frontdesk.storage.tickets.listing import SqlDrafts, SqlReadMarks, SqlTicketListing
 from frontdesk.storage.tickets.repo import SqlTickets
 from frontdesk.storage.tickets.taxonomy import SqlTaxonomy
 
@@ -39,6 +39,10 @@ class SqlUnitOfWork:
     @cached_property
     def credentials(self) -> SqlCredentials:
         return SqlCredentials(self.conn)
+
+    @cached_property
+    def sessions(self) -> SqlSessions:
+        return SqlSessions(self.conn)
 
     @cached_property
     def contacts(self) -> SqlContacts:
@@ -61,6 +65,14 @@ class SqlUnitOfWork:
     @cached_property
     def listing(self) -> SqlTicketListing:
         return SqlTicketListing(self.conn)
+
+    @cached_property
+    def reads(self) -> SqlReadMarks:
+        return SqlReadMarks(self.conn)
+
+    @cached_property
+    def drafts(self) -> SqlDrafts:
+        return SqlDrafts(self.conn)
 
     # -- mail and chat --------------------------------------------------------------------
 

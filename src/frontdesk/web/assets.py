@@ -33,12 +33,24 @@ def static_url(path: str) -> str:
 
 
 def digest(path: str) -> str:
+    full = _checked(path)
+    try:
+        stat = full.stat()
+    except FileNotFoundError:
+        _checked.cache_clear()
+        raise FileNotFoundError(f"no static file {path!r} under {STATIC_DIR}") from None
+    # Keyed by mtime and size too, so an edited file gets a new URL without a restart.
+    return _file_digest(full, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=512)
+def _checked(path: str) -> Path:
+    """The file under static/ that `path` names (resolving it costs a stat per folder, and
+    every page asks for the same few files)."""
     full = (STATIC_DIR / path).resolve()
     if not full.is_relative_to(STATIC_DIR.resolve()) or not full.is_file():
         raise FileNotFoundError(f"no static file {path!r} under {STATIC_DIR}")
-    stat = full.stat()
-    # Keyed by mtime and size too, so an edited file gets a new URL without a restart.
-    return _file_digest(full, stat.st_mtime_ns, stat.st_size)
+    return full
 
 
 @lru_cache(maxsize=512)

@@ -1,13 +1,15 @@
-"""Pages outside any screen family: for now the landing page at `/`.
+"""Pages outside any screen family: `/`, where a signed-in agent goes straight to work.
 
-The sign-in work replaces it (an agent lands in the workspace, anyone else at sign-in).
+Anyone else sees what Frontdesk is, with the way to sign in and the API reference.
 """
 
 from __future__ import annotations
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.responses import Response
 
+from frontdesk.web import session
 from frontdesk.web.security import web_router
 from frontdesk.web.templating import render
 
@@ -15,5 +17,7 @@ router = web_router()
 
 
 @router.get("/", response_class=HTMLResponse)
-def landing(request: Request) -> HTMLResponse:
+def landing(request: Request) -> Response:
+    if session.load(request) is not None:
+        return RedirectResponse("/tickets", status_code=303)
     return render(request, "landing.html")

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from frontdesk import __version__
-from frontdesk.web import i18n
+from frontdesk.web import components, i18n, words
 from frontdesk.web.assets import static_url
 from frontdesk.web.avatars import avatar_tone, initials
 
@@ -42,6 +42,9 @@ class Templates:
             extensions=["jinja2.ext.i18n"],
             trim_blocks=True,
             lstrip_blocks=True,
+            # Templates ship with the code and change only with a restart, as the code does:
+            # no stat() of every template (and each it includes) on every render.
+            auto_reload=False,
         )
         # {% trans %} blocks are whitespace-normalised, as the extractor reads them.
         self.env.policies["ext.i18n.trimmed"] = True
@@ -54,11 +57,16 @@ class Templates:
         )
         self.env.filters.update(i18n.filters(), initials=initials, avatar_tone=avatar_tone)
         self.env.globals.update(static_url=static_url, product=PRODUCT, version=__version__)
+        self.env.globals.update(words.GLOBALS)
         # In globals before it is filled: a component module copies the globals when it
         # loads, and its macros reach their siblings (list_row uses avatar) through `ui`.
         self.env.globals["ui"] = ui = SimpleNamespace()
         for macro_name, macro in self._components().items():
             setattr(ui, macro_name, macro)
+        for name, function in components.COMPONENTS.items():
+            if hasattr(ui, name):
+                raise ValueError(f"component {name!r} is both a macro and a function")
+            setattr(ui, name, function)
 
     def _components(self) -> dict[str, Macro]:
         """Every macro of templates/_components/, by name; a name used twice is an error."""

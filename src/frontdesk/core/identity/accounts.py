@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -56,6 +58,8 @@ class AgentFields:
     is_back_office: bool | None = None
     password: str | None = field(default=None, repr=False)
     inbox_ids: Sequence[int] | None = None
+    locale: str | None = None  # "" follows the browser
+    time_zone: str | None = None  # "" is the installation's default
 
 
 def create_agent(uow: IdentityUnit, actor: Actor, fields: AgentFields) -> Agent:
@@ -113,6 +117,10 @@ def _agent_changes(uow: IdentityUnit, actor: Actor, fields: AgentFields) -> dict
             raise Invalid("invalid_group", "Group names cannot contain commas", field="groups")
     if fields.is_back_office is not None:
         values["is_back_office"] = fields.is_back_office
+    if fields.locale is not None:
+        values["locale"] = _locale(fields.locale)
+    if fields.time_zone is not None:
+        values["time_zone"] = _time_zone(fields.time_zone)
     if fields.password is not None:
         if len(fields.password) < 10:
             raise Invalid(
@@ -120,6 +128,24 @@ def _agent_changes(uow: IdentityUnit, actor: Actor, fields: AgentFields) -> dict
             )
         values["password_hash"] = _hasher.hash(fields.password)
     return values
+
+
+def _locale(tag: str) -> str:
+    tag = tag.strip()
+    if tag and not re.fullmatch(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*", tag[:16]):
+        raise Invalid("invalid_locale", "Not a language tag", field="locale")
+    return tag[:16]
+
+
+def _time_zone(name: str) -> str:
+    name = name.strip()
+    if not name:
+        return ""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid("invalid_time_zone", "Not a known time zone", field="time_zone") from None
+    return name
 
 
 def _keep_an_owner(uow: IdentityUnit, actor: Actor, leaving_id: int) -> None:
@@ -178,10 +204,19 @@ def find_agent_by_email(uow: IdentityUnit, actor: Actor, email: str) -> Agent:
 def verify_password(agent: Agent, password: str) -> bool:
     if not agent.password_hash:
         return False
+    return check_password(agent.password_hash, password)
+
+
+def check_password(password_hash: str, password: str) -> bool:
+    """Whether `password` matches an argon2 hash (constant time within argon2)."""
     try:
-        return _hasher.verify(agent.password_hash, password)
+        return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
 
 
 def create_inbox(

@@ -7,7 +7,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from frontdesk.core.contacts.ports import ContactsUnit
-from frontdesk.core.identity.records import Account, Agent, Credential, CredentialKind, Inbox
+from frontdesk.core.identity.records import (
+    Account,
+    Agent,
+    Credential,
+    CredentialKind,
+    Inbox,
+    PasswordReset,
+    WebSession,
+)
 
 
 class AccountRepo(Protocol):
@@ -28,6 +36,10 @@ class AccountRepo(Protocol):
     def get_agent(self, account_id: int, agent_id: int) -> Agent | None: ...
 
     def find_agent_by_email(self, account_id: int, email: str) -> Agent | None: ...
+
+    def agents_with_email(self, email: str) -> list[Agent]:
+        """Every account's agent with this address, oldest first (sign-in knows no account)."""
+        ...
 
     def list_agents(self, account_id: int) -> list[Agent]: ...
 
@@ -62,9 +74,47 @@ class CredentialRepo(Protocol):
     def update_credential(self, credential_id: int, changes: Mapping[str, Any]) -> Credential: ...
 
 
+class SessionRepo(Protocol):
+    """Web sessions, password resets and the count of failed attempts."""
+
+    def insert_session(self, values: Mapping[str, Any]) -> WebSession: ...
+
+    def find_session(self, public_id: str) -> WebSession | None: ...
+
+    def update_session(self, session_id: int, changes: Mapping[str, Any]) -> WebSession: ...
+
+    def list_sessions(self, agent_id: int, now: int) -> list[WebSession]:
+        """The agent's sessions that are neither revoked nor past their absolute end."""
+        ...
+
+    def revoke_sessions(self, agent_id: int, now: int) -> int: ...
+
+    def insert_reset(self, values: Mapping[str, Any]) -> PasswordReset: ...
+
+    def find_reset(self, public_id: str) -> PasswordReset | None: ...
+
+    def use_reset(self, reset_id: int, now: int) -> bool:
+        """Mark it used; False when it already was (two tabs racing)."""
+        ...
+
+    def record_attempt(self, kind: str, email: str, ip: str, now: int) -> None: ...
+
+    def attempt_times(
+        self, kind: str, column: str, value: str, since: int, limit: int
+    ) -> list[int]:
+        """When the attempts of this kind by this `email` or `ip` (the column) were made since
+        `since`, oldest first, at most `limit` of them."""
+        ...
+
+    def forget_attempts(self, before: int) -> None: ...
+
+
 class IdentityUnit(ContactsUnit, Protocol):
     @property
     def accounts(self) -> AccountRepo: ...
 
     @property
     def credentials(self) -> CredentialRepo: ...
+
+    @property
+    def sessions(self) -> SessionRepo: ...

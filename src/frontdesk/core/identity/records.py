@@ -43,6 +43,8 @@ class Agent:
     inbox_ids: tuple[int, ...] = ()
     password_hash: str | None = field(default=None, repr=False)
     uuid: str = ""  # public id (InboxOps user ids)
+    locale: str = ""  # the web app's language; empty follows the browser
+    time_zone: str = ""  # empty: the installation's default
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,4 +69,33 @@ class Credential:
     created: int
     last_used: int | None
     revoked: int | None
+    secret_hash: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class WebSession:
+    """A browser an agent signed in with; revocable, with idle and absolute expiry."""
+
+    id: int
+    account_id: int
+    agent_id: int
+    public_id: str
+    user_agent: str
+    ip: str
+    created: int
+    last_seen: int
+    expires: int
+    revoked: int | None
+    secret_hash: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordReset:
+    id: int
+    account_id: int
+    agent_id: int
+    public_id: str
+    created: int
+    expires: int
+    used: int | None
     secret_hash: str = field(default="", repr=False)

@@ -25,6 +25,7 @@ from frontdesk.core.tickets.records import Message, Ticket
 
 AUTO_REPLY = "auto_reply"
 AGENT_REPLY = "agent_reply"
+PASSWORD_RESET = "password_reset"  # noqa: S105 (an outbox kind: core.mail.notices)
 QUEUED = "queued"
 SENT = "sent"
 FAILED = "failed"
@@ -127,6 +128,7 @@ def queue_reply(
     *,
     to: Sequence[str],
     cc: Sequence[str] = (),
+    bcc: Sequence[str] = (),
 ) -> int:
     """Queue `message` (already stored on `ticket`) as an e-mail; returns the outbox id.
 
@@ -157,6 +159,7 @@ def queue_reply(
             "to_addr": to[0],
             "to_addrs": "\n".join(to),
             "cc_addrs": "\n".join(cc),
+            "bcc_addrs": "\n".join(bcc),
             "subject": f"Re: {ticket.subject}"[:1000],
             "body": message.body_text,
             "body_html": message.body_html,
@@ -196,11 +199,16 @@ def mail_sent(uow: MailUnit, mail: OutboxMail, now: int, note: str | None = None
     message_id = mail.message_id
     if message_id is None and mail.ticket_id is not None:
         message_id = _record_outgoing(uow, mail, now)
-    done = uow.mail.finish_outbox(
-        mail.id,
-        mail.attempts,
-        {"status": SENT, "sent": now, "last_error": note, "message_id": message_id},
-    )
+    changes: dict[str, object] = {
+        "status": SENT,
+        "sent": now,
+        "last_error": note,
+        "message_id": message_id,
+    }
+    if mail.kind == PASSWORD_RESET:
+        # The link is a credential until used: once sent, no copy stays in the database.
+        changes["body"] = "(the reset link was removed once the mail was sent)"
+    done = uow.mail.finish_outbox(mail.id, mail.attempts, changes)
     if done:
         events.record(
             uow, _system(mail), MAIL_SENT, now, ticket_id=mail.ticket_id, outbox_id=mail.id

@@ -56,6 +56,7 @@ class OutboxMail:
     last_error: str | None
     created: int
     sent: int | None
+    bcc: tuple[str, ...] = ()  # envelope recipients only: never written into a header
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,23 +3,37 @@
 The message and its outgoing mail are written in one transaction (core.outbox queues the
 mail; the mail channel delivers it after commit), so a reply is never stored unsent-but-
 marked-sent, nor sent without being stored. Internal notes are never e-mailed.
+
+Two guards for the web app's composer: a reply written before the customer's latest
+message arrived is refused as stale (the agent looks first, then sends anyway), and a
+note's @mentions of agents are recorded as an event for whoever notifies them.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from frontdesk.core import contacts, tickets
+from frontdesk.core.identity import accounts
+from frontdesk.core.identity.records import Agent
 from frontdesk.core.mail import outbox
 from frontdesk.core.mail.ports import MailUnit
+from frontdesk.core.shared import events
 from frontdesk.core.shared.addresses import normalise_addresses
-from frontdesk.core.shared.errors import Invalid
+from frontdesk.core.shared.clock import now_ms
+from frontdesk.core.shared.errors import Conflict, Invalid
+from frontdesk.core.shared.ports import BlobStore
 from frontdesk.core.shared.records import Actor
-from frontdesk.core.tickets import NewMessage, refs
-from frontdesk.core.tickets.records import Message, MessageKind
+from frontdesk.core.tickets import NewMessage, drafts, refs
+from frontdesk.core.tickets.attachments import Upload, upload
+from frontdesk.core.tickets.records import Message, MessageKind, Status
 
 MAX_RECIPIENTS = 50
+MENTIONED = "ticket.mentioned"
+_MENTION = re.compile(r"(?<![\w.@])@([\w.+-]+)", re.UNICODE)
 
 
 @dataclass(frozen=True)
@@ -30,7 +44,12 @@ class TeamMessage:
     send_email: bool = False
     to: tuple[str, ...] = ()  # the requester when empty
     cc: tuple[str, ...] = ()
+    bcc: tuple[str, ...] = ()
     attachments: tuple[str, ...] = ()  # UUIDs of uploads to this same ticket
+    status: Status | None = None  # "send and set ...": the ticket's status afterwards
+    # The newest customer message the writer had seen (its time, ms): a reply to a ticket
+    # the customer wrote to since is refused as stale. None: no check.
+    seen_customer_at: int | None = None
 
 
 class NotMailed(StrEnum):
@@ -55,8 +74,15 @@ def post(uow: MailUnit, actor: Actor, ticket_id: int, new: TeamMessage) -> Poste
     and `Posted.not_emailed` says why: refusing the reply would lose what the agent wrote.
     """
     ticket = tickets.get_ticket(uow, actor, ticket_id)
+    if (
+        new.seen_customer_at is not None
+        and not new.internal
+        and (ticket.client_last_replied or 0) > new.seen_customer_at
+    ):
+        raise Conflict("stale_reply", "The customer wrote again since you started this reply")
     to = _addresses(new.to, "toAddresses")
     cc = _addresses(new.cc, "ccAddresses")
+    bcc = _addresses(new.bcc, "bccAddresses")
     mailing = new.send_email and not new.internal
     not_emailed = NotMailed.INTERNAL if new.send_email and new.internal else None
     if mailing and not to:
@@ -76,14 +102,58 @@ def post(uow: MailUnit, actor: Actor, ticket_id: int, new: TeamMessage) -> Poste
             kind=MessageKind.INTERNAL if new.internal else MessageKind.EXTERNAL,
             to=to if mailing else (),
             cc=cc if mailing else (),
+            bcc=bcc if mailing else (),
             attachment_ids=tuple(upload.id for upload in uploads),
             by_team=True,
         ),
+        status=new.status,
     )
     if mailing:
         current = tickets.get_ticket(uow, actor, ticket.id)
-        outbox.queue_reply(uow, actor, current, message, to=list(to), cc=list(cc))
+        outbox.queue_reply(uow, actor, current, message, to=list(to), cc=list(cc), bcc=list(bcc))
+    if new.internal:
+        _record_mentions(uow, actor, message)
+    drafts.discard(uow, actor, ticket.id, "note" if new.internal else "reply")
     return Posted(message, emailed=mailing, not_emailed=not_emailed)
+
+
+def post_with_files(
+    uow: MailUnit,
+    blobs: BlobStore,
+    actor: Actor,
+    ticket_id: int,
+    new: TeamMessage,
+    files: Sequence[Upload],
+    limit: int,
+) -> Posted:
+    """`post`, with files uploaded from the browser in the same transaction."""
+    uploaded = [
+        upload(uow, blobs, actor, Upload(item.filename, item.data, ticket_id), limit)
+        for item in files
+    ]
+    names = tuple(item.uuid for item in uploaded)
+    return post(uow, actor, ticket_id, replace(new, attachments=(*new.attachments, *names)))
+
+
+def mentioned(text: str, team: Sequence[Agent]) -> list[Agent]:
+    """The agents a note names as `@maja` (the address before the @) or `@Maja` (a first
+    name), in the order of the team."""
+    words = {word.lower().rstrip(".") for word in _MENTION.findall(text)}
+    return [
+        agent
+        for agent in team
+        if agent.email.split("@")[0].lower() in words
+        or (agent.name.split() or [""])[0].lower() in words
+    ]
+
+
+def _record_mentions(uow: MailUnit, actor: Actor, message: Message) -> None:
+    named = mentioned(message.body_text, accounts.list_agents(uow, actor))
+    if named:
+        events.record(
+            uow, actor, MENTIONED, now_ms(), ticket_id=message.ticket_id,
+            message_id=message.id, agent_ids=[agent.id for agent in named],
+        )  # fmt: skip
 
 
 def _addresses(values: tuple[str, ...], field: str) -> tuple[str, ...]:

@@ -12,11 +12,14 @@ from frontdesk.core.shared.paging import Window
 from frontdesk.core.tickets.records import (
     Attachment,
     CustomerTicket,
+    Draft,
     EmailCursor,
     ListedEmail,
     ListedTicket,
     Message,
     Named,
+    QueueEntry,
+    Sort,
     Ticket,
     TicketDetails,
     TicketFilter,
@@ -159,6 +162,46 @@ class TicketListing(Protocol):
 
     def customer_reply_counts(self, ticket_ids: Sequence[int]) -> dict[int, int]: ...
 
+    def page_tickets(
+        self,
+        account_id: int,
+        query: TicketQuery,
+        sort: Sort,
+        *,
+        after: tuple[int, ...] | None,
+        before: tuple[int, ...] | None,
+        limit: int,
+        agent_id: int,
+    ) -> list[QueueEntry]:
+        """A keyset page in `sort` order (descending): the rows after `after`, or the
+        rows just before `before` (still in descending order), with the inbox's name,
+        the requester and `agent_id`'s read mark of each."""
+        ...
+
+    def account_labels(self, account_id: int) -> list[str]: ...
+
+    def latest_of_requester(self, account_id: int, requester_id: int, limit: int) -> list[Ticket]:
+        """A requester's newest unmerged tickets (by id), for a ticket's side panel."""
+        ...
+
+    def inbox_names(self, account_id: int) -> dict[int, str]: ...
+
+
+class ReadMarks(Protocol):
+    """When each agent last read each ticket."""
+
+    def read_times(self, agent_id: int, ticket_ids: Sequence[int]) -> dict[int, int]: ...
+
+    def mark_read(self, agent_id: int, ticket_id: int, at: int) -> None: ...
+
+
+class DraftRepo(Protocol):
+    def put_draft(self, account_id: int, draft: Draft) -> None: ...
+
+    def drafts_of(self, agent_id: int, ticket_id: int) -> list[Draft]: ...
+
+    def delete_draft(self, agent_id: int, ticket_id: int, kind: str) -> bool: ...
+
 
 class TicketsUnit(IdentityUnit, Protocol):
     @property
@@ -172,3 +215,9 @@ class TicketsUnit(IdentityUnit, Protocol):
 
     @property
     def listing(self) -> TicketListing: ...
+
+    @property
+    def reads(self) -> ReadMarks: ...
+
+    @property
+    def drafts(self) -> DraftRepo: ...

@@ -203,6 +203,33 @@ class TicketQuery:
     assignee: int | None = None
     words: tuple[str, ...] = ()
     archived: Archived = Archived.EXCLUDE
+    inbox_id: int | None = None
+    labels: tuple[str, ...] = ()  # the ticket carries every one of them
+    created: Window = Window()
+    updated: Window = Window()
+    merged: bool = True  # False leaves out tickets merged into another
+
+
+class Sort(StrEnum):
+    """The orders a queue pages in, each newest (or most urgent) first, ties by id."""
+
+    ACTIVITY = "activity"  # latest activity
+    CREATED = "created"
+    PRIORITY = "priority"  # urgent first, then latest activity
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """A ticket on a queue page, with what the page shows beside it, read in one statement."""
+
+    ticket: Ticket
+    inbox_name: str | None
+    requester_name: str | None
+    requester_email: str | None
+    read_at: int | None  # when the listing agent last read it
+
+
+PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
 
 
 UNASSIGNED = 0  # no agent has this id: ids start at 1
@@ -215,3 +242,17 @@ class CustomerTicket:
     ticket: Ticket
     category_name: str | None
     user_replies: int  # external messages written by the customer side
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An agent's unsent reply or note on a ticket; addresses as typed."""
+
+    ticket_id: int
+    agent_id: int
+    kind: str  # reply | note
+    body: str
+    to: str
+    cc: str
+    bcc: str
+    updated: int

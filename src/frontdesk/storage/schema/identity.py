@@ -44,6 +44,10 @@ agents = Table(
     # The agent's public id (InboxOps user ids, migration 0013): set for every agent by the
     # core; nullable only so that SQLite could add it without rebuilding the table.
     Column("uuid", String(36)),
+    # 0015: the web app's language and time zone for this agent; empty follows the browser
+    # (language) and the installation's default (time zone).
+    Column("locale", String(16), nullable=False, server_default=""),
+    Column("time_zone", String(64), nullable=False, server_default=""),
     UniqueConstraint("account_id", "email"),
     Index("ix_agents_uuid", "uuid", unique=True),
 )
@@ -83,4 +87,55 @@ credentials = Table(
     Column("created", Stamp, nullable=False),
     Column("last_used", Stamp),
     Column("revoked", Stamp),
+)
+
+
+# -- the web app's sign-in (issue 13, migration 0014) -------------------------------------------
+
+# A signed-in browser. The cookie carries `<public_id>.<secret>`: the public id finds the
+# row, and only a SHA-256 of the secret is stored, compared in constant time.
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    id_column(),
+    account_column(),
+    Column("agent_id", Integer, ForeignKey("agents.id"), nullable=False),
+    Column("public_id", String(32), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("user_agent", String(300), nullable=False, default=""),
+    Column("ip", String(64), nullable=False, default=""),
+    Column("created", Stamp, nullable=False),
+    Column("last_seen", Stamp, nullable=False),
+    Column("expires", Stamp, nullable=False),  # the absolute end, whatever the activity
+    Column("revoked", Stamp),
+    Index("ix_web_sessions_agent", "agent_id", "id"),
+)
+
+# A one-time link to choose a new password, mailed through the outbox; stored hashed.
+password_resets = Table(
+    "password_resets",
+    metadata,
+    id_column(),
+    account_column(),
+    Column("agent_id", Integer, ForeignKey("agents.id"), nullable=False),
+    Column("public_id", String(32), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created", Stamp, nullable=False),
+    Column("expires", Stamp, nullable=False),
+    Column("used", Stamp),
+)
+
+# Failed sign-ins and reset requests, by address and by client IP: the database is the one
+# state every server process shares, so a limit counted here holds across all of them.
+signin_attempts = Table(
+    "signin_attempts",
+    metadata,
+    id_column(),
+    Column("kind", String(16), nullable=False),  # signin | reset
+    Column("email", String(320), nullable=False),
+    Column("ip", String(64), nullable=False),
+    Column("created", Stamp, nullable=False),
+    Index("ix_signin_attempts_email", "kind", "email", "created"),
+    Index("ix_signin_attempts_ip", "kind", "ip", "created"),
+    Index("ix_signin_attempts_created", "created"),
 )

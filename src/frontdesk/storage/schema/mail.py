@@ -45,6 +45,8 @@ outbox = Table(
     Column("in_reply_to", String(998)),
     Column("references", Text, nullable=False, server_default=""),
     Column("sent", Stamp),
+    # 0017: blind copies of an agent's reply; the envelope carries them, no header does.
+    Column("bcc_addrs", Text, nullable=False, server_default=""),
     Index("ix_outbox_status_next_attempt", "status", "next_attempt"),
     # The per-sender auto-reply cap counts one recipient's recent auto replies (issue 7).
     Index("ix_outbox_account_to_kind_created", "account_id", "to_addr", "kind", "created"),

@@ -62,6 +62,9 @@ tickets = Table(
     Column("client_last_read", Stamp),
     # Raised by one on every change of the row: the native API's ETag, and If-Match (0009).
     Column("version", Integer, nullable=False, server_default="1"),
+    # 0016: the priority as a number (low 0 .. urgent 3) so the queue can sort and page by
+    # it; storage derives it from `priority` on every write.
+    Column("priority_rank", Integer, nullable=False, server_default="1"),
     UniqueConstraint("account_id", "number"),
     Index("ix_tickets_account_updated", "account_id", "updated", "id"),
     Index("ix_tickets_account_requester", "account_id", "requester_id", "status"),
@@ -201,4 +204,81 @@ Index(
     "ix_messages_account_email_message_id",
     messages.c.account_id,
     messages.c.email_message_id,
+)
+
+
+# -- the agents' queue in the web app (issue 13, migration 0016) -----------------------------
+
+# When each agent last read each ticket: a ticket whose customer wrote after that is
+# unread for that agent.
+ticket_reads = Table(
+    "ticket_reads",
+    metadata,
+    Column("agent_id", Integer, ForeignKey("agents.id"), primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), primary_key=True),
+    Column("read_at", Stamp, nullable=False),
+)
+
+# The labels an account uses, for its label views: kept by storage whenever a ticket's
+# labels are written (reading them off ticket_labels would visit every labelled ticket).
+account_labels = Table(
+    "account_labels",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("name", String(200), primary_key=True),
+)
+
+# The queue's sorts, newest first, each with the id as the last key of its keyset cursor.
+# Partial (live tickets only), so that no query that does not say `archived_at IS NULL`
+# can pick them: SQLite, which has no statistics here, would otherwise use the activity
+# order to look up one requester's open ticket by scanning the account.
+_LIVE = text("archived_at IS NULL")
+Index(
+    "ix_tickets_queue_activity",
+    tickets.c.account_id,
+    tickets.c.latest_activity,
+    tickets.c.id,
+    sqlite_where=_LIVE,
+    postgresql_where=_LIVE,
+)
+Index(
+    "ix_tickets_queue_created",
+    tickets.c.account_id,
+    tickets.c.created,
+    tickets.c.id,
+    sqlite_where=_LIVE,
+    postgresql_where=_LIVE,
+)
+Index(
+    "ix_tickets_queue_priority",
+    tickets.c.account_id,
+    tickets.c.priority_rank,
+    tickets.c.latest_activity,
+    tickets.c.id,
+    sqlite_where=_LIVE,
+    postgresql_where=_LIVE,
+)
+Index(
+    "ix_tickets_queue_inbox",
+    tickets.c.account_id,
+    tickets.c.inbox_id,
+    tickets.c.status,
+    sqlite_where=_LIVE,
+    postgresql_where=_LIVE,
+)
+
+
+# An agent's unsent reply or note, saved as they type (issue 13, migration 0018).
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("agent_id", Integer, ForeignKey("agents.id"), primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), primary_key=True),
+    Column("kind", String(8), primary_key=True),
+    account_column(),
+    Column("body", Text, nullable=False),
+    Column("to_addrs", Text, nullable=False),
+    Column("cc_addrs", Text, nullable=False),
+    Column("bcc_addrs", Text, nullable=False),
+    Column("updated", Stamp, nullable=False),
 )

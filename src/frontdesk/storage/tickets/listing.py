@@ -14,21 +14,27 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     and_,
+    delete,
     exists,
     func,
     or_,
     select,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from frontdesk.core.contacts.records import Contact
 from frontdesk.core.shared.paging import Window
 from frontdesk.core.tickets.records import (
     OPEN_STATUSES,
     CustomerTicket,
+    Draft,
     EmailCursor,
     ListedEmail,
     ListedTicket,
     MessageKind,
+    QueueEntry,
+    Sort,
     Ticket,
     TicketFilter,
     TicketQuery,
@@ -285,7 +291,49 @@ class SqlTicketListing:
         )
         return {int(ticket_id): int(count) for ticket_id, count in self.conn.execute(query)}
 
+    def account_labels(self, account_id: int) -> list[str]:
+        al = t.account_labels
+        rows = self.conn.execute(
+            select(al.c.name).where(al.c.account_id == account_id).order_by(al.c.name)
+        )
+        return list(rows.scalars())
+
+    def latest_of_requester(self, account_id: int, requester_id: int, limit: int) -> list[Ticket]:
+        tk = t.tickets
+        rows = self.conn.execute(
+            select(tk)
+            .where(
+                tk.c.account_id == account_id,
+                tk.c.requester_id == requester_id,
+                tk.c.merged_into_id.is_(None),  # ix_tickets_customer_list, in id order
+            )
+            .order_by(tk.c.id.desc())
+            .limit(limit)
+        )
+        return [ticket_from_row(row) for row in rows]
+
+    def inbox_names(self, account_id: int) -> dict[int, str]:
+        rows = self.conn.execute(
+            select(t.inboxes.c.id, t.inboxes.c.name).where(t.inboxes.c.account_id == account_id)
+        )
+        return {int(row.id): str(row.name) for row in rows}
+
     # Search reads are their own class (search.py); a listing hands them on.
+
+    def page_tickets(
+        self,
+        account_id: int,
+        query: TicketQuery,
+        sort: Sort,
+        *,
+        after: tuple[int, ...] | None,
+        before: tuple[int, ...] | None,
+        limit: int,
+        agent_id: int,
+    ) -> list[QueueEntry]:
+        return self._search.page_tickets(
+            account_id, query, sort, after=after, before=before, limit=limit, agent_id=agent_id
+        )
 
     def find_tickets(
         self, account_id: int, query: TicketQuery, *, offset: int, limit: int
@@ -299,3 +347,78 @@ class SqlTicketListing:
 
     def requesters_of(self, account_id: int, contact_ids: Sequence[int]) -> dict[int, Contact]:
         return self._search.requesters_of(account_id, contact_ids)
+
+
+class SqlReadMarks:
+    """When each agent last read each ticket (the queue's unread marks)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def read_times(self, agent_id: int, ticket_ids: Sequence[int]) -> dict[int, int]:
+        if not ticket_ids:
+            return {}
+        tr = t.ticket_reads
+        rows = self.conn.execute(
+            select(tr.c.ticket_id, tr.c.read_at).where(
+                tr.c.agent_id == agent_id, tr.c.ticket_id.in_(ticket_ids)
+            )
+        )
+        return {int(row.ticket_id): int(row.read_at) for row in rows}
+
+    def mark_read(self, agent_id: int, ticket_id: int, at: int) -> None:
+        upsert = sqlite_insert if self.conn.dialect.name == "sqlite" else pg_insert
+        statement = upsert(t.ticket_reads).values(
+            agent_id=agent_id, ticket_id=ticket_id, read_at=at
+        )
+        self.conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["agent_id", "ticket_id"], set_={"read_at": at}
+            )
+        )
+
+
+class SqlDrafts:
+    """Agents' unsent replies and notes, one per agent, ticket and kind."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def put_draft(self, account_id: int, draft: Draft) -> None:
+        upsert = sqlite_insert if self.conn.dialect.name == "sqlite" else pg_insert
+        values = {
+            "body": draft.body,
+            "to_addrs": draft.to,
+            "cc_addrs": draft.cc,
+            "bcc_addrs": draft.bcc,
+            "updated": draft.updated,
+        }
+        statement = upsert(t.drafts).values(
+            agent_id=draft.agent_id, ticket_id=draft.ticket_id, kind=draft.kind,
+            account_id=account_id, **values,
+        )  # fmt: skip
+        self.conn.execute(
+            statement.on_conflict_do_update(
+                index_elements=["agent_id", "ticket_id", "kind"], set_=values
+            )
+        )
+
+    def drafts_of(self, agent_id: int, ticket_id: int) -> list[Draft]:
+        dr = t.drafts
+        rows = self.conn.execute(
+            select(dr).where(dr.c.agent_id == agent_id, dr.c.ticket_id == ticket_id)
+        )
+        return [
+            Draft(row.ticket_id, row.agent_id, row.kind, row.body, row.to_addrs, row.cc_addrs,
+                  row.bcc_addrs, row.updated)
+            for row in rows
+        ]  # fmt: skip
+
+    def delete_draft(self, agent_id: int, ticket_id: int, kind: str) -> bool:
+        dr = t.drafts
+        done = self.conn.execute(
+            delete(dr).where(
+                dr.c.agent_id == agent_id, dr.c.ticket_id == ticket_id, dr.c.kind == kind
+            )
+        )
+        return bool(done.rowcount)

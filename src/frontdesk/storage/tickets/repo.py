@@ -10,9 +10,12 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal,
     select,
     update,
 )
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from frontdesk.core.tickets.records import (
     Message,
@@ -34,10 +37,11 @@ class SqlTickets:
         self._lock = locks_rows(conn)
 
     def insert_ticket(self, values: Mapping[str, Any]) -> Ticket:
-        return ticket_from_row(insert_row(self.conn, t.tickets, values))
+        return ticket_from_row(insert_row(self.conn, t.tickets, _ranked(values)))
 
     def update_ticket(self, ticket_id: int, changes: Mapping[str, Any]) -> Ticket:
-        """Change the row and raise its version by one."""
+        """Change the row and raise its version by one; priority_rank follows priority."""
+        changes = _ranked(changes)
         if "version" in changes or not hot_queries.plain(changes):
             raise ValueError("a ticket's version is raised by update_ticket alone")
         params = {**changes, hot_queries.ROW_ID: ticket_id}
@@ -154,6 +158,21 @@ class SqlTickets:
                 hot_queries.insert_plain(table),
                 [{"ticket_id": ticket_id, column: value} for value in values],
             )
+            if what == "labels":
+                self._remember_labels(ticket_id, values)
+
+    def _remember_labels(self, ticket_id: int, names: Sequence[str]) -> None:
+        """The account's label list (its label views) gains any name new to it."""
+        upsert = sqlite_insert if self.conn.dialect.name == "sqlite" else pg_insert
+        account_id = select(t.tickets.c.account_id).where(t.tickets.c.id == ticket_id)
+        for name in names:
+            self.conn.execute(
+                upsert(t.account_labels)
+                .from_select(
+                    ["account_id", "name"], select(account_id.scalar_subquery(), literal(name))
+                )
+                .on_conflict_do_nothing(index_elements=["account_id", "name"])
+            )
 
     def add_link(self, ticket_id: int, linked_id: int) -> None:
         exists = self.conn.execute(
@@ -248,3 +267,14 @@ class SqlTickets:
                 .order_by(t.messages.c.id)
             ).scalars()
         )
+
+
+PRIORITY_RANKS = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
+
+
+def _ranked(values: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The values with `priority_rank` following `priority`, when the priority is written."""
+    priority = values.get("priority")
+    if priority is None:
+        return values
+    return {**values, "priority_rank": PRIORITY_RANKS.get(str(priority), 1)}

@@ -181,11 +181,180 @@
   document.addEventListener("htmx:responseError", onFailure);
   document.addEventListener("htmx:sendError", onFailure);
 
+  /* ---------- The workspace: queue keys, composer, drafts, live channel, presence ---------- */
+
+  function post(url, fields) {
+    var data = new FormData();
+    Object.keys(fields).forEach(function (key) { data.append(key, fields[key]); });
+    return fetch(url, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrfToken() },
+    });
+  }
+
+  // j / k move through the queue, x picks the current row, Enter opens it (a link).
+  function queueKeys() {
+    var list = document.querySelector("[data-queue]");
+    if (!list) return;
+    function rows() { return Array.prototype.slice.call(document.querySelectorAll("[data-queue] .queue-row")); }
+    function move(step) {
+      var all = rows();
+      if (!all.length) return;
+      var index = all.findIndex(function (row) { return row.classList.contains("is-current"); });
+      var next = Math.min(all.length - 1, Math.max(0, index + step));
+      if (index === -1) next = 0;
+      all.forEach(function (row) { row.classList.remove("is-current"); });
+      all[next].classList.add("is-current");
+      all[next].querySelector(".row__link").focus();
+    }
+    register("j", list.getAttribute("data-next-label"), function () { move(1); });
+    register("k", list.getAttribute("data-previous-label"), function () { move(-1); });
+    register("x", list.getAttribute("data-pick-label"), function () {
+      var current = document.querySelector("[data-queue] .queue-row.is-current .queue-row__check");
+      if (current) current.click();
+    });
+  }
+
+  function searchKey() {
+    var box = document.querySelector("[data-search-box]");
+    if (box) register("/", box.getAttribute("data-shortcut-label"), function () { box.focus(); box.select(); });
+  }
+
+  function statusKey() {
+    var select = document.querySelector("[data-status-select]");
+    if (select) register("s", select.getAttribute("data-shortcut-label"), function () { select.focus(); });
+  }
+
+  // Links with data-focus move the focus to a field (r: the reply, n: the note).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("[data-focus]") : null;
+    if (!link) return;
+    var field = document.getElementById(link.getAttribute("data-focus"));
+    if (field) {
+      event.preventDefault();
+      field.focus();
+      field.scrollIntoView({ block: "center" });
+    }
+  });
+
+  // Drafts: saved a moment after the agent stops typing, so a reload loses nothing.
+  function drafts() {
+    document.querySelectorAll("form[data-draft-url]").forEach(function (form) {
+      var timer = null;
+      var status = form.querySelector("[data-draft-status]");
+      function fields() {
+        var found = { kind: form.getAttribute("data-draft-kind"), body: form.elements.body.value };
+        ["to", "cc", "bcc"].forEach(function (name) {
+          if (form.elements[name]) found[name] = form.elements[name].value;
+        });
+        return found;
+      }
+      form.addEventListener("input", function (event) {
+        if (event.target.type === "file") return;
+        window.clearTimeout(timer);
+        timer = window.setTimeout(function () {
+          timer = null;
+          post(form.getAttribute("data-draft-url"), fields()).then(function (answer) {
+            if (answer.ok && status) status.textContent = status.getAttribute("data-saved-label");
+          });
+        }, 800);
+      });
+      // Sending the form ends the draft (the server discards it): nothing left to save.
+      form.addEventListener("submit", function () { window.clearTimeout(timer); timer = null; });
+      // Leaving the page with typing not yet saved: save it on the way out.
+      window.addEventListener("pagehide", function () {
+        if (timer === null) return;
+        window.clearTimeout(timer);
+        var data = new FormData();
+        var pending = fields();
+        Object.keys(pending).forEach(function (key) { data.append(key, pending[key]); });
+        data.append("csrf_token", csrfToken());
+        navigator.sendBeacon(form.getAttribute("data-draft-url"), data);
+      });
+    });
+  }
+
+  // Presence: this tab views the ticket, or replies on it while the agent types.
+  var tab = Math.random().toString(36).slice(2) + Date.now().toString(36);
+  function presence() {
+    var ticket = document.querySelector("[data-presence-url]");
+    if (!ticket) return;
+    var url = ticket.getAttribute("data-presence-url");
+    var seconds = parseInt(ticket.getAttribute("data-heartbeat"), 10) || 15;
+    var state = "viewing";
+    var quiet = null;
+    function send() { post(url, { state: state, tab: tab }); }
+    function become(next) {
+      if (next !== state) { state = next; send(); }
+    }
+    send();
+    window.setInterval(send, seconds * 1000);
+    document.querySelectorAll("form[data-presence-state]").forEach(function (form) {
+      form.addEventListener("input", function () {
+        become(form.getAttribute("data-presence-state"));
+        window.clearTimeout(quiet);
+        quiet = window.setTimeout(function () { become("viewing"); }, 30000);
+      });
+    });
+    window.addEventListener("pagehide", function () {
+      var data = new FormData();
+      data.append("state", "gone");
+      data.append("tab", tab);
+      data.append("csrf_token", csrfToken());
+      navigator.sendBeacon(url, data);
+    });
+  }
+
+  // The live channel: small "this changed" notices; the page re-fetches its fragments.
+  function liveChannel() {
+    var scope = document.querySelector("[data-live-scope]");
+    if (!scope || !window.EventSource) return;
+    var ticket = document.querySelector("[data-ticket-id].ticket");
+    var ticketId = ticket ? parseInt(ticket.getAttribute("data-ticket-id"), 10) : null;
+    var source = new EventSource("/tickets/live");
+    source.addEventListener("change", function (event) {
+      var notice = JSON.parse(event.data);
+      if (notice.kind === "presence") {
+        if (notice.ticket === ticketId) body.dispatchEvent(new CustomEvent("fd:presence"));
+        return;
+      }
+      body.dispatchEvent(new CustomEvent("fd:changed"));
+      var mine = ticketId !== null && (notice.ticket === ticketId || notice.kind === "resync");
+      if (mine) body.dispatchEvent(new CustomEvent("fd:ticket-changed"));
+      if (ticketId === null || mine) tell();
+    });
+    // Screen readers hear that the page changed, at most every 10 s.
+    var told = 0;
+    function tell() {
+      if (Date.now() - told < 10000) return;
+      told = Date.now();
+      window.setTimeout(function () { announce(scope.getAttribute("data-updated-label")); }, 600);
+    }
+    window.addEventListener("pagehide", function () { source.close(); });
+  }
+
+  // A live refresh never throws away what the agent is choosing (bulk or split picks).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var target = event.detail.elt;
+    var live = event.detail.requestConfig && /^fd:/.test(event.detail.requestConfig.triggeringEvent ? event.detail.requestConfig.triggeringEvent.type : "");
+    if (live && target.querySelector && target.querySelector("input[type=checkbox]:checked")) {
+      event.preventDefault();
+    }
+  });
+
   /* ---------- Start ---------- */
 
   var helpDialog = document.getElementById("fd-shortcuts");
   if (helpDialog) register("?", helpDialog.getAttribute("data-shortcut-label"), toggleHelp);
   registerDeclared(document);
+  queueKeys();
+  searchKey();
+  statusKey();
+  drafts();
+  presence();
+  liveChannel();
   document.addEventListener("keydown", onKeydown);
   refreshTimes(document);
   window.setInterval(refreshTimes, 30000);

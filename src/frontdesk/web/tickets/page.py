@@ -1,0 +1,330 @@
+"""The ticket page: the thread, the side panel, and every action on one ticket.
+
+Each action is a plain form (it works without JavaScript) posting to its own path, one
+core call in one transaction, then a redirect back to the page (303). The reply form is
+multipart, so files come along from the browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import Depends, File, Form, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.responses import Response
+
+from frontdesk.core import tickets
+from frontdesk.core.identity.sessions import SignedIn
+from frontdesk.core.mail import desk, replies
+from frontdesk.core.mail.replies import TeamMessage
+from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
+from frontdesk.core.tickets import attachments, drafts, queues, threads
+from frontdesk.core.tickets.attachments import Upload
+from frontdesk.core.tickets.records import Priority, Sort, Status, TicketQuery
+from frontdesk.core.tickets.search import search_words
+from frontdesk.http.deps import PathId, services_from
+from frontdesk.web import mailview, session
+from frontdesk.web.security import web_router
+from frontdesk.web.templating import render
+from frontdesk.web.tickets.workspace import workspace
+
+router = web_router()
+Signed = Annotated[SignedIn, Depends(session.signed_in)]
+Body = Annotated[str, Form(max_length=1_000_000)]
+Short = Annotated[str, Form(max_length=5000)]
+INLINE_IMAGES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+FOUND_LIMIT = 8
+
+
+def _page_context(uow: Any, signed: SignedIn, ticket_id: int) -> dict[str, Any]:
+    found = desk.ticket_desk(uow, signed.actor, ticket_id)
+    context = workspace(uow, signed)
+    context.update(
+        desk=found,
+        ticket=found.thread.ticket,
+        drafts=drafts.of_ticket(uow, signed.actor, ticket_id),
+        statuses=list(Status),
+        priorities=list(Priority),
+        body_of=_body_of,
+        requester_name=(found.requester.name or found.requester.email) if found.requester else "",
+    )
+    return context
+
+
+def _body_of(message: Any) -> Any:
+    """A message's body for display: its HTML when it has some, else its text."""
+    if message.body_html and message.body_html != "":
+        return mailview.display(message.body_html)
+    return mailview.display_text(message.body_text)
+
+
+def _show(
+    request: Request,
+    signed: SignedIn,
+    ticket_id: int,
+    *,
+    status_code: int = 200,
+    extra: Mapping[str, Any] | None = None,
+) -> Response:
+    services = services_from(request)
+    with services.store.read() as uow:
+        context = _page_context(uow, signed, ticket_id)
+    context.update(extra or {})
+    if context["desk"].unread:
+        with services.store.write() as uow:
+            queues.mark_read(uow, signed.actor, ticket_id)
+    part = request.query_params.get("part")
+    return render(request, "tickets/ticket.html", context, fragment=part, status_code=status_code)
+
+
+def _back(ticket_id: int, anchor: str = "") -> Response:
+    return RedirectResponse(f"/tickets/{ticket_id}{anchor}", status_code=303)
+
+
+@router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
+def ticket_page(request: Request, ticket_id: PathId, signed: Signed) -> Response:
+    part = request.query_params.get("part")
+    if part not in (None, "thread", "side", "presence"):
+        raise Invalid("invalid_part", "No such part of the page", field="part")
+    return _show(request, signed, ticket_id)
+
+
+@router.get("/tickets/{ticket_id}/attachments/{attachment_id}")
+def attachment(
+    request: Request, ticket_id: PathId, attachment_id: PathId, signed: Signed, inline: bool = False
+) -> Response:
+    services = services_from(request)
+    with services.store.read() as uow:
+        item, data = attachments.read(uow, services.blobs, signed.actor, attachment_id)
+    if item.ticket_id != ticket_id:
+        raise NotFound("attachment_not_found", f"No attachment {attachment_id}")
+    shown_inline = inline and item.content_type in INLINE_IMAGES
+    disposition = "inline" if shown_inline else "attachment"
+    quoted = item.original_name.replace("\\", "_").replace('"', "_")
+    return Response(
+        data,
+        media_type=item.content_type if shown_inline else "application/octet-stream",
+        headers={
+            "Content-Disposition": f'{disposition}; filename="{quoted}"',
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, max-age=3600",
+        },
+    )
+
+
+@router.post("/tickets/{ticket_id}/reply", response_class=HTMLResponse)
+def reply(
+    request: Request,
+    ticket_id: PathId,
+    signed: Signed,
+    body: Body,
+    to: Short = "",
+    cc: Short = "",
+    bcc: Short = "",
+    then: Annotated[str, Form(max_length=20)] = "",
+    seen: Annotated[int, Form(ge=0)] = 0,
+    files: Annotated[list[UploadFile], File()] = [],  # noqa: B006 (FastAPI copies defaults)
+) -> Response:
+    services = services_from(request)
+    status = {"": None, "pending": Status.PENDING, "solved": Status.SOLVED}.get(then)
+    new = TeamMessage(
+        body_text=body,
+        send_email=True,
+        to=_addresses(to),
+        cc=_addresses(cc),
+        bcc=_addresses(bcc),
+        status=status,
+        seen_customer_at=seen,
+    )
+    uploads = [Upload(f.filename or "attachment", f.file.read()) for f in files if f.filename]
+    try:
+        with services.store.write() as uow:
+            message = replies.post_with_files(
+                uow, services.blobs, signed.actor, ticket_id, new, uploads,
+                services.settings.max_attachment_bytes,
+            ).message  # fmt: skip
+    except Conflict as exc:
+        if exc.code != "stale_reply":
+            raise
+        return _stale(request, signed, ticket_id, new)
+    return _back(ticket_id, f"#message-{message.id}")
+
+
+def _stale(request: Request, signed: SignedIn, ticket_id: int, new: TeamMessage) -> Response:
+    """The customer wrote since the reply began: keep it as a draft and show the ticket."""
+    services = services_from(request)
+    text = drafts.DraftText(new.body_text, ", ".join(new.to), ", ".join(new.cc), ", ".join(new.bcc))
+    with services.store.write() as uow:
+        drafts.save(uow, signed.actor, ticket_id, "reply", text)
+    return _show(request, signed, ticket_id, status_code=409, extra={"stale": True})
+
+
+def _addresses(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.replace(";", ",").split(",") if part.strip())
+
+
+@router.post("/tickets/{ticket_id}/note")
+def note(request: Request, ticket_id: PathId, signed: Signed, body: Body) -> Response:
+    services = services_from(request)
+    with services.store.write() as uow:
+        posted = replies.post(uow, signed.actor, ticket_id, TeamMessage(body, internal=True))
+    message = posted.message
+    return _back(ticket_id, f"#message-{message.id}")
+
+
+@router.post("/tickets/{ticket_id}/draft")
+def save_draft(
+    request: Request,
+    ticket_id: PathId,
+    signed: Signed,
+    kind: Annotated[str, Form(max_length=8)],
+    body: Body = "",
+    to: Short = "",
+    cc: Short = "",
+    bcc: Short = "",
+) -> Response:
+    services = services_from(request)
+    with services.store.write() as uow:
+        drafts.save(uow, signed.actor, ticket_id, kind, drafts.DraftText(body, to, cc, bcc))
+    return Response(status_code=204)
+
+
+@router.post("/tickets/{ticket_id}/status")
+def set_status(
+    request: Request, ticket_id: PathId, signed: Signed, status: Annotated[str, Form()]
+) -> Response:
+    with services_from(request).store.write() as uow:
+        tickets.set_status(uow, signed.actor, ticket_id, _enum(Status, status, "status"))
+    return _back(ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/priority")
+def set_priority(
+    request: Request, ticket_id: PathId, signed: Signed, priority: Annotated[str, Form()]
+) -> Response:
+    with services_from(request).store.write() as uow:
+        tickets.set_priority(uow, signed.actor, ticket_id, _enum(Priority, priority, "priority"))
+    return _back(ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/assign")
+def assign(
+    request: Request,
+    ticket_id: PathId,
+    signed: Signed,
+    agents: Annotated[list[str], Form()] = [],  # noqa: B006
+) -> Response:
+    ids = [signed.agent.id if value == "me" else _int(value, "agents") for value in agents if value]
+    with services_from(request).store.write() as uow:
+        tickets.assign(uow, signed.actor, ticket_id, ids)
+    return _back(ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/labels")
+def set_labels(request: Request, ticket_id: PathId, signed: Signed, labels: Short = "") -> Response:
+    with services_from(request).store.write() as uow:
+        tickets.set_labels(uow, signed.actor, ticket_id, _words(labels))
+    return _back(ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/tags")
+def set_tags(request: Request, ticket_id: PathId, signed: Signed, tags: Short = "") -> Response:
+    with services_from(request).store.write() as uow:
+        tickets.set_tags(uow, signed.actor, ticket_id, _words(tags))
+    return _back(ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/fields")
+async def set_fields(request: Request, ticket_id: PathId, signed: Signed) -> Response:
+    form = await request.form()
+    values = {
+        str(key)[6:]: (str(value) or None)
+        for key, value in form.multi_items()
+        if str(key).startswith("field:") and isinstance(value, str)
+    }
+    services = services_from(request)
+
+    def write() -> None:
+        with services.store.write() as uow:
+            tickets.set_custom_fields(uow, signed.actor, ticket_id, values)
+
+    await run_in_threadpool(write)
+    return _back(ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/merge")
+def merge(
+    request: Request, ticket_id: PathId, signed: Signed, target: Annotated[int, Form(ge=1)]
+) -> Response:
+    with services_from(request).store.write() as uow:
+        merged = threads.merge(uow, signed.actor, ticket_id, target)
+    return _back(merged.target.id)
+
+
+@router.post("/tickets/{ticket_id}/link")
+def link(
+    request: Request, ticket_id: PathId, signed: Signed, target: Annotated[int, Form(ge=1)]
+) -> Response:
+    with services_from(request).store.write() as uow:
+        tickets.link(uow, signed.actor, ticket_id, target)
+    return _back(ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/split")
+def split(
+    request: Request,
+    ticket_id: PathId,
+    signed: Signed,
+    messages: Annotated[list[int], Form()] = [],  # noqa: B006
+    subject: Short = "",
+) -> Response:
+    with services_from(request).store.write() as uow:
+        done = threads.split(uow, signed.actor, ticket_id, messages, subject or None)
+    return _back(done.new_ticket.id)
+
+
+@router.post("/tickets/{ticket_id}/archive")
+def archive(request: Request, ticket_id: PathId, signed: Signed) -> Response:
+    with services_from(request).store.write() as uow:
+        ticket = tickets.get_ticket(uow, signed.actor, ticket_id)
+        if ticket.archived_at is None:
+            tickets.archive(uow, signed.actor, ticket_id)
+        else:
+            tickets.unarchive(uow, signed.actor, ticket_id)
+    return _back(ticket_id)
+
+
+@router.get("/tickets/{ticket_id}/find", response_class=HTMLResponse)
+def find(request: Request, ticket_id: PathId, signed: Signed, q: str = "") -> Response:
+    """Tickets to merge into or link to, found by the same search as the queue."""
+    words = search_words(q[:500] or None)
+    services = services_from(request)
+    with services.store.read() as uow:
+        found = (
+            queues.page(uow, signed.actor, TicketQuery(words=words, merged=False), Sort.ACTIVITY,
+                        limit=FOUND_LIMIT).rows
+            if words
+            else []
+        )  # fmt: skip
+    rows = [row for row in found if row.ticket.id != ticket_id]
+    return render(request, "tickets/_found.html", {"rows": rows, "ticket_id": ticket_id, "q": q})
+
+
+def _enum(kind: Any, value: str, field: str) -> Any:
+    try:
+        return kind(value)
+    except ValueError:
+        raise Invalid("invalid_value", f"No {field} {value[:40]!r}", field=field) from None
+
+
+def _int(value: str, field: str) -> int:
+    if not value.isdigit() or len(value) > 10:
+        raise Invalid("invalid_value", f"Not an id: {value[:20]!r}", field=field)
+    return int(value)
+
+
+def _words(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]

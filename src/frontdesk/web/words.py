@@ -1,0 +1,97 @@
+"""Names the templates show for the core's values, translated when a page renders.
+
+Registered as template globals (templating.py): `priority_name("high")`,
+`priority_options()`, `sort_options()`, `inbox_options(...)`, `agent_options(...)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from frontdesk.core.identity.records import Agent
+from frontdesk.web.i18n import N_, gettext
+
+PRIORITIES = {
+    "low": N_("Low"),
+    "normal": N_("Normal"),
+    "high": N_("High"),
+    "urgent": N_("Urgent"),
+}
+STATUSES = {
+    "new": N_("New"),
+    "reply": N_("Customer replied"),
+    "pending": N_("Pending"),
+    "on-hold": N_("On hold"),
+    "solved": N_("Solved"),
+    "closed": N_("Closed"),
+}
+VIEWS = {
+    "mine": N_("Mine"),
+    "unassigned": N_("Unassigned"),
+    "open": N_("All open"),
+    "pending": N_("Pending"),
+    "on-hold": N_("On hold"),
+    "solved": N_("Solved"),
+    "all": N_("All tickets"),
+    "inbox": N_("Inbox"),
+}
+DELIVERY = {
+    "queued": N_("E-mail queued"),
+    "sending": N_("E-mail sending"),
+    "sent": N_("E-mail sent"),
+    "failed": N_("E-mail failed"),
+}
+SORTS = {
+    "activity": N_("Last activity"),
+    "created": N_("Created"),
+    "priority": N_("Priority"),
+}
+
+
+def priority_name(value: str) -> str:
+    return gettext(PRIORITIES.get(value, value))
+
+
+def priority_options() -> list[tuple[str, str]]:
+    return [(value, gettext(name)) for value, name in PRIORITIES.items()]
+
+
+def status_name(value: str) -> str:
+    return gettext(STATUSES.get(value, value))
+
+
+def view_label(kind: str) -> str:
+    return gettext(VIEWS.get(kind, kind))
+
+
+def status_options() -> list[tuple[str, str]]:
+    return [(value, gettext(name)) for value, name in STATUSES.items()]
+
+
+def delivery_name(status: str) -> str:
+    return gettext(DELIVERY.get(status, status))
+
+
+def sort_options() -> list[tuple[str, str]]:
+    return [(value, gettext(name)) for value, name in SORTS.items()]
+
+
+def inbox_options(inboxes: Mapping[int, str]) -> list[tuple[str, str]]:
+    return [(str(inbox_id), name) for inbox_id, name in inboxes.items()]
+
+
+def agent_options(team: Iterable[Agent]) -> list[tuple[str, str]]:
+    return [(str(agent.id), agent.name) for agent in team]
+
+
+GLOBALS = {
+    "priority_name": priority_name,
+    "priority_options": priority_options,
+    "sort_options": sort_options,
+    "status_options": status_options,
+    "status_name": status_name,
+    "view_label": view_label,
+    "delivery_name": delivery_name,
+    "inbox_options": inbox_options,
+    "agent_options": agent_options,
+}
