@@ -200,6 +200,18 @@ def runtime(services: Services) -> Iterator[MailRuntime]:
     running.stop()
 
 
+AUTHSERV = "mx.frontdesk.test"
+
+
+@pytest.fixture
+def listener(services: Services) -> Iterator[MailRuntime]:
+    """The SMTP listener, trusting Authentication-Results written under AUTHSERV."""
+    own = mail_services(services, smtp_port=free_port(), mail_authserv_id=AUTHSERV)
+    running = MailRuntime(own, outbox=False, imap=False).start()
+    yield running
+    running.stop()
+
+
 def mail(
     sender: str = "Ann Lee <ann@example.org>",
     to: str = "support@example.com",

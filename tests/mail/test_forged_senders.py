@@ -9,7 +9,6 @@ ticket by its address alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,20 +17,9 @@ from fastapi.testclient import TestClient
 from frontdesk.core.identity import credentials
 from frontdesk.mail.runtime import MailRuntime
 from frontdesk.mail.tokens import TicketTokens
-from frontdesk.services import Services
-from tests.mail.conftest import MailDesk, free_port, mail, mail_services, smtp_send
+from tests.mail.conftest import AUTHSERV, MailDesk, mail, smtp_send
 
-AUTHSERV = "mx.frontdesk.test"
 VICTIM = "victim@example.org"
-
-
-@pytest.fixture
-def listener(services: Services) -> Iterator[MailRuntime]:
-    """The SMTP listener, trusting Authentication-Results written under AUTHSERV."""
-    own = mail_services(services, smtp_port=free_port(), mail_authserv_id=AUTHSERV)
-    running = MailRuntime(own, outbox=False, imap=False).start()
-    yield running
-    running.stop()
 
 
 def _send(listener: MailRuntime, desk: MailDesk, envelope: str, **message: Any) -> None:

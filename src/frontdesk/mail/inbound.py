@@ -293,7 +293,9 @@ class Inbound:
         self, uow: MailUnit, actor: Actor, mail: _Mail, route: Route, opened: Opened
     ) -> bool:
         parsed = mail.parsed
-        if mail.source == IMPORT or parsed is None or why_no_auto_reply(parsed) is not None:
+        if mail.source == IMPORT or parsed is None:
+            return False
+        if why_no_auto_reply(parsed, null_sender=mail.null_sender) is not None:
             return False
         to = opened.message.from_email
         if to is None:

@@ -16,8 +16,14 @@ _ROBOT_LOCALS = (
 )
 
 
-def why_no_auto_reply(mail: ParsedMail) -> str | None:
-    """The reason this mail gets no auto-reply, or None when one may be sent."""
+def why_no_auto_reply(mail: ParsedMail, *, null_sender: bool = False) -> str | None:
+    """The reason this mail gets no auto-reply, or None when one may be sent.
+
+    `null_sender`: the SMTP envelope said `MAIL FROM:<>` (RFC 5321 4.5.5: bounces and
+    other automatic mail), whatever the headers claim.
+    """
+    if null_sender:
+        return "null envelope sender (MAIL FROM:<>)"
     headers = mail.headers
     auto = headers.get("auto-submitted", "").split(";")[0].strip().lower()
     if auto and auto != "no":
