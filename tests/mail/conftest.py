@@ -51,6 +51,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    helo: str = ""  # the name the client gave in EHLO / HELO
 
     @property
     def message(self) -> EmailMessage:
@@ -86,7 +87,9 @@ class RelayPeer:
         data = envelope.original_content or b""
         assert isinstance(data, bytes)
         with self.lock:
-            self.received.append(Received(envelope.mail_from or "", list(envelope.rcpt_tos), data))
+            self.received.append(
+                Received(envelope.mail_from or "", list(envelope.rcpt_tos), data, session.host_name)
+            )
         return "250 OK"
 
     def start(self) -> None:
@@ -115,11 +118,17 @@ def relay() -> Iterator[RelayPeer]:
 
 
 def worker_for(services: Services, relay: RelayPeer, **changes: Any) -> OutboxWorker:
-    settings = {"mail_retry_base_seconds": 600.0, **changes}
+    settings = {
+        "mail_retry_base_seconds": 600.0,
+        "relay_host": "127.0.0.1",
+        "relay_port": relay.port,
+        "relay_timeout_seconds": 5.0,
+        **changes,
+    }
     own = mail_services(services, **settings)
-    return OutboxWorker(
-        own.store, own.blobs, own.settings, Relay("127.0.0.1", relay.port, timeout=5.0)
-    )
+    configured = Relay.from_settings(own.settings)
+    assert configured is not None
+    return OutboxWorker(own.store, own.blobs, own.settings, configured)
 
 
 def drain(worker: OutboxWorker, rounds: int = 20) -> None:

@@ -36,6 +36,7 @@ from frontdesk.core.tickets import MAX_BODY, NewMessage, NewTicket, Opened, atta
 from frontdesk.mail import senders
 from frontdesk.mail.loops import why_no_auto_reply
 from frontdesk.mail.parse import MailPart, ParsedMail, parse
+from frontdesk.mail.subjects import strip_prefixes
 from frontdesk.mail.threading import thread_of
 from frontdesk.mail.tokens import TicketTokens, split_plus, strip_tag
 from frontdesk.settings import Settings
@@ -254,7 +255,8 @@ class Inbound:
         target = thread_of(
             uow, actor.account_id, parsed, self.tokens, route.token, signed_only=not trusted
         )
-        subject = _clean(strip_tag(parsed.subject)) or NO_SUBJECT
+        # A new ticket is about the matter, not the mail: "Re: Fwd: Printer" is "Printer".
+        subject = _clean(strip_prefixes(strip_tag(parsed.subject))) or NO_SUBJECT
         new = NewTicket(
             subject=subject,
             message=message,

@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+import socket
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -30,8 +31,11 @@ from frontdesk.mail.compose import OutgoingFile, compose
 from frontdesk.mail.tokens import TicketTokens
 from frontdesk.settings import Settings
 from frontdesk.storage.store import Store
+from frontdesk.storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
+
+MAX_NAMED = 50  # recipients whose display name is looked up (a Cc list can be long)
 
 
 @dataclass(frozen=True)
@@ -42,6 +46,7 @@ class Relay:
     user: str = ""
     password: str = ""
     timeout: float = 60.0
+    helo_name: str = ""  # what EHLO says: the configured host name, else the machine's
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Relay | None:
@@ -54,6 +59,7 @@ class Relay:
             settings.relay_user,
             settings.relay_password,
             settings.relay_timeout_seconds,
+            settings.smtp_hostname or socket.gethostname(),
         )
 
 
@@ -129,12 +135,15 @@ class OutboxWorker:
                 if mail.message_id is not None
                 else []
             )
+            names = _names(uow, mail.account_id, (*mail.to, *mail.cc))
         files = [
             OutgoingFile(item.original_name, item.content_type, self.blobs.open(item.stored_name))
             for item in carried
         ]
         tag = self.tokens.tag(mail.account_id, ticket.number) if ticket is not None else None
-        return compose(mail, from_name=inbox.name if inbox else None, tag=tag, files=files)
+        return compose(
+            mail, from_name=inbox.name if inbox else None, tag=tag, files=files, names=names
+        )
 
     async def _send(self, mail: OutboxMail, message: EmailMessage) -> _Result:
         relay = self.relay
@@ -152,6 +161,7 @@ class OutboxWorker:
                 username=relay.user or None,
                 password=relay.password or None,
                 timeout=relay.timeout,
+                local_hostname=relay.helo_name or socket.gethostname(),
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refusals = exc.recipients
@@ -183,6 +193,16 @@ class OutboxWorker:
                 outbox.mail_failed(uow, mail, result.detail or "failed", now)
         if result.kind != "sent":
             log.warning("outbox row %s %s: %s", mail.id, result.kind, result.detail)
+
+
+def _names(uow: SqlUnitOfWork, account_id: int, addresses: Sequence[str]) -> dict[str, str]:
+    """The names the account's contacts go by, for the To and Cc headers."""
+    names: dict[str, str] = {}
+    for address in addresses[:MAX_NAMED]:
+        contact = uow.contacts.find_contact_by_email(account_id, address)
+        if contact is not None and contact.name:
+            names[address] = contact.name
+    return names
 
 
 async def _first(*waits: Coroutine[Any, Any, Any]) -> None:

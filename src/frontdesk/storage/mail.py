@@ -68,6 +68,20 @@ class SqlMail:
         ).scalars()
         return list(reversed([str(value) for value in rows]))
 
+    def customer_email_message_id(self, ticket_id: int) -> str | None:
+        """The Message-ID of the customer's latest mail on the ticket (a contact wrote it)."""
+        msg = t.messages
+        return self.conn.execute(
+            select(msg.c.email_message_id)
+            .where(
+                msg.c.ticket_id == ticket_id,
+                msg.c.email_message_id.is_not(None),
+                msg.c.contact_id.is_not(None),
+            )
+            .order_by(msg.c.id.desc())
+            .limit(1)
+        ).scalar()
+
     def set_message_mail(
         self,
         message_id: int,

@@ -139,8 +139,8 @@ def queue_reply(
         raise Invalid("no_recipient", "the e-mail has no recipient", field="toAddresses")
     inbox = sender_inbox(uow, ticket)
     now = now_ms()
-    # Threading: the reply answers the thread's latest mail and names the earlier ones.
     earlier = uow.mail.email_message_ids_of(ticket.id, MAX_REFERENCES)
+    parent = _parent(uow, ticket, earlier)
     email_message_id = f"<{message.uuid}@{inbox.email.rsplit('@', 1)[-1]}>"
     # The message records what left, as whom and to whom (ImBox listTicketsEmails lists it:
     # the inbox's address it was sent from, the agent's or else the inbox's name), and its
@@ -164,8 +164,8 @@ def queue_reply(
             "body": message.body_text,
             "body_html": message.body_html,
             "email_message_id": email_message_id,
-            "in_reply_to": earlier[-1] if earlier else None,
-            "references": " ".join(earlier),
+            "in_reply_to": parent,
+            "references": " ".join(_references(earlier, parent)),
             "status": QUEUED,
             "attempts": 0,
             "next_attempt": now,
@@ -179,6 +179,21 @@ def queue_reply(
         uow, actor, MAIL_QUEUED, now, ticket_id=ticket.id, outbox_id=queued, kind=AGENT_REPLY
     )
     return queued
+
+
+def _parent(uow: MailUnit, ticket: Ticket, earlier: Sequence[str]) -> str | None:
+    """The mail a reply answers: the customer's latest, not our own auto reply (their
+    client threads under what they wrote); the thread's latest when no customer mail has
+    a Message-ID (a ticket opened over an API)."""
+    own = uow.mail.customer_email_message_id(ticket.id)
+    return own or (earlier[-1] if earlier else None)
+
+
+def _references(earlier: Sequence[str], parent: str | None) -> list[str]:
+    """The thread's Message-IDs, oldest first, the parent last (RFC 5322 3.6.4)."""
+    if parent is None:
+        return list(earlier)
+    return [*(item for item in earlier if item != parent), parent][-MAX_REFERENCES:]
 
 
 # -- delivery outcomes, recorded by the outbox worker -------------------------------------------

@@ -17,6 +17,8 @@ class MailRepo(Protocol):
 
     def email_message_ids_of(self, ticket_id: int, limit: int) -> list[str]: ...
 
+    def customer_email_message_id(self, ticket_id: int) -> str | None: ...
+
     def set_message_mail(
         self,
         message_id: int,
