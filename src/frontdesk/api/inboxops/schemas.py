@@ -162,8 +162,11 @@ class MessageOut(BaseModel):
 class PostedMessageOut(MessageOut):
     """The answer to POST .../messages: the message, and whether it went out as e-mail."""
 
-    emailSent: bool
+    emailSent: bool  # an e-mail was queued for sending (docs/inboxops.md)
     emailNotSentReason: str | None  # internal_note, no_recipient; null when sent or not asked
+    # Where that e-mail is: "queued" in this answer (the relay has not taken it yet), null
+    # when none was queued. Never "sent" here: the outbox worker sends after the commit.
+    emailStatus: str | None
 
 
 class TicketOut(BaseModel):

@@ -1,0 +1,23 @@
+"""outbox: an index on message_id, so lists of mail can leave out what has not left yet
+
+Revision ID: 0020
+Revises: 0018
+Create Date: 2026-11-24 07:20:00.000000
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0020"
+down_revision = "0018"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index("ix_outbox_message", "outbox", ["message_id", "status"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_outbox_message", table_name="outbox")
