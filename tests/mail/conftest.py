@@ -22,7 +22,8 @@ from aiosmtpd.smtp import Envelope, Session
 from sqlalchemy import select
 
 from frontdesk.core.identity import accounts
-from frontdesk.core.identity.records import Inbox
+from frontdesk.core.identity.accounts import AgentFields, create_agent
+from frontdesk.core.identity.records import Agent, Inbox
 from frontdesk.mail.inbound import Inbound
 from frontdesk.mail.outbound import OutboxWorker, Relay
 from frontdesk.mail.runtime import MailRuntime
@@ -147,6 +148,13 @@ class MailDesk:
     inbound: Inbound
     support: Inbox
     sales: Inbox
+
+    def agent(self, uow: Any, name: str = "Agnes") -> Agent:
+        """The tenant's agent Agnes (made on first use), in the caller's transaction."""
+        actor = self.tenant.actor
+        email = self.tenant.address("agnes")
+        found = uow.accounts.find_agent_by_email(actor.account_id, email)
+        return found or create_agent(uow, actor, AgentFields(name=name, email=email))
 
     def outbox(self) -> list[Any]:
         with self.services.store.engine.connect() as conn:

@@ -8,7 +8,6 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from frontdesk.core import tickets
-from frontdesk.core.identity.accounts import AgentFields, create_agent
 from frontdesk.core.mail import outbox
 from frontdesk.core.tickets import NewMessage
 from frontdesk.mail.inbound import SMTP
@@ -25,10 +24,7 @@ def _ticket(desk: MailDesk) -> int:
 def _reply(desk: MailDesk, ticket_id: int, to: str, text: str) -> None:
     actor = desk.tenant.actor
     with desk.services.store.write() as uow:
-        email = desk.tenant.address("agnes")
-        agent = uow.accounts.find_agent_by_email(actor.account_id, email) or create_agent(
-            uow, actor, AgentFields(name="Agnes Berg", email=email)
-        )
+        agent = desk.agent(uow, "Agnes Berg")
         message = tickets.add_message(
             uow, actor, ticket_id, NewMessage(body_text=text, agent_id=agent.id)
         )

@@ -10,7 +10,6 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from frontdesk.core import tickets
-from frontdesk.core.identity.accounts import AgentFields, create_agent
 from frontdesk.core.mail import outbox
 from frontdesk.core.tickets import NewMessage, attachments
 from frontdesk.core.tickets.attachments import Upload
@@ -32,10 +31,7 @@ def _agent_reply(
 ) -> int:
     actor = desk.tenant.actor
     with desk.services.store.write() as uow:
-        email = desk.tenant.address("agnes")
-        agent = uow.accounts.find_agent_by_email(actor.account_id, email) or create_agent(
-            uow, actor, AgentFields(name="Agnes", email=email)
-        )
+        agent = desk.agent(uow)
         upload = attachments.upload(
             uow, desk.services.blobs, actor, Upload("notes.pdf", b"%PDF-1.4 tiny"), 10_000
         )
