@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     # At most this many auto replies to one address per window (two auto-responders).
     auto_reply_cap: int = Field(default=3, ge=1, le=1000)
     auto_reply_window_seconds: int = Field(default=3600, ge=1, le=7 * 86_400)
+    # The cap counts only mail that looks automated or comes this soon after the last
+    # auto reply to its sender (a loop answers in seconds; a person writes again later).
+    auto_reply_repeat_seconds: int = Field(default=300, ge=0, le=86_400)
     # Live chat (docs/chat.md). With a Redis URL, chat events reach the sockets of every
     # server process through one pub/sub channel named `<prefix>:chat`.
     redis_url: str = ""

@@ -176,15 +176,16 @@ class MailDesk:
                 )
             )
 
-    def messages(self, ticket_id: int) -> list[Any]:
+    def messages(self, ticket_id: int, *, logs: bool = False) -> list[Any]:
+        """The ticket's messages; its log lines ("No auto reply: ...") only when asked."""
+        query = select(t.messages).where(t.messages.c.ticket_id == ticket_id)
+        if not logs:
+            query = query.where(t.messages.c.kind != "log")
         with self.services.store.engine.connect() as conn:
-            return list(
-                conn.execute(
-                    select(t.messages)
-                    .where(t.messages.c.ticket_id == ticket_id)
-                    .order_by(t.messages.c.id)
-                )
-            )
+            return list(conn.execute(query.order_by(t.messages.c.id)))
+
+    def log_lines(self, ticket_id: int) -> list[str]:
+        return [m.body_text for m in self.messages(ticket_id, logs=True) if m.kind == "log"]
 
     def tickets(self) -> list[Any]:
         with self.services.store.engine.connect() as conn:

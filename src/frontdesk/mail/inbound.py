@@ -34,7 +34,7 @@ from frontdesk.core.shared.ports import BlobStore
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import MAX_BODY, NewMessage, NewTicket, Opened, attachments
 from frontdesk.mail import senders
-from frontdesk.mail.loops import why_no_auto_reply
+from frontdesk.mail.loops import looks_automated, why_no_auto_reply
 from frontdesk.mail.parse import MailPart, ParsedMail, parse
 from frontdesk.mail.subjects import strip_prefixes
 from frontdesk.mail.threading import thread_of
@@ -109,7 +109,9 @@ class Inbound:
         self.settings = settings
         self.tokens = TicketTokens(settings.secret_key)
         self.cap = outbox.ReplyCap(
-            settings.auto_reply_cap, settings.auto_reply_window_seconds * 1000
+            settings.auto_reply_cap,
+            settings.auto_reply_window_seconds * 1000,
+            settings.auto_reply_repeat_seconds * 1000,
         )
         self._on_queued = on_queued
 
@@ -230,12 +232,7 @@ class Inbound:
         mail_records.file_receipt(
             uow, receipt_id, ticket_id=opened.ticket.id, message_id=opened.message.id
         )
-        # No auto reply to an unverified sender: it would go to whoever was impersonated.
-        queued = (
-            not opened.appended
-            and not opened.message.unverified
-            and self._auto_reply(uow, actor, mail, route, opened)
-        )
+        queued = not opened.appended and self._auto_reply(uow, actor, mail, route, opened)
         return Outcome(
             actor.account_id,
             RECEIVED,
@@ -294,13 +291,21 @@ class Inbound:
     def _auto_reply(
         self, uow: MailUnit, actor: Actor, mail: _Mail, route: Route, opened: Opened
     ) -> bool:
-        parsed = mail.parsed
-        if mail.source == IMPORT or parsed is None:
+        """Queue the inbox's auto reply to a new ticket's sender; when the inbox has one and
+        it is not sent, a line on the ticket says why."""
+        parsed, to = mail.parsed, opened.message.from_email
+        if (
+            mail.source == IMPORT
+            or parsed is None
+            or to is None
+            or not (route.inbox.auto_reply or "").strip()
+        ):
             return False
-        if why_no_auto_reply(parsed, null_sender=mail.null_sender) is not None:
-            return False
-        to = opened.message.from_email
-        if to is None:
+        why = why_no_auto_reply(parsed, null_sender=mail.null_sender)
+        if why is None and opened.message.unverified:
+            why = "the sender could not be verified (it would go to whoever was impersonated)"
+        if why is not None:
+            outbox.skip_auto_reply(uow, actor, opened.ticket, why, now_ms())
             return False
         return outbox.queue_auto_reply(
             uow,
@@ -309,7 +314,7 @@ class Inbound:
             route.inbox,
             to,
             in_reply_to=parsed.message_id,
-            cap=self.cap,
+            cap=replace(self.cap, automated=looks_automated(parsed)),
         )
 
     def _quarantine(self, actor: Actor, mail: _Mail, route: Route, reason: str) -> Outcome:

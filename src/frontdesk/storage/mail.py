@@ -139,20 +139,21 @@ class SqlMail:
         rows = self.conn.execute(query.order_by(rc.c.id).limit(limit)).all()
         return [_receipt(row) for row in rows]
 
-    def count_recent_mail(self, account_id: int, to_addr: str, kind: str, since: int) -> int:
+    def recent_mail(
+        self, account_id: int, to_addr: str, kind: str, since: int
+    ) -> tuple[int, int | None]:
         ob = t.outbox
-        return int(
-            self.conn.execute(
-                select(func.count())
-                .select_from(ob)
-                .where(
-                    ob.c.account_id == account_id,
-                    ob.c.to_addr == to_addr,
-                    ob.c.kind == kind,
-                    ob.c.created >= since,
-                )
-            ).scalar_one()
-        )
+        count, latest = self.conn.execute(
+            select(func.count(), func.max(ob.c.created))
+            .select_from(ob)
+            .where(
+                ob.c.account_id == account_id,
+                ob.c.to_addr == to_addr,
+                ob.c.kind == kind,
+                ob.c.created >= since,
+            )
+        ).one()
+        return int(count), (int(latest) if latest is not None else None)
 
     def claim_outbox(self, now: int, limit: int, lease_ms: int) -> list[OutboxMail]:
         """Take due rows for one worker: marked 'sending' until `now + lease_ms`.

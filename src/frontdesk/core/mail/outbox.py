@@ -37,14 +37,19 @@ MAX_REFERENCES = 20  # a References header names at most this many earlier messa
 
 @dataclass(frozen=True, slots=True)
 class ReplyCap:
-    """At most `limit` auto replies to one address within `window_ms`.
+    """At most `limit` auto replies to one address within `window_ms`, for mail that looks
+    like a loop: it `automated` (the transport's judgement of its headers and subject), or
+    it came less than `repeat_ms` after the last auto reply to that address.
 
     Two auto-responders that slip past every header check (say, one that sets none) would
-    otherwise answer each other for ever; the cap bounds that to a few mails an hour.
+    otherwise answer each other for ever, seconds apart; the cap bounds that to a few mails
+    an hour. A person who writes a fourth new ticket an hour is not a loop: they get it.
     """
 
     limit: int
     window_ms: int
+    repeat_ms: int = 0
+    automated: str | None = None  # why the mail looks automated, when it does
 
 
 def new_message_id(sender: str) -> str:
@@ -75,10 +80,9 @@ def queue_auto_reply(
     if accounts.inbox_with_address(uow, to) is not None:
         return False  # never answer an inbox (ours): two of them would answer each other
     now = now_ms()
-    if cap is not None and (
-        uow.mail.count_recent_mail(actor.account_id, to, AUTO_REPLY, now - cap.window_ms)
-        >= cap.limit
-    ):
+    capped = _capped(uow, actor.account_id, to, cap, now)
+    if capped is not None:
+        skip_auto_reply(uow, actor, ticket, capped, now)
         return False
     queued = uow.mail.queue_mail(
         {
@@ -106,6 +110,27 @@ def queue_auto_reply(
         uow, actor, MAIL_QUEUED, now, ticket_id=ticket.id, outbox_id=queued, kind=AUTO_REPLY
     )
     return True
+
+
+def _capped(uow: MailUnit, account_id: int, to: str, cap: ReplyCap | None, now: int) -> str | None:
+    """Why the cap stops this auto reply, or None when it does not."""
+    if cap is None:
+        return None
+    count, latest = uow.mail.recent_mail(account_id, to, AUTO_REPLY, now - cap.window_ms)
+    if count < cap.limit:
+        return None
+    minutes = max(cap.window_ms // 60_000, 1)
+    had = f"{to} had {count} auto replies in the last {minutes} min"
+    if cap.automated is not None:
+        return f"{had}, and this mail looks automated ({cap.automated})"
+    if latest is not None and now - latest < cap.repeat_ms:
+        return f"{had}, and this mail came {(now - latest) // 1000} s after the last one"
+    return None
+
+
+def skip_auto_reply(uow: MailUnit, actor: Actor, ticket: Ticket, reason: str, now: int) -> None:
+    """Say on the ticket that its sender got no auto reply, and why (agents see the line)."""
+    log(uow, actor, ticket, f"No auto reply: {reason}"[:2000], now)
 
 
 def sender_inbox(uow: MailUnit, ticket: Ticket) -> Inbox:
