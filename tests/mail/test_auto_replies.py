@@ -46,9 +46,11 @@ def test_the_same_mail_with_a_real_envelope_gets_its_auto_reply(
 # -- the per-sender cap: loops are stopped, people are answered ------------------------------
 
 
-def _new_ticket(desk: MailDesk, number: int, subject: str = "Printer") -> int:
+def _new_ticket(desk: MailDesk, number: int, subject: str = "Printer", **headers: str) -> int:
     """A new ticket from ann@example.org (the previous one closed, so none is appended)."""
-    raw = mail(to=desk.support.email, subject=subject, Message_ID=f"<m{number}@example.org>")
+    raw = mail(
+        to=desk.support.email, subject=subject, Message_ID=f"<m{number}@example.org>", **headers
+    )
     (outcome,) = desk.inbound.deliver(raw.as_bytes(), [desk.support.email], source=SMTP)
     assert outcome.ticket_id is not None
     with desk.services.store.write() as uow:
@@ -101,9 +103,11 @@ def test_automated_looking_mail_is_capped_even_when_slow(desk: MailDesk) -> None
     assert len(desk.outbox()) == 3
     (line,) = _why_not(desk, fourth)
     assert line.endswith("this mail looks automated (subject 'Automatic reply: Printer')")
+    fifth = _new_ticket(desk, 5, X_Auto_Response_Suppress="All")
+    assert _why_not(desk, fifth)[0].endswith("looks automated (header x-auto-response-suppress)")
     # Below the cap, automated-looking mail from a person is still answered.
     _age_auto_replies(desk, 61)
-    _new_ticket(desk, 4, subject="Out of office: back Monday, printer still on fire")
+    _new_ticket(desk, 6, subject="Out of office: back Monday, printer still on fire")
     assert len(desk.outbox()) == 4
 
 
