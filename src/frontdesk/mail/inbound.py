@@ -18,27 +18,28 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from frontdesk.core import mail as mail_records
 from frontdesk.core import tickets
 from frontdesk.core.identity.records import Inbox
-from frontdesk.core.mail import outbox
+from frontdesk.core.mail import bounces, outbox
 from frontdesk.core.mail.ports import MailUnit
-from frontdesk.core.mail.records import QUARANTINED, RECEIVED
+from frontdesk.core.mail.records import BOUNCE, QUARANTINED, RECEIVED
 from frontdesk.core.shared.addresses import is_address, normalise_address
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.ports import BlobStore
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import MAX_BODY, NewMessage, NewTicket, Opened, attachments
 from frontdesk.mail import senders
+from frontdesk.mail.bounces import Report, read_report
 from frontdesk.mail.loops import looks_automated, why_no_auto_reply
 from frontdesk.mail.parse import MailPart, ParsedMail, parse
 from frontdesk.mail.subjects import strip_prefixes
 from frontdesk.mail.threading import thread_of
-from frontdesk.mail.tokens import TicketTokens, split_plus, strip_tag
+from frontdesk.mail.tokens import BounceTokens, TicketTokens, split_plus, strip_tag
 from frontdesk.settings import Settings
 from frontdesk.storage.faults import classify, is_unique_race
 from frontdesk.storage.store import Store
@@ -86,6 +87,7 @@ class _Mail:
     envelope_from: str | None  # None: unknown (IMAP, imports), or the null sender (<>)
     null_sender: bool  # the SMTP envelope said MAIL FROM:<> (a bounce, an auto reply)
     recipients: tuple[str, ...]
+    raw: bytes = field(default=b"", repr=False)
 
     @property
     def key(self) -> str:
@@ -108,6 +110,7 @@ class Inbound:
         self.blobs = blobs
         self.settings = settings
         self.tokens = TicketTokens(settings.secret_key)
+        self.bounce_tokens = BounceTokens(settings.secret_key)
         self.cap = outbox.ReplyCap(
             settings.auto_reply_cap,
             settings.auto_reply_window_seconds * 1000,
@@ -176,6 +179,7 @@ class Inbound:
             sender,
             null_sender,
             tuple(r[:320] for r in recipients),
+            raw,
         )
 
     def _deliver_to(self, mail: _Mail, route: Route) -> Outcome:
@@ -218,6 +222,9 @@ class Inbound:
             return Outcome(actor.account_id, DUPLICATE)
         if mail.parsed is None:
             raise Unparseable(mail.parse_error or "unparseable")
+        report = self._report(mail, route)
+        if report is not None:
+            return self._file_bounce(uow, actor, route, receipt_id, report)
         known = mail.parsed.message_id and uow.mail.ticket_by_email_message_ids(
             actor.account_id, [mail.parsed.message_id]
         )
@@ -242,6 +249,36 @@ class Inbound:
             auto_reply=queued,
         )
 
+    def _report(self, mail: _Mail, route: Route) -> Report | None:
+        """The delivery report this mail is, if it is one (read only for likely ones)."""
+        parsed = mail.parsed
+        assert parsed is not None
+        verp = self.bounce_tokens.outbox_id(route.token) is not None
+        head = mail.raw[:16_384].lower()
+        robot = (parsed.from_address or "").lower().startswith(("mailer-daemon", "postmaster"))
+        likely = verp or mail.null_sender or robot or b"multipart/report" in head
+        if not likely and parsed.headers.get("return-path", "").strip() != "<>":
+            return None
+        # An out-of-office answer to a VERP return path is an answer, not a report.
+        answer = "auto-submitted" in parsed.headers and verp
+        return read_report(mail.raw, parsed, null_sender=mail.null_sender, verp=verp and not answer)
+
+    def _file_bounce(
+        self, uow: MailUnit, actor: Actor, route: Route, receipt_id: int, report: Report
+    ) -> Outcome:
+        """Mark the outbox row the report is on; a bounce never becomes a ticket."""
+        verp_id = self.bounce_tokens.outbox_id(route.token)
+        row = uow.mail.get_outbox(actor.account_id, verp_id) if verp_id is not None else None
+        row = row or uow.mail.outbox_by_email_message_ids(actor.account_id, report.message_ids)
+        if row is None:
+            raise Unparseable(f"a delivery report on no mail of this account: {report.reason}")
+        bounces.report(uow, actor, row, report.action, report.reason, now_ms())
+        note = f"{report.action}: {report.reason}"[:2000]
+        uow.mail.update_receipt(
+            receipt_id, {"status": BOUNCE, "ticket_id": row.ticket_id, "error": note}
+        )
+        return Outcome(actor.account_id, BOUNCE, ticket_id=row.ticket_id, receipt_id=receipt_id)
+
     def _ticket(self, uow: MailUnit, actor: Actor, mail: _Mail, route: Route) -> Opened:
         parsed = mail.parsed
         assert parsed is not None
@@ -264,6 +301,10 @@ class Inbound:
             append_to_open=trusted,
         )
         if target is not None:
+            if _auto_submitted(parsed):
+                # An out-of-office or other automatic answer to our mail is recorded, but
+                # never reopens a solved ticket nor changes its status.
+                new = replace(new, status=target.status)
             return tickets.append(uow, actor, target.id, new)
         return tickets.open_ticket(uow, actor, new)
 
@@ -330,6 +371,12 @@ class _Files:
     ids: tuple[int, ...]
     skipped: tuple[str, ...]
     limit: int
+
+
+def _auto_submitted(parsed: ParsedMail) -> bool:
+    """RFC 3834: any Auto-Submitted value but `no` marks mail a program sent."""
+    value = parsed.headers.get("auto-submitted", "").split(";")[0].strip().lower()
+    return bool(value) and value != "no"
 
 
 def _transient(exc: Exception) -> bool:

@@ -28,7 +28,7 @@ from frontdesk.core.mail.records import OutboxMail
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.ports import BlobStore
 from frontdesk.mail.compose import OutgoingFile, compose
-from frontdesk.mail.tokens import TicketTokens
+from frontdesk.mail.tokens import BounceTokens, TicketTokens
 from frontdesk.settings import Settings
 from frontdesk.storage.store import Store
 from frontdesk.storage.uow import SqlUnitOfWork
@@ -79,6 +79,7 @@ class OutboxWorker:
         self.relay = relay
         self.batch = batch
         self.tokens = TicketTokens(settings.secret_key)
+        self.bounce_tokens = BounceTokens(settings.secret_key)
         # Longer than any one send can take, so a live worker never loses its claim.
         self.lease_ms = int((relay.timeout * 2 + 60) * 1000)
 
@@ -148,8 +149,13 @@ class OutboxWorker:
     async def _send(self, mail: OutboxMail, message: EmailMessage) -> _Result:
         relay = self.relay
         # RFC 3834: auto replies go out with a null return path, so nothing bounces back
-        # to an auto-responder.
-        sender = "" if mail.kind == outbox.AUTO_REPLY else mail.from_addr
+        # to an auto-responder. Other mail carries its own VERP return path, so a bounce
+        # names the row it reports on (mail/bounces.py).
+        sender = (
+            ""
+            if mail.kind == outbox.AUTO_REPLY
+            else self.bounce_tokens.return_path(mail.from_addr, mail.id)
+        )
         try:
             errors, _reply = await aiosmtplib.send(
                 message,

@@ -191,6 +191,29 @@ class SqlMail:
         ).rowcount
         return bool(done)
 
+    def get_outbox(self, account_id: int, outbox_id: int) -> OutboxMail | None:
+        row = self.conn.execute(
+            select(t.outbox).where(t.outbox.c.account_id == account_id, t.outbox.c.id == outbox_id)
+        ).first()
+        return _outbox(row) if row is not None else None
+
+    def outbox_by_email_message_ids(self, account_id: int, ids: Sequence[str]) -> OutboxMail | None:
+        """The account's outgoing mail with the first of `ids` that names one."""
+        ob = t.outbox
+        for email_message_id in ids:
+            row = self.conn.execute(
+                select(ob)
+                .where(ob.c.account_id == account_id, ob.c.email_message_id == email_message_id)
+                .order_by(ob.c.id)
+                .limit(1)
+            ).first()
+            if row is not None:
+                return _outbox(row)
+        return None
+
+    def update_outbox(self, outbox_id: int, changes: Mapping[str, Any]) -> None:
+        self.conn.execute(update(t.outbox).where(t.outbox.c.id == outbox_id).values(**changes))
+
     def list_outbox(
         self, account_id: int, *, ticket_id: int | None, status: str | None, limit: int
     ) -> list[OutboxMail]:

@@ -60,6 +60,16 @@ class MailRepo(Protocol):
 
     def finish_outbox(self, outbox_id: int, attempts: int, changes: Mapping[str, Any]) -> bool: ...
 
+    def get_outbox(self, account_id: int, outbox_id: int) -> OutboxMail | None: ...
+
+    def outbox_by_email_message_ids(
+        self, account_id: int, ids: Sequence[str]
+    ) -> OutboxMail | None: ...
+
+    def update_outbox(self, outbox_id: int, changes: Mapping[str, Any]) -> None:
+        """Change a row whatever its state (a bounce for a mail already sent)."""
+        ...
+
     def list_outbox(
         self, account_id: int, *, ticket_id: int | None, status: str | None, limit: int
     ) -> list[OutboxMail]: ...

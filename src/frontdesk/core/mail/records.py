@@ -8,6 +8,7 @@ RECEIVED = "delivered"
 
 
 QUARANTINED = "quarantined"
+BOUNCE = "bounce"  # a delivery report on our own mail: filed on the mail's ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +19,7 @@ class MailReceipt:
     account_id: int
     inbox_id: int | None
     source: str  # smtp | imap | import
-    status: str  # delivered | quarantined
+    status: str  # delivered | quarantined | bounce
     email_message_id: str | None
     envelope_from: str | None
     recipients: tuple[str, ...]

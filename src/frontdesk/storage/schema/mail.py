@@ -53,6 +53,8 @@ outbox = Table(
     Index("ix_outbox_ticket", "ticket_id", "id"),
     # 0020: ImBox listTicketsEmails leaves out a message whose mail has not left (issue 16).
     Index("ix_outbox_message", "message_id", "status"),
+    # 0020: a bounce finds the mail it reports on by its Message-ID (issue 16).
+    Index("ix_outbox_email_message_id", "account_id", "email_message_id"),
 )
 
 

@@ -1,4 +1,5 @@
-"""outbox: an index on message_id, so lists of mail can leave out what has not left yet
+"""outbox: indexes on message_id (lists of mail leave out what has not left yet) and on
+the Message-ID (a bounce finds the mail it reports on)
 
 Revision ID: 0020
 Revises: 0018
@@ -17,7 +18,9 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_index("ix_outbox_message", "outbox", ["message_id", "status"])
+    op.create_index("ix_outbox_email_message_id", "outbox", ["account_id", "email_message_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_email_message_id", table_name="outbox")
     op.drop_index("ix_outbox_message", table_name="outbox")
