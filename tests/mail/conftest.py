@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import SMTP
 from email.policy import default as default_policy
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -118,7 +118,12 @@ def relay() -> Iterator[RelayPeer]:
     peer.stop()
 
 
-def worker_for(services: Services, relay: RelayPeer, **changes: Any) -> OutboxWorker:
+class Listening(Protocol):
+    port: int
+
+
+def worker_for(services: Services, relay: Listening, **changes: Any) -> OutboxWorker:
+    """An outbox worker sending to `relay` (a RelayPeer, a private Postfix)."""
     settings = {
         "mail_retry_base_seconds": 600.0,
         "relay_host": "127.0.0.1",
