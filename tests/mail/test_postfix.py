@@ -38,11 +38,9 @@ VERIFY_MAP = "verify_domains"
 
 
 @pytest.fixture
-def far() -> Iterator[RelayPeer]:
-    peer = RelayPeer(free_port())
-    peer.start()
-    yield peer
-    peer.stop()
+def far(relay: RelayPeer) -> RelayPeer:
+    """The rest of the internet: the mail tests' relay peer, reached through Postfix."""
+    return relay
 
 
 @pytest.fixture
