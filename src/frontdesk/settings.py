@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     relay_user: str = ""
     relay_password: str = Field(default="", repr=False)
     relay_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    # RFC 5321 4.5.3.2.6: wait 10 minutes for the answer to the end of DATA; a timeout
+    # after it leaves the outcome unknown (docs/mail.md), so it must not be cut short.
+    relay_data_timeout_seconds: float = Field(default=600.0, gt=0, le=3600)
     outbox_poll_seconds: float = Field(default=1.0, gt=0, le=600)
     mail_retry_base_seconds: float = Field(default=30.0, gt=0, le=86_400)
     mail_retry_max_seconds: float = Field(default=3600.0, gt=0, le=7 * 86_400)

@@ -7,7 +7,9 @@ row to be claimed again when its lease ends. The Message-ID is fixed at queue ti
 the rare resend after such a crash is recognisable as the same mail.
 
 Outcomes: accepted -> 'sent'; no connection, a timeout or a 4xx -> 'queued' again after a
-doubling backoff; a 5xx, or too many attempts -> 'failed', with a line in the ticket.
+doubling backoff; a 5xx, or too many attempts -> 'failed', with a line in the ticket; no
+answer to the end of DATA (or the connection lost after it began) -> 'unknown', with a
+line in the ticket, and never resent by itself (the relay may have the mail).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from email.message import EmailMessage
 from typing import Any
 
 import aiosmtplib
+from aiosmtplib.response import SMTPResponse
 
 from frontdesk.core.mail import outbox
 from frontdesk.core.mail.records import OutboxMail
@@ -47,6 +50,7 @@ class Relay:
     password: str = ""
     timeout: float = 60.0
     helo_name: str = ""  # what EHLO says: the configured host name, else the machine's
+    data_timeout: float = 600.0  # the wait for the answer to the end of DATA
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Relay | None:
@@ -60,12 +64,29 @@ class Relay:
             settings.relay_password,
             settings.relay_timeout_seconds,
             settings.smtp_hostname or socket.gethostname(),
+            settings.relay_data_timeout_seconds,
         )
+
+
+class _Client(aiosmtplib.SMTP):
+    """aiosmtplib's client, waiting up to `data_timeout` for the answer to the end of DATA
+    (RFC 5321 4.5.3.2.6: 10 minutes; every other command has the relay's timeout), and
+    remembering that DATA began: a timeout or a lost connection after that leaves the
+    outcome unknown (the relay may have taken the mail), not a passing failure."""
+
+    def __init__(self, *, data_timeout: float, **options: Any) -> None:
+        super().__init__(**options)
+        self.data_timeout = data_timeout
+        self.data_began = False
+
+    async def data(self, message: str | bytes, /, **_options: Any) -> SMTPResponse:
+        self.data_began = True
+        return await super().data(message, timeout=self.data_timeout)
 
 
 @dataclass(frozen=True)
 class _Result:
-    kind: str  # sent | retry | failed
+    kind: str  # sent | retry | failed | unknown
     detail: str | None = None
 
 
@@ -80,8 +101,9 @@ class OutboxWorker:
         self.batch = batch
         self.tokens = TicketTokens(settings.secret_key)
         self.bounce_tokens = BounceTokens(settings.secret_key)
-        # Longer than any one send can take, so a live worker never loses its claim.
-        self.lease_ms = int((relay.timeout * 2 + 60) * 1000)
+        # Longer than any one send can take (the commands, then the long wait after
+        # DATA), so a live worker never loses its claim and no row is sent twice.
+        self.lease_ms = int((relay.timeout * 4 + relay.data_timeout + 60) * 1000)
 
     async def run(self, stop: asyncio.Event, wake: asyncio.Event) -> None:
         """Send until `stop` is set; sleep between rounds unless `wake` is set."""
@@ -156,19 +178,21 @@ class OutboxWorker:
             if mail.kind == outbox.AUTO_REPLY
             else self.bounce_tokens.return_path(mail.from_addr, mail.id)
         )
+        client = _Client(
+            data_timeout=relay.data_timeout,
+            hostname=relay.host,
+            port=relay.port,
+            start_tls=relay.starttls,
+            username=relay.user or None,
+            password=relay.password or None,
+            timeout=relay.timeout,
+            local_hostname=relay.helo_name or socket.gethostname(),
+        )
         try:
-            errors, _reply = await aiosmtplib.send(
-                message,
-                sender=sender,
-                recipients=[*mail.to, *mail.cc, *mail.bcc],
-                hostname=relay.host,
-                port=relay.port,
-                start_tls=relay.starttls,
-                username=relay.user or None,
-                password=relay.password or None,
-                timeout=relay.timeout,
-                local_hostname=relay.helo_name or socket.gethostname(),
-            )
+            async with client:
+                errors, _reply = await client.send_message(
+                    message, sender=sender, recipients=[*mail.to, *mail.cc, *mail.bcc]
+                )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             refusals = exc.recipients
             lasting = all(refused.code >= 500 for refused in refusals)
@@ -177,6 +201,10 @@ class OutboxWorker:
         except aiosmtplib.SMTPResponseException as exc:
             return _Result("failed" if exc.code >= 500 else "retry", f"{exc.code} {exc.message}")
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            if client.data_began:
+                # The mail may be at the relay: resending could deliver it twice (RFC 5321
+                # 4.5.3.2.6, 6.1). Marked and said on the ticket; never retried by itself.
+                return _Result("unknown", f"{type(exc).__name__} after DATA: {exc}")
             return _Result("retry", f"{type(exc).__name__}: {exc}")
         partial = "; ".join(
             f"{rcpt}: {answer.code} {answer.message}" for rcpt, answer in errors.items()
@@ -195,6 +223,8 @@ class OutboxWorker:
                     int(self.settings.mail_retry_max_seconds * 1000),
                 )
                 outbox.mail_retry(uow, mail, result.detail or "retry", now + wait)
+            elif result.kind == "unknown":
+                outbox.mail_unknown(uow, mail, result.detail or "no answer after DATA", now)
             else:
                 outbox.mail_failed(uow, mail, result.detail or "failed", now)
         if result.kind != "sent":

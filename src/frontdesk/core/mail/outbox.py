@@ -29,9 +29,11 @@ PASSWORD_RESET = "password_reset"  # noqa: S105 (an outbox kind: core.mail.notic
 QUEUED = "queued"
 SENT = "sent"
 FAILED = "failed"
+UNKNOWN = "unknown"  # DATA was sent and no answer came: the relay may have the mail
 MAIL_QUEUED = "mail.queued"
 MAIL_SENT = "mail.sent"
 MAIL_FAILED = "mail.failed"
+MAIL_UNKNOWN = "mail.unknown"
 MAX_REFERENCES = 20  # a References header names at most this many earlier messages
 
 
@@ -284,23 +286,40 @@ def mail_retry(uow: MailUnit, mail: OutboxMail, error: str, next_attempt: int) -
 
 def mail_failed(uow: MailUnit, mail: OutboxMail, error: str, now: int) -> bool:
     """A lasting failure (a 5xx, or out of attempts): the ticket says so in its thread."""
+    line = f"E-mail to {_recipients(mail)} could not be delivered: {error}"
+    return _finish_told(uow, mail, (FAILED, error), line, now, MAIL_FAILED)
+
+
+def mail_unknown(uow: MailUnit, mail: OutboxMail, error: str, now: int) -> bool:
+    """No answer to the end of DATA: the relay may have taken the mail or not. Not tried
+    again by itself (that could deliver it twice); the ticket says so, for a person to
+    check the relay's log and resend if it did not arrive."""
+    line = (
+        f"E-mail to {_recipients(mail)}: outcome unknown, the relay did not answer after "
+        f"the mail was sent ({error}). It was not sent again, to avoid a duplicate; check "
+        "whether it arrived."
+    )
+    return _finish_told(uow, mail, (UNKNOWN, error), line, now, MAIL_UNKNOWN)
+
+
+def _recipients(mail: OutboxMail) -> str:
+    return ", ".join((*mail.to, *mail.cc))
+
+
+def _finish_told(
+    uow: MailUnit, mail: OutboxMail, outcome: tuple[str, str], line: str, now: int, event: str
+) -> bool:
+    """Record a send's bad `outcome` (status, error) and tell the ticket: a log line and
+    `event`, once (only the worker that still holds the row does it)."""
+    status, error = outcome
     done = uow.mail.finish_outbox(
-        mail.id, mail.attempts, {"status": FAILED, "last_error": error[:2000]}
+        mail.id, mail.attempts, {"status": status, "last_error": error[:2000]}
     )
     if done and mail.ticket_id is not None:
         actor = _system(mail)
         ticket = get_ticket(uow, actor, mail.ticket_id)
-        recipients = ", ".join((*mail.to, *mail.cc))
-        log(
-            uow,
-            actor,
-            ticket,
-            f"E-mail to {recipients} could not be delivered: {error}"[:2000],
-            now,
-        )
-        events.record(
-            uow, actor, MAIL_FAILED, now, ticket_id=ticket.id, outbox_id=mail.id, error=error
-        )
+        log(uow, actor, ticket, line[:2000], now)
+        events.record(uow, actor, event, now, ticket_id=ticket.id, outbox_id=mail.id, error=error)
     return done
 
 
