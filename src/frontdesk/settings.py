@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     # The cap counts only mail that looks automated or comes this soon after the last
     # auto reply to its sender (a loop answers in seconds; a person writes again later).
     auto_reply_repeat_seconds: int = Field(default=300, ge=0, le=86_400)
+    # No auto reply to mail dated longer ago than this (an old unread mail polled late).
+    auto_reply_max_age_seconds: int = Field(default=86_400, ge=60, le=365 * 86_400)
     # Live chat (docs/chat.md). With a Redis URL, chat events reach the sockets of every
     # server process through one pub/sub channel named `<prefix>:chat`.
     redis_url: str = ""

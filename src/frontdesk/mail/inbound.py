@@ -29,7 +29,7 @@ from frontdesk.core.mail import bounces, outbox
 from frontdesk.core.mail.ports import MailUnit
 from frontdesk.core.mail.records import BOUNCE, QUARANTINED, RECEIVED
 from frontdesk.core.shared.addresses import is_address, normalise_address
-from frontdesk.core.shared.clock import now_ms
+from frontdesk.core.shared.clock import iso_ms, now_ms
 from frontdesk.core.shared.ports import BlobStore
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import MAX_BODY, NewMessage, NewTicket, Opened, attachments
@@ -54,6 +54,8 @@ MAX_ADDRESSES = 50  # per To / Cc kept on the message
 NO_SUBJECT = "(no subject)"
 NO_TEXT = "(no text)"
 UNIQUE_RACE_ATTEMPTS = 2
+# Mail that may have waited in a mailbox keeps its own Date; over SMTP it arrives now.
+_OWN_DATES = frozenset({IMAP, IMPORT})
 
 
 class Unparseable(Exception):
@@ -88,6 +90,7 @@ class _Mail:
     null_sender: bool  # the SMTP envelope said MAIL FROM:<> (a bounce, an auto reply)
     recipients: tuple[str, ...]
     raw: bytes = field(default=b"", repr=False)
+    backlog: bool = False  # found by a mailbox's first poll: imported, no auto reply
 
     @property
     def key(self) -> str:
@@ -134,16 +137,18 @@ class Inbound:
         *,
         source: str,
         envelope_from: str | None = None,
+        backlog: bool = False,
     ) -> list[Outcome]:
         """Deliver one mail to every account one of `recipients` names (once per account).
 
         `envelope_from` is the SMTP envelope sender: None when there is none (IMAP, an
-        import), "" for the null sender.
+        import), "" for the null sender. `backlog`: mail a mailbox held before Frontdesk
+        first polled it, taken like an import (no auto reply).
         """
         routes = self._routes(recipients)
         if not routes:
             return []
-        mail = self._keep(raw, source, envelope_from, recipients)
+        mail = replace(self._keep(raw, source, envelope_from, recipients), backlog=backlog)
         outcomes = [self._deliver_to(mail, route) for route in routes]
         if any(outcome.auto_reply for outcome in outcomes) and self._on_queued:
             self._on_queued()
@@ -301,6 +306,9 @@ class Inbound:
             append_to_open=trusted,
         )
         if target is not None:
+            if mail.source == IMAP:
+                # Joining a live ticket: dated on arrival, so its activity never goes back.
+                new = replace(new, message=replace(new.message, created=None))
             if _auto_submitted(parsed):
                 # An out-of-office or other automatic answer to our mail is recorded, but
                 # never reopens a solved ticket nor changes its status.
@@ -337,12 +345,13 @@ class Inbound:
         parsed, to = mail.parsed, opened.message.from_email
         if (
             mail.source == IMPORT
+            or mail.backlog
             or parsed is None
             or to is None
             or not (route.inbox.auto_reply or "").strip()
         ):
             return False
-        why = why_no_auto_reply(parsed, null_sender=mail.null_sender)
+        why = why_no_auto_reply(parsed, null_sender=mail.null_sender) or self._stale(parsed)
         if why is None and opened.message.unverified:
             why = "the sender could not be verified (it would go to whoever was impersonated)"
         if why is not None:
@@ -357,6 +366,14 @@ class Inbound:
             in_reply_to=parsed.message_id,
             cap=replace(self.cap, automated=looks_automated(parsed)),
         )
+
+    def _stale(self, parsed: ParsedMail) -> str | None:
+        """Why a mail is too old for an auto reply (an old unread mail fetched late)."""
+        limit_ms = self.settings.auto_reply_max_age_seconds * 1000
+        if parsed.date_ms is None or now_ms() - parsed.date_ms <= limit_ms:
+            return None
+        hours = limit_ms / 3_600_000
+        return f"the mail is older than {hours:g} h (dated {iso_ms(parsed.date_ms)})"
 
     def _quarantine(self, actor: Actor, mail: _Mail, route: Route, reason: str) -> Outcome:
         values = {**self._receipt(actor, mail, route, QUARANTINED), "error": reason}
@@ -422,8 +439,8 @@ def _message(parsed: ParsedMail, sender: str, files: _Files, mail: _Mail) -> New
     if not text.strip() and not files.ids:
         text = NO_TEXT
     created = None
-    if mail.source == IMPORT and parsed.date_ms is not None and 0 < parsed.date_ms <= now_ms():
-        created = parsed.date_ms  # an imported archive keeps its own times
+    if mail.source in _OWN_DATES and parsed.date_ms is not None and 0 < parsed.date_ms <= now_ms():
+        created = parsed.date_ms  # an archive or a polled mailbox keeps its mail's own times
     return NewMessage(
         body_text=text,
         body_html=html,
