@@ -161,6 +161,17 @@ class MailDesk:
         found = uow.accounts.find_agent_by_email(actor.account_id, email)
         return found or create_agent(uow, actor, AgentFields(name=name, email=email))
 
+    def inboxops(self, ticket_id: int) -> tuple[str, dict[str, str]]:
+        """The InboxOps URL of a ticket and the headers that reach it."""
+        tenant = self.tenant
+        with self.services.store.read() as uow:
+            ticket = uow.tickets.get_ticket(tenant.id, ticket_id)
+            account = uow.accounts.get_account(tenant.id)
+        assert ticket is not None and account is not None
+        workspace = account.public_id
+        url = f"/v1/workspaces/{workspace}/tickets/{ticket.uuid}"
+        return url, {**tenant.headers(), "x-workspace-id": workspace}
+
     def outbox(self) -> list[Any]:
         with self.services.store.engine.connect() as conn:
             return list(

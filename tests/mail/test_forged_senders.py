@@ -66,14 +66,8 @@ def _every_view_marks_it(desk: MailDesk, client: TestClient, ticket_id: int, uui
     native = client.get(f"/api/v1/tickets/{ticket_id}", headers=tenant.headers()).json()
     # Beside the message, a log line says why it got no auto reply (asserted above).
     assert [m["unverified"] for m in native["messages"] if m["kind"] != "log"] == [True]
-    with desk.services.store.read() as uow:
-        ticket = uow.tickets.get_ticket(tenant.id, ticket_id)
-        public_id = uow.accounts.get_account(tenant.id).public_id  # type: ignore[union-attr]
-    assert ticket is not None
-    ops = client.get(
-        f"/v1/workspaces/{public_id}/tickets/{ticket.uuid}",
-        headers={**tenant.headers(), "x-workspace-id": public_id},
-    ).json()
+    url, headers = desk.inboxops(ticket_id)
+    ops = client.get(url, headers=headers).json()
     assert [(m["id"], m["unverifiedSender"]) for m in ops["messages"] if m["id"] == uuid] == [
         (uuid, True)
     ]
@@ -84,8 +78,9 @@ def _every_view_marks_it(desk: MailDesk, client: TestClient, ticket_id: int, uui
         params={"startTime": "2000-01-01", "endTime": "2100-01-01"},
     ).json()
     assert [e.get("unverifiedSender", False) for e in emails["json"]] == [False, True]
-    assert ticket.requester_id is not None
     with desk.services.store.write() as uow:
+        ticket = uow.tickets.get_ticket(tenant.id, ticket_id)
+        assert ticket is not None and ticket.requester_id is not None
         token = credentials.issue_customer_token(uow, tenant.actor, ticket.requester_id).token
     portal = client.get(f"/v3/tickets/{ticket_id}", headers={"PRIVATE-TOKEN": token}).json()
     assert [r["unverifiedSender"] for r in portal["replies"]] == [True]

@@ -14,7 +14,7 @@ from sqlalchemy import (
     update,
 )
 
-from frontdesk.core.mail.records import ImapSettings, MailReceipt, OutboxMail
+from frontdesk.core.mail.records import CustomerMail, ImapSettings, MailReceipt, OutboxMail
 from frontdesk.storage import tables as t
 from frontdesk.storage._sql import (
     split_lines,
@@ -81,6 +81,22 @@ class SqlMail:
             .order_by(msg.c.id.desc())
             .limit(1)
         ).scalar()
+
+    def latest_customer_mail(self, ticket_id: int) -> CustomerMail | None:
+        msg = t.messages
+        row = self.conn.execute(
+            select(msg.c.from_email, msg.c.to_addrs, msg.c.cc_addrs)
+            .where(
+                msg.c.ticket_id == ticket_id,
+                msg.c.contact_id.is_not(None),
+                msg.c.kind == "external",
+            )
+            .order_by(msg.c.id.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return CustomerMail(row.from_email, split_lines(row.to_addrs), split_lines(row.cc_addrs))
 
     def set_message_mail(
         self,

@@ -106,7 +106,9 @@ class MessageIn(In):
     isInternal: bool = False
     sendEmail: bool = False
     toAddresses: list[Address] = Field(default_factory=list, max_length=50)
-    ccAddresses: list[Address] = Field(default_factory=list, max_length=50)
+    # Absent (or null): reply to all, i.e. copy whoever else the customer's latest mail
+    # went to (docs/inboxops.md); a list, even empty, is used as given.
+    ccAddresses: list[Address] | None = Field(default=None, max_length=50)
     attachmentIds: list[Uuid] = Field(default_factory=list, max_length=100)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from frontdesk.core.mail.records import ImapSettings, MailReceipt, OutboxMail
+from frontdesk.core.mail.records import CustomerMail, ImapSettings, MailReceipt, OutboxMail
 from frontdesk.core.tickets.ports import TicketsUnit
 
 
@@ -18,6 +18,8 @@ class MailRepo(Protocol):
     def email_message_ids_of(self, ticket_id: int, limit: int) -> list[str]: ...
 
     def customer_email_message_id(self, ticket_id: int) -> str | None: ...
+
+    def latest_customer_mail(self, ticket_id: int) -> CustomerMail | None: ...
 
     def set_message_mail(
         self,

@@ -61,6 +61,15 @@ class OutboxMail:
 
 
 @dataclass(frozen=True, slots=True)
+class CustomerMail:
+    """Whom the customer's latest message on a ticket came from and went to."""
+
+    from_email: str | None
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class ImapSettings:
     inbox_id: int
     account_id: int
