@@ -35,6 +35,17 @@ class Store:
         with transaction(self.engine, write=False) as conn:
             yield SqlUnitOfWork(conn)
 
+    def checkpoint(self) -> None:
+        """SQLite: copy the write-ahead log into the file and empty it, so that old page
+        images (an erased contact's text among them) leave the log. Nothing elsewhere."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        raw = self.engine.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+
     def ping(self) -> None:
         ping(self.engine)
 
