@@ -14,7 +14,8 @@ from sqlalchemy import Connection, Table, delete, func, or_, select, update
 
 from frontdesk.storage import tables as t
 
-_CHAT_PARTS = (t.chat_messages, t.chat_pages, t.chat_tags, t.chat_labels, t.chat_cards)
+_CHAT_PARTS = (t.chat_messages, t.chat_pages, t.chat_tags, t.chat_labels, t.chat_cards,
+               t.notifications)  # fmt: skip
 _ADDRESS_LISTS = ("to_addrs", "cc_addrs", "bcc_addrs")
 
 

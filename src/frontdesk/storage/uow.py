@@ -18,6 +18,7 @@ from frontdesk.storage.contacts import SqlContacts
 from frontdesk.storage.events import SqlEventLog
 from frontdesk.storage.identity import SqlAccounts, SqlCredentials, SqlSessions
 from frontdesk.storage.mail import SqlMail
+from frontdesk.storage.notify import SqlNotifications
 from frontdesk.storage.people import SqlPeople
 from frontdesk.storage.tickets.attachments import SqlAttachments
 from frontdesk.storage.tickets.listing import SqlDrafts, SqlReadMarks, SqlTicketListing
@@ -98,3 +99,7 @@ class SqlUnitOfWork:
     @cached_property
     def people(self) -> SqlPeople:
         return SqlPeople(self.conn)
+
+    @cached_property
+    def notify(self) -> SqlNotifications:
+        return SqlNotifications(self.conn)

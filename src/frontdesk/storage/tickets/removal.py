@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Select, delete, or_, select, update
 from frontdesk.storage import tables as t
 
 _DETAILS = (t.ticket_labels, t.ticket_tags, t.ticket_assignees, t.ticket_fields,
-            t.ticket_reads, t.drafts)  # fmt: skip
+            t.ticket_reads, t.drafts, t.notifications)  # fmt: skip
 
 
 def delete_ticket_rows(conn: Connection, ticket_id: int) -> list[str]:
