@@ -3,6 +3,8 @@
 Run in the same transaction, just before it commits (services wires it to the store), so
 a notification exists if and only if what it tells of was committed, and its mail is
 queued in the outbox with it. The agent who acted is never told of their own action.
+No event of its own: the event that caused it already reaches every open tab of the
+account (web/live.py), and the bell re-fetches its count on it.
 """
 
 from __future__ import annotations
@@ -16,9 +18,8 @@ from frontdesk.core.notify.ports import NotifyUnit
 from frontdesk.core.notify.records import Delivery, Kind, NewNotification, Notification, Preferences
 from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
-from frontdesk.core.shared.records import Actor, Event
+from frontdesk.core.shared.records import Event
 
-NOTIFIED = "notification.created"  # the bell's live update hears this
 _KINDS = {events.TICKET_OPENED, events.ASSIGNED, events.MESSAGE_ADDED, MENTIONED,
           CHAT_TRANSFERRED}  # fmt: skip
 
@@ -43,9 +44,6 @@ def notify(uow: NotifyUnit, pending: Sequence[Event], base_url: str) -> list[Not
             queue_instant(uow, notification, base_url, now)
         elif new.kind not in chosen.email:
             uow.notify.mark_mailed([notification.id], now)  # never to be mailed
-        system = Actor(account_id=new.account_id, label="system")
-        events.record(uow, system, NOTIFIED, now, ticket_id=new.ticket_id,
-                      agent_id=new.agent_id, notification_id=notification.id)  # fmt: skip
     return made
 
 
