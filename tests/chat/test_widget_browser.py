@@ -141,6 +141,13 @@ def _converse(page: Any, agent: ClientConnection, public_id: str) -> None:
     stars.nth(3).click()
     expect(page.locator(".fd-note").last).to_have_text("Thanks for your rating")
     _next(agent, lambda f: f.get("message", "").startswith('{"type":"rating"'))
+    # Rated once: the stars stay away, after the rating's own message and after a reload.
+    expect(page.locator(".fd-rate")).to_be_hidden()
+    page.reload()
+    page.wait_for_function("window.__frontdeskWidget && window.__frontdeskWidget.conversation()")
+    page.click(".fd-launch")
+    expect(page.locator(".fd-note").last).to_have_text("The chat has ended")
+    expect(page.locator(".fd-rate")).to_be_hidden()
 
 
 def _check_transcript(services: Services, account: ChatAccount, public_id: str) -> None:

@@ -52,6 +52,7 @@ class VisitorStart:
     conversation: Conversation
     token: str | None  # set when the conversation is new
     agent_name: str | None
+    rateable: bool  # the last chat ended, was answered and has no rating yet
 
 
 @router.websocket("/chat/ws/visitor")
@@ -86,6 +87,7 @@ async def _visitor(link: Link) -> None:
         ),
         "visitorName": conversation.visitor_name,
         "resumed": start.token is None,
+        "rateable": start.rateable,
     }
     if start.token is not None:
         welcome["token"] = start.token
@@ -165,7 +167,8 @@ def _visitor_hello(
             if conversation.agent_id
             else None
         )
-    return VisitorStart(conversation, fresh_token, agent.name if agent else None)
+        rateable = chat.can_rate(uow, conversation)
+    return VisitorStart(conversation, fresh_token, agent.name if agent else None, rateable)
 
 
 def _visitor_command(

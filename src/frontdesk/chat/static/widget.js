@@ -25,7 +25,10 @@
 
   var state = {
     socket: null, ready: false, lastId: 0, seen: {}, pending: [], backoff: 500,
-    status: "new", answered: false, stopped: false, counter: 0
+    status: "new", stopped: false, counter: 0,
+    // The rating is offered once per chat: derived from the messages in order (a chat
+    // ends with chatClosed, is rated with a rating message), seeded by the welcome.
+    closed: false, answered: false, rateable: false
   };
   var saved = load();
 
@@ -90,8 +93,10 @@
     var button = el("button", "fd-star", String(value) + "\u2605");
     button.setAttribute("type", "button");
     button.addEventListener("click", function () {
+      if (!state.rateable) return;
+      state.rateable = false; // once: the row does not come back, whatever arrives next
+      showRating();
       command({ type: "rate", rating: value });
-      rating.classList.remove("fd-open");
       note("Thanks for your rating");
     });
     return button;
@@ -116,6 +121,7 @@
     state.seen[frame.id] = true;
     if (frame.id > state.lastId) state.lastId = frame.id;
     if (frame.agentID === null) return system(frame.message);
+    chatActivity();
     if (frame.agentID > 0) state.answered = true;
     var bubble = el("div", "fd-msg " + (frame.agentID === 0 ? "fd-visitor" : "fd-agent"));
     bubble.setAttribute("data-id", String(frame.id));
@@ -126,14 +132,24 @@
   function system(body) {
     var event;
     try { event = JSON.parse(body); } catch (e) { return; }
-    if (event.type === "agentJoin") note("An agent joined the chat");
-    else if (event.type === "transfer") note("You were transferred to another agent");
-    else if (event.type === "chatClosed") note("The chat has ended");
+    if (event.type === "agentJoin") { chatActivity(); note("An agent joined the chat"); }
+    else if (event.type === "transfer") { chatActivity(); note("You were transferred to another agent"); }
+    else if (event.type === "chatClosed") {
+      state.closed = true; state.rateable = state.answered; note("The chat has ended");
+    } else if (event.type === "rating") state.rateable = false;
+    showRating();
+  }
+  // A message after the end of a chat belongs to the next one: nothing of it is rated yet.
+  function chatActivity() {
+    if (state.closed) { state.closed = false; state.answered = false; state.rateable = false; }
+  }
+  function showRating() {
+    rating.classList.toggle("fd-open", state.status === "closed" && state.rateable);
   }
   function status(value, agent) {
     state.status = value;
     title.textContent = agent && agent.name ? agent.name : "Chat";
-    rating.classList.toggle("fd-open", value === "closed" && state.answered);
+    showRating();
   }
 
   // -- the browser proof (docs/chat.md, "Flooding") -----------------------------------------
@@ -232,13 +248,14 @@
           save();
         }
         state.backoff = 500;
+        if (frame.rateable) { state.closed = true; state.answered = true; }
+        state.rateable = !!frame.rateable;
         status(frame.status, frame.agent);
         // A new conversation proves it runs in a browser before anything else is sent;
         // the server handles frames in order, so what follows comes after the proof.
         if (frame.proof) answer(socket, frame.proof, ready); else ready();
       } else if (frame.type === "message") {
         show(frame);
-        if (state.status === "closed") rating.classList.toggle("fd-open", state.answered);
       } else if (frame.type === "status") {
         status(frame.status, frame.agent);
       } else if (frame.type === "ack") {
@@ -246,7 +263,9 @@
       } else if (frame.type === "error") {
         acknowledge(frame.ref);
         if (frame.proof) answer(socket, frame.proof, function () {}); // expired: a new one
-        if (frame.code !== "nothing_to_rate") note("Not sent: " + frame.message);
+        if (frame.code === "nothing_to_rate" || frame.code === "already_rated") {
+          state.rateable = false; showRating();
+        } else note("Not sent: " + frame.message);
       }
     };
     socket.onclose = function (event) {
@@ -269,7 +288,8 @@
     state.pending.forEach(transmit); // unacknowledged: the server drops repeats by ref
   }
   function reset() {
-    state.seen = {}; state.lastId = 0; state.answered = false;
+    state.seen = {}; state.lastId = 0; state.answered = false; state.closed = false;
+    state.rateable = false;
     while (log.firstChild) log.removeChild(log.firstChild);
   }
 
