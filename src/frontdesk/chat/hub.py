@@ -109,6 +109,11 @@ class ChatHub:
                 if not agents:
                     del self._agents[subscriber.account_id]
 
+    def connected_agents(self, account_id: int) -> set[int]:
+        """The account's agents with an agents' socket open on this process (presence)."""
+        with self._lock:
+            return {sub.agent_id for sub in self._agents.get(account_id, ()) if sub.agent_id}
+
     # -- delivery ------------------------------------------------------------------------------
 
     def dispatch(self, item: dict[str, Any]) -> None:

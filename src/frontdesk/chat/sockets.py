@@ -15,6 +15,7 @@ from typing import Any
 from anyio import to_thread
 from fastapi import APIRouter, WebSocket
 
+from frontdesk.chat import offline
 from frontdesk.chat import protocol as p
 from frontdesk.chat.admission import (
     ChatLimits,
@@ -29,7 +30,7 @@ from frontdesk.chat.protocol import Close, ClosedBy
 from frontdesk.chat.visitor_info import describe
 from frontdesk.core import chat
 from frontdesk.core.chat.ports import ChatUnit
-from frontdesk.core.chat.records import ChatStatus, Conversation
+from frontdesk.core.chat.records import Availability, ChatSettings, ChatStatus, Conversation
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.records import Agent
 from frontdesk.core.shared.clock import iso_ms, now_ms
@@ -53,6 +54,8 @@ class VisitorStart:
     token: str | None  # set when the conversation is new
     agent_name: str | None
     rateable: bool  # the last chat ended, was answered and has no rating yet
+    availability: Availability
+    settings: ChatSettings
 
 
 @router.websocket("/chat/ws/visitor")
@@ -67,10 +70,11 @@ async def _visitor(link: Link) -> None:
     address = link.ws.client.host if link.ws.client else None
     limits: ChatLimits = link.ws.app.state.chat_limits
     await to_thread.run_sync(link.hub.ensure_started)
+    presence = link.hub.connected_agents
     try:
         after_id = p.integer(hello, "lastId")
         start = await to_thread.run_sync(
-            lambda: _visitor_hello(services, limits, hello, user_agent, address)
+            lambda: _visitor_hello(services, limits, hello, user_agent, address, presence)
         )
     except Invalid as exc:
         raise ClosedBy(Close.BAD_HELLO, exc.message) from None
@@ -88,6 +92,8 @@ async def _visitor(link: Link) -> None:
         "visitorName": conversation.visitor_name,
         "resumed": start.token is None,
         "rateable": start.rateable,
+        "availability": _availability_fields(start.availability),
+        "widget": _widget_fields(start.settings),
     }
     if start.token is not None:
         welcome["token"] = start.token
@@ -101,8 +107,13 @@ async def _visitor(link: Link) -> None:
     admit = admission(limits, address or "unknown", f"account:{conversation.account_id}")
 
     def handle(frame: dict[str, Any]) -> Callable[[], Outcome]:
-        if frame["type"] == "proof":
+        kind = frame["type"]
+        if kind == "proof":
             return lambda: _visitor_proof(services, limits, actor, public_id, frame)
+        if kind == "offline":
+            return lambda: Outcome(offline.leave_message(services, actor, public_id, frame, admit))
+        if kind == "availability":
+            return lambda: _visitor_availability(services, actor, public_id, presence)
         return lambda: _visitor_command(services, actor, public_id, frame, admit)
 
     await serve_frames(link, handle)
@@ -140,6 +151,7 @@ def _visitor_hello(
     hello: dict[str, Any],
     user_agent: str | None,
     address: str | None,
+    presence: Callable[[int], set[int]],
 ) -> VisitorStart:
     widget = p.text(hello, "widget") or ""
     public_id = p.text(hello, "conversationId", required=False) or ""
@@ -168,7 +180,37 @@ def _visitor_hello(
             else None
         )
         rateable = chat.can_rate(uow, conversation)
-    return VisitorStart(conversation, fresh_token, agent.name if agent else None, rateable)
+        actor = chat.visitor_actor(conversation)
+        available = chat.availability(uow, actor, conversation.public_id, presence(account.id))
+        settings = chat.chat_settings(uow, account.id)
+    agent_name = agent.name if agent else None
+    return VisitorStart(conversation, fresh_token, agent_name, rateable, available, settings)
+
+
+def _visitor_availability(
+    services: Services, actor: Actor, public_id: str, presence: Callable[[int], set[int]]
+) -> Outcome:
+    """Asked by a waiting widget now and then, and by one showing the offline form."""
+    with services.store.read() as uow:
+        found = chat.availability(uow, actor, public_id, presence(actor.account_id))
+    return Outcome({"type": "availability", **_availability_fields(found)})
+
+
+def _availability_fields(found: Availability) -> dict[str, Any]:
+    return {"agentsOnline": found.agents_online, "queuePosition": found.queue_position}
+
+
+def _widget_fields(settings: ChatSettings) -> dict[str, Any]:
+    """What the widget shows of the account's settings (never the inbox)."""
+    return {
+        "teamName": settings.team_name,
+        "color": settings.color,
+        "position": settings.position,
+        "texts": {
+            language: {"greeting": words.greeting, "offline": words.offline}
+            for language, words in settings.texts
+        },
+    }
 
 
 def _visitor_command(

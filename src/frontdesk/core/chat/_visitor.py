@@ -13,6 +13,7 @@ from frontdesk.core.chat._base import (
     MAX_CARD_ID,
     MAX_NAME,
     MAX_TAG,
+    MAX_TEXT,
     SYSTEM_NAME,
     append_message,
     chat_text,
@@ -39,9 +40,11 @@ from frontdesk.core.chat.records import (
     VisitorInfo,
 )
 from frontdesk.core.shared import events
+from frontdesk.core.shared.addresses import normalise_address
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Conflict, Invalid
 from frontdesk.core.shared.records import Actor
+from frontdesk.core.shared.text import check_text
 
 
 @dataclass(frozen=True)
@@ -242,4 +245,48 @@ def can_rate(uow: ChatUnit, conversation: Conversation) -> bool:
         session is not None
         and session.rating is None
         and uow.chat.session_has_agent_message(session_id)
+    )
+
+
+@dataclass(frozen=True)
+class OfflineForm:
+    """A message left in the widget while no agent is online (it becomes a ticket)."""
+
+    name: str
+    email: str
+    message: str
+
+
+def offline_form(name: str, email: str, message: str) -> OfflineForm:
+    """The form's three fields checked, each error naming its field."""
+    return OfflineForm(
+        name=clean(name, "name", MAX_NAME),
+        email=normalise_address(check_text(email, "email"), field="email"),
+        message=clean(message, "message", MAX_TEXT),
+    )
+
+
+def offline_ticket_by_ref(
+    uow: ChatUnit, actor: Actor, public_id: str, client_ref: str | None
+) -> int | None:
+    """The ticket a form sent again after a reconnect already made (its ref is known)."""
+    if not client_ref:
+        return None
+    conversation = locked_conversation(uow, actor, public_id)
+    known = uow.chat.chat_message_by_ref(conversation.id, client_ref[:64])
+    if known is None:
+        return None
+    ticket_id = json.loads(known.body).get("ticketId")
+    return ticket_id if isinstance(ticket_id, int) else None
+
+
+def offline_message_left(
+    uow: ChatUnit, actor: Actor, public_id: str, ticket_id: int, client_ref: str | None
+) -> ChatMessage:
+    """Notes in the transcript that the visitor's offline message became this ticket; the
+    note carries the form's ref, so the same form sent again makes no second ticket."""
+    conversation = locked_conversation(uow, actor, public_id)
+    body = json.dumps({"type": "offlineMessage", "ticketId": ticket_id}, separators=(",", ":"))
+    return append_message(
+        uow, actor, conversation, Sender.SYSTEM, None, SYSTEM_NAME, body, now_ms(), client_ref
     )
