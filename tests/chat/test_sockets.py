@@ -67,7 +67,7 @@ def test_a_visitor_and_an_agent_chat_with_the_spec_sender_rules(
         )
         assert [f["id"] for f in frames if f.get("message") == "Hello?"] == [mine["id"]]
         status, _ = await until(v, lambda f: f["type"] == "status")
-        agent_out = {"id": chat_account.agent.id, "name": "John"}
+        agent_out = {"id": chat_account.agent.id, "name": "John", "picture": None}
         assert status == {"type": "status", "status": "active", "agent": agent_out}
 
         await send(a, {"type": "message", "conversationId": public_id, "text": "How can I help?"})

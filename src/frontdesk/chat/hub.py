@@ -26,7 +26,11 @@ from frontdesk.services.fanout import RESYNC, Fanout
 
 log = logging.getLogger(__name__)
 
-CHAT_EVENTS = frozenset({chat.MESSAGE_POSTED, chat.CHAT_CHANGED, chat.VISITOR_CHANGED})
+# Typing is not an event of the core (nothing is stored): the sockets publish it on the
+# fan-out themselves, so it reaches the other side on any process, and forget it.
+TYPING = "chat.typing"
+CHAT_EVENTS = frozenset({chat.MESSAGE_POSTED, chat.CHAT_CHANGED, chat.VISITOR_CHANGED, TYPING})
+FOLLOWERS_ONLY = frozenset({chat.MESSAGE_POSTED, TYPING})
 QUEUE_LIMIT = 1000
 
 
@@ -109,6 +113,18 @@ class ChatHub:
                 if not agents:
                     del self._agents[subscriber.account_id]
 
+    def typing(self, account_id: int, conversation_id: int, public_id: str, **who: Any) -> None:
+        """Someone is typing (or stopped) in a conversation: to its followers, anywhere."""
+        self.fanout.publish(
+            {
+                "kind": TYPING,
+                "account_id": account_id,
+                "conversation": conversation_id,
+                "public_id": public_id,
+                **who,
+            }
+        )
+
     def connected_agents(self, account_id: int) -> set[int]:
         """The account's agents with an agents' socket open on this process (presence)."""
         with self._lock:
@@ -124,7 +140,7 @@ class ChatHub:
                 targets = set(self._all)
             else:
                 targets = set(self._by_conversation.get(item.get("conversation", -1), ()))
-                if kind != chat.MESSAGE_POSTED:
+                if kind not in FOLLOWERS_ONLY:
                     targets |= self._agents.get(item.get("account_id", -1), set())
         for subscriber in targets:
             subscriber.offer(item)

@@ -53,6 +53,7 @@ class VisitorStart:
     conversation: Conversation
     token: str | None  # set when the conversation is new
     agent_name: str | None
+    agent_picture: str | None
     rateable: bool  # the last chat ended, was answered and has no rating yet
     availability: Availability
     settings: ChatSettings
@@ -85,7 +86,7 @@ async def _visitor(link: Link) -> None:
         "conversationId": conversation.public_id,
         "status": conversation.status.value,
         "agent": (
-            {"id": conversation.agent_id, "name": start.agent_name}
+            {"id": conversation.agent_id, "name": start.agent_name, "picture": start.agent_picture}
             if conversation.agent_id
             else None
         ),
@@ -114,9 +115,21 @@ async def _visitor(link: Link) -> None:
             return lambda: Outcome(offline.leave_message(services, actor, public_id, frame, admit))
         if kind == "availability":
             return lambda: _visitor_availability(services, actor, public_id, presence)
+        if kind == "typing":
+            typing = frame.get("typing") is True
+            return lambda: _typing(link, actor.account_id, conversation.id, public_id, typing)
         return lambda: _visitor_command(services, actor, public_id, frame, admit)
 
     await serve_frames(link, handle)
+
+
+def _typing(
+    link: Link, account_id: int, conversation_id: int, public_id: str, typing: bool, **who: Any
+) -> Outcome:
+    """Typing (or stopped): published to the other side at once, never stored."""
+    who = who or {"who": "visitor"}
+    link.hub.typing(account_id, conversation_id, public_id, typing=typing, **who)
+    return Outcome({"type": "ack"})
 
 
 def _challenge(services: Services, public_id: str, bits: int) -> dict[str, Any]:
@@ -183,8 +196,15 @@ def _visitor_hello(
         actor = chat.visitor_actor(conversation)
         available = chat.availability(uow, actor, conversation.public_id, presence(account.id))
         settings = chat.chat_settings(uow, account.id)
-    agent_name = agent.name if agent else None
-    return VisitorStart(conversation, fresh_token, agent_name, rateable, available, settings)
+    return VisitorStart(
+        conversation,
+        fresh_token,
+        agent.name if agent else None,
+        agent.picture_url if agent else None,
+        rateable,
+        available,
+        settings,
+    )
 
 
 def _visitor_availability(
@@ -297,9 +317,22 @@ async def _agent(link: Link) -> None:
     actor, agent_id = start.actor, start.agent.id
 
     def handle(frame: dict[str, Any]) -> Callable[[], Outcome]:
+        if frame["type"] == "typing":
+            return lambda: _agent_typing(link, start, frame)
         return lambda: _agent_command(services, actor, agent_id, frame, dict(link.public_ids))
 
     await serve_frames(link, handle)
+
+
+def _agent_typing(link: Link, start: AgentStart, frame: dict[str, Any]) -> Outcome:
+    """An agent types in a conversation the socket follows (joined, watched or replied)."""
+    public_id = _conversation_of(frame)
+    found = [cid for cid, pid in dict(link.public_ids).items() if pid == public_id]
+    if not found:
+        raise Invalid("not_following", f"This socket does not follow {public_id}")
+    who = {"who": "agent", "agent_id": start.agent.id, "agent_name": start.agent.name}
+    typing = frame.get("typing") is True
+    return _typing(link, start.actor.account_id, found[0], public_id, typing, **who)
 
 
 def _agent_hello(ws: WebSocket, services: Services, hello: dict[str, Any]) -> AgentStart:

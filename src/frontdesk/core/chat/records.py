@@ -87,6 +87,7 @@ class ChatMessage:
     from_name: str
     body: str
     created: int
+    client_ref: str | None = None  # the widget's tag of a visitor message (resends match it)
 
 
 @dataclass(frozen=True, slots=True)
