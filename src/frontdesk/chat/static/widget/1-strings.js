@@ -2,7 +2,7 @@
 // The account's own greeting and offline text per language win over these (welcome.widget).
 var STRINGS = {
   en: {
-    launcher: "Chat with us", title: "Chat", dialog: "Chat with {team}", close: "Close the chat window",
+    launcher: "Chat with us", title: "Chat", close: "Close the chat window",
     end: "End chat", log: "Messages", greeting: "Hi! How can we help you today?",
     inputLabel: "Your message", placeholder: "Write a message\u2026", send: "Send", you: "You",
     joined: "{name} joined the chat", tookOver: "{name} took over the chat", anAgent: "An agent",
@@ -19,7 +19,7 @@ var STRINGS = {
     unread: "{n} unread"
   },
   sv: {
-    launcher: "Chatta med oss", title: "Chatt", dialog: "Chatt med {team}", close: "St\u00e4ng chattf\u00f6nstret",
+    launcher: "Chatta med oss", title: "Chatt", close: "St\u00e4ng chattf\u00f6nstret",
     end: "Avsluta chatten", log: "Meddelanden", greeting: "Hej! Hur kan vi hj\u00e4lpa dig i dag?",
     inputLabel: "Ditt meddelande", placeholder: "Skriv ett meddelande\u2026", send: "Skicka", you: "Du",
     joined: "{name} anslöt till chatten", tookOver: "{name} tog över chatten", anAgent: "En medarbetare",

@@ -60,6 +60,7 @@ function css(widget) {
     ".fd-form{display:flex;border-top:1px solid #d0d7de}" +
     ".fd-form[hidden],.fd-offline[hidden]{display:none}" +
     ".fd-input{flex:1;min-width:0;border:0;padding:12px;font:16px system-ui,sans-serif;color:#1f2328}" +
+    ".fd-panel .fd-input:focus-visible{outline-offset:-3px}" +
     ".fd-send,.fd-leave{border:0;background:" + accent + ";color:" + readableOn(accent) + ";" +
     "padding:0 16px;cursor:pointer;font:600 15px system-ui,sans-serif}" +
     ".fd-offline{padding:10px 12px;border-top:1px solid #d0d7de;display:flex;flex-direction:column;gap:6px}" +

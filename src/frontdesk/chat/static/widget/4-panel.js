@@ -121,7 +121,6 @@ function applySettings() {
   style.textContent = css(widget);
   var team = widget.teamName || t("title");
   title.textContent = team;
-  panel.setAttribute("aria-label", t("dialog", { team: team }));
   greeting.textContent = own("greeting", "greeting");
   offline.querySelector(".fd-away").textContent = own("offline", "away");
 }

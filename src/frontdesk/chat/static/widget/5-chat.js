@@ -71,9 +71,11 @@ function status(value, agent) {
   state.status = value;
   if (agent && agent.id) state.pictures[agent.id] = agent.picture || null;
   subtitle.textContent = value === "active" && agent && agent.name ? agent.name : "";
+  subtitle.hidden = !subtitle.textContent;
   endButton.hidden = !(value === "waiting" || value === "active");
   showRating();
   showAvailability();
+  if (value === "waiting" && state.ready) transmit({ type: "availability" }); // the place now
 }
 function availability(frame) {
   state.agentsOnline = frame.agentsOnline !== false;
