@@ -31,6 +31,7 @@ from frontdesk.chat import sockets as chat_sockets
 from frontdesk.chat import widget as chat_widget
 from frontdesk.chat.admission import ChatLimits
 from frontdesk.chat.hub import ChatHub
+from frontdesk.chat.presence import build_presence
 from frontdesk.http import errors
 from frontdesk.http.auth import AuthLimits
 from frontdesk.http.input import checked_input
@@ -45,7 +46,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     """The ASGI application. Pass `services` to share them (tests); else they are built here."""
     services = services or build_services(settings or Settings())
 
-    chat_hub = ChatHub(services.fanout)  # this app's chat sockets
+    resolved = services.settings
+    presence = build_presence(resolved.redis_url, resolved.chat_channel_prefix)
+    chat_hub = ChatHub(services.fanout, presence)  # this app's chat sockets
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,7 +72,10 @@ async def _chat_across(
 ) -> None:
     v, welcome = await visitor(visitor_host, widget, page="https://example.org/")
     public_id = welcome["conversationId"]
+    assert welcome["availability"]["agentsOnline"] is False
     a, _ = await agent(agent_host, key, agent_id)
+    # The agent is on the other process: its presence reaches this one through Redis.
+    assert await _online(v, True)
     await send(v, {"type": "message", "text": "from process one"})
     waiting, _ = await until(a, lambda f: f["type"] == "chat" and f["status"] == "waiting")
     assert waiting["conversationId"] == public_id
@@ -95,5 +99,18 @@ async def _chat_across(
     on_visitor, on_agent = await asyncio.gather(texts(v), texts(a))
     assert on_visitor == on_agent
     assert [t for t in on_visitor if t.startswith("agent")] == [f"agent {i}" for i in range(5)]
-    await v.close()
     await a.close()
+    assert await _online(v, False)
+    await v.close()
+
+
+async def _online(ws: object, wanted: bool) -> bool:
+    """Asks `availability` until agentsOnline is `wanted` (presence is synced by a thread);
+    the last answer."""
+    deadline = time.monotonic() + 15
+    while True:
+        await send(ws, {"type": "availability", "ref": "online"})  # type: ignore[arg-type]
+        frame, _ = await until(ws, lambda f: f["type"] == "availability")  # type: ignore[arg-type]
+        if frame["agentsOnline"] is wanted or time.monotonic() > deadline:
+            return bool(frame["agentsOnline"]) is wanted
+        await asyncio.sleep(0.1)

@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from frontdesk.chat.presence import LocalPresence, Presence
 from frontdesk.core import chat
 from frontdesk.services.fanout import RESYNC, Fanout
 
@@ -63,7 +64,8 @@ class Subscriber:
 class ChatHub:
     """This process's chat sockets, fed from the services' fan-out of committed events."""
 
-    def __init__(self, fanout: Fanout) -> None:
+    def __init__(self, fanout: Fanout, presence: Presence | None = None) -> None:
+        self.presence = presence or LocalPresence()
         self._lock = threading.Lock()
         self._by_conversation: dict[int, set[Subscriber]] = defaultdict(set)
         self._agents: dict[int, set[Subscriber]] = defaultdict(set)
@@ -85,6 +87,7 @@ class ChatHub:
     def close(self) -> None:
         """Stop hearing notices; the fan-out itself belongs to the services."""
         self.fanout.unlisten(self.on_notice)
+        self.presence.close()
 
     # -- the registry --------------------------------------------------------------------------
 
@@ -93,6 +96,7 @@ class ChatHub:
             self._all.add(subscriber)
             if subscriber.agent_id is not None:
                 self._agents[subscriber.account_id].add(subscriber)
+                self.presence.joined(subscriber.account_id, subscriber.agent_id)
 
     def follow(self, subscriber: Subscriber, conversation_id: int) -> None:
         with self._lock:
@@ -108,6 +112,8 @@ class ChatHub:
                     if not followers:
                         del self._by_conversation[conversation_id]
             agents = self._agents.get(subscriber.account_id)
+            if subscriber.agent_id is not None and agents is not None and subscriber in agents:
+                self.presence.left(subscriber.account_id, subscriber.agent_id)
             if agents is not None:
                 agents.discard(subscriber)
                 if not agents:
@@ -126,9 +132,9 @@ class ChatHub:
         )
 
     def connected_agents(self, account_id: int) -> set[int]:
-        """The account's agents with an agents' socket open on this process (presence)."""
-        with self._lock:
-            return {sub.agent_id for sub in self._agents.get(account_id, ()) if sub.agent_id}
+        """The account's agents with an agents' socket open on any process (may block on
+        Redis: call it from a worker thread)."""
+        return self.presence.agents(account_id)
 
     # -- delivery ------------------------------------------------------------------------------
 
