@@ -185,6 +185,8 @@ def test_with_every_agent_offline_the_form_becomes_a_ticket_in_the_list(
     expect(form.locator(".fd-away")).to_have_text(
         "We are away right now. Leave a message and we will answer by e-mail."
     )
+    page.get_by_role("button", name="Send message").click()  # nothing filled in yet
+    expect(form.get_by_role("alert")).to_have_text("Please fill in your name, e-mail and message.")
     page.get_by_label("Name").fill("Ada Lovelace")
     page.get_by_label("E-mail").fill("ada@example.org")
     page.get_by_label("Message", exact=True).fill("Do you ship to Sweden?")

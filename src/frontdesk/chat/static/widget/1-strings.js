@@ -15,6 +15,7 @@ var STRINGS = {
     away: "We are away right now. Leave a message and we will answer by e-mail.",
     name: "Name", email: "E-mail", message: "Message", leave: "Send message",
     left: "Thanks! We got your message and will answer by e-mail.",
+    required: "Please fill in your name, e-mail and message.",
     ticket: "Your message was sent to our team. We will answer by e-mail.",
     unread: "{n} unread"
   },
@@ -32,6 +33,7 @@ var STRINGS = {
     away: "Vi \u00e4r inte h\u00e4r just nu. L\u00e4mna ett meddelande s\u00e5 svarar vi via e-post.",
     name: "Namn", email: "E-post", message: "Meddelande", leave: "Skicka meddelandet",
     left: "Tack! Vi har f\u00e5tt ditt meddelande och svarar via e-post.",
+    required: "Fyll i namn, e-post och meddelande.",
     ticket: "Ditt meddelande har skickats till oss. Vi svarar via e-post.",
     unread: "{n} ol\u00e4sta"
   }

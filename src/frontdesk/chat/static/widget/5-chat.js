@@ -136,7 +136,7 @@ function leaveMessage() {
     if (!values[name]) missing = true;
   });
   var problem = offline.querySelector(".fd-error");
-  if (missing) { problem.textContent = t("name") + ", " + t("email") + ", " + t("message") + " *"; return; }
+  if (missing) { problem.textContent = t("required"); return; }
   problem.textContent = "";
   offline.querySelector(".fd-leave").disabled = true;
   var frame = { type: "offline", name: values.name, email: values.email, message: values.message };
