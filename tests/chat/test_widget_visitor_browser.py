@@ -252,6 +252,9 @@ def test_a_message_typed_while_the_server_is_down_is_pending_then_delivered_once
     page.wait_for_function("window.__frontdeskWidget && window.__frontdeskWidget.state.ready")
     page.click(".fd-launch")
     expect(page.locator(".fd-msg .fd-text")).to_have_text(texts)
+    # The visitor ends the chat: the queue is empty again for the next test.
+    page.get_by_role("button", name="End chat").click()
+    expect(page.locator(".fd-note").last).to_have_text("The chat has ended")
     bodies = transcript(site, public_id)
     assert bodies.count("Typed while you were down") == 1
     assert bodies.count("Before the outage") == 1
