@@ -1,7 +1,7 @@
 """chat_settings: the widget's team name, offline inbox, colour, position and texts
 
 Revision ID: 0045
-Revises: 0018
+Revises: 0036
 Create Date: 2026-11-24 07:10:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0045"
-down_revision = "0018"
+down_revision = "0036"
 branch_labels = None
 depends_on = None
 
