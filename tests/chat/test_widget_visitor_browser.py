@@ -190,6 +190,7 @@ def test_with_every_agent_offline_the_form_becomes_a_ticket_in_the_list(
     page.get_by_label("Name").fill("Ada Lovelace")
     page.get_by_label("E-mail").fill("ada@example.org")
     page.get_by_label("Message", exact=True).fill("Do you ship to Sweden?")
+    expect(form.get_by_role("alert")).to_have_text("")  # filled in: the old prompt is gone
     assert_accessible(page)
     screenshot(page, "chat-widget-offline")
     page.get_by_role("button", name="Send message").click()

@@ -129,14 +129,23 @@ function stopTyping() {
   clearTimeout(state.idleTimer);
   if (state.typingOut) { state.typingOut = false; transmit({ type: "typing", typing: false }); }
 }
-function leaveMessage() {
+function offlineValues() {
   var values = {}, missing = false;
   ["name", "email", "message"].forEach(function (name) {
     values[name] = offline.querySelector("[name=" + name + "]").value.trim();
     if (!values[name]) missing = true;
   });
+  return missing ? null : values;
+}
+// A "please fill in" left from an earlier try goes once every field is filled.
+offline.addEventListener("input", function () {
   var problem = offline.querySelector(".fd-error");
-  if (missing) { problem.textContent = t("required"); return; }
+  if (problem && problem.textContent === t("required") && offlineValues()) problem.textContent = "";
+});
+function leaveMessage() {
+  var values = offlineValues();
+  var problem = offline.querySelector(".fd-error");
+  if (!values) { problem.textContent = t("required"); return; }
   problem.textContent = "";
   offline.querySelector(".fd-leave").disabled = true;
   var frame = { type: "offline", name: values.name, email: values.email, message: values.message };
