@@ -22,6 +22,7 @@ MAX_DEPTH = 20
 MAX_PARTS = 500
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
 _MSGID = re.compile(r"<[^<>\s]{1,900}>")
+_LINE_END = re.compile(r"\r\n?")
 
 
 @dataclass(frozen=True)
@@ -135,14 +136,18 @@ def _date_ms(message: Message) -> int | None:
 
 
 def _decoded_text(part: Message) -> str:
-    """A text part's content, whatever its declared charset or transfer encoding claims."""
+    """A text part's content, whatever its declared charset or transfer encoding claims,
+    with its line ends made `\n`: mail travels with CR LF (and base64 or quoted-printable
+    keep whatever the sender wrote), and a `\r` left in a stored body shows up in HTML,
+    in search snippets and in mail quoted back."""
     payload = part.get_payload(decode=True)
     data = payload if isinstance(payload, bytes) else b""
     charset = part.get_content_charset() or "utf-8"
     try:
-        return data.decode(charset, errors="replace")
+        text = data.decode(charset, errors="replace")
     except LookupError:  # an unknown charset name
-        return data.decode("utf-8", errors="replace")
+        text = data.decode("utf-8", errors="replace")
+    return _LINE_END.sub("\n", text)
 
 
 def _walk(root: Message) -> tuple[list[tuple[Message, int]], list[str]]:
