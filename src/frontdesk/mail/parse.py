@@ -15,6 +15,7 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
+from frontdesk.core.mail import quoting
 from frontdesk.core.shared.addresses import is_address
 from frontdesk.core.shared.html import html_to_text, sanitise
 
@@ -184,6 +185,13 @@ def _filename(part: Message) -> str | None:
     return one_line(name) if name else None
 
 
+def _marked_text(text: str) -> str | None:
+    """HTML for a plain-text mail when it has a quote or signature to mark; otherwise
+    None, and the core makes the HTML from the text as for any message."""
+    marked = quoting.mark_text(text)
+    return marked if quoting.QUOTE_MARK in marked or quoting.SIGNATURE_MARK in marked else None
+
+
 def parse(raw: bytes) -> ParsedMail:
     message = message_from_bytes(raw, policy=policy.default)
     leaves, notes = _walk(message)
@@ -211,10 +219,12 @@ def parse(raw: bytes) -> ParsedMail:
                 filename or "attachment", content_type, data, disposition == "inline", content_id
             )
         )
-    html = sanitise("\n".join(htmls)).strip() if htmls else None
+    html = sanitise(quoting.mark_html("\n".join(htmls)), keep_cid=True).strip() if htmls else None
     text = "\n\n".join(t.strip() for t in texts if t.strip()) or (
         html_to_text(html) if html else ""
     )
+    if html is None and text:
+        html = _marked_text(text)
     sender, name = _sender(message)
     defects = [type(defect).__name__ for defect in getattr(message, "defects", [])] + notes
     return ParsedMail(
