@@ -25,7 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from frontdesk.core import mail as mail_records
 from frontdesk.core import tickets
 from frontdesk.core.identity.records import Inbox
-from frontdesk.core.mail import outbox
+from frontdesk.core.mail import inline, outbox
 from frontdesk.core.mail.ports import MailUnit
 from frontdesk.core.mail.records import QUARANTINED, RECEIVED
 from frontdesk.core.shared.addresses import is_address, normalise_address
@@ -281,13 +281,16 @@ class Inbound:
         limit = self.settings.max_attachment_bytes
         ids: list[int] = []
         skipped: list[str] = []
+        by_content_id: dict[str, int] = {}
         for part in parts:
             if len(part.data) > limit:
                 skipped.append(attachments.safe_name(part.filename))
                 continue
             upload = attachments.Upload(filename=part.filename, data=part.data)
             ids.append(attachments.upload(uow, self.blobs, actor, upload, limit).id)
-        return _Files(tuple(ids), tuple(skipped), limit)
+            if part.content_id:
+                by_content_id.setdefault(inline.content_key(part.content_id), ids[-1])
+        return _Files(tuple(ids), tuple(skipped), limit, by_content_id)
 
     def _auto_reply(
         self, uow: MailUnit, actor: Actor, mail: _Mail, route: Route, opened: Opened
@@ -321,6 +324,7 @@ class _Files:
     ids: tuple[int, ...]
     skipped: tuple[str, ...]
     limit: int
+    by_content_id: dict[str, int]  # inline images: content_key -> attachment id
 
 
 def _transient(exc: Exception) -> bool:
@@ -360,7 +364,7 @@ def _message(parsed: ParsedMail, sender: str, files: _Files, mail: _Mail) -> New
         text += f"\n\n[Left out, larger than {files.limit} bytes: {names}]"
     if len(text) > MAX_BODY:
         text = text[: MAX_BODY - 40] + "\n[... cut: the raw mail has it all]"
-    html = _clean(parsed.html or "") or None
+    html = _clean(inline.rewrite(parsed.html or "", files.by_content_id)) or None
     if html is not None and len(html) > MAX_BODY:
         html = None  # the text stands in; the raw mail keeps the rest
     if not text.strip() and not files.ids:
