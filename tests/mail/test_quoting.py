@@ -51,6 +51,13 @@ SHAPES = {
         "-----Original Message-----\nFrom: Support <support@example.com>",
         "Please try again now.",
     ),
+    # Outlook's plain text with a winmail.dat (test_tnef.py checks the files in it).
+    "outlook_tnef": Expected(
+        "Here is the corrected report, and my notes.\n\nJan Kask\nController",
+        "",
+        "________________________________\nFrom: Support <support@example.com>\nSent:",
+        "Could you send the corrected report?",
+    ),
     "apple_mail": Expected(
         "It worked, thanks!",
         "Sent from my iPhone",
@@ -151,6 +158,7 @@ def test_marks_are_stored_with_the_message(runtime: MailRuntime, desk: MailDesk)
         (CORPUS / "swedish.eml")
         .read_bytes()
         .replace(b"support@example.com", desk.support.email.encode())
+        .replace(b"\n", b"\r\n")
     )
     assert runtime.smtp_port is not None
     smtp_send(runtime.smtp_port, raw, "gun@example.se", [desk.support.email])

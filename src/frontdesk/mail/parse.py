@@ -18,6 +18,7 @@ from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 from frontdesk.core.mail import quoting
 from frontdesk.core.shared.addresses import is_address
 from frontdesk.core.shared.html import html_to_text, sanitise
+from frontdesk.mail import tnef
 
 MAX_DEPTH = 20
 MAX_PARTS = 500
@@ -212,6 +213,12 @@ def parse(raw: bytes) -> ParsedMail:
         payload = part.get_payload(decode=True)
         data = payload if isinstance(payload, bytes) else b""
         if not data:
+            continue
+        unpacked = tnef.unpack(data) if tnef.is_tnef(content_type, filename) else None
+        if unpacked is not None:
+            parts += [
+                MailPart(name, kind, content, False, None) for name, kind, content in unpacked
+            ]
             continue
         content_id = _header(part, "Content-ID") or None
         parts.append(
