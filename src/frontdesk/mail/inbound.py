@@ -24,8 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from frontdesk.core import mail as mail_records
 from frontdesk.core import tickets
-from frontdesk.core.identity.records import Inbox
-from frontdesk.core.mail import inline, outbox
+from frontdesk.core.identity.records import Agent, Inbox
+from frontdesk.core.mail import copies, inline, outbox
 from frontdesk.core.mail.ports import MailUnit
 from frontdesk.core.mail.records import QUARANTINED, RECEIVED
 from frontdesk.core.shared.addresses import is_address, normalise_address
@@ -33,7 +33,8 @@ from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.ports import BlobStore
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import MAX_BODY, NewMessage, NewTicket, Opened, attachments
-from frontdesk.mail import senders
+from frontdesk.mail import agent_replies, senders
+from frontdesk.mail.agent_replies import AgentReplyTokens
 from frontdesk.mail.loops import why_no_auto_reply
 from frontdesk.mail.parse import MailPart, ParsedMail, parse
 from frontdesk.mail.threading import thread_of
@@ -107,6 +108,7 @@ class Inbound:
         self.blobs = blobs
         self.settings = settings
         self.tokens = TicketTokens(settings.secret_key)
+        self.agent_tokens = AgentReplyTokens(settings.secret_key)
         self.cap = outbox.ReplyCap(
             settings.auto_reply_cap, settings.auto_reply_window_seconds * 1000
         )
@@ -225,10 +227,16 @@ class Inbound:
                 uow, receipt_id, ticket_id=known, note="already on the ticket"
             )
             return Outcome(actor.account_id, DUPLICATE, ticket_id=known, receipt_id=receipt_id)
+        if agent_replies.is_agent_token(route.token):
+            return self._agent_reply(uow, actor, mail, route, receipt_id)
         opened = self._ticket(uow, actor, mail, route)
         mail_records.file_receipt(
             uow, receipt_id, ticket_id=opened.ticket.id, message_id=opened.message.id
         )
+        if self.settings.mail_copy_assignees:
+            copies.queue_agent_copies(
+                uow, actor, opened.ticket, opened.message, self._reply_address(route, opened)
+            )
         # No auto reply to an unverified sender: it would go to whoever was impersonated.
         queued = (
             not opened.appended
@@ -243,6 +251,32 @@ class Inbound:
             appended=opened.appended,
             auto_reply=queued,
         )
+
+    def _agent_reply(
+        self, uow: MailUnit, actor: Actor, mail: _Mail, route: Route, receipt_id: int
+    ) -> Outcome:
+        """Mail to an agent's signed reply address: that agent's reply or note, or refused."""
+        assert mail.parsed is not None
+        assert route.token is not None
+        try:
+            taken = agent_replies.take(
+                uow, actor.account_id, route.token, mail.parsed, self.agent_tokens
+            )
+        except agent_replies.Refused as exc:
+            raise Unparseable(str(exc)) from exc
+        mail_records.file_receipt(
+            uow, receipt_id, ticket_id=taken.ticket_id, message_id=taken.message_id
+        )
+        return Outcome(actor.account_id, RECEIVED, ticket_id=taken.ticket_id, receipt_id=receipt_id)
+
+    def _reply_address(self, route: Route, opened: Opened) -> Callable[[Agent], str]:
+        """An agent's signed reply address for the ticket, at the inbox the mail came to."""
+        inbox, ticket_id = route.inbox, opened.ticket.id
+
+        def address(agent: Agent) -> str:
+            return self.agent_tokens.address(inbox.email, inbox.account_id, agent.id, ticket_id)
+
+        return address
 
     def _ticket(self, uow: MailUnit, actor: Actor, mail: _Mail, route: Route) -> Opened:
         parsed = mail.parsed
