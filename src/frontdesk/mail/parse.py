@@ -189,8 +189,7 @@ def _filename(part: Message) -> str | None:
 def _marked_text(text: str) -> str | None:
     """HTML for a plain-text mail when it has a quote or signature to mark; otherwise
     None, and the core makes the HTML from the text as for any message."""
-    marked = quoting.mark_text(text)
-    return marked if quoting.QUOTE_MARK in marked or quoting.SIGNATURE_MARK in marked else None
+    return quoting.marked_text(text)
 
 
 def parse(raw: bytes) -> ParsedMail:

@@ -77,6 +77,7 @@ _MOBILE = re.compile(
     re.IGNORECASE,
 )
 _DELIMITER = re.compile(r"^--\s?$")
+_SIGNATURE_STARTS = frozenset("-sgve")  # first letters of the delimiter and _MOBILE's lines
 
 # One pass over the tags: each tag at most 4000 characters and never across a `<`, so
 # hostile markup (a million unclosed `<div class=`) costs linear time.
@@ -114,10 +115,19 @@ class Sections:
 
 def mark_text(text: str) -> str:
     """HTML for a plain-text body, with its signature and quoted history marked."""
+    marked = marked_text(text)
+    return marked if marked is not None else text_to_html(text)
+
+
+def marked_text(text: str) -> str | None:
+    """`mark_text`'s HTML when the text has a signature or a quote to mark, else None
+    (and no HTML is made: most mail has nothing to mark)."""
     lines = text.split("\n")
     quote = _text_quote_start(lines)
     signature = _text_signature_start(lines[:quote])
     trailer = _signature_below(lines, quote)
+    if signature == quote == trailer == len(lines):
+        return None
     parts = [text_to_html("\n".join(lines[:signature]))]
     if signature < quote:
         parts += [SIGNATURE_MARK, text_to_html("\n".join(lines[signature:quote]))]
@@ -162,12 +172,12 @@ def sections(marked_html: str) -> Sections:
 def _text_quote_start(lines: list[str]) -> int:
     """The index of the quote's first line; len(lines) when there is none."""
     for index, line in enumerate(lines):
+        if ":" not in line and "--" not in line:
+            continue  # every shape below has one: most lines are passed over cheaply
         following = lines[index + 1] if index + 1 < len(lines) else ""
-        if not line.strip():
-            continue
         if (
-            _ATTRIBUTION.match(line)
-            or _ATTRIBUTION.match(f"{line} {following}")
+            (line.rstrip().endswith(":") and _ATTRIBUTION.match(line))
+            or (following.rstrip().endswith(":") and _ATTRIBUTION.match(f"{line} {following}"))
             or _ORIGINAL.match(line)
             or _outlook_header(lines, index)
         ):
@@ -208,7 +218,9 @@ def _signature_below(lines: list[str], quote: int) -> int:
 def _text_signature_start(lines: list[str]) -> int:
     """The index of the signature's first line among the lines before the quote."""
     for index, line in enumerate(lines):
-        if index > 0 and (_DELIMITER.match(line) or _MOBILE.match(line)):
+        if index == 0 or line.lstrip()[:1].lower() not in _SIGNATURE_STARTS:
+            continue  # the cheap test first: most lines start otherwise
+        if _DELIMITER.match(line) or _MOBILE.match(line):
             return index
     return len(lines)
 
