@@ -8,8 +8,10 @@ agent, ticket or account. Mail to such an address is taken only when:
 
 1. the token's HMAC is right (compared in constant time);
 2. the agent exists in the inbox's account, the ticket too;
-3. the mail's From is the agent's own address: the token alone is a capability anyone
-   the copy was forwarded to would hold, and From alone is never trusted.
+3. the mail's From is the agent's own address, and that From is verified as for any mail
+   (docs/mail.md, "Forged senders": the MTA's DKIM/DMARC results, or the SMTP envelope's
+   domain): the token alone is a capability anyone the copy was forwarded to would hold,
+   and From alone is never trusted.
 
 It then becomes the agent's reply, e-mailed to the customer, or, when the agent's own
 text starts with `#note`, an internal note (the keyword removed). The agent's own text

@@ -258,6 +258,11 @@ class Inbound:
         """Mail to an agent's signed reply address: that agent's reply or note, or refused."""
         assert mail.parsed is not None
         assert route.token is not None
+        sender = mail.parsed.from_address
+        if sender is not None and is_address(sender) and not self._verified(mail, sender):
+            # The reply address is in every copy the agent forwards: an impersonated From
+            # with it must not pass for the agent (see "Forged senders").
+            raise Unparseable("agent reply whose sender is not verified (forged From?)")
         try:
             taken = agent_replies.take(
                 uow, actor.account_id, route.token, mail.parsed, self.agent_tokens
