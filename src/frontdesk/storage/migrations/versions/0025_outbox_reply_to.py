@@ -1,7 +1,7 @@
 """outbox: a Reply-To for mail that asks for an answer elsewhere (an agent's signed address)
 
 Revision ID: 0025
-Revises: 0018
+Revises: 0036
 Create Date: 2026-11-24 07:45:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0025"
-down_revision = "0018"
+down_revision = "0036"
 branch_labels = None
 depends_on = None
 
