@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     # At most this many auto replies to one address per window (two auto-responders).
     auto_reply_cap: int = Field(default=3, ge=1, le=1000)
     auto_reply_window_seconds: int = Field(default=3600, ge=1, le=7 * 86_400)
+    # A copy of each customer mail to the agents assigned to its ticket, with their
+    # signed reply address (docs/mail.md, "Agents answer by e-mail").
+    mail_copy_assignees: bool = False
     # Live chat (docs/chat.md). With a Redis URL, chat events reach the sockets of every
     # server process through one pub/sub channel named `<prefix>:chat`.
     redis_url: str = ""

@@ -47,6 +47,8 @@ def compose(
     message["To"] = ", ".join(mail.to)
     if mail.cc:
         message["Cc"] = ", ".join(mail.cc)
+    if mail.reply_to:
+        message["Reply-To"] = mail.reply_to
     message["Subject"] = subject_with_tag(mail.subject, tag)
     message["Date"] = formatdate(mail.created / 1000, usegmt=True)
     if mail.email_message_id:

@@ -47,6 +47,9 @@ outbox = Table(
     Column("sent", Stamp),
     # 0017: blind copies of an agent's reply; the envelope carries them, no header does.
     Column("bcc_addrs", Text, nullable=False, server_default=""),
+    # 0025: where answers go when not to From (a copy to an agent: the agent's signed
+    # reply address, mail/agent_replies.py).
+    Column("reply_to", String(320)),
     Index("ix_outbox_status_next_attempt", "status", "next_attempt"),
     # The per-sender auto-reply cap counts one recipient's recent auto replies (issue 7).
     Index("ix_outbox_account_to_kind_created", "account_id", "to_addr", "kind", "created"),
