@@ -1,7 +1,7 @@
 """outbox: a Reply-To for mail that asks for an answer elsewhere (an agent's signed address)
 
-Revision ID: 0025
-Revises: 0036
+Revision ID: 0046
+Revises: 0045
 Create Date: 2026-11-24 07:45:00.000000
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0025"
-down_revision = "0036"
+revision = "0046"
+down_revision = "0045"
 branch_labels = None
 depends_on = None
 
