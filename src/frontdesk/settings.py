@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     auto_reply_repeat_seconds: int = Field(default=300, ge=0, le=86_400)
     # No auto reply to mail dated longer ago than this (an old unread mail polled late).
     auto_reply_max_age_seconds: int = Field(default=86_400, ge=60, le=365 * 86_400)
+    # A copy of each customer mail to the agents assigned to its ticket, with their
+    # signed reply address (docs/mail.md, "Agents answer by e-mail").
+    mail_copy_assignees: bool = False
     # Live chat (docs/chat.md). With a Redis URL, chat events reach the sockets of every
     # server process through one pub/sub channel named `<prefix>:chat`.
     redis_url: str = ""

@@ -24,8 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from frontdesk.core import mail as mail_records
 from frontdesk.core import tickets
-from frontdesk.core.identity.records import Inbox
-from frontdesk.core.mail import bounces, outbox
+from frontdesk.core.identity.records import Agent, Inbox
+from frontdesk.core.mail import bounces, copies, inline, outbox
 from frontdesk.core.mail.ports import MailUnit
 from frontdesk.core.mail.records import BOUNCE, QUARANTINED, RECEIVED
 from frontdesk.core.shared.addresses import is_address, normalise_address
@@ -33,7 +33,8 @@ from frontdesk.core.shared.clock import iso_ms, now_ms
 from frontdesk.core.shared.ports import BlobStore
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import MAX_BODY, NewMessage, NewTicket, Opened, attachments
-from frontdesk.mail import senders
+from frontdesk.mail import agent_replies, senders
+from frontdesk.mail.agent_replies import AgentReplyTokens
 from frontdesk.mail.bounces import Report, read_report
 from frontdesk.mail.loops import looks_automated, why_no_auto_reply
 from frontdesk.mail.parse import MailPart, ParsedMail, parse
@@ -114,6 +115,7 @@ class Inbound:
         self.settings = settings
         self.tokens = TicketTokens(settings.secret_key)
         self.bounce_tokens = BounceTokens(settings.secret_key)
+        self.agent_tokens = AgentReplyTokens(settings.secret_key)
         self.cap = outbox.ReplyCap(
             settings.auto_reply_cap,
             settings.auto_reply_window_seconds * 1000,
@@ -240,10 +242,17 @@ class Inbound:
                 uow, receipt_id, ticket_id=known, note="already on the ticket"
             )
             return Outcome(actor.account_id, DUPLICATE, ticket_id=known, receipt_id=receipt_id)
+        if agent_replies.is_agent_token(route.token):
+            return self._agent_reply(uow, actor, mail, route, receipt_id)
         opened = self._ticket(uow, actor, mail, route)
         mail_records.file_receipt(
             uow, receipt_id, ticket_id=opened.ticket.id, message_id=opened.message.id
         )
+        if self.settings.mail_copy_assignees:
+            copies.queue_agent_copies(
+                uow, actor, opened.ticket, opened.message, self._reply_address(route, opened)
+            )
+        # (An unverified sender gets no auto reply either: _auto_reply says so on the ticket.)
         queued = not opened.appended and self._auto_reply(uow, actor, mail, route, opened)
         return Outcome(
             actor.account_id,
@@ -283,6 +292,37 @@ class Inbound:
             receipt_id, {"status": BOUNCE, "ticket_id": row.ticket_id, "error": note}
         )
         return Outcome(actor.account_id, BOUNCE, ticket_id=row.ticket_id, receipt_id=receipt_id)
+
+    def _agent_reply(
+        self, uow: MailUnit, actor: Actor, mail: _Mail, route: Route, receipt_id: int
+    ) -> Outcome:
+        """Mail to an agent's signed reply address: that agent's reply or note, or refused."""
+        assert mail.parsed is not None
+        assert route.token is not None
+        sender = mail.parsed.from_address
+        if sender is not None and is_address(sender) and not self._verified(mail, sender):
+            # The reply address is in every copy the agent forwards: an impersonated From
+            # with it must not pass for the agent (see "Forged senders").
+            raise Unparseable("agent reply whose sender is not verified (forged From?)")
+        try:
+            taken = agent_replies.take(
+                uow, actor.account_id, route.token, mail.parsed, self.agent_tokens
+            )
+        except agent_replies.Refused as exc:
+            raise Unparseable(str(exc)) from exc
+        mail_records.file_receipt(
+            uow, receipt_id, ticket_id=taken.ticket_id, message_id=taken.message_id
+        )
+        return Outcome(actor.account_id, RECEIVED, ticket_id=taken.ticket_id, receipt_id=receipt_id)
+
+    def _reply_address(self, route: Route, opened: Opened) -> Callable[[Agent], str]:
+        """An agent's signed reply address for the ticket, at the inbox the mail came to."""
+        inbox, ticket_id = route.inbox, opened.ticket.id
+
+        def address(agent: Agent) -> str:
+            return self.agent_tokens.address(inbox.email, inbox.account_id, agent.id, ticket_id)
+
+        return address
 
     def _ticket(self, uow: MailUnit, actor: Actor, mail: _Mail, route: Route) -> Opened:
         parsed = mail.parsed
@@ -329,13 +369,16 @@ class Inbound:
         limit = self.settings.max_attachment_bytes
         ids: list[int] = []
         skipped: list[str] = []
+        by_content_id: dict[str, int] = {}
         for part in parts:
             if len(part.data) > limit:
                 skipped.append(attachments.safe_name(part.filename))
                 continue
             upload = attachments.Upload(filename=part.filename, data=part.data)
             ids.append(attachments.upload(uow, self.blobs, actor, upload, limit).id)
-        return _Files(tuple(ids), tuple(skipped), limit)
+            if part.content_id:
+                by_content_id.setdefault(inline.content_key(part.content_id), ids[-1])
+        return _Files(tuple(ids), tuple(skipped), limit, by_content_id)
 
     def _auto_reply(
         self, uow: MailUnit, actor: Actor, mail: _Mail, route: Route, opened: Opened
@@ -388,6 +431,7 @@ class _Files:
     ids: tuple[int, ...]
     skipped: tuple[str, ...]
     limit: int
+    by_content_id: dict[str, int]  # inline images: content_key -> attachment id
 
 
 def _auto_submitted(parsed: ParsedMail) -> bool:
@@ -433,7 +477,7 @@ def _message(parsed: ParsedMail, sender: str, files: _Files, mail: _Mail) -> New
         text += f"\n\n[Left out, larger than {files.limit} bytes: {names}]"
     if len(text) > MAX_BODY:
         text = text[: MAX_BODY - 40] + "\n[... cut: the raw mail has it all]"
-    html = _clean(parsed.html or "") or None
+    html = _clean(inline.rewrite(parsed.html or "", files.by_content_id)) or None
     if html is not None and len(html) > MAX_BODY:
         html = None  # the text stands in; the raw mail keeps the rest
     if not text.strip() and not files.ids:

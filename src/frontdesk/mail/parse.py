@@ -15,13 +15,16 @@ from email.header import decode_header, make_header
 from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
+from frontdesk.core.mail import quoting
 from frontdesk.core.shared.addresses import is_address
 from frontdesk.core.shared.html import html_to_text, sanitise
+from frontdesk.mail import tnef
 
 MAX_DEPTH = 20
 MAX_PARTS = 500
 _LINE_BREAKS = re.compile(r"[\r\n\x0b\x0c\x1c-\x1e\x85\u2028\u2029]+")
 _MSGID = re.compile(r"<[^<>\s]{1,900}>")
+_LINE_END = re.compile(r"\r\n?")
 
 
 @dataclass(frozen=True)
@@ -139,14 +142,18 @@ def _date_ms(message: Message) -> int | None:
 
 
 def _decoded_text(part: Message) -> str:
-    """A text part's content, whatever its declared charset or transfer encoding claims."""
+    """A text part's content, whatever its declared charset or transfer encoding claims,
+    with its line ends made `\n`: mail travels with CR LF (and base64 or quoted-printable
+    keep whatever the sender wrote), and a `\r` left in a stored body shows up in HTML,
+    in search snippets and in mail quoted back."""
     payload = part.get_payload(decode=True)
     data = payload if isinstance(payload, bytes) else b""
     charset = part.get_content_charset() or "utf-8"
     try:
-        return data.decode(charset, errors="replace")
+        text = data.decode(charset, errors="replace")
     except LookupError:  # an unknown charset name
-        return data.decode("utf-8", errors="replace")
+        text = data.decode("utf-8", errors="replace")
+    return _LINE_END.sub("\n", text)
 
 
 def _walk(root: Message) -> tuple[list[tuple[Message, int]], list[str]]:
@@ -183,6 +190,12 @@ def _filename(part: Message) -> str | None:
     return one_line(name) if name else None
 
 
+def _marked_text(text: str) -> str | None:
+    """HTML for a plain-text mail when it has a quote or signature to mark; otherwise
+    None, and the core makes the HTML from the text as for any message."""
+    return quoting.marked_text(text)
+
+
 def parse(raw: bytes) -> ParsedMail:
     message = message_from_bytes(raw, policy=policy.default)
     leaves, notes = _walk(message)
@@ -204,16 +217,24 @@ def parse(raw: bytes) -> ParsedMail:
         data = payload if isinstance(payload, bytes) else b""
         if not data:
             continue
+        unpacked = tnef.unpack(data) if tnef.is_tnef(content_type, filename) else None
+        if unpacked is not None:
+            parts += [
+                MailPart(name, kind, content, False, None) for name, kind, content in unpacked
+            ]
+            continue
         content_id = _header(part, "Content-ID") or None
         parts.append(
             MailPart(
                 filename or "attachment", content_type, data, disposition == "inline", content_id
             )
         )
-    html = sanitise("\n".join(htmls)).strip() if htmls else None
+    html = sanitise(quoting.mark_html("\n".join(htmls)), keep_cid=True).strip() if htmls else None
     text = "\n\n".join(t.strip() for t in texts if t.strip()) or (
         html_to_text(html) if html else ""
     )
+    if html is None and text:
+        html = _marked_text(text)
     sender, name = _sender(message)
     defects = [type(defect).__name__ for defect in getattr(message, "defects", [])] + notes
     return ParsedMail(

@@ -338,6 +338,7 @@ def _outbox(row: Any) -> OutboxMail:
         last_error=m["last_error"],
         created=m["created"],
         sent=m["sent"],
+        reply_to=m["reply_to"],
     )
 
 

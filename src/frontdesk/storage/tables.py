@@ -14,6 +14,7 @@ from frontdesk.storage.schema.chat import (
     chat_page_filters,
     chat_pages,
     chat_sessions,
+    chat_settings,
     chat_tags,
 )
 from frontdesk.storage.schema.contacts import contacts
@@ -30,6 +31,7 @@ from frontdesk.storage.schema.identity import (
 )
 from frontdesk.storage.schema.mail import inbox_imap, mail_receipts, outbox
 from frontdesk.storage.schema.meta import Stamp, metadata
+from frontdesk.storage.schema.notify import notification_settings, notifications
 from frontdesk.storage.schema.tickets import (
     SEARCH_TABLES,
     account_labels,
@@ -64,6 +66,7 @@ __all__ = [
     "chat_page_filters",
     "chat_pages",
     "chat_sessions",
+    "chat_settings",
     "chat_tags",
     "contacts",
     "credentials",
@@ -76,6 +79,8 @@ __all__ = [
     "mail_receipts",
     "messages",
     "metadata",
+    "notification_settings",
+    "notifications",
     "outbox",
     "password_resets",
     "signin_attempts",

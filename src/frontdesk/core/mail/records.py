@@ -58,6 +58,7 @@ class OutboxMail:
     created: int
     sent: int | None
     bcc: tuple[str, ...] = ()  # envelope recipients only: never written into a header
+    reply_to: str | None = None  # a Reply-To header (an agent's signed reply address)
 
 
 @dataclass(frozen=True, slots=True)

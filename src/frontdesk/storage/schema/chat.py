@@ -46,6 +46,9 @@ chat_conversations = Table(
     Column("created", Stamp, nullable=False),
     Column("updated", Stamp, nullable=False),
     Index("ix_chat_conversations_account_status", "account_id", "status", "updated"),
+    # 0035: the contact the visitor is known to be (their chats, merges, GDPR).
+    Column("contact_id", Integer, ForeignKey("contacts.id")),
+    Index("ix_chat_conversations_contact", "account_id", "contact_id", "id"),
 )
 
 # One chat within a conversation: from the first message while none was open to its close.
@@ -137,4 +140,21 @@ chat_page_filters = Table(
     Column("match_type", String(16), nullable=False),
     Column("created", Stamp, nullable=False),
     Index("ix_chat_page_filters_account", "account_id", "id"),
+)
+
+# -- the widget's settings (issue 15, migration 0045) ---------------------------------------------
+
+# One row per account that changed a default. `offline_inbox_id` has no foreign key on
+# purpose: deleting an inbox must not fail on it; the core falls back to the default inbox
+# when it names none of the account's. `texts` is JSON: {"en": {"greeting", "offline"}, ...}.
+chat_settings = Table(
+    "chat_settings",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("team_name", String(100)),
+    Column("offline_inbox_id", Integer),
+    Column("color", String(7)),
+    Column("position", String(8)),
+    Column("texts", Text, nullable=False),
+    Column("updated", Stamp, nullable=False),
 )

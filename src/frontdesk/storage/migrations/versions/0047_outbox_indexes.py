@@ -1,8 +1,8 @@
 """outbox: indexes on message_id (lists of mail leave out what has not left yet) and on
 the Message-ID (a bounce finds the mail it reports on)
 
-Revision ID: 0020
-Revises: 0018
+Revision ID: 0047
+Revises: 0046
 Create Date: 2026-11-24 07:20:00.000000
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0020"
-down_revision = "0018"
+revision = "0047"
+down_revision = "0046"
 branch_labels = None
 depends_on = None
 
