@@ -172,7 +172,9 @@ def reply(
 def _stale(request: Request, signed: SignedIn, ticket_id: int, new: TeamMessage) -> Response:
     """The customer wrote since the reply began: keep it as a draft and show the ticket."""
     services = services_from(request)
-    text = drafts.DraftText(new.body_text, ", ".join(new.to), ", ".join(new.cc), ", ".join(new.bcc))
+    text = drafts.DraftText(
+        new.body_text, ", ".join(new.to), ", ".join(new.cc or ()), ", ".join(new.bcc)
+    )
     with services.store.write() as uow:
         drafts.save(uow, signed.actor, ticket_id, "reply", text)
     return _show(request, signed, ticket_id, status_code=409, extra={"stale": True})
