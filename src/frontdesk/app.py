@@ -19,7 +19,7 @@ from frontdesk.api.imbox import routes as imbox
 from frontdesk.api.inboxops import errors as inboxops_errors
 from frontdesk.api.inboxops import openapi as inboxops_openapi
 from frontdesk.api.inboxops import routes as inboxops
-from frontdesk.api.native import admin, health, tickets
+from frontdesk.api.native import admin, events, health, tickets, webhooks
 from frontdesk.api.native import chat as native_chat
 from frontdesk.api.native import mail as native_mail
 from frontdesk.api.native import openapi as native_openapi
@@ -83,6 +83,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(admin.router)
     app.include_router(tickets.router)
     app.include_router(native_mail.router)
+    app.include_router(webhooks.router)
+    app.include_router(events.router)
     app.include_router(imbox.router)
     app.include_router(imbox_chat.router)
     app.include_router(native_chat.router)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine
@@ -16,6 +16,10 @@ class Store:
     def __init__(self, engine: Engine, bus: EventBus) -> None:
         self.engine = engine
         self.bus = bus
+        # Runs in every write transaction that recorded events, just before it commits:
+        # the webhook outbox queues its deliveries there (services/webhooks.py), so they
+        # commit, or roll back, with the change itself.
+        self.before_commit: Callable[[SqlUnitOfWork], None] | None = None
 
     @classmethod
     def from_url(cls, url: str, bus: EventBus, *, limits: Limits | None = None) -> Store:
@@ -27,6 +31,8 @@ class Store:
         with transaction(self.engine, write=True) as conn:
             uow = SqlUnitOfWork(conn)
             yield uow
+            if self.before_commit is not None and uow.events.recorded:
+                self.before_commit(uow)
         if uow.events.pending:
             self.bus.publish(uow.events.pending)
 
