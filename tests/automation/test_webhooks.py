@@ -122,9 +122,14 @@ def test_a_rolled_back_change_sends_nothing(
             message=NewMessage(body_text="gone"),
             requester_email=tenant.address("bob"),
         )
-        with pytest.raises(RuntimeError), services.store.write() as uow:
-            tickets.open_ticket(uow, tenant.actor, new)
-            raise RuntimeError("the change fails after the ticket was written")
+
+        def fail_after_the_change() -> None:
+            with services.store.write() as uow:
+                tickets.open_ticket(uow, tenant.actor, new)
+                raise RuntimeError("the change fails after the ticket was written")
+
+        with pytest.raises(RuntimeError):
+            fail_after_the_change()
         drain(worker, services, hook["id"])
         worker.run_once()
         assert receiver.received == []
