@@ -23,6 +23,7 @@ from frontdesk.api.native import admin, events, health, tickets, webhooks
 from frontdesk.api.native import chat as native_chat
 from frontdesk.api.native import mail as native_mail
 from frontdesk.api.native import openapi as native_openapi
+from frontdesk.api.native.idempotency import IdempotencyMiddleware
 from frontdesk.api.v3 import errors as v3_errors
 from frontdesk.api.v3 import openapi as v3_openapi
 from frontdesk.api.v3 import routes as v3
@@ -73,6 +74,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     error_router.register(inboxops_errors.PREFIX, inboxops_errors.render)
     errors.install(app, error_router)
     app.state.error_router = error_router
+    # Inside the body limit, so a key's request is read only up to it (docs/native.md).
+    app.add_middleware(IdempotencyMiddleware, services=services, router=error_router)
     app.add_middleware(
         BodyLimitMiddleware,
         router=error_router,
