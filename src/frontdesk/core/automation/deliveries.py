@@ -20,7 +20,7 @@ from frontdesk.core.automation.records import (
     Endpoint,
     FeedEvent,
 )
-from frontdesk.core.automation.webhooks import WEBHOOK_DISABLED, get_endpoint
+from frontdesk.core.automation.webhooks import WEBHOOK_DISABLED, WEBHOOK_REDELIVERY, get_endpoint
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.records import Role
 from frontdesk.core.mail.outbox import MAIL_QUEUED, QUEUED, backoff_ms, new_message_id
@@ -212,6 +212,6 @@ def redeliver(uow: AutomationUnit, actor: Actor, delivery_id: int) -> Delivery:
         delivery.id, {"status": DeliveryStatus.QUEUED.value, "attempts": 0, "next_attempt": now}
     )
     events.record(
-        uow, actor, "webhook.redelivery", now, id=delivery.endpoint_id, delivery_id=delivery.id
+        uow, actor, WEBHOOK_REDELIVERY, now, id=delivery.endpoint_id, delivery_id=delivery.id
     )
     return again

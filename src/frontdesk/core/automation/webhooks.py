@@ -26,6 +26,7 @@ WEBHOOK_CREATED = "webhook.created"
 WEBHOOK_UPDATED = "webhook.updated"
 WEBHOOK_DELETED = "webhook.deleted"
 WEBHOOK_DISABLED = "webhook.disabled"
+WEBHOOK_REDELIVERY = "webhook.redelivery"
 MAX_URL = 2000
 MAX_TYPES = 100
 SECRET_PREFIX = "whsec_"  # noqa: S105 (a prefix, not a secret)
