@@ -3,7 +3,9 @@ concurrent creates with one key make one ticket (real threads against a real ser
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -11,8 +13,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from frontdesk.app import create_app
-from frontdesk.services import Services
+from frontdesk.core.identity import accounts, credentials
+from frontdesk.core.shared.records import ALL_SCOPES, Actor
+from frontdesk.services import Services, build_services
+from frontdesk.settings import Settings
 from frontdesk.storage import tables as t
+from tests.automation.conftest import make_worker
 from tests.conftest import Tenant
 from tests.live import serving
 
@@ -141,3 +147,59 @@ def test_two_concurrent_creates_with_one_key_make_one_ticket(
             replays = [r.headers.get("idempotent-replayed") for r in results]
             assert replays.count("true") == 1  # one ran, its twin got its answer
         assert _count(services, tenant) == 3
+
+
+def test_expired_keys_are_forgotten_by_the_sweep(
+    client: TestClient, tenant: Tenant, services: Services
+) -> None:
+    headers = {**tenant.headers(), "Idempotency-Key": "old"}
+    assert client.post("/api/v1/tickets", json=_body(tenant), headers=headers).status_code == 201
+    ik = t.idempotency_keys
+    with services.store.write() as uow:
+        uow.conn.execute(
+            ik.update().where(ik.c.account_id == tenant.id, ik.c.key == "old").values(expires=1)
+        )
+    worker = make_worker(services)
+    try:
+        assert worker.sweep() >= 1
+    finally:
+        worker.stop()
+    with services.store.read() as uow:
+        left = uow.conn.execute(select(ik.c.id).where(ik.c.account_id == tenant.id)).all()
+    assert left == []
+    # Past its window, the key is the client's to use for another request.
+    reused = client.post("/api/v1/tickets", json=_body(tenant, "Later"), headers=headers)
+    assert reused.status_code == 201 and "idempotent-replayed" not in reused.headers
+
+
+def test_a_locked_database_is_a_503_for_a_keyed_create_and_reserves_nothing(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "busy.db"
+    own = build_services(
+        Settings(
+            data_dir=tmp_path / "data",
+            database_url=f"sqlite:///{database}",
+            sqlite_busy_timeout_ms=300,
+        )
+    )
+    with own.store.write() as uow:
+        account = accounts.create_account(uow, "Busy")
+        actor = Actor(account_id=account.id, label="test", scopes=ALL_SCOPES)
+        key = credentials.issue_api_key(uow, actor, "admin", ALL_SCOPES).token
+    body = {"subject": "Hi", "message": {"body": "Hello"}, "requester_email": "a@example.org"}
+    headers = {"Authorization": f"Bearer {key}", "Idempotency-Key": "busy"}
+    holder = sqlite3.connect(database, isolation_level=None)
+    try:
+        with serving(create_app(services=own)) as host:
+            holder.execute("BEGIN IMMEDIATE")  # another process's writer, holding on
+            refused = httpx2.post(f"http://{host}/api/v1/tickets", json=body, headers=headers)
+            assert refused.status_code == 503, refused.text
+            assert refused.json()["error"]["code"] == "database_unavailable"
+            holder.execute("ROLLBACK")
+            made = httpx2.post(f"http://{host}/api/v1/tickets", json=body, headers=headers)
+            assert made.status_code == 201, made.text
+            assert "idempotent-replayed" not in made.headers
+    finally:
+        holder.close()
+        own.close()

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import httpx2
 
-from frontdesk.core.automation import deliveries
+from frontdesk.core.automation import deliveries, idempotency
 from frontdesk.core.automation.deliveries import Outcome, Work
 from frontdesk.core.automation.ports import AutomationUnit
 from frontdesk.core.automation.records import DeliveryPolicy, FeedEvent
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_SECRET = "webhook-secret"  # noqa: S105 (the sealing purpose, not a secret)
 USER_AGENT = "Frontdesk-Webhooks/1"
+SWEEP_SECONDS = 3600.0  # how often the worker forgets expired Idempotency-Keys
 # The object a webhook body carries, as the native API shows it (api/native/hook_payloads).
 Render = Callable[[AutomationUnit, FeedEvent], object]
 
@@ -154,7 +155,11 @@ class WebhookWorker:
         self._wake.set()
 
     def _loop(self) -> None:
+        swept = 0.0
         while not self._stop.is_set():
+            if time.monotonic() - swept > SWEEP_SECONDS:
+                swept = time.monotonic()
+                self.sweep()
             try:
                 handled = self.run_once()
             except Exception:
@@ -164,6 +169,15 @@ class WebhookWorker:
                 continue
             self._wake.wait(self.settings.webhook_poll_seconds)
             self._wake.clear()
+
+    def sweep(self) -> int:
+        """Forget Idempotency-Keys past their window; how many (errors are logged)."""
+        try:
+            with self.store.write() as uow:
+                return idempotency.sweep(uow, now_ms())
+        except Exception:
+            log.exception("idempotency sweep failed")
+            return 0
 
     def run_once(self) -> int:
         """Claim one batch of due deliveries and send them; how many were handled."""
@@ -217,12 +231,18 @@ class WebhookWorker:
             "Frontdesk-Signature": signature(secret, stamp, data),
         }
         try:
-            response = self._client.post(
-                target.url, content=data, headers=headers, extensions={"sni_hostname": target.sni}
-            )
+            # Streamed and closed unread: only the status counts, and a receiver's answer
+            # body, however large, is never held in memory.
+            with self._client.stream(
+                "POST",
+                target.url,
+                content=data,
+                headers=headers,
+                extensions={"sni_hostname": target.sni},
+            ) as response:
+                code = response.status_code
         except httpx2.HTTPError as exc:
             return Outcome(deliveries.RETRY, None, f"{type(exc).__name__}: {exc}"[:500], took())
-        code = response.status_code
         if 200 <= code < 300:
             return Outcome(deliveries.DELIVERED, code, None, took())
         passing = code == 429 or code >= 500

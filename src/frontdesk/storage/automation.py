@@ -183,8 +183,8 @@ class SqlWebhooks:
         wd = t.webhook_deliveries
         self.conn.execute(
             update(wd)
-            .where(wd.c.endpoint_id == endpoint_id, wd.c.status.in_(_PENDING))
-            .values(status=DeliveryStatus.QUEUED.value, next_attempt=now)
+            .where(wd.c.endpoint_id == endpoint_id, wd.c.status == DeliveryStatus.QUEUED.value)
+            .values(next_attempt=now)
         )
 
 
@@ -266,6 +266,10 @@ class SqlIdempotency:
         self.conn.execute(
             delete(ik).where(ik.c.account_id == account_id, ik.c.key == key, ik.c.expires <= now)
         )
+
+    def drop_expired_keys(self, now: int) -> int:
+        ik = t.idempotency_keys
+        return int(self.conn.execute(delete(ik).where(ik.c.expires <= now)).rowcount)
 
 
 def _endpoint(row: Any) -> Endpoint:

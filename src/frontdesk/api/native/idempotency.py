@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import time
 
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -23,10 +25,12 @@ from frontdesk.core.automation.records import StoredAnswer
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Conflict, DomainError, Unauthenticated
 from frontdesk.core.shared.records import Actor
-from frontdesk.http.errors import ErrorRouter, from_domain
+from frontdesk.http.errors import ErrorRouter, Problem, from_domain, from_fault
 from frontdesk.services import Services
 from frontdesk.services.auth import actor_for, bearer_token
+from frontdesk.storage.faults import classify, describe
 
+log = logging.getLogger(__name__)
 PREFIX = "/api/v1/"
 HEADER = "idempotency-key"
 KEPT_HEADERS = ("content-type", "etag", "location")
@@ -59,15 +63,30 @@ class IdempotencyMiddleware:
         try:
             await self._once(scope, send, actor, key, body)
         except DomainError as exc:
-            response = self.router.render(scope["path"], from_domain(exc))
-            await response(scope, _replayed(body), send)
+            await self._answer(scope, send, from_domain(exc))
+        except (SQLAlchemyError, OSError) as exc:
+            await self._storage_fault(scope, send, exc)
 
     async def _actor(self, headers: Headers) -> Actor | None:
         token = bearer_token(headers.get("authorization"))
         try:
             return await run_in_threadpool(actor_for, self.services, token)
-        except Unauthenticated:
-            return None
+        except (Unauthenticated, SQLAlchemyError, OSError):
+            return None  # the route authenticates again, and answers as it always does
+
+    async def _answer(self, scope: Scope, send: Send, problem: Problem) -> None:
+        response = self.router.render(scope["path"], problem)
+        await response(scope, _replayed(b""), send)
+
+    async def _storage_fault(self, scope: Scope, send: Send, exc: Exception) -> None:
+        """Outside the app's handlers, a storage fault is answered here as they would:
+        503 / 507 in the native envelope (docs/reliability.md); anything else is a bug."""
+        fault = classify(exc)
+        if fault is None:
+            raise exc
+        log.warning("storage %s: %s", fault.value, describe(exc))
+        retry_after = self.services.settings.retry_after_seconds
+        await self._answer(scope, send, from_fault(fault, retry_after))
 
     async def _once(self, scope: Scope, send: Send, actor: Actor, key: str, body: bytes) -> None:
         fingerprint = _fingerprint(scope, body)

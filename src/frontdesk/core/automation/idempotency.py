@@ -97,3 +97,8 @@ def finish(
 def release(uow: AutomationUnit, actor: Actor, key: str) -> None:
     """The request failed without an answer (an exception): its key is free again."""
     uow.idempotency.drop_key(actor.account_id, key)
+
+
+def sweep(uow: AutomationUnit, now: int) -> int:
+    """Forget every key whose window ended (the worker does this hourly)."""
+    return uow.idempotency.drop_expired_keys(now)

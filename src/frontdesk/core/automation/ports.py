@@ -73,6 +73,8 @@ class IdempotencyRepo(Protocol):
 
     def drop_expired_key(self, account_id: int, key: str, now: int) -> None: ...
 
+    def drop_expired_keys(self, now: int) -> int: ...
+
 
 class AutomationUnit(MailUnit, Protocol):
     @property

@@ -151,6 +151,8 @@ def update_endpoint(
         changes["active"] = fields.active
         if fields.active and not endpoint.active:
             changes.update(failing_since=None, disabled_reason=None)
+            # What waited while it was off is due now, not after its last backoff.
+            uow.webhooks.release_deliveries(endpoint.id, now)
     updated = uow.webhooks.update_endpoint(endpoint.id, changes)
     events.record(uow, actor, WEBHOOK_UPDATED, now, id=endpoint.id, active=updated.active)
     return updated

@@ -94,4 +94,5 @@ idempotency_keys = Table(
     Column("created", Stamp, nullable=False),
     Column("expires", Stamp, nullable=False),
     UniqueConstraint("account_id", "key"),
+    Index("ix_idempotency_keys_expires", "expires"),
 )

@@ -116,9 +116,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
         sa.UniqueConstraint("account_id", "key", name=op.f("uq_idempotency_keys_account_id_key")),
     )
+    op.create_index("ix_idempotency_keys_expires", "idempotency_keys", ["expires"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_idempotency_keys_expires", table_name="idempotency_keys")
     op.drop_table("idempotency_keys")
     op.drop_index("ix_webhook_attempts_delivery", table_name="webhook_attempts")
     op.drop_table("webhook_attempts")
