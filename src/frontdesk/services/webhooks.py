@@ -29,6 +29,7 @@ from frontdesk.core.shared.clock import now_ms
 from frontdesk.services import sealing
 from frontdesk.services.fetch import Resolver, permitted, resolve
 from frontdesk.settings import Settings
+from frontdesk.storage.faults import classify, describe
 from frontdesk.storage.store import Store
 from frontdesk.storage.uow import SqlUnitOfWork
 
@@ -107,6 +108,16 @@ def pinned(url: str, *, allow_private: bool, resolver: Resolver = resolve) -> _T
     return _Target(parsed.copy_with(host=addresses[0]), parsed.netloc.decode("ascii"), host)
 
 
+def _log_failure(what: str, exc: Exception) -> None:
+    """The database away is the storage's state, said in one line (the round is tried
+    again at the next poll); anything else is a bug, logged with its traceback."""
+    fault = classify(exc)
+    if fault is not None:
+        log.warning("%s: storage %s: %s", what, fault.value, describe(exc))
+    else:
+        log.exception("%s failed", what)
+
+
 class WebhookWorker:
     """Sends due deliveries until stopped; one thread, so each ticket's order is kept."""
 
@@ -162,8 +173,8 @@ class WebhookWorker:
                 self.sweep()
             try:
                 handled = self.run_once()
-            except Exception:
-                log.exception("webhook round failed")
+            except Exception as exc:
+                _log_failure("webhook round", exc)
                 handled = 0
             if handled >= self.batch:
                 continue
@@ -175,8 +186,8 @@ class WebhookWorker:
         try:
             with self.store.write() as uow:
                 return idempotency.sweep(uow, now_ms())
-        except Exception:
-            log.exception("idempotency sweep failed")
+        except Exception as exc:
+            _log_failure("idempotency sweep", exc)
             return 0
 
     def run_once(self) -> int:
