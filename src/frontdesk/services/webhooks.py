@@ -46,9 +46,10 @@ def install(store: Store) -> None:
     """Queue webhook deliveries in the transaction that recorded their events."""
 
     def queue(uow: SqlUnitOfWork) -> None:
-        queue_deliveries(uow, uow.events.recorded)
+        if uow.events.recorded:
+            queue_deliveries(uow, uow.events.recorded)
 
-    store.before_commit = queue
+    store.before_commit.append(queue)
 
 
 def policy_of(settings: Settings) -> DeliveryPolicy:

@@ -16,10 +16,9 @@ class Store:
     def __init__(self, engine: Engine, bus: EventBus) -> None:
         self.engine = engine
         self.bus = bus
-        # Runs in every write transaction that recorded events, just before it commits:
-        # the webhook outbox queues its deliveries there (services/webhooks.py), so they
-        # commit, or roll back, with the change itself.
-        self.before_commit: Callable[[SqlUnitOfWork], None] | None = None
+        # Run at the end of every write transaction, inside it, with what it recorded:
+        # work that must commit with the change or not at all (agents' notifications).
+        self.before_commit: list[Callable[[SqlUnitOfWork], object]] = []
 
     @classmethod
     def from_url(cls, url: str, bus: EventBus, *, limits: Limits | None = None) -> Store:
@@ -31,8 +30,8 @@ class Store:
         with transaction(self.engine, write=True) as conn:
             uow = SqlUnitOfWork(conn)
             yield uow
-            if self.before_commit is not None and uow.events.recorded:
-                self.before_commit(uow)
+            for hook in self.before_commit:
+                hook(uow)
         if uow.events.pending:
             self.bus.publish(uow.events.pending)
 
@@ -40,6 +39,17 @@ class Store:
     def read(self) -> Iterator[SqlUnitOfWork]:
         with transaction(self.engine, write=False) as conn:
             yield SqlUnitOfWork(conn)
+
+    def checkpoint(self) -> None:
+        """SQLite: copy the write-ahead log into the file and empty it, so that old page
+        images (an erased contact's text among them) leave the log. Nothing elsewhere."""
+        if self.engine.dialect.name != "sqlite":
+            return
+        raw = self.engine.raw_connection()
+        try:
+            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
 
     def ping(self) -> None:
         ping(self.engine)
