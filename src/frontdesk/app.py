@@ -19,11 +19,21 @@ from frontdesk.api.imbox import routes as imbox
 from frontdesk.api.inboxops import errors as inboxops_errors
 from frontdesk.api.inboxops import openapi as inboxops_openapi
 from frontdesk.api.inboxops import routes as inboxops
-from frontdesk.api.native import admin, health, notifications, people, ticket_list, tickets
+from frontdesk.api.native import (
+    admin,
+    events,
+    health,
+    notifications,
+    people,
+    ticket_list,
+    tickets,
+    webhooks,
+)
 from frontdesk.api.native import chat as native_chat
 from frontdesk.api.native import chat_settings as native_chat_settings
 from frontdesk.api.native import mail as native_mail
 from frontdesk.api.native import openapi as native_openapi
+from frontdesk.api.native.idempotency import IdempotencyMiddleware
 from frontdesk.api.v3 import errors as v3_errors
 from frontdesk.api.v3 import openapi as v3_openapi
 from frontdesk.api.v3 import routes as v3
@@ -77,6 +87,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     error_router.register(inboxops_errors.PREFIX, inboxops_errors.render)
     errors.install(app, error_router)
     app.state.error_router = error_router
+    # Inside the body limit, so a key's request is read only up to it (docs/native.md).
+    app.add_middleware(IdempotencyMiddleware, services=services, router=error_router)
     app.add_middleware(
         BodyLimitMiddleware,
         router=error_router,
@@ -90,6 +102,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(people.router)
     app.include_router(notifications.router)
     app.include_router(native_mail.router)
+    app.include_router(webhooks.router)
+    app.include_router(events.router)
     app.include_router(imbox.router)
     app.include_router(imbox_chat.router)
     app.include_router(native_chat.router)

@@ -44,6 +44,16 @@ class Settings(BaseSettings):
     # addresses are refused unless the operator allows them (a lab, or tests).
     allow_private_fetch: bool = False
     fetch_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    # Webhooks (docs/webhooks.md): the same address rule for the URLs admins register;
+    # each POST's time limit; the worker's polling; retries (doubling from base to max,
+    # at most max_attempts); an endpoint failing for disable_after is switched off.
+    allow_private_webhooks: bool = False
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0, le=600)
+    webhook_retry_base_seconds: float = Field(default=10.0, gt=0, le=86_400)
+    webhook_retry_max_seconds: float = Field(default=3600.0, gt=0, le=7 * 86_400)
+    webhook_max_attempts: int = Field(default=40, ge=1, le=1000)
+    webhook_disable_after_seconds: int = Field(default=86_400, ge=1, le=30 * 86_400)
     # The v3 public contact form (POST /v3/tickets/contact): attempts per client address
     # within a sliding window, counted in each server process.
     contact_form_limit: int = Field(default=10, ge=1, le=100_000)

@@ -14,6 +14,7 @@ import click
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
+from frontdesk.api.native import hook_payloads
 from frontdesk.core import contacts
 from frontdesk.core.contacts import ContactFields
 from frontdesk.core.identity import accounts, credentials
@@ -28,6 +29,7 @@ from frontdesk.mail.commands import (
     start_for_serve,
 )
 from frontdesk.services import Services, build_services
+from frontdesk.services.webhooks import WebhookWorker
 from frontdesk.settings import DataDirError, Settings
 from frontdesk.storage.faults import classify, describe
 from frontdesk.storage.sweep import DEFAULT_GRACE_SECONDS, sweep_blobs
@@ -118,6 +120,9 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     # The mail side runs here, in the serving parent: HTTP workers may be many, but the
     # SMTP port can be bound once (docs/mail.md).
     mail = start_for_serve(services)
+    hooks = WebhookWorker(
+        services.store, settings, hook_payloads.renderer(settings.public_base_url)
+    ).start()
     exit_cleanly_on_signals()
     try:
         uvicorn.run(
@@ -135,6 +140,7 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
             ws_max_size=settings.chat_max_frame_bytes,
         )
     finally:
+        hooks.stop()
         if mail is not None:
             mail.stop()
         services.close()

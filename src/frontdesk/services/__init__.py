@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from frontdesk.core.notify.derive import notify
+from frontdesk.services import webhooks
 from frontdesk.services.bus import InProcessBus
 from frontdesk.services.fanout import Fanout, build_fanout
 from frontdesk.settings import Settings
@@ -43,6 +44,7 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         upgrade(store.engine)
     fanout = build_fanout(settings.redis_url, settings.chat_channel_prefix)
     bus.subscribe(fanout.publish_event)
+    webhooks.install(store)
     return Services(
         settings=settings,
         store=store,

@@ -21,9 +21,12 @@ class SqlEventLog:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.pending: list[Event] = []
+        # (row id, event, time) of this transaction's events, for the webhook outbox,
+        # which queues its deliveries just before the transaction commits.
+        self.recorded: list[tuple[int, Event, int]] = []
 
     def record_event(self, event: Event, now: int) -> None:
-        self.conn.execute(
+        result = self.conn.execute(
             hot_queries.insert_plain(t.events),
             {
                 "account_id": event.account_id,
@@ -35,6 +38,9 @@ class SqlEventLog:
             },
         )
         self.pending.append(event)
+        key = result.inserted_primary_key
+        assert key is not None  # an INSERT of one row always has it
+        self.recorded.append((int(key[0]), event, now))
 
     def list_events(self, account_id: int, ticket_id: int) -> list[tuple[str, str, dict[str, Any]]]:
         rows = self.conn.execute(

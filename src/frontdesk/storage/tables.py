@@ -6,6 +6,12 @@ prints its own date format from them. The tables themselves are defined per area
 `storage/schema/`; they all share `metadata`, which the migrations must match.
 """
 
+from frontdesk.storage.schema.automation import (
+    idempotency_keys,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
+)
 from frontdesk.storage.schema.chat import (
     chat_cards,
     chat_conversations,
@@ -74,6 +80,7 @@ __all__ = [
     "departments",
     "drafts",
     "events",
+    "idempotency_keys",
     "inbox_imap",
     "inboxes",
     "mail_receipts",
@@ -92,4 +99,7 @@ __all__ = [
     "ticket_tags",
     "tickets",
     "web_sessions",
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_endpoints",
 ]

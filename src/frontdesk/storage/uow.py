@@ -11,6 +11,7 @@ from functools import cached_property
 
 from sqlalchemy import Connection
 
+from frontdesk.storage.automation import SqlEventFeed, SqlIdempotency, SqlWebhooks
 from frontdesk.storage.chat.conversations import SqlChat
 from frontdesk.storage.chat.reports import SqlChatReports
 from frontdesk.storage.chat.visitors import SqlVisitors
@@ -103,3 +104,17 @@ class SqlUnitOfWork:
     @cached_property
     def notify(self) -> SqlNotifications:
         return SqlNotifications(self.conn)
+
+    # -- automation -------------------------------------------------------------------------
+
+    @cached_property
+    def webhooks(self) -> SqlWebhooks:
+        return SqlWebhooks(self.conn)
+
+    @cached_property
+    def feed(self) -> SqlEventFeed:
+        return SqlEventFeed(self.conn)
+
+    @cached_property
+    def idempotency(self) -> SqlIdempotency:
+        return SqlIdempotency(self.conn)

@@ -13,6 +13,7 @@ from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.shared.text import check_text
 
+CONTACT_CREATED = "contact.created"
 CONTACT_UPDATED = "contact.updated"
 
 
@@ -43,10 +44,12 @@ def find_or_create_contact(uow: ContactsUnit, actor: Actor, fields: ContactField
             check_text(value, key)
     known = uow.contacts.find_contact_by_email(actor.account_id, email)
     if known is None:
+        now = now_ms()
         created = uow.contacts.insert_contact(
-            {"account_id": actor.account_id, "email": email, "created": now_ms(), **given}
+            {"account_id": actor.account_id, "email": email, "created": now, **given}
         )
         if created is not None:
+            events.record(uow, actor, CONTACT_CREATED, now, contact_id=created.id)
             return created
         known = uow.contacts.find_contact_by_email(actor.account_id, email)
         if known is None:  # cannot happen: the INSERT yielded to a committed row

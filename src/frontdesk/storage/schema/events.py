@@ -25,6 +25,8 @@ events = Table(
     Column("data", Text, nullable=False, default="{}"),
     Column("created", Stamp, nullable=False),
     Index("ix_events_account_ticket", "account_id", "ticket_id", "id"),
+    # The event feed (GET /api/v1/events) pages an account's events by id.
+    Index("ix_events_account_id", "account_id", "id"),
 )
 
 # Outgoing mail, written in the transaction that decided to send it and delivered after

@@ -1,0 +1,262 @@
+"""Webhooks at run time: the outbox hook on the store, and the worker that sends deliveries.
+
+The hook queues deliveries in every write transaction that recorded events, just before
+it commits (core.automation.queue_deliveries). The worker, started by `frontdesk serve`,
+claims due deliveries in a short transaction, POSTs each with no transaction open (signed,
+to an address that passed the same check as fetched attachments, within a time limit),
+and records the attempt in another: the mail outbox's pattern (mail/outbound.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import httpx2
+
+from frontdesk.core.automation import deliveries, idempotency
+from frontdesk.core.automation.deliveries import Outcome, Work
+from frontdesk.core.automation.ports import AutomationUnit
+from frontdesk.core.automation.records import DeliveryPolicy, FeedEvent
+from frontdesk.core.automation.webhooks import queue_deliveries
+from frontdesk.core.shared.clock import now_ms
+from frontdesk.services import sealing
+from frontdesk.services.fetch import Resolver, permitted, resolve
+from frontdesk.settings import Settings
+from frontdesk.storage.faults import classify, describe
+from frontdesk.storage.store import Store
+from frontdesk.storage.uow import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_SECRET = "webhook-secret"  # noqa: S105 (the sealing purpose, not a secret)
+USER_AGENT = "Frontdesk-Webhooks/1"
+SWEEP_SECONDS = 3600.0  # how often the worker forgets expired Idempotency-Keys
+# The object a webhook body carries, as the native API shows it (api/native/hook_payloads).
+Render = Callable[[AutomationUnit, FeedEvent], object]
+
+
+def install(store: Store) -> None:
+    """Queue webhook deliveries in the transaction that recorded their events."""
+
+    def queue(uow: SqlUnitOfWork) -> None:
+        if uow.events.recorded:
+            queue_deliveries(uow, uow.events.recorded)
+
+    store.before_commit.append(queue)
+
+
+def policy_of(settings: Settings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        retry_base_ms=int(settings.webhook_retry_base_seconds * 1000),
+        retry_max_ms=int(settings.webhook_retry_max_seconds * 1000),
+        max_attempts=settings.webhook_max_attempts,
+        disable_after_ms=settings.webhook_disable_after_seconds * 1000,
+    )
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    """HMAC-SHA256 over `<timestamp>.<body>`, hex: what `Frontdesk-Signature` carries."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return "v1=" + mac.hexdigest()
+
+
+def body_of(work: Work, obj: object) -> str:
+    event = work.event
+    assert event is not None  # checked by the caller
+    payload = {
+        "id": event.id,
+        "type": event.kind,
+        "time": event.created,
+        "account": {"id": event.account_id, "public_id": work.account_public_id},
+        "actor": event.actor,
+        "ticket_id": event.ticket_id,
+        "data": event.data,
+        "object": obj,
+    }
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+@dataclass(frozen=True)
+class _Target:
+    url: httpx2.URL
+    host_header: str
+    sni: str
+
+
+class AddressRefused(Exception):
+    """The URL's host is on a private or local network (or does not resolve)."""
+
+
+def pinned(url: str, *, allow_private: bool, resolver: Resolver = resolve) -> _Target:
+    """The URL aimed at an address that passed the check, so that a second DNS answer
+    cannot slip a private address in between (the rule of services/fetch.py)."""
+    parsed = httpx2.URL(url)
+    host = parsed.raw_host.decode("ascii")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        addresses = resolver(host, port)
+    except (OSError, UnicodeError) as exc:
+        raise AddressRefused("the host does not resolve") from exc
+    if not addresses or not all(permitted(a, allow_private=allow_private) for a in addresses):
+        raise AddressRefused("address_not_allowed: the host is on a private or local network")
+    return _Target(parsed.copy_with(host=addresses[0]), parsed.netloc.decode("ascii"), host)
+
+
+def _log_failure(what: str, exc: Exception) -> None:
+    """The database away is the storage's state, said in one line (the round is tried
+    again at the next poll); anything else is a bug, logged with its traceback."""
+    fault = classify(exc)
+    if fault is not None:
+        log.warning("%s: storage %s: %s", what, fault.value, describe(exc))
+    else:
+        log.exception("%s failed", what)
+
+
+class WebhookWorker:
+    """Sends due deliveries until stopped; one thread, so each ticket's order is kept."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        render: Render,
+        *,
+        batch: int = 50,
+        resolver: Resolver = resolve,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.render = render
+        self.batch = batch
+        self.resolver = resolver
+        self.policy = policy_of(settings)
+        self.lease_ms = int((settings.webhook_timeout_seconds * 2 + 60) * 1000)
+        self._stop = threading.Event()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._client = httpx2.Client(
+            trust_env=False,
+            follow_redirects=False,
+            timeout=settings.webhook_timeout_seconds,
+            headers={"User-Agent": USER_AGENT, "Content-Type": "application/json"},
+            # Addresses are pinned per request: a pooled connection is keyed by address,
+            # and reusing it for another name would skip that name's TLS check.
+            limits=httpx2.Limits(max_keepalive_connections=0),
+        )
+
+    def start(self) -> WebhookWorker:
+        self._thread = threading.Thread(target=self._loop, name="frontdesk-webhooks", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._client.close()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _loop(self) -> None:
+        swept = 0.0
+        while not self._stop.is_set():
+            if time.monotonic() - swept > SWEEP_SECONDS:
+                swept = time.monotonic()
+                self.sweep()
+            try:
+                handled = self.run_once()
+            except Exception as exc:
+                _log_failure("webhook round", exc)
+                handled = 0
+            if handled >= self.batch:
+                continue
+            self._wake.wait(self.settings.webhook_poll_seconds)
+            self._wake.clear()
+
+    def sweep(self) -> int:
+        """Forget Idempotency-Keys past their window; how many (errors are logged)."""
+        try:
+            with self.store.write() as uow:
+                return idempotency.sweep(uow, now_ms())
+        except Exception as exc:
+            _log_failure("idempotency sweep", exc)
+            return 0
+
+    def run_once(self) -> int:
+        """Claim one batch of due deliveries and send them; how many were handled."""
+        with self.store.write() as uow:
+            claimed = deliveries.claim(uow, now_ms(), self.batch, self.lease_ms)
+        for work in claimed:
+            self._handle(work)
+        return len(claimed)
+
+    def _handle(self, work: Work) -> None:
+        body = work.delivery.body
+        if work.event is None:
+            outcome = Outcome(deliveries.FAILED, None, "the event no longer exists", 0)
+        else:
+            if body is None:
+                with self.store.read() as uow:
+                    body = body_of(work, self.render(uow, work.event))
+            outcome = self._send(work, body)
+        with self.store.write() as uow:
+            deliveries.record(uow, work, outcome, body, self.policy, now_ms())
+        if outcome.kind != deliveries.DELIVERED:
+            log.warning("webhook delivery %s %s: %s", work.delivery.id, outcome.kind, outcome.error)
+
+    def _send(self, work: Work, body: str) -> Outcome:
+        started = time.monotonic()
+
+        def took() -> int:
+            return int((time.monotonic() - started) * 1000)
+
+        try:
+            target = pinned(
+                work.endpoint.url,
+                allow_private=self.settings.allow_private_webhooks,
+                resolver=self.resolver,
+            )
+        except AddressRefused as exc:
+            return Outcome(deliveries.FAILED, None, str(exc), took())
+        try:
+            secret = sealing.unseal(work.endpoint.secret, self.settings.secret_key, WEBHOOK_SECRET)
+        except sealing.SealBroken as exc:
+            return Outcome(deliveries.FAILED, None, str(exc), took())
+        data = body.encode()
+        stamp = int(time.time())
+        headers = {
+            "Host": target.host_header,
+            "Frontdesk-Event-Id": str(work.delivery.event_id),
+            "Frontdesk-Event-Type": work.delivery.kind,
+            "Frontdesk-Delivery-Id": str(work.delivery.id),
+            "Frontdesk-Attempt": str(work.delivery.attempts),
+            "Frontdesk-Timestamp": str(stamp),
+            "Frontdesk-Signature": signature(secret, stamp, data),
+        }
+        try:
+            # Streamed and closed unread: only the status counts, and a receiver's answer
+            # body, however large, is never held in memory.
+            with self._client.stream(
+                "POST",
+                target.url,
+                content=data,
+                headers=headers,
+                extensions={"sni_hostname": target.sni},
+            ) as response:
+                code = response.status_code
+        except httpx2.HTTPError as exc:
+            return Outcome(deliveries.RETRY, None, f"{type(exc).__name__}: {exc}"[:500], took())
+        if 200 <= code < 300:
+            return Outcome(deliveries.DELIVERED, code, None, took())
+        passing = code == 429 or code >= 500
+        kind = deliveries.RETRY if passing else deliveries.FAILED
+        return Outcome(kind, code, f"HTTP {code}", took())

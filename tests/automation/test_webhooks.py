@@ -1,0 +1,275 @@
+"""Webhooks end to end: registered through the native API, queued with the change, sent by
+the worker to a real receiver on loopback, signed, retried, in order, redelivered."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from frontdesk.core import tickets
+from frontdesk.core.tickets import NewMessage, NewTicket
+from frontdesk.services import Services
+from frontdesk.services.webhooks import WebhookWorker
+from frontdesk.storage import tables as t
+from tests.automation.conftest import (
+    drain,
+    feed,
+    make_worker,
+    open_ticket,
+    pending,
+    register,
+    set_status,
+)
+from tests.automation.receiver import receiving
+from tests.conftest import Tenant
+
+
+def _deliveries(client: TestClient, tenant: Tenant, hook_id: int) -> list[dict[str, Any]]:
+    got = client.get(f"/api/v1/webhooks/{hook_id}/deliveries", headers=tenant.headers())
+    assert got.status_code == 200, got.text
+    items: list[dict[str, Any]] = got.json()["items"]
+    return items
+
+
+def test_a_receiver_gets_every_subscribed_event_once_and_signed(
+    client: TestClient, tenant: Tenant, services: Services, worker: WebhookWorker
+) -> None:
+    with receiving() as receiver:
+        hook = register(client, tenant, receiver.url, ["ticket.*", "message.added"])
+        ticket = open_ticket(client, tenant)
+        client.post(
+            f"/api/v1/tickets/{ticket['id']}/messages",
+            json={"body": "Any news?"},
+            headers=tenant.headers(),
+        )
+        set_status(client, tenant, ticket["id"], "solved")
+        drain(worker, services, hook["id"])
+
+        wanted = [
+            item
+            for item in feed(client, tenant)
+            if item["type"].startswith("ticket.") or item["type"] == "message.added"
+        ]
+        assert len(wanted) >= 4
+        assert receiver.event_ids() == [item["id"] for item in wanted]  # each once, in order
+        for got, event in zip(receiver.received, wanted, strict=True):
+            assert got.signed_by(hook["secret"])
+            assert not got.signed_by(hook["secret"] + "x")
+            body = got.json
+            assert body["id"] == event["id"] == int(got.headers["frontdesk-event-id"])
+            assert body["type"] == event["type"] == got.headers["frontdesk-event-type"]
+            assert body["account"]["id"] == tenant.id
+            assert body["time"] == event["time"]
+        by_type = {item.json["type"]: item.json for item in receiver.received}
+        assert by_type["ticket.opened"]["object"]["subject"] == "Order"
+        assert by_type["message.added"]["object"]["body"] == "Any news?"
+        assert by_type["ticket.status_changed"]["data"]["after"] == "solved"
+        assert "contact.created" not in by_type  # not subscribed
+        logged = _deliveries(client, tenant, hook["id"])
+        assert {item["status"] for item in logged} == {"delivered"}
+        assert all(item["log"][0]["response_code"] == 200 for item in logged)
+
+
+def test_a_receiver_down_for_a_while_gets_each_event_once_in_order_per_ticket(
+    client: TestClient, tenant: Tenant, services: Services, worker: WebhookWorker
+) -> None:
+    with receiving() as receiver:
+        hook = register(client, tenant, receiver.url, ["ticket.*"])
+        receiver.down()  # the port now refuses connections
+        first = open_ticket(client, tenant, "First")
+        second = open_ticket(client, tenant, "Second")
+        for status in ("pending", "on-hold", "solved"):
+            set_status(client, tenant, first["id"], status)
+            set_status(client, tenant, second["id"], status)
+        for _round in range(4):
+            worker.run_once()
+        assert receiver.received == []
+        waiting = _deliveries(client, tenant, hook["id"])
+        assert pending(services, hook["id"]) == len(waiting)
+        tried = [item for item in waiting if item["attempts"] > 0]
+        assert tried and all(item["log"][-1]["outcome"] == "retry" for item in tried)
+        # While a ticket's first delivery waits, its later ones are not even tried.
+        assert {item["ticket_id"] for item in tried} == {first["id"], second["id"]}
+        assert len(tried) == 2
+
+        receiver.script = [503, 429]  # back, but busy at first: two more retries
+        receiver.up()
+        drain(worker, services, hook["id"])
+
+        events = feed(client, tenant, type="ticket.*")
+        assert sorted(receiver.event_ids()) == [item["id"] for item in events]  # once each
+        for ticket in (first, second):
+            order = [
+                item.json["id"]
+                for item in receiver.received
+                if item.json["ticket_id"] == ticket["id"]
+            ]
+            assert order == sorted(order) and len(order) == 4
+        statuses = [item.json["data"].get("after") for item in receiver.received]
+        assert statuses.count("solved") == 2
+
+
+def test_a_rolled_back_change_sends_nothing(
+    client: TestClient, tenant: Tenant, services: Services, worker: WebhookWorker
+) -> None:
+    with receiving() as receiver:
+        hook = register(client, tenant, receiver.url, ["ticket.*", "message.*", "contact.*"])
+        new = NewTicket(
+            subject="Never",
+            message=NewMessage(body_text="gone"),
+            requester_email=tenant.address("bob"),
+        )
+
+        def fail_after_the_change() -> None:
+            with services.store.write() as uow:
+                tickets.open_ticket(uow, tenant.actor, new)
+                raise RuntimeError("the change fails after the ticket was written")
+
+        with pytest.raises(RuntimeError):
+            fail_after_the_change()
+        drain(worker, services, hook["id"])
+        worker.run_once()
+        assert receiver.received == []
+        assert _deliveries(client, tenant, hook["id"]) == []
+        assert not any(item["type"] == "ticket.opened" for item in feed(client, tenant))
+        # The same change committed is delivered: the test above could not pass by accident.
+        open_ticket(client, tenant)
+        drain(worker, services, hook["id"])
+        assert "ticket.opened" in {item.json["type"] for item in receiver.received}
+
+
+def test_a_private_address_is_refused_unless_the_operator_allows_it(
+    client: TestClient, tenant: Tenant, services: Services
+) -> None:
+    strict = make_worker(services, allow_private_webhooks=False)
+    try:
+        with receiving() as receiver:
+            hook = register(client, tenant, receiver.url, ["ticket.opened"])
+            open_ticket(client, tenant)
+            drain(strict, services, hook["id"])
+            assert receiver.received == []
+            [refused] = _deliveries(client, tenant, hook["id"])
+            assert refused["status"] == "failed"
+            assert "address_not_allowed" in refused["last_error"]
+            assert refused["log"][0]["outcome"] == "failed"
+
+            # Allowed, the same delivery goes through when redelivered.
+            allowed = make_worker(services)
+            again = client.post(
+                f"/api/v1/webhooks/deliveries/{refused['id']}/redeliver", headers=tenant.headers()
+            )
+            assert again.status_code == 200 and again.json()["status"] == "queued"
+            drain(allowed, services, hook["id"])
+            allowed.stop()
+            assert len(receiver.received) == 1
+    finally:
+        strict.stop()
+
+
+def test_redelivery_sends_the_same_event_again(
+    client: TestClient, tenant: Tenant, services: Services, worker: WebhookWorker
+) -> None:
+    with receiving() as receiver:
+        hook = register(client, tenant, receiver.url, ["ticket.opened"])
+        open_ticket(client, tenant)
+        drain(worker, services, hook["id"])
+        [delivered] = _deliveries(client, tenant, hook["id"])
+        assert delivered["status"] == "delivered"
+        again = client.post(
+            f"/api/v1/webhooks/deliveries/{delivered['id']}/redeliver", headers=tenant.headers()
+        )
+        assert again.status_code == 200
+        drain(worker, services, hook["id"])
+        first, second = receiver.received
+        assert first.body == second.body  # the same bytes, so the same event id
+        assert first.headers["frontdesk-event-id"] == second.headers["frontdesk-event-id"]
+        assert second.signed_by(hook["secret"])
+        [logged] = _deliveries(client, tenant, hook["id"])
+        assert logged["status"] == "delivered" and len(logged["log"]) == 2
+
+
+def test_a_refusal_fails_at_once_and_an_inbox_filter_holds(
+    client: TestClient, tenant: Tenant, services: Services, worker: WebhookWorker
+) -> None:
+    inbox = client.post(
+        "/api/v1/inboxes",
+        json={"name": "Sales", "email": tenant.address("sales")},
+        headers=tenant.headers(),
+    ).json()
+    with receiving() as receiver:
+        hook = register(client, tenant, receiver.url, ["ticket.opened"], inbox_id=inbox["id"])
+        open_ticket(client, tenant, "No inbox")
+        made = client.post(
+            "/api/v1/tickets",
+            json={
+                "subject": "Sales",
+                "message": {"body": "hi"},
+                "requester_email": tenant.address("cy"),
+                "inbox_id": inbox["id"],
+            },
+            headers=tenant.headers(),
+        )
+        assert made.status_code == 201
+        receiver.script = [410]
+        drain(worker, services, hook["id"])
+        [only] = _deliveries(client, tenant, hook["id"])
+        assert only["ticket_id"] == made.json()["id"]
+        assert only["status"] == "failed" and only["response_code"] == 410
+        assert len(only["log"]) == 1  # a 4xx is not retried
+        assert receiver.received == []
+
+
+def test_an_endpoint_failing_for_a_day_is_switched_off_and_admins_are_told(
+    client: TestClient, tenant: Tenant, services: Services, worker: WebhookWorker
+) -> None:
+    client.post(
+        "/api/v1/inboxes",
+        json={"name": "Support", "email": tenant.address("support")},
+        headers=tenant.headers(),
+    )
+    owner = client.post(
+        "/api/v1/agents",
+        json={"name": "Olga", "email": tenant.address("olga"), "role": "owner"},
+        headers=tenant.headers(),
+    ).json()
+    with receiving() as receiver:
+        hook = register(client, tenant, receiver.url, ["ticket.opened"])
+        receiver.script = [500, 500]
+        open_ticket(client, tenant)
+        worker.run_once()  # the first failure starts the clock
+        we = t.webhook_endpoints
+        with services.store.write() as uow:
+            uow.conn.execute(we.update().where(we.c.id == hook["id"]).values(failing_since=1_000))
+        for _round in range(50):
+            if worker.run_once():
+                break
+        got = client.get(f"/api/v1/webhooks/{hook['id']}", headers=tenant.headers()).json()
+        assert got["active"] is False and "failed" in got["disabled_reason"]
+        assert [item["type"] for item in feed(client, tenant, type="webhook.disabled")] == [
+            "webhook.disabled"
+        ]
+        ob = t.outbox
+        with services.store.read() as uow:
+            mails = uow.conn.execute(
+                select(ob.c.to_addr, ob.c.subject).where(ob.c.account_id == tenant.id)
+            ).all()
+        assert [(row.to_addr, receiver.url in row.subject) for row in mails] == [
+            (owner["email"], True)
+        ]
+        # Off, nothing is claimed; switched back on, the waiting delivery goes out at once,
+        # not after the backoff it was waiting out.
+        assert worker.run_once() == 0 or receiver.received == []
+        wd = t.webhook_deliveries
+        with services.store.write() as uow:
+            uow.conn.execute(
+                wd.update().where(wd.c.endpoint_id == hook["id"]).values(next_attempt=2**60)
+            )
+        on = client.patch(
+            f"/api/v1/webhooks/{hook['id']}", json={"active": True}, headers=tenant.headers()
+        )
+        assert on.json()["active"] is True and on.json()["failing_since"] is None
+        drain(worker, services, hook["id"])
+        assert len(receiver.received) == 1
