@@ -1,8 +1,8 @@
 """webhooks (endpoints, the delivery outbox, attempts), Idempotency-Key records, and an
 index for the event feed
 
-Revision ID: 0037
-Revises: 0036
+Revision ID: 0048
+Revises: 0047
 Create Date: 2026-11-24 07:30:00.000000
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0037"
-down_revision = "0036"
+revision = "0048"
+down_revision = "0047"
 branch_labels = None
 depends_on = None
 
