@@ -1,0 +1,198 @@
+"""The mutation score per package, from what `mutmut run` left in `mutants/`.
+
+mutmut 3 writes one `<source>.py.meta` file per mutated module under `mutants/`, holding an
+exit code per mutant. This module groups those mutants by the packages of
+docs/testing.md ("Mutation score"), counts them, and prints the table and the survivors:
+
+    .venv/bin/python -m tools.mutation_score                  # the table, as Markdown
+    .venv/bin/python -m tools.mutation_score --survivors      # and every mutant still alive
+    .venv/bin/python -m tools.mutation_score --globs core/mail   # mutmut's name globs
+
+The score is (killed + timeout) / mutants: a mutant that makes the tests run past mutmut's
+time limit was noticed, as in most mutation tools. A mutant no test reaches ("no tests")
+counts against the score like a survivor; it is not left out of the total.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatch
+from pathlib import Path
+
+# What the run mutates, one package at a time: the core's areas, and each dialect's modules
+# that turn vendor fields and status words into core records and back.
+PACKAGES: dict[str, tuple[str, ...]] = {
+    "core/shared": ("src/frontdesk/core/shared/*.py",),
+    "core/contacts": ("src/frontdesk/core/contacts/*.py",),
+    "core/identity": ("src/frontdesk/core/identity/*.py",),
+    "core/tickets": ("src/frontdesk/core/tickets/*.py",),
+    "core/mail": ("src/frontdesk/core/mail/*.py",),
+    "core/chat": ("src/frontdesk/core/chat/*.py",),
+    "api/imbox": (
+        "src/frontdesk/api/imbox/translate.py",
+        "src/frontdesk/api/imbox/chat_translate.py",
+    ),
+    "api/inboxops": (
+        "src/frontdesk/api/inboxops/translate.py",
+        "src/frontdesk/api/inboxops/words.py",
+    ),
+    "api/v3": ("src/frontdesk/api/v3/translate.py",),
+    "api/native": ("src/frontdesk/api/native/translate.py",),
+}
+
+# mutmut's exit codes (mutmut/stats.py), reduced to the columns of the table.
+_KILLED = frozenset({1, 3, 37})  # a test failed, pytest broke, or the type check caught it
+_SURVIVED = frozenset({0})
+_NO_TESTS = frozenset({5, 33})
+_TIMEOUT = frozenset({24, -24, 152, 255, 36})
+_NOT_CHECKED: None = None
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str  # mutmut's name, e.g. frontdesk.core.shared.text.x_clean__mutmut_3
+    source: str  # the mutated file, relative to the project, e.g. src/frontdesk/core/...
+    exit_code: int | None
+
+
+@dataclass
+class Tally:
+    killed: int = 0
+    survived: int = 0
+    timeout: int = 0
+    no_tests: int = 0
+    not_checked: int = 0
+    other: int = 0  # suspicious, segfault, interrupted: worth a look, never a kill
+
+    def add(self, exit_code: int | None) -> None:
+        if exit_code is _NOT_CHECKED:
+            self.not_checked += 1
+        elif exit_code in _KILLED:
+            self.killed += 1
+        elif exit_code in _SURVIVED:
+            self.survived += 1
+        elif exit_code in _TIMEOUT:
+            self.timeout += 1
+        elif exit_code in _NO_TESTS:
+            self.no_tests += 1
+        else:
+            self.other += 1
+
+    @property
+    def total(self) -> int:
+        return (
+            self.killed
+            + self.survived
+            + self.timeout
+            + self.no_tests
+            + self.not_checked
+            + self.other
+        )
+
+    @property
+    def score(self) -> float | None:
+        """Killed or timed out, out of every mutant; None while some are not checked."""
+        if self.total == 0 or self.not_checked:
+            return None
+        return (self.killed + self.timeout) / self.total
+
+
+def package_of(source: str, packages: Mapping[str, Iterable[str]] = PACKAGES) -> str | None:
+    """The package whose globs name this source file, or None if the run does not score it."""
+    for package, globs in packages.items():
+        if any(fnmatch(source, pattern) for pattern in globs):
+            return package
+    return None
+
+
+def name_globs(package: str, packages: Mapping[str, Iterable[str]] = PACKAGES) -> list[str]:
+    """mutmut's mutant-name globs for one package (`mutmut run <glob>...`)."""
+    globs = []
+    for pattern in packages[package]:
+        module = pattern.removeprefix("src/").removesuffix(".py").replace("/", ".")
+        globs.append(module.removesuffix(".*") + ".*" if module.endswith("*") else module + ".*")
+    return globs
+
+
+def read_mutants(mutants_dir: Path) -> list[Mutant]:
+    """Every mutant recorded in the `.meta` files under `mutants_dir`."""
+    found = []
+    for meta in sorted(mutants_dir.rglob("*.py.meta")):
+        source = meta.relative_to(mutants_dir).as_posix().removesuffix(".meta")
+        codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+        for name, code in sorted(codes.items()):
+            found.append(Mutant(name=name, source=source, exit_code=code))
+    return found
+
+
+def tally(
+    mutants: Iterable[Mutant], packages: Mapping[str, Iterable[str]] = PACKAGES
+) -> dict[str, Tally]:
+    """The counts per package, in the order of `packages`; files of no package are left out."""
+    tallies = {package: Tally() for package in packages}
+    for mutant in mutants:
+        package = package_of(mutant.source, packages)
+        if package is not None:
+            tallies[package].add(mutant.exit_code)
+    return tallies
+
+
+def _percent(score: float | None) -> str:
+    return "—" if score is None else f"{score:.1%}"
+
+
+def table(tallies: Mapping[str, Tally]) -> str:
+    """A Markdown table: one row per package with mutants, and one row per group of them."""
+    header = "| package | mutants | killed | survived | timeout | no tests | score |"
+    lines = [header, "|---|--:|--:|--:|--:|--:|--:|"]
+    groups: dict[str, Tally] = {}
+    for package, counts in tallies.items():
+        if counts.total == 0:
+            continue
+        lines.append(_row(f"`{package}`", counts))
+        group = groups.setdefault(package.split("/")[0], Tally())
+        for field in ("killed", "survived", "timeout", "no_tests", "not_checked", "other"):
+            setattr(group, field, getattr(group, field) + getattr(counts, field))
+    for name, counts in groups.items():
+        lines.append(_row(f"**`{name}/` in all**", counts))
+    return "\n".join(lines)
+
+
+def _row(label: str, counts: Tally) -> str:
+    cells = [counts.total, counts.killed, counts.survived, counts.timeout, counts.no_tests]
+    return f"| {label} | " + " | ".join(map(str, cells)) + f" | {_percent(counts.score)} |"
+
+
+def survivors(mutants: Iterable[Mutant]) -> list[Mutant]:
+    """The mutants of scored packages that no test noticed: survived or reached by no test."""
+    alive = _SURVIVED | _NO_TESTS
+    return [m for m in mutants if m.exit_code in alive and package_of(m.source) is not None]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--mutants", type=Path, default=Path("mutants"))
+    parser.add_argument("--survivors", action="store_true", help="list the mutants alive")
+    parser.add_argument("--globs", metavar="PACKAGE", help="print a package's mutant-name globs")
+    args = parser.parse_args(argv)
+    if args.globs:
+        if args.globs not in PACKAGES:
+            parser.error(f"unknown package {args.globs!r}; one of: {', '.join(PACKAGES)}")
+        print(" ".join(name_globs(args.globs)))
+        return 0
+    mutants = read_mutants(args.mutants)
+    print(table(tally(mutants)))
+    if args.survivors:
+        print()
+        for mutant in survivors(mutants):
+            status = "survived" if mutant.exit_code in _SURVIVED else "no tests"
+            print(f"{mutant.name}  ({status})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
