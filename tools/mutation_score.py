@@ -178,13 +178,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mutants", type=Path, default=Path("mutants"))
     parser.add_argument("--survivors", action="store_true", help="list the mutants alive")
     parser.add_argument("--globs", metavar="PACKAGE", help="print a package's mutant-name globs")
+    parser.add_argument("--alive", metavar="PACKAGE", help="print the names of its survivors")
     args = parser.parse_args(argv)
+    for package in (args.globs, args.alive):
+        if package is not None and package not in PACKAGES:
+            parser.error(f"unknown package {package!r}; one of: {', '.join(PACKAGES)}")
     if args.globs:
-        if args.globs not in PACKAGES:
-            parser.error(f"unknown package {args.globs!r}; one of: {', '.join(PACKAGES)}")
         print(" ".join(name_globs(args.globs)))
         return 0
     mutants = read_mutants(args.mutants)
+    if args.alive:
+        alive = [m.name for m in survivors(mutants) if package_of(m.source) == args.alive]
+        print(" ".join(alive))
+        return 0
     print(table(tally(mutants)))
     if args.survivors:
         print()

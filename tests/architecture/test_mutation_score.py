@@ -125,3 +125,14 @@ def test_the_command_prints_the_table_and_the_survivors(
     assert capsys.readouterr().out == "frontdesk.core.mail.*\n"
     with pytest.raises(SystemExit):
         main(["--globs", "core/nowhere"])
+
+
+def test_the_command_names_a_packages_survivors_for_a_second_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _meta(tmp_path, SHARED, {"a__mutmut_1": 1, "a__mutmut_2": 0, "a__mutmut_3": 33})
+    _meta(tmp_path, TRANSLATE, {"t__mutmut_1": 0})
+    assert main(["--mutants", str(tmp_path), "--alive", "core/shared"]) == 0
+    assert capsys.readouterr().out == "a__mutmut_2 a__mutmut_3\n"
+    with pytest.raises(SystemExit):
+        main(["--mutants", str(tmp_path), "--alive", "core/nowhere"])

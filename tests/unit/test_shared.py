@@ -1,0 +1,74 @@
+"""The core's shared helpers that several areas build on: time, text checks, errors."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+
+from frontdesk.core.shared.clock import from_datetime, iso_ms, now_ms, to_datetime
+from frontdesk.core.shared.errors import DomainError, RateLimited
+from frontdesk.core.shared.text import MAX_DEPTH, check_tree
+
+NEW_YEAR_2020_MS = 1_577_836_800_000  # 2020-01-01T00:00:00Z
+
+
+def test_milliseconds_become_aware_utc_datetimes_and_back() -> None:
+    stamp = to_datetime(NEW_YEAR_2020_MS + 123)
+    assert stamp == datetime(2020, 1, 1, 0, 0, 0, 123_000, tzinfo=UTC)
+    assert stamp.tzinfo is UTC
+    assert from_datetime(stamp) == NEW_YEAR_2020_MS + 123
+    # a naive datetime is taken as UTC, whatever the machine's zone
+    assert from_datetime(datetime(2020, 1, 1)) == NEW_YEAR_2020_MS
+    # an aware one in another zone is converted, not relabelled
+    paris = timezone(timedelta(hours=1))
+    assert from_datetime(datetime(2020, 1, 1, 1, 0, tzinfo=paris)) == NEW_YEAR_2020_MS
+
+
+def test_iso_ms_prints_utc_with_milliseconds() -> None:
+    assert iso_ms(NEW_YEAR_2020_MS + 7) == "2020-01-01T00:00:00.007Z"
+    assert iso_ms(None) is None
+
+
+def test_now_ms_is_the_wall_clock_in_milliseconds() -> None:
+    before = time.time_ns() // 1_000_000
+    now = now_ms()
+    after = time.time_ns() // 1_000_000
+    assert before <= now <= after
+
+
+def test_rate_limited_keeps_its_field_and_retry_after() -> None:
+    error = RateLimited("too_many", "slow down", retry_after=2.5, field="password")
+    assert isinstance(error, DomainError)
+    assert (error.code, error.message, error.field, error.retry_after) == (
+        "too_many",
+        "slow down",
+        "password",
+        2.5,
+    )
+    assert str(error) == "slow down"
+
+
+def test_a_bad_text_at_the_top_of_a_tree_is_named_body() -> None:
+    with pytest.raises(DomainError) as raised:
+        check_tree("a\x00b")
+    assert (raised.value.code, raised.value.field) == ("invalid_text", "body")
+    assert raised.value.message == "body contains a NUL character"
+
+
+def _nested(levels: int) -> object:
+    value: object = "leaf"
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+def test_trees_nest_up_to_max_depth_and_no_deeper() -> None:
+    assert MAX_DEPTH == 64
+    check_tree(_nested(64))  # the outermost list is depth 0, the innermost 63
+    with pytest.raises(DomainError) as raised:
+        check_tree(_nested(65))
+    assert raised.value.code == "too_deep"
+    assert raised.value.message == "[0]" * 64 + " is nested too deeply"
+    assert raised.value.field == "[0]" * 64
