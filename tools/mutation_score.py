@@ -1,12 +1,14 @@
 """The mutation score per package, from what `mutmut run` left in `mutants/`.
 
-mutmut 3 writes one `<source>.py.meta` file per mutated module under `mutants/`, holding an
-exit code per mutant. This module groups those mutants by the packages of
-docs/testing.md ("Mutation score"), counts them, and prints the table and the survivors:
+Each package runs in a folder of its own, `.mutation/<package>/`, because mutmut reads its
+configuration (what to mutate, which tests) from the working directory's pyproject.toml.
+There mutmut 3 writes one `mutants/<source>.py.meta` file per mutated module, holding an
+exit code per mutant. This module prepares those folders, groups the mutants by the packages
+of docs/testing.md ("Mutation score"), counts them, and prints the table and the survivors:
 
     .venv/bin/python -m tools.mutation_score                  # the table, as Markdown
     .venv/bin/python -m tools.mutation_score --survivors      # and every mutant still alive
-    .venv/bin/python -m tools.mutation_score --globs core/mail   # mutmut's name globs
+    .venv/bin/python -m tools.mutation_score --prepare core/mail   # its folder for mutmut
 
 The score is (killed + timeout) / mutants: a mutant that makes the tests run past mutmut's
 time limit was noticed, as in most mutation tools. A mutant no test reaches ("no tests")
@@ -24,25 +26,132 @@ from fnmatch import fnmatch
 from pathlib import Path
 
 # What the run mutates, one package at a time: the core's areas, and each dialect's modules
-# that turn vendor fields and status words into core records and back.
-PACKAGES: dict[str, tuple[str, ...]] = {
-    "core/shared": ("src/frontdesk/core/shared/*.py",),
-    "core/contacts": ("src/frontdesk/core/contacts/*.py",),
-    "core/identity": ("src/frontdesk/core/identity/*.py",),
-    "core/tickets": ("src/frontdesk/core/tickets/*.py",),
-    "core/mail": ("src/frontdesk/core/mail/*.py",),
-    "core/chat": ("src/frontdesk/core/chat/*.py",),
-    "api/imbox": (
-        "src/frontdesk/api/imbox/translate.py",
-        "src/frontdesk/api/imbox/chat_translate.py",
+# that turn vendor fields and status words into core records and back. Each package runs
+# against the fast tests that reach it (no browser, no server process, no fault proxy); of
+# those, mutmut runs only the ones that call a mutant's function, fastest first, to the
+# first failure.
+_FAST = ("-k", "not postgresql", "-m", "not slow")
+
+
+@dataclass(frozen=True)
+class Package:
+    mutate: tuple[str, ...]  # globs of source files, relative to the project
+    tests: tuple[str, ...]  # pytest arguments: the test files and folders to run
+
+    @property
+    def selection(self) -> list[str]:
+        return [*self.tests, *_FAST]
+
+
+PACKAGES: dict[str, Package] = {
+    "core/shared": Package(
+        ("src/frontdesk/core/shared/*.py",),
+        (
+            "tests/unit/test_addresses.py",
+            "tests/unit/test_html.py",
+            "tests/unit/test_shared.py",
+            "tests/unit/test_bus.py",
+            "tests/core",
+            "tests/api/test_hostile_text.py",
+            "tests/api/test_bad_input.py",
+        ),
     ),
-    "api/inboxops": (
-        "src/frontdesk/api/inboxops/translate.py",
-        "src/frontdesk/api/inboxops/words.py",
+    "core/contacts": Package(
+        ("src/frontdesk/core/contacts/*.py",),
+        (
+            "tests/core",
+            "tests/dialects/v3",
+            "tests/dialects/inboxops/test_auth_and_errors.py",
+            "tests/dialects/imbox/test_other_dialects.py",
+        ),
     ),
-    "api/v3": ("src/frontdesk/api/v3/translate.py",),
-    "api/native": ("src/frontdesk/api/native/translate.py",),
+    "core/identity": Package(
+        ("src/frontdesk/core/identity/*.py",),
+        (
+            "tests/core/test_credentials.py",
+            "tests/api/test_admin.py",
+            "tests/api/test_isolation_and_scopes.py",
+            "tests/api/test_abuse_limits.py",
+            "tests/web/test_signin.py",
+        ),
+    ),
+    "core/tickets": Package(
+        ("src/frontdesk/core/tickets/*.py",),
+        (
+            "tests/core",
+            "tests/api",
+            "tests/dialects/inboxops",
+            "--ignore=tests/api/test_outages.py",
+        ),
+    ),
+    "core/mail": Package(
+        ("src/frontdesk/core/mail/*.py",),
+        ("tests/mail", "tests/core/test_threads.py"),
+    ),
+    "core/chat": Package(
+        ("src/frontdesk/core/chat/*.py",),
+        (
+            "tests/chat/test_core.py",
+            "tests/chat/test_visitor_info.py",
+            "tests/chat/test_native_api.py",
+            "tests/dialects/imbox_chat",
+        ),
+    ),
+    "api/imbox": Package(
+        ("src/frontdesk/api/imbox/translate.py", "src/frontdesk/api/imbox/chat_translate.py"),
+        ("tests/dialects/imbox", "tests/dialects/imbox_chat"),
+    ),
+    "api/inboxops": Package(
+        ("src/frontdesk/api/inboxops/translate.py", "src/frontdesk/api/inboxops/words.py"),
+        ("tests/dialects/inboxops",),
+    ),
+    "api/v3": Package(
+        ("src/frontdesk/api/v3/translate.py",),
+        ("tests/dialects/v3",),
+    ),
+    "api/native": Package(
+        ("src/frontdesk/api/native/translate.py",),
+        ("tests/api", "--ignore=tests/api/test_outages.py"),
+    ),
 }
+WORKDIR = Path(".mutation")  # one folder per package, each with mutmut's own `mutants/`
+
+
+def workdir(package: str) -> Path:
+    return WORKDIR / package.replace("/", "-")
+
+
+def mutmut_config(package: str) -> str:
+    """The `[tool.mutmut]` table of one package's run (TOML's strings are JSON's)."""
+    chosen = PACKAGES[package]
+    return "\n".join(
+        [
+            "[tool.mutmut]",
+            # the whole package is copied (the tests import all of it), one area is mutated
+            'source_paths = ["src"]',
+            f"only_mutate = {json.dumps(list(chosen.mutate))}",
+            'also_copy = ["docs"]',
+            f"pytest_add_cli_args_test_selection = {json.dumps(chosen.selection)}",
+            'pytest_add_cli_args = ["-p", "no:cacheprovider"]',
+            "",
+        ]
+    )
+
+
+def prepare(package: str, root: Path) -> Path:
+    """The folder mutmut runs in for one package: links to the project's sources and tests,
+    and the project's pyproject.toml with the package's `[tool.mutmut]` (mutmut reads its
+    configuration from the working directory only)."""
+    folder = root / workdir(package)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("src", "tests", "docs"):
+        link = folder / name
+        if not link.is_symlink():
+            link.symlink_to(Path("../..") / name)
+    project = (root / "pyproject.toml").read_text(encoding="utf-8")
+    (folder / "pyproject.toml").write_text(project + "\n" + mutmut_config(package), "utf-8")
+    return folder
+
 
 # mutmut's exit codes (mutmut/stats.py), reduced to the columns of the table.
 _KILLED = frozenset({1, 3, 37})  # a test failed, pytest broke, or the type check caught it
@@ -101,36 +210,32 @@ class Tally:
         return (self.killed + self.timeout) / self.total
 
 
-def package_of(source: str, packages: Mapping[str, Iterable[str]] = PACKAGES) -> str | None:
+def package_of(source: str, packages: Mapping[str, Package] = PACKAGES) -> str | None:
     """The package whose globs name this source file, or None if the run does not score it."""
-    for package, globs in packages.items():
-        if any(fnmatch(source, pattern) for pattern in globs):
+    for package, chosen in packages.items():
+        if any(fnmatch(source, pattern) for pattern in chosen.mutate):
             return package
     return None
 
 
-def name_globs(package: str, packages: Mapping[str, Iterable[str]] = PACKAGES) -> list[str]:
-    """mutmut's mutant-name globs for one package (`mutmut run <glob>...`)."""
-    globs = []
-    for pattern in packages[package]:
-        module = pattern.removeprefix("src/").removesuffix(".py").replace("/", ".")
-        globs.append(module.removesuffix(".*") + ".*" if module.endswith("*") else module + ".*")
-    return globs
-
-
-def read_mutants(mutants_dir: Path) -> list[Mutant]:
-    """Every mutant recorded in the `.meta` files under `mutants_dir`."""
+def read_mutants(workdir_root: Path) -> list[Mutant]:
+    """Every mutant recorded in the `.meta` files of each package's `mutants/` folder,
+    counted only in the folder of the package it belongs to (mutmut copies every file)."""
     found = []
-    for meta in sorted(mutants_dir.rglob("*.py.meta")):
-        source = meta.relative_to(mutants_dir).as_posix().removesuffix(".meta")
-        codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
-        for name, code in sorted(codes.items()):
-            found.append(Mutant(name=name, source=source, exit_code=code))
+    for mutants_dir in sorted(workdir_root.glob("*/mutants")):
+        for meta in sorted(mutants_dir.rglob("*.py.meta")):
+            source = meta.relative_to(mutants_dir).as_posix().removesuffix(".meta")
+            package = package_of(source)
+            if package is None or workdir(package).name != mutants_dir.parent.name:
+                continue
+            codes = json.loads(meta.read_text(encoding="utf-8"))["exit_code_by_key"]
+            for name, code in sorted(codes.items()):
+                found.append(Mutant(name=name, source=source, exit_code=code))
     return found
 
 
 def tally(
-    mutants: Iterable[Mutant], packages: Mapping[str, Iterable[str]] = PACKAGES
+    mutants: Iterable[Mutant], packages: Mapping[str, Package] = PACKAGES
 ) -> dict[str, Tally]:
     """The counts per package, in the order of `packages`; files of no package are left out."""
     tallies = {package: Tally() for package in packages}
@@ -175,18 +280,18 @@ def survivors(mutants: Iterable[Mutant]) -> list[Mutant]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--mutants", type=Path, default=Path("mutants"))
+    parser.add_argument("--root", type=Path, default=Path(), help="the project (default: .)")
     parser.add_argument("--survivors", action="store_true", help="list the mutants alive")
-    parser.add_argument("--globs", metavar="PACKAGE", help="print a package's mutant-name globs")
+    parser.add_argument("--prepare", metavar="PACKAGE", help="make its folder, print its path")
     parser.add_argument("--alive", metavar="PACKAGE", help="print the names of its survivors")
     args = parser.parse_args(argv)
-    for package in (args.globs, args.alive):
+    for package in (args.prepare, args.alive):
         if package is not None and package not in PACKAGES:
             parser.error(f"unknown package {package!r}; one of: {', '.join(PACKAGES)}")
-    if args.globs:
-        print(" ".join(name_globs(args.globs)))
+    if args.prepare:
+        print(prepare(args.prepare, args.root))
         return 0
-    mutants = read_mutants(args.mutants)
+    mutants = read_mutants(args.root / WORKDIR)
     if args.alive:
         alive = [m.name for m in survivors(mutants) if package_of(m.source) == args.alive]
         print(" ".join(alive))

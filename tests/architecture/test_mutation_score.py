@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import tomllib
-from fnmatch import fnmatch
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,9 @@ from tools.mutation_score import (
     Mutant,
     Tally,
     main,
-    name_globs,
+    mutmut_config,
     package_of,
+    prepare,
     read_mutants,
     survivors,
     table,
@@ -27,9 +27,11 @@ SHARED = "src/frontdesk/core/shared/text.py"
 TRANSLATE = "src/frontdesk/api/imbox/translate.py"
 
 
-def _meta(mutants: Path, source: str, codes: dict[str, int | None]) -> None:
-    """A `.meta` file as mutmut 3 writes it (the keys this module does not read included)."""
-    path = mutants / f"{source}.meta"
+def _meta(root: Path, source: str, codes: dict[str, int | None], folder: str = "") -> None:
+    """A `.meta` file as mutmut 3 writes it (the keys this module does not read included),
+    in the folder of the source's package unless another is named."""
+    folder = folder or package_of(source) or "core/shared"
+    path = root / folder.replace("/", "-") / "mutants" / f"{source}.meta"
     path.parent.mkdir(parents=True, exist_ok=True)
     body = {
         "exit_code_by_key": codes,
@@ -50,25 +52,46 @@ def test_each_source_file_belongs_to_the_package_whose_globs_name_it() -> None:
     assert package_of("src/frontdesk/storage/uow.py") is None
 
 
-def test_every_package_is_scored_and_mutated_by_the_same_configuration() -> None:
-    """The globs here and `only_mutate` in pyproject.toml name the same files."""
-    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
-    only_mutate = tomllib.loads(pyproject)["tool"]["mutmut"]["only_mutate"]
+def test_every_source_file_of_core_and_each_translation_module_is_scored() -> None:
     sources = {p.relative_to(ROOT).as_posix() for p in (ROOT / "src/frontdesk").rglob("*.py")}
-    mutated = {s for s in sources if any(fnmatch(s, g) for g in only_mutate)}
     scored = {s for s in sources if package_of(s) is not None}
+    core = {s for s in sources if s.startswith("src/frontdesk/core/")}
     # core/__init__.py only names the package: mutmut mutates functions, and it has none
-    assert scored == mutated - {"src/frontdesk/core/__init__.py"}
-    assert len(PACKAGES) == 10
-
-
-def test_the_name_globs_select_a_packages_modules_and_nothing_beside_them() -> None:
-    assert name_globs("core/shared") == ["frontdesk.core.shared.*"]
-    assert name_globs("api/v3") == ["frontdesk.api.v3.translate.*"]
-    assert name_globs("api/imbox") == [
-        "frontdesk.api.imbox.translate.*",
-        "frontdesk.api.imbox.chat_translate.*",
+    assert core - scored == {"src/frontdesk/core/__init__.py"}
+    assert sorted(scored - core) == [
+        "src/frontdesk/api/imbox/chat_translate.py",
+        "src/frontdesk/api/imbox/translate.py",
+        "src/frontdesk/api/inboxops/translate.py",
+        "src/frontdesk/api/inboxops/words.py",
+        "src/frontdesk/api/native/translate.py",
+        "src/frontdesk/api/v3/translate.py",
     ]
+    # and every test path a package names exists, so no run silently tests nothing
+    for chosen in PACKAGES.values():
+        for arg in chosen.tests:
+            assert (ROOT / arg.removeprefix("--ignore=")).exists(), arg
+
+
+def test_a_packages_folder_holds_the_project_config_and_its_own_mutmut_table(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\n', encoding="utf-8")
+    folder = prepare("api/v3", tmp_path)
+    assert folder == tmp_path / ".mutation" / "api-v3"
+    assert (folder / "src").resolve() == (tmp_path / "src").resolve()
+    assert (folder / "tests").readlink() == Path("../../tests")
+    config = tomllib.loads((folder / "pyproject.toml").read_text(encoding="utf-8"))
+    assert config["project"] == {"name": "x"}
+    assert config["tool"]["mutmut"]["only_mutate"] == ["src/frontdesk/api/v3/translate.py"]
+    assert config["tool"]["mutmut"]["pytest_add_cli_args_test_selection"] == [
+        "tests/dialects/v3",
+        "-k",
+        "not postgresql",
+        "-m",
+        "not slow",
+    ]
+    assert prepare("api/v3", tmp_path) == folder  # a second run reuses it
+    assert mutmut_config("api/v3") in (folder / "pyproject.toml").read_text(encoding="utf-8")
 
 
 def test_exit_codes_are_counted_in_their_columns() -> None:
@@ -92,6 +115,8 @@ def test_the_table_has_a_row_per_package_with_mutants_and_one_per_group(tmp_path
     _meta(tmp_path, TRANSLATE, {"t__mutmut_1": 1, "t__mutmut_2": 33})
     _meta(tmp_path, "src/frontdesk/core/tickets/bulk.py", {"k__mutmut_1": 1})
     _meta(tmp_path, "src/frontdesk/storage/uow.py", {"u__mutmut_1": 0})  # not scored
+    # the same file as copied into another package's folder: counted in its own only
+    _meta(tmp_path, TRANSLATE, {"t__mutmut_1": 0}, folder="api/v3")
     lines = table(tally(read_mutants(tmp_path))).splitlines()
     assert lines[2:] == [
         "| `core/shared` | 4 | 2 | 1 | 1 | 0 | 75.0% |",
@@ -116,23 +141,21 @@ def test_survivors_are_the_mutants_alive_in_scored_packages(tmp_path: Path) -> N
 def test_the_command_prints_the_table_and_the_survivors(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _meta(tmp_path, SHARED, {"a__mutmut_1": 1, "a__mutmut_2": 0})
-    assert main(["--mutants", str(tmp_path), "--survivors"]) == 0
+    _meta(tmp_path / ".mutation", SHARED, {"a__mutmut_1": 1, "a__mutmut_2": 0})
+    assert main(["--root", str(tmp_path), "--survivors"]) == 0
     out = capsys.readouterr().out
     assert "| `core/shared` | 2 | 1 | 1 | 0 | 0 | 50.0% |" in out
     assert out.rstrip().endswith("a__mutmut_2  (survived)")
-    assert main(["--globs", "core/mail"]) == 0
-    assert capsys.readouterr().out == "frontdesk.core.mail.*\n"
     with pytest.raises(SystemExit):
-        main(["--globs", "core/nowhere"])
+        main(["--prepare", "core/nowhere"])
 
 
 def test_the_command_names_a_packages_survivors_for_a_second_run(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _meta(tmp_path, SHARED, {"a__mutmut_1": 1, "a__mutmut_2": 0, "a__mutmut_3": 33})
-    _meta(tmp_path, TRANSLATE, {"t__mutmut_1": 0})
-    assert main(["--mutants", str(tmp_path), "--alive", "core/shared"]) == 0
+    _meta(tmp_path / ".mutation", SHARED, {"a__mutmut_1": 1, "a__mutmut_2": 0, "a__mutmut_3": 33})
+    _meta(tmp_path / ".mutation", TRANSLATE, {"t__mutmut_1": 0})
+    assert main(["--root", str(tmp_path), "--alive", "core/shared"]) == 0
     assert capsys.readouterr().out == "a__mutmut_2 a__mutmut_3\n"
     with pytest.raises(SystemExit):
-        main(["--mutants", str(tmp_path), "--alive", "core/nowhere"])
+        main(["--root", str(tmp_path), "--alive", "core/nowhere"])
