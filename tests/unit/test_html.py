@@ -2,7 +2,13 @@ from __future__ import annotations
 
 import pytest
 
-from frontdesk.core.shared.html import bodies, html_to_text, sanitise, text_to_html
+from frontdesk.core.shared.html import (
+    bodies,
+    html_to_text,
+    looks_like_html,
+    sanitise,
+    text_to_html,
+)
 
 
 @pytest.mark.parametrize(
@@ -57,3 +63,35 @@ def test_bodies_prefers_given_text_and_sanitises_html() -> None:
     assert bodies("plain", "<p onclick='x'>rich</p>") == ("plain", "<p>rich</p>")
     assert bodies(None, "<p>only html</p>") == ("only html", "<p>only html</p>")
     assert bodies("just text", None) == ("just text", "<p>just text</p>")
+    assert bodies(None, None) == ("", "")
+    assert bodies("", None) == ("", "")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<p>closed</p>",
+        "line<br>break",
+        "<P>Upper case</P>",
+        "<!-- only a comment --> and text",
+        "<!DOCTYPE html><title>t",
+        '<img src="cid:1">',
+    ],
+)
+def test_markup_with_a_closing_tag_void_element_comment_or_doctype_is_html(text: str) -> None:
+    assert looks_like_html(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Order ref <Order 123> is missing",
+        "a <b and c> d",
+        "write to <john@example.org>",
+        "<b>bold but never closed",
+        "<p>an element</p> beside <Order 5>",
+        "no tags at all",
+    ],
+)
+def test_text_with_angle_brackets_or_unclosed_tags_is_not_html(text: str) -> None:
+    assert not looks_like_html(text)

@@ -9,7 +9,7 @@ import pytest
 
 from frontdesk.core.shared.clock import from_datetime, iso_ms, now_ms, to_datetime
 from frontdesk.core.shared.errors import DomainError, RateLimited
-from frontdesk.core.shared.text import MAX_DEPTH, check_tree
+from frontdesk.core.shared.text import MAX_DEPTH, check_tree, clean_name
 
 NEW_YEAR_2020_MS = 1_577_836_800_000  # 2020-01-01T00:00:00Z
 
@@ -24,6 +24,19 @@ def test_milliseconds_become_aware_utc_datetimes_and_back() -> None:
     # an aware one in another zone is converted, not relabelled
     paris = timezone(timedelta(hours=1))
     assert from_datetime(datetime(2020, 1, 1, 1, 0, tzinfo=paris)) == NEW_YEAR_2020_MS
+
+
+def test_a_naive_datetime_is_utc_even_where_the_machine_keeps_another_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert from_datetime(datetime(2020, 1, 1)) == NEW_YEAR_2020_MS
+        assert to_datetime(NEW_YEAR_2020_MS).hour == 0
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_iso_ms_prints_utc_with_milliseconds() -> None:
@@ -72,3 +85,55 @@ def test_trees_nest_up_to_max_depth_and_no_deeper() -> None:
     assert raised.value.code == "too_deep"
     assert raised.value.message == "[0]" * 64 + " is nested too deeply"
     assert raised.value.field == "[0]" * 64
+
+
+def _nested_maps(levels: int) -> object:
+    value: object = "leaf"
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def test_maps_nest_up_to_max_depth_too() -> None:
+    check_tree(_nested_maps(64))
+    with pytest.raises(DomainError) as raised:
+        check_tree(_nested_maps(65))
+    assert raised.value.code == "too_deep"
+    assert raised.value.field == ".".join(["a"] * 64)
+    # a caller that starts deep with no field name gets the whole body named
+    with pytest.raises(DomainError) as raised:
+        check_tree([], depth=MAX_DEPTH)
+    assert (raised.value.message, raised.value.field) == ("body is nested too deeply", None)
+
+
+@pytest.mark.parametrize(
+    ("tree", "field"),
+    [
+        ({"a": {"b": "x\x00"}}, "a.b"),
+        ({"tags": ["ok", "x\x00"]}, "tags[1]"),
+        ({"k\x00": 1}, "<key>"),
+        ({"a": {"k\x00": 1}}, "a.<key>"),
+    ],
+)
+def test_a_bad_text_in_a_tree_is_named_by_its_path(tree: object, field: str) -> None:
+    with pytest.raises(DomainError) as raised:
+        check_tree(tree)
+    assert raised.value.field == field
+    assert raised.value.message == f"{field} contains a NUL character"
+
+
+def test_a_name_is_trimmed_required_and_bounded() -> None:
+    assert clean_name("  Billing  ") == "Billing"
+    assert clean_name("x" * 200) == "x" * 200
+    with pytest.raises(DomainError) as raised:
+        clean_name("   ", field="subject")
+    assert (raised.value.code, raised.value.field) == ("required", "subject")
+    assert raised.value.message == "subject must not be empty"
+    with pytest.raises(DomainError) as raised:
+        clean_name("x" * 201)
+    assert (raised.value.code, raised.value.field) == ("too_long", "name")
+    assert raised.value.message == "name is longer than 200 characters"
+    with pytest.raises(DomainError) as raised:
+        clean_name("a\x00b", field="subject")
+    assert (raised.value.code, raised.value.field) == ("invalid_text", "subject")
+    assert raised.value.message == "subject contains a NUL character"
