@@ -63,6 +63,12 @@ def test_rate_limited_keeps_its_field_and_retry_after() -> None:
     assert str(error) == "slow down"
 
 
+def test_a_lone_surrogate_is_named_as_such() -> None:
+    with pytest.raises(DomainError) as raised:
+        check_tree({"note": "a\ud800b"})
+    assert raised.value.message == "note contains an unpaired surrogate"
+
+
 def test_a_bad_text_at_the_top_of_a_tree_is_named_body() -> None:
     with pytest.raises(DomainError) as raised:
         check_tree("a\x00b")
@@ -129,6 +135,7 @@ def test_a_name_is_trimmed_required_and_bounded() -> None:
         clean_name("   ", field="subject")
     assert (raised.value.code, raised.value.field) == ("required", "subject")
     assert raised.value.message == "subject must not be empty"
+    assert clean_name("xyz", limit=3) == "xyz"
     with pytest.raises(DomainError) as raised:
         clean_name("x" * 201)
     assert (raised.value.code, raised.value.field) == ("too_long", "name")
