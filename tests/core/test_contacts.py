@@ -33,7 +33,10 @@ def test_a_contact_is_created_once_per_address_and_its_blanks_filled_later(
     )
     assert first.created >= before
     again = _find_or_create(
-        tenant, ContactFields(email=first.email, name="Not Ann", phone="+46 1", company="Acme")
+        tenant,
+        ContactFields(
+            email=first.email, name="Not Ann", phone="+46 1", company="Acme", external_id="crm-7"
+        ),
     )
     assert again.id == first.id
     # a known value is kept; what was blank is filled in
