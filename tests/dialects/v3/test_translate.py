@@ -7,7 +7,8 @@ import pytest
 from frontdesk.api.v3 import schemas as s
 from frontdesk.api.v3 import translate as out
 from frontdesk.core.shared.errors import Invalid
-from frontdesk.core.tickets.records import OPEN_STATUSES, Status
+from frontdesk.core.tickets.customers import Reply
+from frontdesk.core.tickets.records import OPEN_STATUSES, Message, MessageKind, Status
 from frontdesk.http.ratelimit import SlidingWindowLimiter, retry_after
 
 
@@ -138,3 +139,32 @@ def test_sliding_window_memory_is_bounded() -> None:
     assert limiter.attempt("10.0.0.24") > 0  # the most recent keys are kept
     with pytest.raises(ValueError):
         SlidingWindowLimiter(0, 60)
+
+
+def test_a_customer_asking_for_another_status_word_is_told_which() -> None:
+    with pytest.raises(Invalid) as raised:
+        out.status_for("x" * 50)
+    assert raised.value.code == "invalid_status"
+    assert raised.value.message == f"A customer cannot set the status {'x' * 40!r}"
+
+
+def test_an_attachment_as_json_is_its_base64_string_never_cached_or_sniffed() -> None:
+    response = out.attachment_json(b"\x00\xffhi")
+    assert response.body == b'"AP9oaQ=="'
+    assert response.media_type == "application/json"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "private, max-age=0"
+    assert response.headers["vary"] == "Accept"
+
+
+def test_a_reply_keeps_its_time_in_seconds_its_author_and_an_unverified_sender() -> None:
+    message = Message(
+        id=5, uuid="m-5", account_id=1, ticket_id=2, kind=MessageKind.EXTERNAL, agent_id=None,
+        contact_id=3, from_email="ann@example.org", from_name="Ann", to=(), cc=(), bcc=(),
+        body_text="Hello", body_html="<p>Hello</p>", email_message_id=None,
+        created=1_700_000_001_999, unverified=True,
+    )  # fmt: skip
+    shown = out.reply(Reply(message=message, by_agent=False, attachments=()))
+    assert (shown.id, shown.content, shown.createdAt) == (5, "Hello", 1_700_000_001)
+    assert (shown.author, shown.authorName, shown.unverifiedSender) == ("customer", "Ann", True)
+    assert shown.attachments == []
