@@ -168,3 +168,24 @@ def test_a_reply_keeps_its_time_in_seconds_its_author_and_an_unverified_sender()
     assert (shown.id, shown.content, shown.createdAt) == (5, "Hello", 1_700_000_001)
     assert (shown.author, shown.authorName, shown.unverifiedSender) == ("customer", "Ann", True)
     assert shown.attachments == []
+
+
+@pytest.mark.parametrize(
+    ("accept", "json"),
+    [
+        ("application/json", True),
+        ("Application/JSON", True),
+        ("text/html, application/json; q=0.5", True),
+        ("application/json;q=0.5", True),
+        ("application/json;q=0", False),
+        ("application/json; Q=0", False),
+        ("application/json;q=soon", True),  # a quality we cannot read does not refuse JSON
+        ("*/*", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_json_is_chosen_only_when_named_with_a_quality_above_zero(
+    accept: str | None, json: bool
+) -> None:
+    assert out.wants_json(accept) is json
