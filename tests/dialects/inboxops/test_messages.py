@@ -212,6 +212,8 @@ def test_a_tickets_messages_show_their_senders_times_and_own_attachments(ops: Op
     ops.message(ticket["id"], body="And nothing attached")
     shown = ops.ticket(ticket["id"])
     assert shown["requesterEmail"] == ops.tenant.address("jane")
+    for stamp in ("createdAt", "updatedAt", "lastActivityAt"):
+        assert shown[stamp].endswith("Z") and shown[stamp][:2] == "20", stamp
     first, with_file, without = shown["messages"]
     assert (first["fromAddress"], first["fromName"]) == (ops.tenant.address("jane"), "Jane")
     assert first["createdAt"].endswith("Z") and first["createdAt"][:2] == "20"
