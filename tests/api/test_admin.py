@@ -206,3 +206,26 @@ def _credentials(services: Services, tenant: Tenant) -> int:
         return sum(
             len(uow.credentials.list_credentials(tenant.id, kind)) for kind in CredentialKind
         )
+
+
+def test_a_contact_is_shown_with_every_field_it_was_given(
+    client: TestClient, tenant: Tenant
+) -> None:
+    given = {
+        "email": tenant.address("full"),
+        "name": "Full Name",
+        "phone": "+46 8 123",
+        "company": "Acme AB",
+        "external_id": "crm-42",
+    }
+    created = client.post("/api/v1/contacts", json=given, headers=tenant.headers())
+    assert created.status_code == 201, created.text
+    fetched = client.get(f"/api/v1/contacts/{created.json()['id']}", headers=tenant.headers())
+    listed = client.get("/api/v1/contacts", headers=tenant.headers()).json()
+    for shown in (
+        created.json(),
+        fetched.json(),
+        *[c for c in listed if c["email"] == given["email"]],
+    ):
+        assert {key: shown[key] for key in given} == given
+    assert len([c for c in listed if c["email"] == given["email"]]) == 1
