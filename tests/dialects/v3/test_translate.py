@@ -8,8 +8,16 @@ from frontdesk.api.v3 import schemas as s
 from frontdesk.api.v3 import translate as out
 from frontdesk.core.shared.errors import Invalid
 from frontdesk.core.tickets.customers import Reply
-from frontdesk.core.tickets.records import OPEN_STATUSES, Message, MessageKind, Status
+from frontdesk.core.tickets.records import (
+    OPEN_STATUSES,
+    CustomerTicket,
+    Message,
+    MessageKind,
+    Status,
+)
 from frontdesk.http.ratelimit import SlidingWindowLimiter, retry_after
+from tests.conftest import Tenant
+from tests.core.helpers import open_ticket
 
 
 @pytest.mark.parametrize(
@@ -189,3 +197,11 @@ def test_json_is_chosen_only_when_named_with_a_quality_above_zero(
     accept: str | None, json: bool
 ) -> None:
     assert out.wants_json(accept) is json
+
+
+def test_a_ticket_without_a_category_shows_an_empty_category_name(tenant: Tenant) -> None:
+    record = open_ticket(tenant)
+    assert record.category_id is None
+    shown = out.ticket(CustomerTicket(ticket=record, category_name=None, user_replies=0), "k")
+    assert shown.categoryName == ""
+    assert (shown.createdAt, shown.updatedAt) == (record.created // 1000, record.updated // 1000)
