@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
+from frontdesk.storage import tables as t
 from tests.conftest import Tenant
 
 
@@ -69,3 +71,26 @@ def test_a_merged_ticket_names_the_ticket_it_went_into(client: TestClient, tenan
     merged = client.post(f"/api/v1/tickets/{source}/merge", json={"target_id": target}, headers=h)
     assert merged.status_code == 200, merged.text
     assert client.get(f"/api/v1/tickets/{source}", headers=h).json()["merged_into_id"] == target
+
+
+def test_archive_and_the_customers_reply_and_read_times_are_shown(
+    client: TestClient, tenant: Tenant
+) -> None:
+    h = tenant.headers()
+    ticket_id = _made(
+        client,
+        tenant,
+        "tickets",
+        {"subject": "Times", "requester_email": tenant.address("t"), "message": {"body": "Hi"}},
+    )
+    opened = client.get(f"/api/v1/tickets/{ticket_id}", headers=h).json()
+    assert opened["client_last_replied"] == opened["created"]  # the customer wrote first
+    assert (opened["client_last_read"], opened["archived_at"]) == (None, None)
+    read = update(t.tickets).where(t.tickets.c.id == ticket_id).values(client_last_read=4321)
+    with tenant.services.store.engine.begin() as conn:  # as the customer portal would leave it
+        conn.execute(read)
+    archived = client.post(f"/api/v1/tickets/{ticket_id}/archive", headers=h)
+    assert archived.status_code == 200, archived.text
+    shown = client.get(f"/api/v1/tickets/{ticket_id}", headers=h).json()
+    assert shown["client_last_read"] == 4321
+    assert shown["archived_at"] is not None and shown["archived_at"] >= opened["created"]
