@@ -68,6 +68,7 @@ PACKAGES: dict[str, Package] = {
     "core/identity": Package(
         ("src/frontdesk/core/identity/*.py",),
         (
+            "tests/core/test_accounts.py",
             "tests/core/test_credentials.py",
             "tests/api/test_admin.py",
             "tests/api/test_isolation_and_scopes.py",

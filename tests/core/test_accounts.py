@@ -1,0 +1,89 @@
+"""An account's agents and inboxes looked up by the ways the transports name them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select
+
+from frontdesk.core.identity import accounts
+from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.identity.records import Role
+from frontdesk.core.shared.errors import Conflict, NotFound
+from frontdesk.core.shared.events import SETTINGS_CHANGED
+from frontdesk.storage import tables as t
+from tests.conftest import Tenant
+from tests.core.helpers import add_agent
+
+
+def test_agents_are_found_by_uuid_and_email_in_their_own_account_only(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    ann = add_agent(tenant, "Ann")
+    bob = add_agent(tenant, "Bob")
+    theirs = add_agent(other_tenant, "Eve")
+    with tenant.services.store.read() as uow:
+        assert accounts.agent_by_uuid(uow, tenant.actor, bob.uuid) == bob
+        assert accounts.agent_uuids(uow, tenant.actor) == {ann.id: ann.uuid, bob.id: bob.uuid}
+        assert accounts.find_agent_by_email(uow, tenant.actor, f"  {ann.email} ") == ann
+        with pytest.raises(NotFound) as by_uuid:
+            accounts.agent_by_uuid(uow, tenant.actor, theirs.uuid + "x" * 50, field="assigneeId")
+        with pytest.raises(NotFound) as by_email:
+            accounts.find_agent_by_email(uow, tenant.actor, theirs.email)
+    assert (by_uuid.value.code, by_uuid.value.field) == ("agent_not_found", "assigneeId")
+    assert by_uuid.value.message == f"No agent {(theirs.uuid + 'x' * 50)[:40]}"
+    assert (by_email.value.code, by_email.value.field) == ("agent_not_found", "email")
+    assert by_email.value.message == f"No agent with e-mail {theirs.email!r}"
+
+
+def test_inboxes_are_found_by_id_and_address_and_the_first_is_the_default(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    with tenant.services.store.write() as uow:
+        assert accounts.default_inbox(uow, tenant.id) is None
+        first = accounts.create_inbox(uow, tenant.actor, "First", tenant.address("first"))
+        second = accounts.create_inbox(uow, tenant.actor, "Second", tenant.address("second"))
+    with other_tenant.services.store.write() as uow:
+        theirs = accounts.create_inbox(
+            uow, other_tenant.actor, "Theirs", other_tenant.address("in")
+        )
+    with tenant.services.store.read() as uow:
+        assert accounts.default_inbox(uow, tenant.id) == first
+        assert accounts.find_inbox(uow, tenant.id, second.id) == second
+        assert accounts.find_inbox(uow, tenant.id, theirs.id) is None
+        assert accounts.inbox_with_address(uow, theirs.email) == theirs
+        assert accounts.inbox_by_address(uow, tenant.actor, f" {second.email} ") == second
+        with pytest.raises(NotFound) as raised:
+            accounts.inbox_by_address(uow, tenant.actor, theirs.email)
+    assert (raised.value.code, raised.value.field) == ("inbox_not_found", "toEmail")
+    assert raised.value.message == f"No inbox with address {theirs.email!r}"
+
+
+def test_renaming_an_account_is_stored_and_recorded(tenant: Tenant) -> None:
+    with tenant.services.store.write() as uow:
+        renamed = accounts.rename_account(uow, tenant.actor, "  New Name ")
+    with tenant.services.store.read() as uow:
+        assert accounts.get_account(uow, tenant.id).name == "New Name" == renamed.name
+        (data,) = uow.conn.execute(
+            select(t.events.c.data)
+            .where(t.events.c.account_id == tenant.id, t.events.c.kind == SETTINGS_CHANGED)
+            .order_by(t.events.c.id.desc())
+            .limit(1)
+        ).one()
+    assert json.loads(data) == {"name": "New Name"}
+
+
+def test_the_last_owner_keeps_the_role_and_a_second_owner_frees_it(tenant: Tenant) -> None:
+    owner = add_agent(tenant, "Olle")
+    with tenant.services.store.write() as uow:
+        accounts.update_agent(uow, tenant.actor, owner.id, AgentFields(role=Role.OWNER))
+    with pytest.raises(Conflict) as raised, tenant.services.store.write() as uow:
+        accounts.update_agent(uow, tenant.actor, owner.id, AgentFields(role=Role.AGENT))
+    assert (raised.value.code, raised.value.field) == ("last_owner", "role")
+    assert raised.value.message == "An account keeps at least one owner"
+    second = add_agent(tenant, "Siv")
+    with tenant.services.store.write() as uow:
+        accounts.update_agent(uow, tenant.actor, second.id, AgentFields(role=Role.OWNER))
+        demoted = accounts.update_agent(uow, tenant.actor, owner.id, AgentFields(role=Role.AGENT))
+    assert demoted.role is Role.AGENT
