@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 import pytest
 
 from frontdesk.api.common.tabular import cell
 from frontdesk.api.imbox import routes
+from frontdesk.api.imbox import translate as out
 from frontdesk.core.tickets import NewMessage
+from frontdesk.core.tickets.records import ListedEmail
 from tests.dialects.imbox.conftest import ImBox
 
 
@@ -144,3 +147,16 @@ def test_bad_parameters_are_refused_before_streaming(imbox: ImBox) -> None:
 )
 def test_cells_cannot_start_a_formula(value: object, expected: object) -> None:
     assert cell(value) == expected
+
+
+def test_an_email_row_has_its_time_addresses_and_whether_the_sender_was_verified() -> None:
+    email = ListedEmail(
+        id=1, ticket_id=9, created=1_577_836_800_007, from_email="ann@example.org",
+        from_name="Ann", to=("a@example.org", "b@example.org"), cc=(), bcc=("c@example.org",),
+        inbox_name="Desk", unverified=True,
+    )  # fmt: skip
+    assert out.email_cells(email) == [
+        "2020-01-01T00:00:00.007Z", "Desk", "ann@example.org", "Ann", 9,
+        "a@example.org, b@example.org", "", "c@example.org", "true",
+    ]  # fmt: skip
+    assert out.email_cells(replace(email, unverified=False))[-1] == "false"

@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import update
 
 from frontdesk.core.chat.records import VisitorInfo
+from frontdesk.core.identity import accounts
+from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.shared.records import Scope
+from frontdesk.storage import tables as t
 from tests.conftest import Tenant
 from tests.dialects.imbox_chat.conftest import MINUTE, T0, ImBoxChat
 
@@ -143,6 +147,17 @@ def test_grab_agent_and_agents(imchat: ImBoxChat) -> None:
         "Marketing",
     )
     assert jane["agentPicture"] == ""
+    with imchat.services.store.write() as uow:
+        plain = accounts.create_agent(
+            uow, imchat.tenant.actor, AgentFields(name="Plain", email=imchat.tenant.address("p"))
+        )
+    shown = imchat.get("grabAgent", plain.id).json()["json"][0]
+    assert shown["department"] == ""  # none set: an empty string, as the spec's examples
+    seen = update(t.agents).where(t.agents.c.id == imchat.agent.id).values(last_active=T0 + 7)
+    with imchat.services.store.engine.begin() as conn:  # as a sign-in would leave it
+        conn.execute(seen)
+    again = imchat.get("grabAgent", imchat.agent.id).json()["json"][0]
+    assert again["agentLastActive"] == "2026-01-01T00:00:00.007Z"
 
 
 def test_list_conversations_by_chat_start_and_page_filters(imchat: ImBoxChat) -> None:

@@ -161,6 +161,12 @@ def test_timezone_reads_times_without_an_offset(imchat: ImBoxChat) -> None:
 
 def test_csv(imchat: ImBoxChat) -> None:
     public_id = _answered_chat(imchat, T0 + MINUTE)
+    from frontdesk.core import chat
+
+    with imchat.services.store.write() as uow:
+        for word in ("billing", "vip"):
+            chat.add_label(uow, imchat.tenant.actor, public_id, word)
+            chat.add_tag(uow, imchat.tenant.actor, public_id, f"t-{word}")
     response = imchat.get("chatStatistics", startTime=START, endTime=END, fileType="csv")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
@@ -173,6 +179,8 @@ def test_csv(imchat: ImBoxChat) -> None:
         "5000",
         "4",
     )
+    # lists are one cell each, comma-separated, in the order they were added
+    assert (row["labels"], row["tags"]) == ("billing, vip", "t-billing, t-vip")
 
 
 @pytest.mark.parametrize(
