@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
 from frontdesk.core import contacts
 from frontdesk.core.contacts import ContactFields
 from frontdesk.core.contacts.records import Contact
-from frontdesk.core.shared.errors import Invalid, NotFound
+from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from tests.conftest import Tenant
 
 
@@ -84,3 +85,56 @@ def test_contacts_are_listed_in_id_order_after_a_cursor(
         rest = contacts.list_contacts(uow, tenant.actor, after_id=page[-1].id, limit=2)
     assert [c.id for c in page] == [made[0].id, made[1].id]
     assert [c.id for c in rest] == [made[2].id]
+
+
+class _StaleLookups:
+    """The real repository, except that its first `stale` lookups by address miss: what a
+    writer sees when another one commits the same address between its lookup and its INSERT.
+    (SQLite serialises writers, so the race itself only happens on PostgreSQL, and there not
+    on demand; this plays its interleaving on both databases, every time.)"""
+
+    def __init__(self, real: Any, stale: int) -> None:
+        self.real = real
+        self.stale = stale
+
+    def find_contact_by_email(self, account_id: int, email: str) -> Contact | None:
+        if self.stale:
+            self.stale -= 1
+            return None
+        return self.real.find_contact_by_email(account_id, email)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+
+class _RacingUnit:
+    def __init__(self, uow: Any, stale: int) -> None:
+        self.uow = uow
+        self.contacts = _StaleLookups(uow.contacts, stale)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.uow, name)
+
+
+def test_a_writer_that_loses_the_race_for_an_address_gets_the_winners_row(tenant: Tenant) -> None:
+    email = tenant.address("raced")
+    won = _find_or_create(tenant, ContactFields(email=email, name="Winner"))
+    with tenant.services.store.write() as uow:
+        lost = contacts.find_or_create_contact(
+            _RacingUnit(uow, stale=1), tenant.actor, ContactFields(email=email, phone="+46 2")
+        )
+    assert lost.id == won.id
+    assert (lost.email, lost.name, lost.phone) == (email, "Winner", "+46 2")  # blanks filled
+    with tenant.services.store.read() as uow:
+        assert uow.contacts.find_contact_by_email(tenant.id, email) == lost
+
+
+def test_a_row_that_vanishes_after_the_insert_yielded_is_a_conflict(tenant: Tenant) -> None:
+    email = tenant.address("vanished")
+    _find_or_create(tenant, ContactFields(email=email))
+    with pytest.raises(Conflict) as raised, tenant.services.store.write() as uow:
+        contacts.find_or_create_contact(
+            _RacingUnit(uow, stale=2), tenant.actor, ContactFields(email=email)
+        )
+    assert raised.value.code == "contact_conflict"
+    assert raised.value.message == "The contact changed meanwhile; try again"
