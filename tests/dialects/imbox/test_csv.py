@@ -12,7 +12,8 @@ from frontdesk.api.common.tabular import cell
 from frontdesk.api.imbox import routes
 from frontdesk.api.imbox import translate as out
 from frontdesk.core.tickets import NewMessage
-from frontdesk.core.tickets.records import ListedEmail
+from frontdesk.core.tickets.records import ListedEmail, ListedTicket
+from tests.core.helpers import open_ticket
 from tests.dialects.imbox.conftest import ImBox
 
 
@@ -160,3 +161,31 @@ def test_an_email_row_has_its_time_addresses_and_whether_the_sender_was_verified
         "a@example.org, b@example.org", "", "c@example.org", "true",
     ]  # fmt: skip
     assert out.email_cells(replace(email, unverified=False))[-1] == "false"
+
+
+def test_an_email_as_json_keeps_its_blind_copies_and_the_unverified_mark() -> None:
+    email = ListedEmail(
+        id=1, ticket_id=9, created=0, from_email="ann@example.org", from_name=None, to=(),
+        cc=(), bcc=("c@example.org",), inbox_name=None, unverified=True,
+    )  # fmt: skip
+    shown = out.email(email)
+    assert [a.address for a in shown.bcc] == ["c@example.org"]
+    assert shown.unverifiedSender is True
+
+
+def test_a_ticket_row_has_its_three_times(imbox: ImBox) -> None:
+    record = replace(
+        open_ticket(imbox.tenant), created=1_000, updated=2_000_002, latest_activity=3_000_003
+    )
+    cells = out.ticket_cells(ListedTicket(record, "Desk", "a@example.org", ("x", "y")))
+    assert cells[-4:] == [
+        "x, y",
+        "1970-01-01T00:00:01.000Z",
+        "1970-01-01T00:33:20.002Z",
+        "1970-01-01T00:50:00.003Z",
+    ]
+
+
+def test_attachment_urls_escape_the_key_and_user_whole() -> None:
+    url = out.attachment_url("http://b", "k/ey+1", "u/1", 5)
+    assert url == "http://b/message/attachment/k%2Fey%2B1/u%2F1/5"

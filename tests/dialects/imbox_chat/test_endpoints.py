@@ -88,6 +88,8 @@ def test_visitor_info_tags_labels_and_cards_have_the_spec_shapes(imchat: ImBoxCh
     assert tags["length"] == 2
     assert [(t["type"], t["tag"]) for t in tags["json"]] == [(0, "John Doe"), (1, "Custom tag")]
     assert set(tags["json"][0]) == {"sid", "conversationID", "createdDate", "tag", "type"}
+    for tag in tags["json"]:
+        assert tag["createdDate"].startswith("2026-01-01T00:00:") and tag["createdDate"][-1] == "Z"
     assert imchat.get("grabVisitorLabels", public_id).json() == {
         "result": "success",
         "json": [
@@ -183,6 +185,7 @@ def test_list_conversations_by_chat_start_and_page_filters(imchat: ImBoxChat) ->
         assert body["length"] == len(body["json"])
         for item in body["json"]:
             assert set(item) == {"sid", "conversationID", "date"}
+            assert item["date"].startswith("2026-01-0") and item["date"].endswith(".000Z")
             assert item["sid"] == imchat.tenant.id
         return [item["conversationID"] for item in body["json"]]
 
