@@ -87,3 +87,62 @@ def test_the_last_owner_keeps_the_role_and_a_second_owner_frees_it(tenant: Tenan
         accounts.update_agent(uow, tenant.actor, second.id, AgentFields(role=Role.OWNER))
         demoted = accounts.update_agent(uow, tenant.actor, owner.id, AgentFields(role=Role.AGENT))
     assert demoted.role is Role.AGENT
+
+
+def test_an_inbox_is_updated_field_by_field_and_keeps_its_address_unique(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    with tenant.services.store.write() as uow:
+        inbox = accounts.create_inbox(uow, tenant.actor, "Desk", tenant.address("desk"))
+    with other_tenant.services.store.write() as uow:
+        taken = accounts.create_inbox(uow, other_tenant.actor, "Taken", other_tenant.address("x"))
+    moved = tenant.address("moved").replace("example.com", "Example.COM")
+    with tenant.services.store.write() as uow:
+        named = accounts.update_inbox(uow, tenant.actor, inbox.id, name="  Front ")
+        same = accounts.update_inbox(uow, tenant.actor, inbox.id, email=inbox.email)
+        replied = accounts.update_inbox(
+            uow, tenant.actor, inbox.id, email=moved, auto_reply="We read everything"
+        )
+        unchanged = accounts.update_inbox(uow, tenant.actor, inbox.id)
+        cleared = accounts.update_inbox(uow, tenant.actor, inbox.id, auto_reply="")
+    assert (named.name, named.email, named.auto_reply) == ("Front", inbox.email, None)
+    assert same.email == inbox.email
+    assert (replied.name, replied.email) == ("Front", moved.replace("Example.COM", "example.com"))
+    assert replied.auto_reply == "We read everything" and unchanged == replied
+    assert cleared.auto_reply is None
+    with tenant.services.store.read() as uow:
+        assert accounts.find_inbox(uow, tenant.id, inbox.id) == cleared
+        updates = uow.conn.execute(
+            select(t.events.c.data).where(
+                t.events.c.account_id == tenant.id, t.events.c.kind == "inbox.updated"
+            )
+        ).all()
+    # one event per call that changed something: the call with nothing to change records none
+    assert [json.loads(row.data) for row in updates] == [{"inbox_id": inbox.id}] * 4
+    with pytest.raises(Conflict) as raised, tenant.services.store.write() as uow:
+        accounts.update_inbox(uow, tenant.actor, inbox.id, name="Kept?", email=taken.email)
+    assert (raised.value.code, raised.value.field) == ("inbox_exists", "email")
+    assert raised.value.message == f"The address {taken.email} is taken"
+    with tenant.services.store.read() as uow:
+        assert accounts.find_inbox(uow, tenant.id, inbox.id) == cleared
+
+
+def test_long_unknown_addresses_are_cut_to_80_characters_in_the_error(tenant: Tenant) -> None:
+    email = "x" * 90 + "@example.org"
+    with tenant.services.store.read() as uow:
+        with pytest.raises(NotFound) as agent:
+            accounts.find_agent_by_email(uow, tenant.actor, email)
+        with pytest.raises(NotFound) as inbox:
+            accounts.inbox_by_address(uow, tenant.actor, email)
+    assert agent.value.message == f"No agent with e-mail {'x' * 80!r}"
+    assert inbox.value.message == f"No inbox with address {'x' * 80!r}"
+
+
+def test_agents_by_id_leave_out_other_accounts_and_unknown_ids(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    mine = add_agent(tenant, "Mine")
+    theirs = add_agent(other_tenant, "Theirs")
+    with tenant.services.store.read() as uow:
+        found = accounts.agents_by_id(uow, tenant.id, [mine.id, theirs.id, 2_000_000])
+    assert found == {mine.id: mine}
