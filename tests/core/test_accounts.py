@@ -14,7 +14,7 @@ from frontdesk.core.shared.errors import Conflict, NotFound
 from frontdesk.core.shared.events import SETTINGS_CHANGED
 from frontdesk.storage import tables as t
 from tests.conftest import Tenant
-from tests.core.helpers import add_agent
+from tests.core.helpers import add_agent, open_ticket
 
 
 def test_agents_are_found_by_uuid_and_email_in_their_own_account_only(
@@ -146,3 +146,30 @@ def test_agents_by_id_leave_out_other_accounts_and_unknown_ids(
     with tenant.services.store.read() as uow:
         found = accounts.agents_by_id(uow, tenant.id, [mine.id, theirs.id, 2_000_000])
     assert found == {mine.id: mine}
+
+
+def test_an_inbox_with_tickets_stays_and_an_empty_one_is_deleted(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    with tenant.services.store.write() as uow:
+        used = accounts.create_inbox(uow, tenant.actor, "Used", tenant.address("used"))
+        empty = accounts.create_inbox(uow, tenant.actor, "Empty", tenant.address("empty"))
+    open_ticket(tenant, inbox_id=used.id)
+    with pytest.raises(Conflict) as raised, tenant.services.store.write() as uow:
+        accounts.delete_inbox(uow, tenant.actor, used.id)
+    assert raised.value.code == "inbox_in_use"
+    assert raised.value.message == "Tickets belong to this inbox; it cannot be deleted"
+    with pytest.raises(NotFound) as raised, other_tenant.services.store.write() as uow:
+        accounts.delete_inbox(uow, other_tenant.actor, empty.id)
+    assert (raised.value.code, raised.value.message) == ("inbox_not_found", f"No inbox {empty.id}")
+    with tenant.services.store.write() as uow:
+        accounts.delete_inbox(uow, tenant.actor, empty.id)
+    with tenant.services.store.read() as uow:
+        assert accounts.find_inbox(uow, tenant.id, empty.id) is None
+        assert accounts.find_inbox(uow, tenant.id, used.id) == used
+        deleted = uow.conn.execute(
+            select(t.events.c.data).where(
+                t.events.c.account_id == tenant.id, t.events.c.kind == "inbox.deleted"
+            )
+        ).all()
+    assert [json.loads(row.data) for row in deleted] == [{"inbox_id": empty.id}]
