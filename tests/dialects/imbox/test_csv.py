@@ -7,6 +7,7 @@ import io
 from dataclasses import replace
 
 import pytest
+from starlette.datastructures import QueryParams
 
 from frontdesk.api.common.tabular import cell
 from frontdesk.api.imbox import routes
@@ -189,3 +190,11 @@ def test_a_ticket_row_has_its_three_times(imbox: ImBox) -> None:
 def test_attachment_urls_escape_the_key_and_user_whole() -> None:
     url = out.attachment_url("http://b", "k/ey+1", "u/1", 5)
     assert url == "http://b/message/attachment/k%2Fey%2B1/u%2F1/5"
+
+
+def test_the_next_page_url_escapes_path_segments_and_moves_only_the_cursor() -> None:
+    params = QueryParams("limit=2&status=open&cursorId=1&status=reply")
+    url = out.next_url("http://b", ["listTickets", "k/ey", "7"], params, {"cursorId": "5"})
+    assert (
+        url == "http://b/message/listTickets/k%2Fey/7?limit=2&status=open&status=reply&cursorId=5"
+    )
