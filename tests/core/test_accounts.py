@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.accounts import AgentFields
-from frontdesk.core.identity.records import Role
-from frontdesk.core.shared.errors import Conflict, NotFound
+from frontdesk.core.identity.records import Agent, Role
+from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from frontdesk.core.shared.events import SETTINGS_CHANGED
 from frontdesk.storage import tables as t
 from tests.conftest import Tenant
@@ -173,3 +173,28 @@ def test_an_inbox_with_tickets_stays_and_an_empty_one_is_deleted(
             )
         ).all()
     assert [json.loads(row.data) for row in deleted] == [{"inbox_id": empty.id}]
+
+
+def test_an_agents_language_tag_and_time_zone_are_checked_and_kept(tenant: Tenant) -> None:
+    agent = add_agent(tenant, "Lang")
+
+    def update(**fields: str) -> Agent:
+        with tenant.services.store.write() as uow:
+            return accounts.update_agent(uow, tenant.actor, agent.id, AgentFields(**fields))
+
+    assert update(locale=" EN-gb ", time_zone=" Europe/Stockholm ").locale == "EN-gb"
+    # a long tag is cut to its first 16 characters, which are checked and kept
+    long = update(locale="en-abcdefgh-ijklmnop")
+    assert (long.locale, long.time_zone) == ("en-abcdefgh-ijkl", "Europe/Stockholm")
+    assert update(time_zone="").time_zone == ""
+    for fields, code, message, field in (
+        ({"locale": "e1"}, "invalid_locale", "Not a language tag", "locale"),
+        ({"time_zone": "Mars/Olympus"}, "invalid_time_zone", "Not a known time zone", "time_zone"),
+    ):
+        with pytest.raises(Invalid) as raised:
+            update(**fields)
+        assert (raised.value.code, raised.value.message, raised.value.field) == (
+            code,
+            message,
+            field,
+        )
