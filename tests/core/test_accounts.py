@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from frontdesk.core.identity import accounts
+from frontdesk.core.identity import accounts, sessions
 from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.identity.records import Agent, Role
 from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
@@ -198,3 +198,33 @@ def test_an_agents_language_tag_and_time_zone_are_checked_and_kept(tenant: Tenan
             message,
             field,
         )
+
+
+def test_a_stale_session_is_stamped_again_and_then_no_longer_stale(tenant: Tenant) -> None:
+    with tenant.services.store.write() as uow:
+        agent = accounts.create_agent(
+            uow,
+            tenant.actor,
+            AgentFields(name="Sam", email=tenant.address("sam"), password="long enough pw"),
+        )
+    policy = sessions.Policy(
+        idle_ms=3_600_000, absolute_ms=86_400_000, failures_per_address=5, failures_per_ip=50,
+        window_ms=60_000, reset_ms=3_600_000,
+    )  # fmt: skip
+    with tenant.services.store.write() as uow:
+        started = sessions.sign_in(
+            uow, agent.email, "long enough pw", sessions.Client("192.0.2.9"), policy
+        )
+    assert isinstance(started, sessions.Started)
+    an_hour_ago_less_a_minute = started.session.last_seen - 59 * 60_000
+    pinned = update(t.web_sessions).where(t.web_sessions.c.id == started.session.id)
+    with tenant.services.store.engine.begin() as conn:  # an old stamp, to see touch move it
+        conn.execute(pinned.values(last_seen=an_hour_ago_less_a_minute))
+    with tenant.services.store.read() as uow:
+        stale = sessions.authenticate(uow, started.token, policy)
+    assert stale.stale and stale.session.last_seen == an_hour_ago_less_a_minute
+    with tenant.services.store.write() as uow:
+        sessions.touch(uow, started.session.id)
+    with tenant.services.store.read() as uow:
+        fresh = sessions.authenticate(uow, started.token, policy)
+    assert not fresh.stale and fresh.session.last_seen >= started.session.last_seen
