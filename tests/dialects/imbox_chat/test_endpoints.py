@@ -84,6 +84,11 @@ def test_visitor_info_tags_labels_and_cards_have_the_spec_shapes(imchat: ImBoxCh
             }
         ],
     }
+    # a visitor whose page is not known shows an empty exit page, not null
+    gone = update(t.chat_conversations).where(t.chat_conversations.c.public_id == public_id)
+    with imchat.services.store.engine.begin() as conn:
+        conn.execute(gone.values(exit_page=None))
+    assert imchat.get("grabVisitorInfo", public_id).json()["json"][0]["exitPage"] == ""
     tags = imchat.get("grabVisitorTags", public_id).json()
     assert tags["length"] == 2
     assert [(t["type"], t["tag"]) for t in tags["json"]] == [(0, "John Doe"), (1, "Custom tag")]
