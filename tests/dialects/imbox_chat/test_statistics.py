@@ -6,8 +6,10 @@ import csv
 import io
 
 import pytest
+from sqlalchemy import update
 
 from frontdesk.core.chat.records import VisitorInfo
+from frontdesk.storage import tables as t
 from tests.dialects.imbox_chat.conftest import MINUTE, T0, ImBoxChat
 
 START = "2026-01-01T00:00:00.000Z"
@@ -233,3 +235,12 @@ def test_an_unanswered_chat_an_agent_ended_names_that_agent(imchat: ImBoxChat) -
     assert rows[ended]["duration"] is None and rows[ended]["responseTime"] is None
     assert rows[left]["agentName"] is None
     assert [row["channel"] for row in _stats(imchat, agentId=str(imchat.agent.id))] == [ended]
+
+
+def test_a_chat_whose_exit_page_is_unknown_shows_an_empty_one(imchat: ImBoxChat) -> None:
+    public_id = _answered_chat(imchat, T0 + MINUTE)
+    gone = update(t.chat_conversations).where(t.chat_conversations.c.public_id == public_id)
+    with imchat.services.store.engine.begin() as conn:
+        conn.execute(gone.values(exit_page=None))
+    (row,) = _stats(imchat)
+    assert row["exitPage"] == ""
