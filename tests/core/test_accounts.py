@@ -200,7 +200,7 @@ def test_an_agents_language_tag_and_time_zone_are_checked_and_kept(tenant: Tenan
         )
 
 
-def test_a_stale_session_is_stamped_again_and_then_no_longer_stale(tenant: Tenant) -> None:
+def test_a_stale_session_is_stamped_again_then_ended_by_its_agent(tenant: Tenant) -> None:
     with tenant.services.store.write() as uow:
         agent = accounts.create_agent(
             uow,
@@ -228,3 +228,20 @@ def test_a_stale_session_is_stamped_again_and_then_no_longer_stale(tenant: Tenan
     with tenant.services.store.read() as uow:
         fresh = sessions.authenticate(uow, started.token, policy)
     assert not fresh.stale and fresh.session.last_seen >= started.session.last_seen
+    actor = sessions.agent_actor(agent)
+    with pytest.raises(NotFound) as raised, tenant.services.store.write() as uow:
+        sessions.end_session(uow, actor, started.session.id + 1000)
+    assert (raised.value.code, raised.value.message) == (
+        "session_not_found",
+        f"No session {started.session.id + 1000}",
+    )
+    with tenant.services.store.write() as uow:
+        ended = sessions.end_session(uow, actor, started.session.id)
+    assert ended.revoked is not None
+    with tenant.services.store.read() as uow:
+        recorded = uow.conn.execute(
+            select(t.events.c.data).where(
+                t.events.c.account_id == tenant.id, t.events.c.kind == "session.ended"
+            )
+        ).all()
+    assert [json.loads(row.data) for row in recorded] == [{"session_id": started.session.id}]
