@@ -6,12 +6,13 @@ import hashlib
 import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from frontdesk.core import contacts
 from frontdesk.core.contacts import ContactFields
 from frontdesk.core.identity import credentials
 from frontdesk.core.identity.records import CredentialKind
+from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Invalid, NotFound, Unauthenticated
 from frontdesk.core.shared.records import Scope
 from frontdesk.storage import tables
@@ -124,3 +125,21 @@ def test_a_customer_token_is_named_after_its_contact_unless_named(tenant: Tenant
         named = credentials.issue_customer_token(uow, tenant.actor, contact.id, "portal")
     assert plain.credential.name == contact.email
     assert named.credential.name == "portal"
+
+
+def test_a_keys_last_use_is_stale_only_when_older_than_a_minute(tenant: Tenant) -> None:
+    with tenant.services.store.write() as uow:
+        issued = credentials.issue_api_key(uow, tenant.actor, "stamp", [Scope.TICKETS_READ])
+    with tenant.services.store.read() as uow:
+        _, never_used = credentials.authenticate(uow, issued.token, CredentialKind.API_KEY)
+    with tenant.services.store.write() as uow:
+        credentials.touch(uow, issued.credential.id)
+    with tenant.services.store.read() as uow:
+        _, just_used = credentials.authenticate(uow, issued.token, CredentialKind.API_KEY)
+    old = now_ms() - 61_000
+    pinned = update(tables.credentials).where(tables.credentials.c.id == issued.credential.id)
+    with tenant.services.store.engine.begin() as conn:
+        conn.execute(pinned.values(last_used=old))
+    with tenant.services.store.read() as uow:
+        _, used_long_ago = credentials.authenticate(uow, issued.token, CredentialKind.API_KEY)
+    assert (never_used, just_used, used_long_ago) == (True, False, True)
