@@ -98,6 +98,14 @@ PACKAGES: dict[str, Package] = {
             "tests/dialects/imbox_chat",
         ),
     ),
+    "core/people": Package(
+        ("src/frontdesk/core/people/*.py",),
+        ("tests/api/test_contacts.py", "tests/api/test_gdpr.py"),
+    ),
+    "core/notify": Package(
+        ("src/frontdesk/core/notify/*.py",),
+        ("tests/mail/test_notifications.py", "tests/api/test_notification_settings.py"),
+    ),
     "api/imbox": Package(
         ("src/frontdesk/api/imbox/translate.py", "src/frontdesk/api/imbox/chat_translate.py"),
         ("tests/dialects/imbox", "tests/dialects/imbox_chat"),
