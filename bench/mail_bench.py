@@ -6,13 +6,16 @@ smtplib from several client threads, each mail from a new sender (so each opens 
 and is answered 250 only after its commit):
 
 - 10 KB plain-text messages;
-- messages with a 1 MB attachment (stored in the blob store, raw mail kept too).
+- messages with a 1 MB attachment (stored in the blob store, raw mail kept too);
+- 10 KB replies as Gmail writes them: text and HTML, a signature and quoted history to
+  mark (core/mail/quoting.py), and an inline image (`cid:`) to store and point at.
 
 The same run measures a null SMTP sink (aiosmtpd answering 250 without doing anything) as
 the ceiling: figures are reported as ratios to it, since the machine is shared and busy.
 Peak memory is the server's VmHWM (Linux /proc), next to its resident size at start.
 
     .venv/bin/python -m bench.mail_bench [--database-url URL] [--small N] [--large N]
+        [--reply N]
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
@@ -57,6 +61,44 @@ def small_mail(to: str, number: int) -> bytes:
     message["Message-ID"] = f"<bench-small-{number}-{time.time_ns()}@example.org>"
     line = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod.\n"
     message.set_content(line * (10_240 // len(line)))
+    return message.as_bytes(policy=SMTP)
+
+
+# A 1x1 PNG: the inline image of every reply (the blob store keeps it once).
+PIXEL = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010802000000907753de0000000c4944415408"
+    "d763f8cfc0000003010100c9fe92ef0000000049454e44ae426082"
+)
+
+
+def reply_mail(to: str, number: int) -> bytes:
+    message = EmailMessage()
+    message["From"] = f"Customer {number} <r{number}@example.org>"
+    message["To"] = to
+    message["Subject"] = f"Re: Question {number}"
+    message["Message-ID"] = f"<bench-reply-{number}-{time.time_ns()}@example.org>"
+    line = "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod."
+    quoted = [line] * 60
+    text = (
+        f"Still broken, see the screenshot.\n\n-- \nCustomer {number}\n\n"
+        f"On Tue, 3 Mar 2026 at 10:12, Support <{to}> wrote:\n\n"
+        + "".join(f"> {q}\n" for q in quoted)
+    )
+    html = (
+        '<div dir="ltr"><div>Still broken, see the screenshot: '
+        '<img src="cid:shot@example.org" alt="screenshot"></div><br>'
+        f'<div class="gmail_signature">Customer {number}</div></div>'
+        '<div class="gmail_quote"><div class="gmail_attr">On Tue, 3 Mar 2026 at 10:12, '
+        f"Support &lt;{to}&gt; wrote:</div>"
+        '<blockquote class="gmail_quote">'
+        + "".join(f"<div>{q}</div>" for q in quoted)
+        + "</blockquote></div>"
+    )
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    related = message.get_payload()[1]  # type: ignore[index]
+    assert isinstance(related, EmailMessage)
+    related.add_related(PIXEL, "image", "png", cid="<shot@example.org>", filename="shot.png")
     return message.as_bytes(policy=SMTP)
 
 
@@ -119,21 +161,32 @@ def wait_for(port: int, alive: Callable[[], bool]) -> None:
     raise RuntimeError("the SMTP listener did not come up")
 
 
-def measure(
-    port: int, to: str, small: int, large: int, clients: int, pid: int | None
-) -> dict[str, float]:
+def measure(port: int, to: str, counts: Counts, clients: int, pid: int | None) -> dict[str, float]:
     blast(port, to, [small_mail(to, -n - 1) for n in range(10)], clients)  # warm up
-    small_mails = [small_mail(to, n) for n in range(small)]
-    large_mails = [large_mail(to, n) for n in range(large)]
+    small_mails = [small_mail(to, n) for n in range(counts.small)]
+    large_mails = [large_mail(to, n) for n in range(counts.large)]
+    reply_mails = [reply_mail(to, n) for n in range(counts.reply)]
     small_s = blast(port, to, small_mails, clients)
     large_s = blast(port, to, large_mails, clients)
-    result = {"small_per_s": small / small_s, "large_per_s": large / large_s}
+    reply_s = blast(port, to, reply_mails, clients)
+    result = {
+        "small_per_s": counts.small / small_s,
+        "large_per_s": counts.large / large_s,
+        "reply_per_s": counts.reply / reply_s,
+    }
     if pid is not None:
         result.update({f"{k}_kib": float(v) for k, v in memory_kib(pid).items()})
     return result
 
 
-def run_sink(small: int, large: int, clients: int) -> dict[str, float]:
+@dataclass(frozen=True)
+class Counts:
+    small: int
+    large: int
+    reply: int
+
+
+def run_sink(counts: Counts, clients: int) -> dict[str, float]:
     port = free_port()
     sink = subprocess.Popen(
         [sys.executable, "-c", SINK, str(port)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
@@ -141,16 +194,14 @@ def run_sink(small: int, large: int, clients: int) -> dict[str, float]:
     try:
         assert sink.stdout is not None
         sink.stdout.readline()
-        return measure(port, "sink@example.com", small, large, clients, None)
+        return measure(port, "sink@example.com", counts, clients, None)
     finally:
         assert sink.stdin is not None
         sink.stdin.close()
         sink.wait(10)
 
 
-def run_frontdesk(
-    database_url: str | None, small: int, large: int, clients: int
-) -> dict[str, float]:
+def run_frontdesk(database_url: str | None, counts: Counts, clients: int) -> dict[str, float]:
     data = Path(tempfile.mkdtemp(prefix="frontdesk-mail-bench-"))
     port = free_port()
     env = {
@@ -172,7 +223,7 @@ def run_frontdesk(
     try:
         wait_for(port, lambda: server.poll() is None)
         start_rss = memory_kib(server.pid)["VmRSS"]
-        result = measure(port, to, small, large, clients, server.pid)
+        result = measure(port, to, counts, clients, server.pid)
         result["start_rss_kib"] = float(start_rss)
         return result
     finally:
@@ -186,20 +237,27 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
     parser.add_argument("--small", type=int, default=400, help="10 KB messages")
     parser.add_argument("--large", type=int, default=30, help="messages with a 1 MB file")
+    parser.add_argument("--reply", type=int, default=400, help="10 KB replies, quote and image")
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
     backend = "postgresql" if args.database_url else "sqlite"
-    sink = run_sink(args.small, args.large, args.clients)
-    desk = run_frontdesk(args.database_url, args.small, args.large, args.clients)
+    counts = Counts(args.small, args.large, args.reply)
+    sink = run_sink(counts, args.clients)
+    desk = run_frontdesk(args.database_url, counts, args.clients)
     report = {
         "backend": backend,
         "clients": args.clients,
-        "messages": {"small_10kb": args.small, "large_1mb": args.large},
+        "messages": {
+            "small_10kb": args.small,
+            "large_1mb": args.large,
+            "reply_10kb_quote_image": args.reply,
+        },
         "sink": sink,
         "frontdesk": desk,
         "ratio": {
             "small": desk["small_per_s"] / sink["small_per_s"],
             "large": desk["large_per_s"] / sink["large_per_s"],
+            "reply": desk["reply_per_s"] / sink["reply_per_s"],
         },
     }
     RESULTS.mkdir(exist_ok=True)

@@ -21,6 +21,7 @@ from frontdesk.api.inboxops import openapi as inboxops_openapi
 from frontdesk.api.inboxops import routes as inboxops
 from frontdesk.api.native import admin, health, notifications, people, ticket_list, tickets
 from frontdesk.api.native import chat as native_chat
+from frontdesk.api.native import chat_settings as native_chat_settings
 from frontdesk.api.native import mail as native_mail
 from frontdesk.api.native import openapi as native_openapi
 from frontdesk.api.v3 import errors as v3_errors
@@ -30,6 +31,7 @@ from frontdesk.chat import sockets as chat_sockets
 from frontdesk.chat import widget as chat_widget
 from frontdesk.chat.admission import ChatLimits
 from frontdesk.chat.hub import ChatHub
+from frontdesk.chat.presence import build_presence
 from frontdesk.http import errors
 from frontdesk.http.auth import AuthLimits
 from frontdesk.http.input import checked_input
@@ -44,7 +46,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     """The ASGI application. Pass `services` to share them (tests); else they are built here."""
     services = services or build_services(settings or Settings())
 
-    chat_hub = ChatHub(services.fanout)  # this app's chat sockets
+    resolved = services.settings
+    presence = build_presence(resolved.redis_url, resolved.chat_channel_prefix)
+    chat_hub = ChatHub(services.fanout, presence)  # this app's chat sockets
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -89,6 +93,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(imbox.router)
     app.include_router(imbox_chat.router)
     app.include_router(native_chat.router)
+    app.include_router(native_chat_settings.router)
     app.include_router(chat_sockets.router)
     app.include_router(chat_widget.router)
     _install_limiters(app, services.settings)

@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     relay_user: str = ""
     relay_password: str = Field(default="", repr=False)
     relay_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
+    # RFC 5321 4.5.3.2.6: wait 10 minutes for the answer to the end of DATA; a timeout
+    # after it leaves the outcome unknown (docs/mail.md), so it must not be cut short.
+    relay_data_timeout_seconds: float = Field(default=600.0, gt=0, le=3600)
     outbox_poll_seconds: float = Field(default=1.0, gt=0, le=600)
     mail_retry_base_seconds: float = Field(default=30.0, gt=0, le=86_400)
     mail_retry_max_seconds: float = Field(default=3600.0, gt=0, le=7 * 86_400)
@@ -77,6 +80,14 @@ class Settings(BaseSettings):
     # At most this many auto replies to one address per window (two auto-responders).
     auto_reply_cap: int = Field(default=3, ge=1, le=1000)
     auto_reply_window_seconds: int = Field(default=3600, ge=1, le=7 * 86_400)
+    # The cap counts only mail that looks automated or comes this soon after the last
+    # auto reply to its sender (a loop answers in seconds; a person writes again later).
+    auto_reply_repeat_seconds: int = Field(default=300, ge=0, le=86_400)
+    # No auto reply to mail dated longer ago than this (an old unread mail polled late).
+    auto_reply_max_age_seconds: int = Field(default=86_400, ge=60, le=365 * 86_400)
+    # A copy of each customer mail to the agents assigned to its ticket, with their
+    # signed reply address (docs/mail.md, "Agents answer by e-mail").
+    mail_copy_assignees: bool = False
     # Live chat (docs/chat.md). With a Redis URL, chat events reach the sockets of every
     # server process through one pub/sub channel named `<prefix>:chat`.
     redis_url: str = ""

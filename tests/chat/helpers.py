@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import httpx2
 import websockets
 from websockets.asyncio.client import ClientConnection
 
@@ -143,3 +148,40 @@ async def all_of(
         seen.append(frame)
         missing = [test for test in missing if not test(frame)]
     return seen
+
+
+class Served:
+    """A real `frontdesk serve` process; `port` to start again where one stopped."""
+
+    def __init__(self, data_dir: Path, env: dict[str, str], port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.host = f"127.0.0.1:{self.port}"
+        self.log = (data_dir / f"server-{self.port}.log").open("a")
+        executable = Path(sys.executable).parent / "frontdesk"
+        self.process = subprocess.Popen(
+            [str(executable), "serve", "--port", str(self.port)],
+            env={**os.environ, **env},
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "the server exited"
+            try:
+                if httpx2.get(f"http://{self.host}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx2.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("the server did not start")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()

@@ -10,19 +10,16 @@ from __future__ import annotations
 import asyncio
 import os
 import secrets
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx2
 import pytest
 import redis
 
 from frontdesk.services import build_services
 from frontdesk.settings import Settings
-from tests.chat.helpers import agent, free_port, is_message, seed, send, until, visitor
+from tests.chat.helpers import Served, agent, is_message, seed, send, until, visitor
 from tests.conftest import _pg_database, unavailable
 
 REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -40,41 +37,6 @@ def redis_url() -> str:
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
     yield from _pg_database()
-
-
-class Served:
-    def __init__(self, data_dir: Path, env: dict[str, str]) -> None:
-        self.port = free_port()
-        self.host = f"127.0.0.1:{self.port}"
-        self.log = (data_dir / f"server-{self.port}.log").open("w")
-        executable = Path(sys.executable).parent / "frontdesk"
-        self.process = subprocess.Popen(
-            [str(executable), "serve", "--port", str(self.port)],
-            env={**os.environ, **env},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def wait(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "the server exited"
-            try:
-                if httpx2.get(f"http://{self.host}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx2.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError("the server did not start")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
 
 
 def test_visitor_and_agent_on_different_processes_see_each_other_in_order(
@@ -110,7 +72,10 @@ async def _chat_across(
 ) -> None:
     v, welcome = await visitor(visitor_host, widget, page="https://example.org/")
     public_id = welcome["conversationId"]
+    assert welcome["availability"]["agentsOnline"] is False
     a, _ = await agent(agent_host, key, agent_id)
+    # The agent is on the other process: its presence reaches this one through Redis.
+    assert await _online(v, True)
     await send(v, {"type": "message", "text": "from process one"})
     waiting, _ = await until(a, lambda f: f["type"] == "chat" and f["status"] == "waiting")
     assert waiting["conversationId"] == public_id
@@ -134,5 +99,18 @@ async def _chat_across(
     on_visitor, on_agent = await asyncio.gather(texts(v), texts(a))
     assert on_visitor == on_agent
     assert [t for t in on_visitor if t.startswith("agent")] == [f"agent {i}" for i in range(5)]
-    await v.close()
     await a.close()
+    assert await _online(v, False)
+    await v.close()
+
+
+async def _online(ws: object, wanted: bool) -> bool:
+    """Asks `availability` until agentsOnline is `wanted` (presence is synced by a thread);
+    the last answer."""
+    deadline = time.monotonic() + 15
+    while True:
+        await send(ws, {"type": "availability", "ref": "online"})  # type: ignore[arg-type]
+        frame, _ = await until(ws, lambda f: f["type"] == "availability")  # type: ignore[arg-type]
+        if frame["agentsOnline"] is wanted or time.monotonic() > deadline:
+            return bool(frame["agentsOnline"]) is wanted
+        await asyncio.sleep(0.1)

@@ -122,7 +122,7 @@ def _converse(page: Any, agent: ClientConnection, public_id: str) -> None:
     agent.send(json.dumps({"type": "join", "conversationId": public_id}))
     _next(agent, lambda f: f.get("message") == "Hi from the browser")
     agent.send(json.dumps({"type": "message", "conversationId": public_id, "text": "Hello Ada"}))
-    expect(page.locator(".fd-agent")).to_have_text(["Hello Ada"])
+    expect(page.locator(".fd-agent .fd-text")).to_have_text(["Hello Ada"])
     # The widget proved itself (chat_proof_bits, 16 by default) before the message above
     # could start the chat: what a visitor sees is the chat, nothing of the proof.
     screenshot(page, "chat-widget")
@@ -132,7 +132,7 @@ def _converse(page: Any, agent: ClientConnection, public_id: str) -> None:
     page.reload()
     page.wait_for_function("window.__frontdeskWidget && window.__frontdeskWidget.conversation()")
     assert page.evaluate("window.__frontdeskWidget.conversation()") == public_id
-    expect(page.locator(".fd-msg")).to_have_text(["Hi from the browser", "Hello Ada"])
+    expect(page.locator(".fd-msg .fd-text")).to_have_text(["Hi from the browser", "Hello Ada"])
 
     agent.send(json.dumps({"type": "close", "conversationId": public_id}))
     page.click(".fd-launch")
@@ -141,6 +141,13 @@ def _converse(page: Any, agent: ClientConnection, public_id: str) -> None:
     stars.nth(3).click()
     expect(page.locator(".fd-note").last).to_have_text("Thanks for your rating")
     _next(agent, lambda f: f.get("message", "").startswith('{"type":"rating"'))
+    # Rated once: the stars stay away, after the rating's own message and after a reload.
+    expect(page.locator(".fd-rate")).to_be_hidden()
+    page.reload()
+    page.wait_for_function("window.__frontdeskWidget && window.__frontdeskWidget.conversation()")
+    page.click(".fd-launch")
+    expect(page.locator(".fd-note").last).to_have_text("The chat has ended")
+    expect(page.locator(".fd-rate")).to_be_hidden()
 
 
 def _check_transcript(services: Services, account: ChatAccount, public_id: str) -> None:

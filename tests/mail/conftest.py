@@ -13,7 +13,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import SMTP
 from email.policy import default as default_policy
-from typing import Any
+from typing import Any, Protocol
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -22,7 +22,8 @@ from aiosmtpd.smtp import Envelope, Session
 from sqlalchemy import select
 
 from frontdesk.core.identity import accounts
-from frontdesk.core.identity.records import Inbox
+from frontdesk.core.identity.accounts import AgentFields, create_agent
+from frontdesk.core.identity.records import Agent, Inbox
 from frontdesk.mail.inbound import Inbound
 from frontdesk.mail.outbound import OutboxWorker, Relay
 from frontdesk.mail.runtime import MailRuntime
@@ -51,6 +52,7 @@ class Received:
     mail_from: str
     rcpt_tos: list[str]
     data: bytes
+    helo: str = ""  # the name the client gave in EHLO / HELO
 
     @property
     def message(self) -> EmailMessage:
@@ -86,7 +88,9 @@ class RelayPeer:
         data = envelope.original_content or b""
         assert isinstance(data, bytes)
         with self.lock:
-            self.received.append(Received(envelope.mail_from or "", list(envelope.rcpt_tos), data))
+            self.received.append(
+                Received(envelope.mail_from or "", list(envelope.rcpt_tos), data, session.host_name)
+            )
         return "250 OK"
 
     def start(self) -> None:
@@ -114,12 +118,23 @@ def relay() -> Iterator[RelayPeer]:
     peer.stop()
 
 
-def worker_for(services: Services, relay: RelayPeer, **changes: Any) -> OutboxWorker:
-    settings = {"mail_retry_base_seconds": 600.0, **changes}
+class Listening(Protocol):
+    port: int
+
+
+def worker_for(services: Services, relay: Listening, **changes: Any) -> OutboxWorker:
+    """An outbox worker sending to `relay` (a RelayPeer, a private Postfix)."""
+    settings = {
+        "mail_retry_base_seconds": 600.0,
+        "relay_host": "127.0.0.1",
+        "relay_port": relay.port,
+        "relay_timeout_seconds": 5.0,
+        **changes,
+    }
     own = mail_services(services, **settings)
-    return OutboxWorker(
-        own.store, own.blobs, own.settings, Relay("127.0.0.1", relay.port, timeout=5.0)
-    )
+    configured = Relay.from_settings(own.settings)
+    assert configured is not None
+    return OutboxWorker(own.store, own.blobs, own.settings, configured)
 
 
 def drain(worker: OutboxWorker, rounds: int = 20) -> None:
@@ -138,6 +153,24 @@ class MailDesk:
     inbound: Inbound
     support: Inbox
     sales: Inbox
+
+    def agent(self, uow: Any, name: str = "Agnes") -> Agent:
+        """The tenant's agent Agnes (made on first use), in the caller's transaction."""
+        actor = self.tenant.actor
+        email = self.tenant.address("agnes")
+        found = uow.accounts.find_agent_by_email(actor.account_id, email)
+        return found or create_agent(uow, actor, AgentFields(name=name, email=email))
+
+    def inboxops(self, ticket_id: int) -> tuple[str, dict[str, str]]:
+        """The InboxOps URL of a ticket and the headers that reach it."""
+        tenant = self.tenant
+        with self.services.store.read() as uow:
+            ticket = uow.tickets.get_ticket(tenant.id, ticket_id)
+            account = uow.accounts.get_account(tenant.id)
+        assert ticket is not None and account is not None
+        workspace = account.public_id
+        url = f"/v1/workspaces/{workspace}/tickets/{ticket.uuid}"
+        return url, {**tenant.headers(), "x-workspace-id": workspace}
 
     def outbox(self) -> list[Any]:
         with self.services.store.engine.connect() as conn:
@@ -159,15 +192,16 @@ class MailDesk:
                 )
             )
 
-    def messages(self, ticket_id: int) -> list[Any]:
+    def messages(self, ticket_id: int, *, logs: bool = False) -> list[Any]:
+        """The ticket's messages; its log lines ("No auto reply: ...") only when asked."""
+        query = select(t.messages).where(t.messages.c.ticket_id == ticket_id)
+        if not logs:
+            query = query.where(t.messages.c.kind != "log")
         with self.services.store.engine.connect() as conn:
-            return list(
-                conn.execute(
-                    select(t.messages)
-                    .where(t.messages.c.ticket_id == ticket_id)
-                    .order_by(t.messages.c.id)
-                )
-            )
+            return list(conn.execute(query.order_by(t.messages.c.id)))
+
+    def log_lines(self, ticket_id: int) -> list[str]:
+        return [m.body_text for m in self.messages(ticket_id, logs=True) if m.kind == "log"]
 
     def tickets(self) -> list[Any]:
         with self.services.store.engine.connect() as conn:
@@ -195,6 +229,18 @@ def desk(tenant: Tenant, services: Services) -> MailDesk:
 def runtime(services: Services) -> Iterator[MailRuntime]:
     """The SMTP listener on a free port (no relay, no IMAP: those have their own tests)."""
     own = mail_services(services, smtp_port=free_port(), max_mail_bytes=200_000)
+    running = MailRuntime(own, outbox=False, imap=False).start()
+    yield running
+    running.stop()
+
+
+AUTHSERV = "mx.frontdesk.test"
+
+
+@pytest.fixture
+def listener(services: Services) -> Iterator[MailRuntime]:
+    """The SMTP listener, trusting Authentication-Results written under AUTHSERV."""
+    own = mail_services(services, smtp_port=free_port(), mail_authserv_id=AUTHSERV)
     running = MailRuntime(own, outbox=False, imap=False).start()
     yield running
     running.stop()

@@ -9,7 +9,6 @@ ticket by its address alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,20 +17,9 @@ from fastapi.testclient import TestClient
 from frontdesk.core.identity import credentials
 from frontdesk.mail.runtime import MailRuntime
 from frontdesk.mail.tokens import TicketTokens
-from frontdesk.services import Services
-from tests.mail.conftest import MailDesk, free_port, mail, mail_services, smtp_send
+from tests.mail.conftest import AUTHSERV, MailDesk, mail, smtp_send
 
-AUTHSERV = "mx.frontdesk.test"
 VICTIM = "victim@example.org"
-
-
-@pytest.fixture
-def listener(services: Services) -> Iterator[MailRuntime]:
-    """The SMTP listener, trusting Authentication-Results written under AUTHSERV."""
-    own = mail_services(services, smtp_port=free_port(), mail_authserv_id=AUTHSERV)
-    running = MailRuntime(own, outbox=False, imap=False).start()
-    yield running
-    running.stop()
 
 
 def _send(listener: MailRuntime, desk: MailDesk, envelope: str, **message: Any) -> None:
@@ -67,31 +55,32 @@ def test_a_forged_from_never_joins_the_victims_open_ticket(
     assert (receipt.status, receipt.envelope_from) == ("delivered", "attacker@evil.test")
     # Only the victim's real mail got an auto reply: the forged one would go to the victim.
     assert [row.to_addr for row in desk.outbox()] == [VICTIM]
+    assert desk.log_lines(tickets[1].id) == [
+        "No auto reply: the sender could not be verified (it would go to whoever was impersonated)"
+    ]
     _every_view_marks_it(desk, client, tickets[1].id, forged.uuid)
 
 
 def _every_view_marks_it(desk: MailDesk, client: TestClient, ticket_id: int, uuid: str) -> None:
     tenant = desk.tenant
     native = client.get(f"/api/v1/tickets/{ticket_id}", headers=tenant.headers()).json()
-    assert [m["unverified"] for m in native["messages"]] == [True]
-    with desk.services.store.read() as uow:
-        ticket = uow.tickets.get_ticket(tenant.id, ticket_id)
-        public_id = uow.accounts.get_account(tenant.id).public_id  # type: ignore[union-attr]
-    assert ticket is not None
-    ops = client.get(
-        f"/v1/workspaces/{public_id}/tickets/{ticket.uuid}",
-        headers={**tenant.headers(), "x-workspace-id": public_id},
-    ).json()
-    assert [(m["id"], m["unverifiedSender"]) for m in ops["messages"]] == [(uuid, True)]
+    # Beside the message, a log line says why it got no auto reply (asserted above).
+    assert [m["unverified"] for m in native["messages"] if m["kind"] != "log"] == [True]
+    url, headers = desk.inboxops(ticket_id)
+    ops = client.get(url, headers=headers).json()
+    assert [(m["id"], m["unverifiedSender"]) for m in ops["messages"] if m["id"] == uuid] == [
+        (uuid, True)
+    ]
     grabbed = client.get(f"/message/grabTicket/{tenant.admin_key}/{tenant.id}/{ticket_id}").json()
-    assert [m["unverifiedSender"] for m in grabbed["json"]] == [True]
+    assert [m["unverifiedSender"] for m in grabbed["json"] if m["messageType"] != "log"] == [True]
     emails = client.get(
         f"/message/listTicketsEmails/{tenant.admin_key}/{tenant.id}",
         params={"startTime": "2000-01-01", "endTime": "2100-01-01"},
     ).json()
     assert [e.get("unverifiedSender", False) for e in emails["json"]] == [False, True]
-    assert ticket.requester_id is not None
     with desk.services.store.write() as uow:
+        ticket = uow.tickets.get_ticket(tenant.id, ticket_id)
+        assert ticket is not None and ticket.requester_id is not None
         token = credentials.issue_customer_token(uow, tenant.actor, ticket.requester_id).token
     portal = client.get(f"/v3/tickets/{ticket_id}", headers={"PRIVATE-TOKEN": token}).json()
     assert [r["unverifiedSender"] for r in portal["replies"]] == [True]

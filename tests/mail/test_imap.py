@@ -16,6 +16,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.utils import formatdate
 from pathlib import Path
 
 import pytest
@@ -49,6 +50,14 @@ class Dovecot:
             assert conn.append(folder, None, None, raw)[0] == "OK"
         finally:
             conn.logout()
+
+    def create(self, folder: str) -> str:
+        conn = self.client()
+        try:
+            assert conn.create(folder)[0] == "OK"
+        finally:
+            conn.logout()
+        return folder
 
     def unseen(self, folder: str = "INBOX") -> int:
         conn = self.client()
@@ -187,10 +196,7 @@ def _poller(desk: MailDesk) -> ImapPoller:
 def test_poller_imports_new_mail_once_and_marks_it_seen(
     desk: MailDesk, client: TestClient, dovecot: Dovecot
 ) -> None:
-    folder = f"T{desk.tenant.tag}"
-    conn = dovecot.client()
-    assert conn.create(folder)[0] == "OK"
-    conn.logout()
+    folder = dovecot.create(f"T{desk.tenant.tag}")
     _connect_inbox(desk, client, dovecot, folder)
     tag = desk.tenant.tag
     dovecot.append(mail(to=desk.support.email, Message_ID=f"<a-{tag}@x.org>").as_bytes(), folder)
@@ -324,3 +330,48 @@ def test_the_poller_connects_to_the_address_it_checked_not_a_second_answer(
     assert asked == ["imap.rebinding.invalid"]
     shown = client.get(f"/api/v1/inboxes/{desk.support.id}/imap", headers=desk.tenant.headers())
     assert shown.json()["last_error"] is None
+
+
+def _dated(desk: MailDesk, sender: str, tag: str, days_ago: float) -> tuple[bytes, int]:
+    """A mail from `sender` whose Date is `days_ago` days back; with that Date in ms."""
+    stamp = int(time.time() - days_ago * 86_400)
+    message = mail(sender=sender, to=desk.support.email, Message_ID=f"<{tag}@x.org>")
+    message["Date"] = formatdate(stamp, usegmt=True)
+    return message.as_bytes(), stamp * 1000
+
+
+def test_a_first_poll_imports_the_backlog_and_later_polls_skip_stale_mail(
+    desk: MailDesk, client: TestClient, dovecot: Dovecot
+) -> None:
+    folder = dovecot.create(f"B{desk.tenant.tag}")
+    tag = desk.tenant.tag
+    # The mailbox's backlog, unread when it is connected: one old mail, one of today.
+    old, old_ms = _dated(desk, "old@example.org", f"old-{tag}", 3)
+    fresh, _ = _dated(desk, "new@example.org", f"new-{tag}", 0.01)
+    dovecot.append(old, folder)
+    dovecot.append(fresh, folder)
+    _connect_inbox(desk, client, dovecot, folder)
+    poller = _poller(desk)
+    with desk.services.store.read() as uow:
+        settings = uow.mail.get_imap(desk.tenant.id, desk.support.id)
+    assert settings is not None and settings.last_polled is None
+    assert poller.poll_recording(settings) == 2
+    # Imported: no auto reply to anyone, and the old mail's ticket keeps its own date.
+    assert desk.outbox() == []
+    assert len(desk.tickets()) == 2
+    (old_ticket,) = [t for t in desk.tickets() if t.created == old_ms]
+    assert [m.created for m in desk.messages(old_ticket.id)] == [old_ms]
+    # Later polls: a new mail gets its auto reply; one dated two days ago does not, and
+    # its ticket says why.
+    with desk.services.store.read() as uow:
+        settings = uow.mail.get_imap(desk.tenant.id, desk.support.id)
+    assert settings is not None and settings.last_polled is not None
+    later, _ = _dated(desk, "later@example.org", f"later-{tag}", 0.01)
+    stale, stale_ms = _dated(desk, "stale@example.org", f"stale-{tag}", 2)
+    dovecot.append(later, folder)
+    dovecot.append(stale, folder)
+    assert poller.poll_recording(settings) == 2
+    assert [row.to_addr for row in desk.outbox()] == ["later@example.org"]
+    (stale_ticket,) = [t for t in desk.tickets() if t.created == stale_ms]
+    (line,) = desk.log_lines(stale_ticket.id)
+    assert line.startswith("No auto reply: the mail is older than 24 h (dated ")

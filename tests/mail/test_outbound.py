@@ -10,7 +10,6 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from frontdesk.core import tickets
-from frontdesk.core.identity.accounts import AgentFields, create_agent
 from frontdesk.core.mail import outbox
 from frontdesk.core.tickets import NewMessage, attachments
 from frontdesk.core.tickets.attachments import Upload
@@ -32,10 +31,7 @@ def _agent_reply(
 ) -> int:
     actor = desk.tenant.actor
     with desk.services.store.write() as uow:
-        email = desk.tenant.address("agnes")
-        agent = uow.accounts.find_agent_by_email(actor.account_id, email) or create_agent(
-            uow, actor, AgentFields(name="Agnes", email=email)
-        )
+        agent = desk.agent(uow)
         upload = attachments.upload(
             uow, desk.services.blobs, actor, Upload("notes.pdf", b"%PDF-1.4 tiny"), 10_000
         )
@@ -90,7 +86,10 @@ def test_agent_reply_carries_threading_attachments_and_copies(
     message = sent.message
     assert message["In-Reply-To"] == "<in-1@example.org>"
     assert "<in-1@example.org>" in message["References"]
-    assert message["Auto-Submitted"] is None and sent.mail_from == desk.support.email
+    assert message["Auto-Submitted"] is None
+    # The envelope carries the row's own return path (VERP), so a bounce names the row.
+    local, domain = desk.support.email.split("@")
+    assert sent.mail_from.startswith(f"{local}+b{queued}-") and sent.mail_from.endswith(domain)
     files = [(part.get_filename(), part.get_content()) for part in message.iter_attachments()]
     assert files == [("notes.pdf", b"%PDF-1.4 tiny")]
     assert "Put it out." in message.get_body(("plain",)).get_content()  # type: ignore[union-attr]

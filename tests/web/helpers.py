@@ -44,7 +44,8 @@ class Desk:
                 self.tenant.actor,
                 NewTicket(
                     subject=subject,
-                    message=NewMessage(body_text=body),
+                    # `cc`: colleagues the customer copied (the reply box copies them too)
+                    message=NewMessage(body_text=body, cc=tuple(extra.pop("cc", ()))),  # type: ignore[arg-type]
                     requester_email=extra.pop("requester", None) or self.tenant.address("customer"),  # type: ignore[arg-type]
                     requester_name="Cora Customer",
                     inbox_id=self.inbox.id,

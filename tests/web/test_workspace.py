@@ -182,6 +182,50 @@ def test_reply_with_cc_bcc_and_a_file_is_queued_and_shown(web_app: FastAPI, desk
     assert download.headers["content-disposition"].startswith("attachment;")
 
 
+def test_the_reply_box_copies_the_customers_colleagues_and_never_our_inbox(
+    web_app: FastAPI, desk: Desk
+) -> None:
+    customer = desk.tenant.address("customer")
+    with desk.services.store.write() as uow:  # the customer wrote to us and two colleagues
+        ticket = tickets.open_ticket(
+            uow, desk.tenant.actor,
+            tickets.NewTicket(
+                subject="Printer", requester_email=customer, inbox_id=desk.inbox.id,
+                message=NewMessage(
+                    body_text="Help.", to=(desk.inbox.email, "carol@example.org"),
+                    cc=("bo@example.org", desk.inbox.email, customer.upper()),
+                ),
+            ),
+        ).ticket  # fmt: skip
+    client = signed_in(web_app, desk.agent.email)
+    page = client.get(f"/tickets/{ticket.id}").text
+    # Reply to all, visible and editable: the Cc field holds the colleagues.
+    shown = re.search(r'id="reply-cc"[^>]*value="([^"]*)"', page) or re.search(
+        r'value="([^"]*)"[^>]*id="reply-cc"', page
+    )
+    assert shown is not None and shown.group(1) == "carol@example.org, bo@example.org"
+    seen = re.search(r'name="seen" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    form = {"body": "On it.", "to": customer, "cc": shown.group(1), "seen": seen}
+    sent = client.post(
+        f"/tickets/{ticket.id}/reply", data={**form, "csrf_token": csrf_of(page)},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert sent.status_code == 303
+    [mail] = _outbox(desk.services, ticket.id)
+    assert mail.cc_addrs == "carol@example.org\nbo@example.org"
+    # The agent who empties the field sends to the customer alone.
+    page = client.get(f"/tickets/{ticket.id}").text
+    seen = re.search(r'name="seen" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    client.post(
+        f"/tickets/{ticket.id}/reply",
+        data={**form, "cc": "", "seen": seen, "csrf_token": csrf_of(page)},
+    )
+    assert sorted(m.cc_addrs for m in _outbox(desk.services, ticket.id)) == [
+        "",
+        "carol@example.org\nbo@example.org",
+    ]
+
+
 def test_a_stale_reply_is_kept_as_a_draft_and_sent_after_a_look(
     web_app: FastAPI, desk: Desk
 ) -> None:

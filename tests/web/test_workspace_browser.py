@@ -63,7 +63,11 @@ def sign_in(page: Any, email: str, password: str = PASSWORD) -> None:
 def test_sign_in_page_then_the_queue_and_a_ticket(page: Any, desk: Desk) -> None:
     from playwright.sync_api import expect
 
-    first = desk.ticket("Invoice 1043 charged twice", "Hello, you charged us twice in March.")
+    first = desk.ticket(
+        "Invoice 1043 charged twice",
+        "Hello, you charged us twice in March.",
+        cc=("finance@customer.example",),
+    )
     desk.ticket("Booking for Friday not confirmed", "I never got a confirmation mail.")
     with desk.services.store.write() as uow:
         set_labels(uow, desk.tenant.actor, first.id, ["refund"])
@@ -82,6 +86,8 @@ def test_sign_in_page_then_the_queue_and_a_ticket(page: Any, desk: Desk) -> None
     expect(page.get_by_role("heading", level=1)).to_have_text("Invoice 1043 charged twice")
     assert_accessible(page)
     screenshot(page, "ticket-page")
+    # Reply to all: the colleague the customer copied is in Cc, to keep or remove.
+    expect(page.locator("#reply-cc")).to_have_value("finance@customer.example")
     page.get_by_label("Reply to the customer").fill("Sorry about that! The refund is on its way.")
     page.locator("#reply-box").scroll_into_view_if_needed()
     screenshot(page, "reply-box")

@@ -21,12 +21,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
+from frontdesk.chat.presence import LocalPresence, Presence
 from frontdesk.core import chat
 from frontdesk.services.fanout import RESYNC, Fanout
 
 log = logging.getLogger(__name__)
 
-CHAT_EVENTS = frozenset({chat.MESSAGE_POSTED, chat.CHAT_CHANGED, chat.VISITOR_CHANGED})
+# Typing is not an event of the core (nothing is stored): the sockets publish it on the
+# fan-out themselves, so it reaches the other side on any process, and forget it.
+TYPING = "chat.typing"
+CHAT_EVENTS = frozenset({chat.MESSAGE_POSTED, chat.CHAT_CHANGED, chat.VISITOR_CHANGED, TYPING})
+FOLLOWERS_ONLY = frozenset({chat.MESSAGE_POSTED, TYPING})
 QUEUE_LIMIT = 1000
 
 
@@ -59,7 +64,8 @@ class Subscriber:
 class ChatHub:
     """This process's chat sockets, fed from the services' fan-out of committed events."""
 
-    def __init__(self, fanout: Fanout) -> None:
+    def __init__(self, fanout: Fanout, presence: Presence | None = None) -> None:
+        self.presence = presence or LocalPresence()
         self._lock = threading.Lock()
         self._by_conversation: dict[int, set[Subscriber]] = defaultdict(set)
         self._agents: dict[int, set[Subscriber]] = defaultdict(set)
@@ -81,6 +87,7 @@ class ChatHub:
     def close(self) -> None:
         """Stop hearing notices; the fan-out itself belongs to the services."""
         self.fanout.unlisten(self.on_notice)
+        self.presence.close()
 
     # -- the registry --------------------------------------------------------------------------
 
@@ -89,6 +96,7 @@ class ChatHub:
             self._all.add(subscriber)
             if subscriber.agent_id is not None:
                 self._agents[subscriber.account_id].add(subscriber)
+                self.presence.joined(subscriber.account_id, subscriber.agent_id)
 
     def follow(self, subscriber: Subscriber, conversation_id: int) -> None:
         with self._lock:
@@ -104,10 +112,29 @@ class ChatHub:
                     if not followers:
                         del self._by_conversation[conversation_id]
             agents = self._agents.get(subscriber.account_id)
+            if subscriber.agent_id is not None and agents is not None and subscriber in agents:
+                self.presence.left(subscriber.account_id, subscriber.agent_id)
             if agents is not None:
                 agents.discard(subscriber)
                 if not agents:
                     del self._agents[subscriber.account_id]
+
+    def typing(self, account_id: int, conversation_id: int, public_id: str, **who: Any) -> None:
+        """Someone is typing (or stopped) in a conversation: to its followers, anywhere."""
+        self.fanout.publish(
+            {
+                "kind": TYPING,
+                "account_id": account_id,
+                "conversation": conversation_id,
+                "public_id": public_id,
+                **who,
+            }
+        )
+
+    def connected_agents(self, account_id: int) -> set[int]:
+        """The account's agents with an agents' socket open on any process (may block on
+        Redis: call it from a worker thread)."""
+        return self.presence.agents(account_id)
 
     # -- delivery ------------------------------------------------------------------------------
 
@@ -119,7 +146,7 @@ class ChatHub:
                 targets = set(self._all)
             else:
                 targets = set(self._by_conversation.get(item.get("conversation", -1), ()))
-                if kind != chat.MESSAGE_POSTED:
+                if kind not in FOLLOWERS_ONLY:
                     targets |= self._agents.get(item.get("account_id", -1), set())
         for subscriber in targets:
             subscriber.offer(item)

@@ -27,7 +27,7 @@ from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from frontdesk.chat import protocol as p
-from frontdesk.chat.hub import ChatHub, Subscriber
+from frontdesk.chat.hub import TYPING, ChatHub, Subscriber
 from frontdesk.chat.protocol import Close, ClosedBy
 from frontdesk.core import chat
 from frontdesk.core.chat.records import ChatMessage, ChatStatus
@@ -150,6 +150,8 @@ class Link:
                 await self._catch_up(conversation_id, after_seq=self.last_seq[conversation_id])
         elif kind == chat.CHAT_CHANGED:
             await self._chat_changed(item)
+        elif kind == TYPING:
+            await self._typing(item)
         elif kind == chat.VISITOR_CHANGED and self.agent_id is not None:
             change = item.get("change") or {}
             await self.send({"type": "visitor", "conversationId": item["public_id"], **change})
@@ -184,12 +186,29 @@ class Link:
                 last = message.seq
         self.last_seq[conversation_id] = max(last, known)
 
+    async def _typing(self, item: dict[str, Any]) -> None:
+        """The other side's typing; a socket is not told about its own."""
+        typing = bool(item.get("typing"))
+        if self.agent_id is None:
+            if item.get("who") == "agent":
+                agent = {"id": item.get("agent_id"), "name": item.get("agent_name")}
+                await self.send({"type": "typing", "typing": typing, "agent": agent})
+            return
+        if item.get("who") == "agent" and item.get("agent_id") == self.agent_id:
+            return
+        frame = {"type": "typing", "conversationId": item["public_id"], "typing": typing}
+        await self.send({**frame, "who": item.get("who"), "agentId": item.get("agent_id")})
+
     async def _chat_changed(self, item: dict[str, Any]) -> None:
         conversation_id = item["conversation"]
         if self.agent_id is None:
             agent = None
             if item.get("agent_id") is not None:
-                agent = {"id": item["agent_id"], "name": item.get("agent_name")}
+                agent = {
+                    "id": item["agent_id"],
+                    "name": item.get("agent_name"),
+                    "picture": item.get("agent_picture"),
+                }
             await self.send({"type": "status", "status": item["status"], "agent": agent})
             return
         await self.send(

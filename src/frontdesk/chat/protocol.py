@@ -120,6 +120,9 @@ def message_frame(public_id: str, payload: dict[str, Any]) -> dict[str, Any]:
         "message": payload["body"],
         "date": iso_ms(payload["created"]),
         "agentID": sender_number(payload["sender"], payload["agent_id"]),
+        # The widget's own tag of a visitor message: it matches the bubble it shows as
+        # pending, whether this frame or the ack arrives first.
+        "clientRef": payload.get("client_ref"),
     }
 
 

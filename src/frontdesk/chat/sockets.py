@@ -15,6 +15,7 @@ from typing import Any
 from anyio import to_thread
 from fastapi import APIRouter, WebSocket
 
+from frontdesk.chat import offline
 from frontdesk.chat import protocol as p
 from frontdesk.chat.admission import (
     ChatLimits,
@@ -29,7 +30,7 @@ from frontdesk.chat.protocol import Close, ClosedBy
 from frontdesk.chat.visitor_info import describe
 from frontdesk.core import chat
 from frontdesk.core.chat.ports import ChatUnit
-from frontdesk.core.chat.records import ChatStatus, Conversation
+from frontdesk.core.chat.records import Availability, ChatSettings, ChatStatus, Conversation
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.records import Agent
 from frontdesk.core.shared.clock import iso_ms, now_ms
@@ -52,6 +53,10 @@ class VisitorStart:
     conversation: Conversation
     token: str | None  # set when the conversation is new
     agent_name: str | None
+    agent_picture: str | None
+    rateable: bool  # the last chat ended, was answered and has no rating yet
+    availability: Availability
+    settings: ChatSettings
 
 
 @router.websocket("/chat/ws/visitor")
@@ -66,10 +71,11 @@ async def _visitor(link: Link) -> None:
     address = link.ws.client.host if link.ws.client else None
     limits: ChatLimits = link.ws.app.state.chat_limits
     await to_thread.run_sync(link.hub.ensure_started)
+    presence = link.hub.connected_agents
     try:
         after_id = p.integer(hello, "lastId")
         start = await to_thread.run_sync(
-            lambda: _visitor_hello(services, limits, hello, user_agent, address)
+            lambda: _visitor_hello(services, limits, hello, user_agent, address, presence)
         )
     except Invalid as exc:
         raise ClosedBy(Close.BAD_HELLO, exc.message) from None
@@ -80,12 +86,15 @@ async def _visitor(link: Link) -> None:
         "conversationId": conversation.public_id,
         "status": conversation.status.value,
         "agent": (
-            {"id": conversation.agent_id, "name": start.agent_name}
+            {"id": conversation.agent_id, "name": start.agent_name, "picture": start.agent_picture}
             if conversation.agent_id
             else None
         ),
         "visitorName": conversation.visitor_name,
         "resumed": start.token is None,
+        "rateable": start.rateable,
+        "availability": _availability_fields(start.availability),
+        "widget": _widget_fields(start.settings),
     }
     if start.token is not None:
         welcome["token"] = start.token
@@ -99,11 +108,28 @@ async def _visitor(link: Link) -> None:
     admit = admission(limits, address or "unknown", f"account:{conversation.account_id}")
 
     def handle(frame: dict[str, Any]) -> Callable[[], Outcome]:
-        if frame["type"] == "proof":
+        kind = frame["type"]
+        if kind == "proof":
             return lambda: _visitor_proof(services, limits, actor, public_id, frame)
+        if kind == "offline":
+            return lambda: Outcome(offline.leave_message(services, actor, public_id, frame, admit))
+        if kind == "availability":
+            return lambda: _visitor_availability(services, actor, public_id, presence)
+        if kind == "typing":
+            typing = frame.get("typing") is True
+            return lambda: _typing(link, actor.account_id, conversation.id, public_id, typing)
         return lambda: _visitor_command(services, actor, public_id, frame, admit)
 
     await serve_frames(link, handle)
+
+
+def _typing(
+    link: Link, account_id: int, conversation_id: int, public_id: str, typing: bool, **who: Any
+) -> Outcome:
+    """Typing (or stopped): published to the other side at once, never stored."""
+    who = who or {"who": "visitor"}
+    link.hub.typing(account_id, conversation_id, public_id, typing=typing, **who)
+    return Outcome({"type": "ack"})
 
 
 def _challenge(services: Services, public_id: str, bits: int) -> dict[str, Any]:
@@ -138,6 +164,7 @@ def _visitor_hello(
     hello: dict[str, Any],
     user_agent: str | None,
     address: str | None,
+    presence: Callable[[int], set[int]],
 ) -> VisitorStart:
     widget = p.text(hello, "widget") or ""
     public_id = p.text(hello, "conversationId", required=False) or ""
@@ -165,7 +192,45 @@ def _visitor_hello(
             if conversation.agent_id
             else None
         )
-    return VisitorStart(conversation, fresh_token, agent.name if agent else None)
+        rateable = chat.can_rate(uow, conversation)
+        actor = chat.visitor_actor(conversation)
+        available = chat.availability(uow, actor, conversation.public_id, presence(account.id))
+        settings = chat.chat_settings(uow, account.id)
+    return VisitorStart(
+        conversation,
+        fresh_token,
+        agent.name if agent else None,
+        agent.picture_url if agent else None,
+        rateable,
+        available,
+        settings,
+    )
+
+
+def _visitor_availability(
+    services: Services, actor: Actor, public_id: str, presence: Callable[[int], set[int]]
+) -> Outcome:
+    """Asked by a waiting widget now and then, and by one showing the offline form."""
+    with services.store.read() as uow:
+        found = chat.availability(uow, actor, public_id, presence(actor.account_id))
+    return Outcome({"type": "availability", **_availability_fields(found)})
+
+
+def _availability_fields(found: Availability) -> dict[str, Any]:
+    return {"agentsOnline": found.agents_online, "queuePosition": found.queue_position}
+
+
+def _widget_fields(settings: ChatSettings) -> dict[str, Any]:
+    """What the widget shows of the account's settings (never the inbox)."""
+    return {
+        "teamName": settings.team_name,
+        "color": settings.color,
+        "position": settings.position,
+        "texts": {
+            language: {"greeting": words.greeting, "offline": words.offline}
+            for language, words in settings.texts
+        },
+    }
 
 
 def _visitor_command(
@@ -252,9 +317,22 @@ async def _agent(link: Link) -> None:
     actor, agent_id = start.actor, start.agent.id
 
     def handle(frame: dict[str, Any]) -> Callable[[], Outcome]:
+        if frame["type"] == "typing":
+            return lambda: _agent_typing(link, start, frame)
         return lambda: _agent_command(services, actor, agent_id, frame, dict(link.public_ids))
 
     await serve_frames(link, handle)
+
+
+def _agent_typing(link: Link, start: AgentStart, frame: dict[str, Any]) -> Outcome:
+    """An agent types in a conversation the socket follows (joined, watched or replied)."""
+    public_id = _conversation_of(frame)
+    found = [cid for cid, pid in dict(link.public_ids).items() if pid == public_id]
+    if not found:
+        raise Invalid("not_following", f"This socket does not follow {public_id}")
+    who = {"who": "agent", "agent_id": start.agent.id, "agent_name": start.agent.name}
+    typing = frame.get("typing") is True
+    return _typing(link, start.actor.account_id, found[0], public_id, typing, **who)
 
 
 def _agent_hello(ws: WebSocket, services: Services, hello: dict[str, Any]) -> AgentStart:

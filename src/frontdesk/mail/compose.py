@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
@@ -11,8 +10,7 @@ from email.utils import formataddr, formatdate
 from frontdesk.core.mail.outbox import AUTO_REPLY, TO_AGENTS
 from frontdesk.core.mail.records import OutboxMail
 from frontdesk.mail.parse import one_line
-
-_RE = re.compile(r"^\s*(re|aw|sv|vs)\s*:\s*", re.IGNORECASE)
+from frontdesk.mail.subjects import strip_reply_prefixes
 
 
 @dataclass(frozen=True)
@@ -24,10 +22,8 @@ class OutgoingFile:
 
 def subject_with_tag(subject: str, tag: str | None) -> str:
     """One `Re:` at most, and the ticket tag once, at the end."""
-    subject = one_line(subject)
-    base = subject
-    while _RE.match(base):
-        base = _RE.sub("", base, count=1)
+    subject = one_line(subject).strip()
+    base = strip_reply_prefixes(subject)
     if base != subject:
         base = f"Re: {base}"
     if tag and tag not in base:
@@ -41,12 +37,16 @@ def compose(
     from_name: str | None,
     tag: str | None,
     files: Sequence[OutgoingFile] = (),
+    names: Mapping[str, str] | None = None,
 ) -> EmailMessage:
+    """`names`: display names of recipients by address (the account's contacts)."""
     message = EmailMessage()
     message["From"] = formataddr((one_line(from_name or ""), mail.from_addr))
-    message["To"] = ", ".join(mail.to)
+    message["To"] = _addresses(mail.to, names or {})
     if mail.cc:
-        message["Cc"] = ", ".join(mail.cc)
+        message["Cc"] = _addresses(mail.cc, names or {})
+    if mail.reply_to:
+        message["Reply-To"] = mail.reply_to
     message["Subject"] = subject_with_tag(mail.subject, tag)
     message["Date"] = formatdate(mail.created / 1000, usegmt=True)
     if mail.email_message_id:
@@ -73,3 +73,8 @@ def compose(
             filename=item.filename,
         )
     return message
+
+
+def _addresses(addresses: Sequence[str], names: Mapping[str, str]) -> str:
+    """`Ann Lee <ann@example.org>, bo@example.org`: quoted and encoded as needed."""
+    return ", ".join(formataddr((one_line(names.get(a, "")), a)) for a in addresses)

@@ -84,6 +84,9 @@ class ImapPoller:
             _typ, data = conn.uid("SEARCH", "UNSEEN")
             uids = [uid.decode("ascii") for uid in (data[0] or b"").split()[:MAX_PER_POLL]]
             imported = skipped = 0
+            # The first poll of a mailbox finds its backlog: imported, with no auto reply
+            # to every old sender (later polls skip mail older than a day by its Date).
+            first = settings.last_polled is None
             for uid in uids:
                 if self._too_large(conn, uid):
                     skipped += 1
@@ -91,7 +94,7 @@ class ImapPoller:
                 raw = _fetch(conn, uid)
                 if raw is None:
                     continue
-                self.inbound.deliver(raw, [inbox.email], source=IMAP)
+                self.inbound.deliver(raw, [inbox.email], source=IMAP, backlog=first)
                 _ok(conn.uid("STORE", uid, "+FLAGS", "(\\Seen)"))
                 imported += 1
             return PollResult(imported, skipped)

@@ -12,6 +12,7 @@ import re
 
 _IN_SUBJECT = re.compile(r"\[#(\d{1,9})-([0-9a-f]{8})\]")
 _TOKEN = re.compile(r"^(\d{1,9})-([0-9a-f]{8})$")
+_BOUNCE = re.compile(r"^b(\d{1,15})-([0-9a-f]{12})$")
 
 
 class TicketTokens:
@@ -45,6 +46,31 @@ class TicketTokens:
         """The ticket number a plus-address token names, for this account."""
         match = _TOKEN.match(token or "")
         return self._valid(account_id, *match.groups()) if match else None
+
+
+class BounceTokens:
+    """VERP return paths: `support+b<outbox id>-<hmac12>@...` is the envelope sender of
+    one outbox row, so a bounce names the row it reports on, whatever it quotes. The HMAC
+    (under the server's secret) stops anyone from failing a row by mailing that address."""
+
+    def __init__(self, secret: str) -> None:
+        self._key = hashlib.sha256(b"frontdesk bounce token\x00" + secret.encode()).digest()
+
+    def _mac(self, outbox_id: int) -> str:
+        return hmac.new(self._key, str(outbox_id).encode(), hashlib.sha256).hexdigest()[:12]
+
+    def return_path(self, sender: str, outbox_id: int) -> str:
+        """The envelope sender for the row: the inbox address with the token after a plus."""
+        local, _, domain = sender.rpartition("@")
+        return f"{local}+b{outbox_id}-{self._mac(outbox_id)}@{domain}"
+
+    def outbox_id(self, token: str | None) -> int | None:
+        """The outbox row a plus-address token names, if it is a valid bounce token."""
+        match = _BOUNCE.match(token or "")
+        if match is None:
+            return None
+        found = int(match.group(1))
+        return found if hmac.compare_digest(self._mac(found), match.group(2)) else None
 
 
 def strip_tag(subject: str) -> str:

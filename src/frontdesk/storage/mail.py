@@ -14,7 +14,7 @@ from sqlalchemy import (
     update,
 )
 
-from frontdesk.core.mail.records import ImapSettings, MailReceipt, OutboxMail
+from frontdesk.core.mail.records import CustomerMail, ImapSettings, MailReceipt, OutboxMail
 from frontdesk.storage import tables as t
 from frontdesk.storage._sql import (
     split_lines,
@@ -67,6 +67,36 @@ class SqlMail:
             .limit(limit)
         ).scalars()
         return list(reversed([str(value) for value in rows]))
+
+    def customer_email_message_id(self, ticket_id: int) -> str | None:
+        """The Message-ID of the customer's latest mail on the ticket (a contact wrote it)."""
+        msg = t.messages
+        return self.conn.execute(
+            select(msg.c.email_message_id)
+            .where(
+                msg.c.ticket_id == ticket_id,
+                msg.c.email_message_id.is_not(None),
+                msg.c.contact_id.is_not(None),
+            )
+            .order_by(msg.c.id.desc())
+            .limit(1)
+        ).scalar()
+
+    def latest_customer_mail(self, ticket_id: int) -> CustomerMail | None:
+        msg = t.messages
+        row = self.conn.execute(
+            select(msg.c.from_email, msg.c.to_addrs, msg.c.cc_addrs)
+            .where(
+                msg.c.ticket_id == ticket_id,
+                msg.c.contact_id.is_not(None),
+                msg.c.kind == "external",
+            )
+            .order_by(msg.c.id.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        return CustomerMail(row.from_email, split_lines(row.to_addrs), split_lines(row.cc_addrs))
 
     def set_message_mail(
         self,
@@ -125,20 +155,21 @@ class SqlMail:
         rows = self.conn.execute(query.order_by(rc.c.id).limit(limit)).all()
         return [_receipt(row) for row in rows]
 
-    def count_recent_mail(self, account_id: int, to_addr: str, kind: str, since: int) -> int:
+    def recent_mail(
+        self, account_id: int, to_addr: str, kind: str, since: int
+    ) -> tuple[int, int | None]:
         ob = t.outbox
-        return int(
-            self.conn.execute(
-                select(func.count())
-                .select_from(ob)
-                .where(
-                    ob.c.account_id == account_id,
-                    ob.c.to_addr == to_addr,
-                    ob.c.kind == kind,
-                    ob.c.created >= since,
-                )
-            ).scalar_one()
-        )
+        count, latest = self.conn.execute(
+            select(func.count(), func.max(ob.c.created))
+            .select_from(ob)
+            .where(
+                ob.c.account_id == account_id,
+                ob.c.to_addr == to_addr,
+                ob.c.kind == kind,
+                ob.c.created >= since,
+            )
+        ).one()
+        return int(count), (int(latest) if latest is not None else None)
 
     def claim_outbox(self, now: int, limit: int, lease_ms: int) -> list[OutboxMail]:
         """Take due rows for one worker: marked 'sending' until `now + lease_ms`.
@@ -175,6 +206,29 @@ class SqlMail:
             .values(**changes)
         ).rowcount
         return bool(done)
+
+    def get_outbox(self, account_id: int, outbox_id: int) -> OutboxMail | None:
+        row = self.conn.execute(
+            select(t.outbox).where(t.outbox.c.account_id == account_id, t.outbox.c.id == outbox_id)
+        ).first()
+        return _outbox(row) if row is not None else None
+
+    def outbox_by_email_message_ids(self, account_id: int, ids: Sequence[str]) -> OutboxMail | None:
+        """The account's outgoing mail with the first of `ids` that names one."""
+        ob = t.outbox
+        for email_message_id in ids:
+            row = self.conn.execute(
+                select(ob)
+                .where(ob.c.account_id == account_id, ob.c.email_message_id == email_message_id)
+                .order_by(ob.c.id)
+                .limit(1)
+            ).first()
+            if row is not None:
+                return _outbox(row)
+        return None
+
+    def update_outbox(self, outbox_id: int, changes: Mapping[str, Any]) -> None:
+        self.conn.execute(update(t.outbox).where(t.outbox.c.id == outbox_id).values(**changes))
 
     def list_outbox(
         self, account_id: int, *, ticket_id: int | None, status: str | None, limit: int
@@ -284,6 +338,7 @@ def _outbox(row: Any) -> OutboxMail:
         last_error=m["last_error"],
         created=m["created"],
         sent=m["sent"],
+        reply_to=m["reply_to"],
     )
 
 

@@ -14,6 +14,7 @@ from frontdesk.storage.schema.chat import (
     chat_page_filters,
     chat_pages,
     chat_sessions,
+    chat_settings,
     chat_tags,
 )
 from frontdesk.storage.schema.contacts import contacts
@@ -65,6 +66,7 @@ __all__ = [
     "chat_page_filters",
     "chat_pages",
     "chat_sessions",
+    "chat_settings",
     "chat_tags",
     "contacts",
     "credentials",

@@ -8,9 +8,11 @@ scripts, event handlers and dangerous URLs). Two more things happen for display:
   other origins anyway. Each becomes a placeholder naming the image, with a link the
   agent may follow to open it in a new tab: the choice is the agent's, per image, and it
   happens outside the page. `data:` and same-site images stay.
-- Quoted history (the first `<blockquote>` and everything after it in HTML; in plain
-  text the lines from "On ... wrote:" or the first `>` line on) is folded behind
-  "Show quoted text".
+- Quoted history and signatures are folded behind "Show quoted text" and "Show
+  signature": where the mail parser marked them (core/mail/quoting.py), by the marks;
+  in bodies without marks (written before the marks, or by the API) the first
+  `<blockquote>` and everything after it in HTML, and in plain text the lines from
+  "On ... wrote:" or the first `>` line on.
 
 The input is nh3's output, whose attributes are always double-quoted with `"` escaped,
 so the patterns below see whole attributes.
@@ -23,7 +25,8 @@ import re
 
 from markupsafe import Markup
 
-from frontdesk.core.shared.html import text_to_html
+from frontdesk.core.mail import quoting
+from frontdesk.core.shared.html import sanitise, text_to_html
 from frontdesk.web.i18n import gettext
 
 _IMG = re.compile(r"<img\b([^>]*)>", re.IGNORECASE)
@@ -38,7 +41,7 @@ _TEXT_QUOTE = re.compile(
 
 def display(body_html: str) -> Markup:
     """The stored (sanitised) HTML, with remote images blocked and quotes folded."""
-    return Markup(_fold(_block_remote_images(body_html)))  # noqa: S704 (sanitised input)
+    return Markup(_block_remote_images(_fold(body_html)))  # noqa: S704 (sanitised input)
 
 
 def display_text(body_text: str) -> Markup:
@@ -81,6 +84,9 @@ def _block_remote_images(body_html: str) -> str:
 
 
 def _fold(body_html: str) -> str:
+    marked = quoting.sections(body_html)
+    if marked.quote or marked.signature:
+        return _fold_marked(marked) if _has_text(marked.message) else body_html
     found = _QUOTE_START.search(body_html)
     if found is None or not _has_text(body_html[: found.start()]):
         return body_html
@@ -91,8 +97,18 @@ def _has_text(fragment: str) -> bool:
     return bool(re.sub(r"<[^>]*>|\s|&nbsp;", "", fragment))
 
 
-def _details(inner: str) -> str:
-    summary = gettext("Show quoted text")
+def _fold_marked(marked: quoting.Sections) -> str:
+    """Each part sanitised on its own, which closes what a cut left open, then folded."""
+    folded = sanitise(marked.message)
+    if _has_text(marked.signature):
+        folded += _details(sanitise(marked.signature), gettext("Show signature"))
+    if _has_text(marked.quote):
+        folded += _details(sanitise(marked.quote))
+    return folded
+
+
+def _details(inner: str, summary: str | None = None) -> str:
+    summary = summary or gettext("Show quoted text")
     return (
         '<details class="quoted"><summary class="quoted__summary">'
         f"{summary}</summary>{inner}</details>"

@@ -40,6 +40,7 @@ DELIVERY = {
     "sending": N_("E-mail sending"),
     "sent": N_("E-mail sent"),
     "failed": N_("E-mail failed"),
+    "unknown": N_("E-mail outcome unknown"),
 }
 SORTS = {
     "activity": N_("Last activity"),

@@ -102,11 +102,24 @@ def test_the_spec_s_own_create_then_reply_stores_the_reply_and_says_it_was_not_s
 def test_the_answer_says_whether_the_reply_went_out(ops: Ops) -> None:
     ticket = _customer_ticket(ops)
     sent = ops.message(ticket["id"], body="On its way.", sendEmail=True)
-    assert (sent["emailSent"], sent["emailNotSentReason"]) == (True, None)
+    # Queued, not yet sent: the relay takes it after the commit.
+    assert (sent["emailSent"], sent["emailNotSentReason"], sent["emailStatus"]) == (
+        True,
+        None,
+        "queued",
+    )
     plain = ops.message(ticket["id"], body="Not mailed.", sendEmail=False)
-    assert (plain["emailSent"], plain["emailNotSentReason"]) == (False, None)
+    assert (plain["emailSent"], plain["emailNotSentReason"], plain["emailStatus"]) == (
+        False,
+        None,
+        None,
+    )
     note = ops.message(ticket["id"], body="Note.", isInternal=True, sendEmail=True)
-    assert (note["emailSent"], note["emailNotSentReason"]) == (False, "internal_note")
+    assert (note["emailSent"], note["emailNotSentReason"], note["emailStatus"]) == (
+        False,
+        "internal_note",
+        None,
+    )
     assert len(_outbox(ops)) == 1
 
 

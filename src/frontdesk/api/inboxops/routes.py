@@ -243,7 +243,7 @@ def add_message(ticket_uuid: TicketPath, body: s.MessageIn, ws: Writer) -> s.Pos
         internal=body.isInternal,
         send_email=body.sendEmail,
         to=tuple(body.toAddresses),
-        cc=tuple(body.ccAddresses),
+        cc=tuple(body.ccAddresses) if body.ccAddresses is not None else None,
         attachments=tuple(body.attachmentIds),
     )
     with ws.services.store.write() as uow:

@@ -106,7 +106,9 @@ class MessageIn(In):
     isInternal: bool = False
     sendEmail: bool = False
     toAddresses: list[Address] = Field(default_factory=list, max_length=50)
-    ccAddresses: list[Address] = Field(default_factory=list, max_length=50)
+    # Absent (or null): reply to all, i.e. copy whoever else the customer's latest mail
+    # went to (docs/inboxops.md); a list, even empty, is used as given.
+    ccAddresses: list[Address] | None = Field(default=None, max_length=50)
     attachmentIds: list[Uuid] = Field(default_factory=list, max_length=100)
 
 
@@ -162,8 +164,11 @@ class MessageOut(BaseModel):
 class PostedMessageOut(MessageOut):
     """The answer to POST .../messages: the message, and whether it went out as e-mail."""
 
-    emailSent: bool
+    emailSent: bool  # an e-mail was queued for sending (docs/inboxops.md)
     emailNotSentReason: str | None  # internal_note, no_recipient; null when sent or not asked
+    # Where that e-mail is: "queued" in this answer (the relay has not taken it yet), null
+    # when none was queued. Never "sent" here: the outbox worker sends after the commit.
+    emailStatus: str | None
 
 
 class TicketOut(BaseModel):

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from frontdesk.api.inboxops import schemas as s
 from frontdesk.api.inboxops.words import status_word
 from frontdesk.core.contacts.records import Contact
+from frontdesk.core.mail.outbox import QUEUED
 from frontdesk.core.mail.replies import Posted
 from frontdesk.core.shared.clock import iso_ms
 from frontdesk.core.tickets.records import Attachment, Message, MessageKind, Ticket, TicketDetails
@@ -107,7 +108,10 @@ def detail(
 def posted(shown: s.MessageOut, posted: Posted) -> s.PostedMessageOut:
     reason = posted.not_emailed.value if posted.not_emailed is not None else None
     return s.PostedMessageOut(
-        **shown.model_dump(), emailSent=posted.emailed, emailNotSentReason=reason
+        **shown.model_dump(),
+        emailSent=posted.emailed,
+        emailNotSentReason=reason,
+        emailStatus=QUEUED if posted.emailed else None,
     )
 
 

@@ -206,7 +206,8 @@ def start_session(
     )
     fresh = reread(uow, conversation)
     if agent is not None:
-        system_message(uow, actor, fresh, {"type": "agentJoin", "agentId": agent.id}, now)
+        joined = {"type": "agentJoin", "agentId": agent.id, "agentName": agent.name}
+        system_message(uow, actor, fresh, joined, now)
     return conversation_changed(uow, actor, fresh, now)
 
 
@@ -224,7 +225,9 @@ def hand_to(
         conversation.id,
         {"status": ChatStatus.ACTIVE.value, "agent_id": agent.id, "updated": now},
     )
-    system_message(uow, actor, conversation, {**event, "agentId": agent.id}, now)
+    # The name as it was then: the widget says "Ada joined" from the transcript alone.
+    handed = {**event, "agentId": agent.id, "agentName": agent.name}
+    system_message(uow, actor, conversation, handed, now)
     return conversation_changed(uow, actor, conversation, now)
 
 
@@ -243,6 +246,7 @@ def conversation_changed(
         status=fresh.status.value,
         agent_id=fresh.agent_id,
         agent_name=agent.name if agent else None,
+        agent_picture=agent.picture_url if agent else None,
         visitor_name=fresh.visitor_name,
     )
     return fresh
@@ -327,4 +331,5 @@ def message_payload(message: ChatMessage) -> dict[str, Any]:
         "from": message.from_name,
         "body": message.body,
         "created": message.created,
+        "client_ref": message.client_ref,
     }

@@ -13,6 +13,7 @@ from frontdesk.core.chat._base import (
     MAX_CARD_ID,
     MAX_NAME,
     MAX_TAG,
+    MAX_TEXT,
     SYSTEM_NAME,
     append_message,
     chat_text,
@@ -34,13 +35,16 @@ from frontdesk.core.chat.records import (
     ChatStatus,
     Conversation,
     Sender,
+    TagType,
     VisitorCard,
     VisitorInfo,
 )
 from frontdesk.core.shared import events
+from frontdesk.core.shared.addresses import normalise_address
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Conflict, Invalid
 from frontdesk.core.shared.records import Actor
+from frontdesk.core.shared.text import check_text
 
 
 @dataclass(frozen=True)
@@ -96,8 +100,12 @@ def visit(
     """The visitor opened (visitorJoin) or moved to (pageChange) a page.
 
     A reconnect on the page the visitor is already on writes nothing but the visit time.
+    A page load whose address is not http(s) (a file opened locally) is still a visit;
+    a page change to such an address is refused, as the widget only reports web pages.
     """
     url = page_url(raw_url)
+    if url is None and kind == "pageChange":
+        raise Invalid("invalid_url", "url must be an http or https URL", field="url")
     conversation = locked_conversation(uow, actor, public_id)
     now = now_ms()
     if url is None or url == conversation.exit_page:
@@ -156,6 +164,8 @@ def change_name(uow: ChatUnit, actor: Actor, public_id: str, name: str) -> Conve
     """The visitor's name (widget changeName); it is also the conversation's type 0 tag."""
     name = clean(name, "name", MAX_NAME)
     conversation = locked_conversation(uow, actor, public_id)
+    if conversation.visitor_name == name:
+        return conversation  # the host page says it again on every load: nothing changed
     now = now_ms()
     uow.chat.update_conversation(conversation.id, {"visitor_name": name, "updated": now})
     uow.visitors.set_name_tag(conversation.id, name, now)
@@ -171,17 +181,28 @@ def insert_card(
     if "\x00" in data or len(data) > MAX_CARD_DATA:
         raise Invalid("invalid_card", f"Card data is text of at most {MAX_CARD_DATA} characters")
     conversation = locked_conversation(uow, actor, public_id)
+    known = _card(uow, conversation, data_id)
+    if known is not None and known.data == data:
+        return known  # resent on every page load: its updatedDate must not move
     now = now_ms()
     uow.visitors.upsert_card(conversation.id, data_id, data, now)
     visitor_changed(uow, actor, conversation, now, card=data_id)
-    return next(
-        card for card in uow.visitors.visitor_cards(conversation.id) if card.data_id == data_id
-    )
+    card = _card(uow, conversation, data_id)
+    assert card is not None  # written just above, in this transaction
+    return card
+
+
+def _card(uow: ChatUnit, conversation: Conversation, data_id: str) -> VisitorCard | None:
+    cards = uow.visitors.visitor_cards(conversation.id)
+    return next((card for card in cards if card.data_id == data_id), None)
 
 
 def add_tag(uow: ChatUnit, actor: Actor, public_id: str, tag: str) -> None:
     tag = clean(tag, "tag", MAX_TAG)
     conversation = locked_conversation(uow, actor, public_id)
+    known = uow.visitors.visitor_tags(conversation.id)
+    if any(t.type is TagType.TAG and t.tag == tag for t in known):
+        return  # already set: no write, no event, its date stays
     now = now_ms()
     uow.visitors.add_tags(conversation.id, [tag], now)
     visitor_changed(uow, actor, conversation, now, tag=tag)
@@ -190,19 +211,82 @@ def add_tag(uow: ChatUnit, actor: Actor, public_id: str, tag: str) -> None:
 def add_label(uow: ChatUnit, actor: Actor, public_id: str, label: str) -> None:
     label = clean(label, "label", MAX_TAG)
     conversation = locked_conversation(uow, actor, public_id)
+    if any(known.label == label for known in uow.visitors.visitor_labels(conversation.id)):
+        return  # already set: no write, no event, its date stays
     now = now_ms()
     uow.visitors.add_labels(conversation.id, [label], now)
     visitor_changed(uow, actor, conversation, now, label=label)
 
 
 def rate(uow: ChatUnit, actor: Actor, public_id: str, rating: int) -> ChatMessage:
-    """The visitor rates the current or last chat, once an agent has answered in it."""
+    """The visitor rates the current or last chat, once an agent has answered in it; once."""
     rating = checked_rating(rating)
     conversation = locked_conversation(uow, actor, public_id)
     session_id = conversation.session_id
     if session_id is None or not uow.chat.session_has_agent_message(session_id):
         raise Conflict("nothing_to_rate", "A chat can be rated once an agent has answered")
+    session = uow.chat.get_session(session_id)
+    if session is not None and session.rating is not None:
+        raise Conflict("already_rated", "This chat has already been rated")
     now = now_ms()
     uow.chat.update_session(session_id, {"rating": rating})
     body = json.dumps({"type": "rating", "rating": rating}, separators=(",", ":"))
     return append_message(uow, actor, conversation, Sender.SYSTEM, None, SYSTEM_NAME, body, now)
+
+
+def can_rate(uow: ChatUnit, conversation: Conversation) -> bool:
+    """Whether the widget should offer the rating: the last chat ended, an agent answered
+    in it, and it has no rating yet (so a reload does not bring the stars back)."""
+    session_id = conversation.session_id
+    if conversation.status is not ChatStatus.CLOSED or session_id is None:
+        return False
+    session = uow.chat.get_session(session_id)
+    return (
+        session is not None
+        and session.rating is None
+        and uow.chat.session_has_agent_message(session_id)
+    )
+
+
+@dataclass(frozen=True)
+class OfflineForm:
+    """A message left in the widget while no agent is online (it becomes a ticket)."""
+
+    name: str
+    email: str
+    message: str
+
+
+def offline_form(name: str, email: str, message: str) -> OfflineForm:
+    """The form's three fields checked, each error naming its field."""
+    return OfflineForm(
+        name=clean(name, "name", MAX_NAME),
+        email=normalise_address(check_text(email, "email"), field="email"),
+        message=clean(message, "message", MAX_TEXT),
+    )
+
+
+def offline_ticket_by_ref(
+    uow: ChatUnit, actor: Actor, public_id: str, client_ref: str | None
+) -> int | None:
+    """The ticket a form sent again after a reconnect already made (its ref is known)."""
+    if not client_ref:
+        return None
+    conversation = locked_conversation(uow, actor, public_id)
+    known = uow.chat.chat_message_by_ref(conversation.id, client_ref[:64])
+    if known is None:
+        return None
+    ticket_id = json.loads(known.body).get("ticketId")
+    return ticket_id if isinstance(ticket_id, int) else None
+
+
+def offline_message_left(
+    uow: ChatUnit, actor: Actor, public_id: str, ticket_id: int, client_ref: str | None
+) -> ChatMessage:
+    """Notes in the transcript that the visitor's offline message became this ticket; the
+    note carries the form's ref, so the same form sent again makes no second ticket."""
+    conversation = locked_conversation(uow, actor, public_id)
+    body = json.dumps({"type": "offlineMessage", "ticketId": ticket_id}, separators=(",", ":"))
+    return append_message(
+        uow, actor, conversation, Sender.SYSTEM, None, SYSTEM_NAME, body, now_ms(), client_ref
+    )

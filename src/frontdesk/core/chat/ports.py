@@ -66,6 +66,14 @@ class ChatRepo(Protocol):
 
     def insert_page_view(self, conversation_id: int, url: str, now: int) -> None: ...
 
+    def waiting_before(self, account_id: int, session_id: int) -> int:
+        """How many waiting chats of the account started before this session."""
+        ...
+
+    def get_chat_settings(self, account_id: int) -> Mapping[str, Any] | None: ...
+
+    def put_chat_settings(self, account_id: int, values: Mapping[str, Any]) -> None: ...
+
 
 class VisitorRepo(Protocol):
     """Tags, labels and cards set on a conversation's visitor."""

@@ -87,6 +87,7 @@ class ChatMessage:
     from_name: str
     body: str
     created: int
+    client_ref: str | None = None  # the widget's tag of a visitor message (resends match it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,3 +168,39 @@ class SessionRow:
     labels: tuple[str, ...]
     tags: tuple[str, ...]
     figures: SessionFigures
+
+
+LANGUAGES = ("en", "sv")  # the widget's own texts ship in these
+POSITIONS = ("right", "left")
+
+
+@dataclass(frozen=True, slots=True)
+class WidgetTexts:
+    """An account's own words for one language; None: the widget's shipped text."""
+
+    greeting: str | None = None
+    offline: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatSettings:
+    """How an account's widget looks and speaks, and where its offline messages go."""
+
+    account_id: int
+    team_name: str | None = None
+    offline_inbox_id: int | None = None  # None, or an inbox gone since: the default inbox
+    color: str | None = None  # "#rrggbb"; None: the widget's own blue
+    position: str = "right"
+    texts: tuple[tuple[str, WidgetTexts], ...] = ()  # (language, texts), in LANGUAGES order
+    updated: int | None = None
+
+    def texts_for(self, language: str) -> WidgetTexts:
+        return dict(self.texts).get(language, WidgetTexts())
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """What the widget tells a visitor about being answered (docs/chat.md, "Availability")."""
+
+    agents_online: bool
+    queue_position: int | None  # the visitor's place among the waiting chats, 1 = next

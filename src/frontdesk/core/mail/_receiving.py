@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from frontdesk.core.identity.accounts import get_inbox
 from frontdesk.core.mail.ports import MailUnit
-from frontdesk.core.mail.records import QUARANTINED, RECEIVED, ImapSettings, MailReceipt
+from frontdesk.core.mail.records import BOUNCE, QUARANTINED, RECEIVED, ImapSettings, MailReceipt
 from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Invalid, NotFound
@@ -21,7 +21,7 @@ _HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253}[A-Za-z0-9])?$|^\[?[0-9A
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-RECEIPT_STATUSES = (RECEIVED, QUARANTINED)
+RECEIPT_STATUSES = (RECEIVED, QUARANTINED, BOUNCE)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from frontdesk.core import contacts, tickets
 from frontdesk.core.contacts.records import Contact
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.records import Inbox
+from frontdesk.core.mail import replies
 from frontdesk.core.mail.ports import MailUnit
 from frontdesk.core.mail.records import OutboxMail
 from frontdesk.core.shared.records import Actor
@@ -36,6 +37,7 @@ class Desk:
     mail: Mapping[int, OutboxMail]  # message id -> its outgoing mail (the latest row)
     unread: bool
     last_customer_message: int  # created time of the newest customer message (0: none)
+    reply_cc: tuple[str, ...] = ()  # whom a reply copies by default (reply to all)
 
 
 def ticket_desk(uow: MailUnit, actor: Actor, ticket_id: int) -> Desk:
@@ -78,4 +80,5 @@ def ticket_desk(uow: MailUnit, actor: Actor, ticket_id: int) -> Desk:
         mail=mail,
         unread=queues.is_unread(ticket, read_at),
         last_customer_message=max(customer, default=0),
+        reply_cc=replies.reply_all_cc(uow, actor, ticket),
     )

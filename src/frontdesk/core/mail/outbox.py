@@ -34,22 +34,29 @@ TO_AGENTS = frozenset({PASSWORD_RESET, NOTIFICATION, NOTIFICATION_DIGEST})
 QUEUED = "queued"
 SENT = "sent"
 FAILED = "failed"
+UNKNOWN = "unknown"  # DATA was sent and no answer came: the relay may have the mail
 MAIL_QUEUED = "mail.queued"
 MAIL_SENT = "mail.sent"
 MAIL_FAILED = "mail.failed"
+MAIL_UNKNOWN = "mail.unknown"
 MAX_REFERENCES = 20  # a References header names at most this many earlier messages
 
 
 @dataclass(frozen=True, slots=True)
 class ReplyCap:
-    """At most `limit` auto replies to one address within `window_ms`.
+    """At most `limit` auto replies to one address within `window_ms`, for mail that looks
+    like a loop: it `automated` (the transport's judgement of its headers and subject), or
+    it came less than `repeat_ms` after the last auto reply to that address.
 
     Two auto-responders that slip past every header check (say, one that sets none) would
-    otherwise answer each other for ever; the cap bounds that to a few mails an hour.
+    otherwise answer each other for ever, seconds apart; the cap bounds that to a few mails
+    an hour. A person who writes a fourth new ticket an hour is not a loop: they get it.
     """
 
     limit: int
     window_ms: int
+    repeat_ms: int = 0
+    automated: str | None = None  # why the mail looks automated, when it does
 
 
 def new_message_id(sender: str) -> str:
@@ -80,10 +87,9 @@ def queue_auto_reply(
     if accounts.inbox_with_address(uow, to) is not None:
         return False  # never answer an inbox (ours): two of them would answer each other
     now = now_ms()
-    if cap is not None and (
-        uow.mail.count_recent_mail(actor.account_id, to, AUTO_REPLY, now - cap.window_ms)
-        >= cap.limit
-    ):
+    capped = _capped(uow, actor.account_id, to, cap, now)
+    if capped is not None:
+        skip_auto_reply(uow, actor, ticket, capped, now)
         return False
     queued = uow.mail.queue_mail(
         {
@@ -111,6 +117,27 @@ def queue_auto_reply(
         uow, actor, MAIL_QUEUED, now, ticket_id=ticket.id, outbox_id=queued, kind=AUTO_REPLY
     )
     return True
+
+
+def _capped(uow: MailUnit, account_id: int, to: str, cap: ReplyCap | None, now: int) -> str | None:
+    """Why the cap stops this auto reply, or None when it does not."""
+    if cap is None:
+        return None
+    count, latest = uow.mail.recent_mail(account_id, to, AUTO_REPLY, now - cap.window_ms)
+    if count < cap.limit:
+        return None
+    minutes = max(cap.window_ms // 60_000, 1)
+    had = f"{to} had {count} auto replies in the last {minutes} min"
+    if cap.automated is not None:
+        return f"{had}, and this mail looks automated ({cap.automated})"
+    if latest is not None and now - latest < cap.repeat_ms:
+        return f"{had}, and this mail came {(now - latest) // 1000} s after the last one"
+    return None
+
+
+def skip_auto_reply(uow: MailUnit, actor: Actor, ticket: Ticket, reason: str, now: int) -> None:
+    """Say on the ticket that its sender got no auto reply, and why (agents see the line)."""
+    log(uow, actor, ticket, f"No auto reply: {reason}"[:2000], now)
 
 
 def sender_inbox(uow: MailUnit, ticket: Ticket) -> Inbox:
@@ -144,8 +171,8 @@ def queue_reply(
         raise Invalid("no_recipient", "the e-mail has no recipient", field="toAddresses")
     inbox = sender_inbox(uow, ticket)
     now = now_ms()
-    # Threading: the reply answers the thread's latest mail and names the earlier ones.
     earlier = uow.mail.email_message_ids_of(ticket.id, MAX_REFERENCES)
+    parent = _parent(uow, ticket, earlier)
     email_message_id = f"<{message.uuid}@{inbox.email.rsplit('@', 1)[-1]}>"
     # The message records what left, as whom and to whom (ImBox listTicketsEmails lists it:
     # the inbox's address it was sent from, the agent's or else the inbox's name), and its
@@ -169,8 +196,8 @@ def queue_reply(
             "body": message.body_text,
             "body_html": message.body_html,
             "email_message_id": email_message_id,
-            "in_reply_to": earlier[-1] if earlier else None,
-            "references": " ".join(earlier),
+            "in_reply_to": parent,
+            "references": " ".join(_references(earlier, parent)),
             "status": QUEUED,
             "attempts": 0,
             "next_attempt": now,
@@ -184,6 +211,21 @@ def queue_reply(
         uow, actor, MAIL_QUEUED, now, ticket_id=ticket.id, outbox_id=queued, kind=AGENT_REPLY
     )
     return queued
+
+
+def _parent(uow: MailUnit, ticket: Ticket, earlier: Sequence[str]) -> str | None:
+    """The mail a reply answers: the customer's latest, not our own auto reply (their
+    client threads under what they wrote); the thread's latest when no customer mail has
+    a Message-ID (a ticket opened over an API)."""
+    own = uow.mail.customer_email_message_id(ticket.id)
+    return own or (earlier[-1] if earlier else None)
+
+
+def _references(earlier: Sequence[str], parent: str | None) -> list[str]:
+    """The thread's Message-IDs, oldest first, the parent last (RFC 5322 3.6.4)."""
+    if parent is None:
+        return list(earlier)
+    return [*(item for item in earlier if item != parent), parent][-MAX_REFERENCES:]
 
 
 # -- delivery outcomes, recorded by the outbox worker -------------------------------------------
@@ -249,23 +291,40 @@ def mail_retry(uow: MailUnit, mail: OutboxMail, error: str, next_attempt: int) -
 
 def mail_failed(uow: MailUnit, mail: OutboxMail, error: str, now: int) -> bool:
     """A lasting failure (a 5xx, or out of attempts): the ticket says so in its thread."""
+    line = f"E-mail to {_recipients(mail)} could not be delivered: {error}"
+    return _finish_told(uow, mail, (FAILED, error), line, now, MAIL_FAILED)
+
+
+def mail_unknown(uow: MailUnit, mail: OutboxMail, error: str, now: int) -> bool:
+    """No answer to the end of DATA: the relay may have taken the mail or not. Not tried
+    again by itself (that could deliver it twice); the ticket says so, for a person to
+    check the relay's log and resend if it did not arrive."""
+    line = (
+        f"E-mail to {_recipients(mail)}: outcome unknown, the relay did not answer after "
+        f"the mail was sent ({error}). It was not sent again, to avoid a duplicate; check "
+        "whether it arrived."
+    )
+    return _finish_told(uow, mail, (UNKNOWN, error), line, now, MAIL_UNKNOWN)
+
+
+def _recipients(mail: OutboxMail) -> str:
+    return ", ".join((*mail.to, *mail.cc))
+
+
+def _finish_told(
+    uow: MailUnit, mail: OutboxMail, outcome: tuple[str, str], line: str, now: int, event: str
+) -> bool:
+    """Record a send's bad `outcome` (status, error) and tell the ticket: a log line and
+    `event`, once (only the worker that still holds the row does it)."""
+    status, error = outcome
     done = uow.mail.finish_outbox(
-        mail.id, mail.attempts, {"status": FAILED, "last_error": error[:2000]}
+        mail.id, mail.attempts, {"status": status, "last_error": error[:2000]}
     )
     if done and mail.ticket_id is not None:
         actor = _system(mail)
         ticket = get_ticket(uow, actor, mail.ticket_id)
-        recipients = ", ".join((*mail.to, *mail.cc))
-        log(
-            uow,
-            actor,
-            ticket,
-            f"E-mail to {recipients} could not be delivered: {error}"[:2000],
-            now,
-        )
-        events.record(
-            uow, actor, MAIL_FAILED, now, ticket_id=ticket.id, outbox_id=mail.id, error=error
-        )
+        log(uow, actor, ticket, line[:2000], now)
+        events.record(uow, actor, event, now, ticket_id=ticket.id, outbox_id=mail.id, error=error)
     return done
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from frontdesk.core.mail.records import ImapSettings, MailReceipt, OutboxMail
+from frontdesk.core.mail.records import CustomerMail, ImapSettings, MailReceipt, OutboxMail
 from frontdesk.core.tickets.ports import TicketsUnit
 
 
@@ -16,6 +16,10 @@ class MailRepo(Protocol):
     def ticket_id_by_number(self, account_id: int, number: int) -> int | None: ...
 
     def email_message_ids_of(self, ticket_id: int, limit: int) -> list[str]: ...
+
+    def customer_email_message_id(self, ticket_id: int) -> str | None: ...
+
+    def latest_customer_mail(self, ticket_id: int) -> CustomerMail | None: ...
 
     def set_message_mail(
         self,
@@ -48,11 +52,25 @@ class MailRepo(Protocol):
         """Insert an outbox row; None, and nothing written, when its dedupe key exists."""
         ...
 
-    def count_recent_mail(self, account_id: int, to_addr: str, kind: str, since: int) -> int: ...
+    def recent_mail(
+        self, account_id: int, to_addr: str, kind: str, since: int
+    ) -> tuple[int, int | None]:
+        """How many mails of `kind` went to `to_addr` since then, and when the latest did."""
+        ...
 
     def claim_outbox(self, now: int, limit: int, lease_ms: int) -> list[OutboxMail]: ...
 
     def finish_outbox(self, outbox_id: int, attempts: int, changes: Mapping[str, Any]) -> bool: ...
+
+    def get_outbox(self, account_id: int, outbox_id: int) -> OutboxMail | None: ...
+
+    def outbox_by_email_message_ids(
+        self, account_id: int, ids: Sequence[str]
+    ) -> OutboxMail | None: ...
+
+    def update_outbox(self, outbox_id: int, changes: Mapping[str, Any]) -> None:
+        """Change a row whatever its state (a bounce for a mail already sent)."""
+        ...
 
     def list_outbox(
         self, account_id: int, *, ticket_id: int | None, status: str | None, limit: int

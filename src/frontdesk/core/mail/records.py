@@ -8,6 +8,7 @@ RECEIVED = "delivered"
 
 
 QUARANTINED = "quarantined"
+BOUNCE = "bounce"  # a delivery report on our own mail: filed on the mail's ticket
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +19,7 @@ class MailReceipt:
     account_id: int
     inbox_id: int | None
     source: str  # smtp | imap | import
-    status: str  # delivered | quarantined
+    status: str  # delivered | quarantined | bounce
     email_message_id: str | None
     envelope_from: str | None
     recipients: tuple[str, ...]
@@ -57,6 +58,16 @@ class OutboxMail:
     created: int
     sent: int | None
     bcc: tuple[str, ...] = ()  # envelope recipients only: never written into a header
+    reply_to: str | None = None  # a Reply-To header (an agent's signed reply address)
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerMail:
+    """Whom the customer's latest message on a ticket came from and went to."""
+
+    from_email: str | None
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)

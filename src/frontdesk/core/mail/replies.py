@@ -29,7 +29,7 @@ from frontdesk.core.shared.ports import BlobStore
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import NewMessage, drafts, refs
 from frontdesk.core.tickets.attachments import Upload, upload
-from frontdesk.core.tickets.records import Message, MessageKind, Status
+from frontdesk.core.tickets.records import Message, MessageKind, Status, Ticket
 
 MAX_RECIPIENTS = 50
 MENTIONED = "ticket.mentioned"
@@ -43,7 +43,9 @@ class TeamMessage:
     internal: bool = False
     send_email: bool = False
     to: tuple[str, ...] = ()  # the requester when empty
-    cc: tuple[str, ...] = ()
+    # None: reply to all (whoever else the customer's latest mail went to, `reply_all_cc`);
+    # a tuple, even empty, is the writer's own choice.
+    cc: tuple[str, ...] | None = None
     bcc: tuple[str, ...] = ()
     attachments: tuple[str, ...] = ()  # UUIDs of uploads to this same ticket
     status: Status | None = None  # "send and set ...": the ticket's status afterwards
@@ -81,7 +83,7 @@ def post(uow: MailUnit, actor: Actor, ticket_id: int, new: TeamMessage) -> Poste
     ):
         raise Conflict("stale_reply", "The customer wrote again since you started this reply")
     to = _addresses(new.to, "toAddresses")
-    cc = _addresses(new.cc, "ccAddresses")
+    cc = _addresses(new.cc or (), "ccAddresses")
     bcc = _addresses(new.bcc, "bccAddresses")
     mailing = new.send_email and not new.internal
     not_emailed = NotMailed.INTERNAL if new.send_email and new.internal else None
@@ -89,6 +91,8 @@ def post(uow: MailUnit, actor: Actor, ticket_id: int, new: TeamMessage) -> Poste
         to = _requester_address(uow, actor, ticket.requester_id)
         if not to:
             mailing, not_emailed = False, NotMailed.NO_RECIPIENT
+    if mailing and new.cc is None:
+        cc = tuple(a for a in reply_all_cc(uow, actor, ticket) if a not in to)
     uploads = refs.attachments(
         uow, actor, new.attachments, ticket_id=ticket.id, field="attachmentIds"
     )
@@ -133,6 +137,31 @@ def post_with_files(
     ]
     names = tuple(item.uuid for item in uploaded)
     return post(uow, actor, ticket_id, replace(new, attachments=(*new.attachments, *names)))
+
+
+def reply_all_cc(uow: MailUnit, actor: Actor, ticket: Ticket) -> tuple[str, ...]:
+    """Whom a reply copies by default: everyone else the customer's latest mail came from
+    or went to (colleagues in its To and Cc), never the requester (they are in To) nor an
+    inbox of this installation (ours, or another account's: they would answer each other)."""
+    latest = uow.mail.latest_customer_mail(ticket.id)
+    if latest is None:
+        return ()
+    seen = {address.lower() for address in _requester_address(uow, actor, ticket.requester_id)}
+    found: list[str] = []
+    for address in (latest.from_email or "", *latest.to, *latest.cc):
+        key = address.strip().lower()
+        if not key or key in seen or _is_inbox(uow, key):
+            continue
+        seen.add(key)
+        found.append(key)
+    return tuple(found[:MAX_RECIPIENTS])
+
+
+def _is_inbox(uow: MailUnit, address: str) -> bool:
+    """An inbox's address, or one of its plus addresses (`support+12-ab12cd34@...`)."""
+    local, at, domain = address.rpartition("@")
+    base = f"{local.partition('+')[0]}{at}{domain}"
+    return accounts.inbox_with_address(uow, base) is not None
 
 
 def mentioned(text: str, team: Sequence[Agent]) -> list[Agent]:

@@ -46,9 +46,24 @@ def looks_like_html(text: str) -> bool:
     return _MARKUP_ONLY.search(text) is not None
 
 
-def sanitise(raw_html: str) -> str:
-    """Keep formatting, drop scripts, handlers and dangerous URLs (nh3's ammonia defaults)."""
-    return nh3.clean(raw_html, link_rel="noopener noreferrer nofollow")
+# The empty spans core/mail/quoting.py marks a body's signature and quoted history with:
+# the only classes kept, so that readers can fold what they mark.
+MARK_CLASSES = frozenset({"fd-quote", "fd-signature"})
+# The `cid:` scheme names a part of the same mail (an inline image). Only the mail parser
+# keeps it, until the part is stored and the reference rewritten to the stored
+# attachment's address; any other caller's `cid:` is dropped like other unknown schemes.
+_SCHEMES = frozenset(nh3.ALLOWED_URL_SCHEMES)
+
+
+def sanitise(raw_html: str, *, keep_cid: bool = False) -> str:
+    """Keep formatting, drop scripts, handlers and dangerous URLs (nh3's ammonia defaults),
+    keep the quote and signature marks."""
+    return nh3.clean(
+        raw_html,
+        link_rel="noopener noreferrer nofollow",
+        allowed_classes={"span": set(MARK_CLASSES)},
+        url_schemes=set(_SCHEMES | {"cid"}) if keep_cid else set(_SCHEMES),
+    )
 
 
 def text_to_html(text: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    func,
     insert,
     select,
     update,
@@ -159,3 +160,30 @@ class SqlChat:
         self.conn.execute(
             insert(t.chat_pages).values(conversation_id=conversation_id, url=url, created=now)
         )
+
+    def waiting_before(self, account_id: int, session_id: int) -> int:
+        # Session ids grow in the order chats start: a smaller one started earlier.
+        table = t.chat_conversations
+        found = self.conn.execute(
+            select(func.count())
+            .select_from(table)
+            .where(
+                table.c.account_id == account_id,
+                table.c.status == ChatStatus.WAITING.value,
+                table.c.session_id < session_id,
+            )
+        ).scalar_one()
+        return int(found)
+
+    def get_chat_settings(self, account_id: int) -> Mapping[str, Any] | None:
+        table = t.chat_settings
+        row = self.conn.execute(select(table).where(table.c.account_id == account_id)).first()
+        return dict(row._mapping) if row is not None else None
+
+    def put_chat_settings(self, account_id: int, values: Mapping[str, Any]) -> None:
+        table = t.chat_settings
+        mine = table.c.account_id == account_id
+        if self.conn.execute(select(table.c.account_id).where(mine)).first() is None:
+            self.conn.execute(insert(table).values(account_id=account_id, **values))
+        else:
+            self.conn.execute(update(table).where(mine).values(**values))

@@ -71,6 +71,7 @@ def chat_message_from_row(row: Any) -> ChatMessage:
         from_name=m["from_name"],
         body=m["body"],
         created=m["created"],
+        client_ref=m["client_ref"],
     )
 
 

@@ -68,10 +68,13 @@ class SqlVisitors:
             )
 
     def replace_tags(self, conversation_id: int, tags: Sequence[str], now: int) -> None:
+        # Tags kept keep their row and date; only those dropped go, only new ones come.
         table = t.chat_tags
         self.conn.execute(
             delete(table).where(
-                table.c.conversation_id == conversation_id, table.c.type == TagType.TAG
+                table.c.conversation_id == conversation_id,
+                table.c.type == TagType.TAG,
+                table.c.tag.not_in(list(tags)),
             )
         )
         self.add_tags(conversation_id, tags, now)
@@ -99,7 +102,11 @@ class SqlVisitors:
 
     def replace_labels(self, conversation_id: int, labels: Sequence[str], now: int) -> None:
         table = t.chat_labels
-        self.conn.execute(delete(table).where(table.c.conversation_id == conversation_id))
+        self.conn.execute(
+            delete(table).where(
+                table.c.conversation_id == conversation_id, table.c.label.not_in(list(labels))
+            )
+        )
         self.add_labels(conversation_id, labels, now)
 
     def visitor_cards(self, conversation_id: int) -> list[VisitorCard]:

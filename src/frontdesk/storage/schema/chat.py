@@ -141,3 +141,20 @@ chat_page_filters = Table(
     Column("created", Stamp, nullable=False),
     Index("ix_chat_page_filters_account", "account_id", "id"),
 )
+
+# -- the widget's settings (issue 15, migration 0045) ---------------------------------------------
+
+# One row per account that changed a default. `offline_inbox_id` has no foreign key on
+# purpose: deleting an inbox must not fail on it; the core falls back to the default inbox
+# when it names none of the account's. `texts` is JSON: {"en": {"greeting", "offline"}, ...}.
+chat_settings = Table(
+    "chat_settings",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("team_name", String(100)),
+    Column("offline_inbox_id", Integer),
+    Column("color", String(7)),
+    Column("position", String(8)),
+    Column("texts", Text, nullable=False),
+    Column("updated", Stamp, nullable=False),
+)

@@ -47,10 +47,17 @@ outbox = Table(
     Column("sent", Stamp),
     # 0017: blind copies of an agent's reply; the envelope carries them, no header does.
     Column("bcc_addrs", Text, nullable=False, server_default=""),
+    # 0025: where answers go when not to From (a copy to an agent: the agent's signed
+    # reply address, mail/agent_replies.py).
+    Column("reply_to", String(320)),
     Index("ix_outbox_status_next_attempt", "status", "next_attempt"),
     # The per-sender auto-reply cap counts one recipient's recent auto replies (issue 7).
     Index("ix_outbox_account_to_kind_created", "account_id", "to_addr", "kind", "created"),
     Index("ix_outbox_ticket", "ticket_id", "id"),
+    # 0047: ImBox listTicketsEmails leaves out a message whose mail has not left (issue 16).
+    Index("ix_outbox_message", "message_id", "status"),
+    # 0047: a bounce finds the mail it reports on by its Message-ID (issue 16).
+    Index("ix_outbox_email_message_id", "account_id", "email_message_id"),
 )
 
 

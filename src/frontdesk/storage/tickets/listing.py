@@ -24,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from frontdesk.core.contacts.records import Contact
+from frontdesk.core.mail.outbox import SENT
 from frontdesk.core.shared.paging import Window
 from frontdesk.core.tickets.records import (
     OPEN_STATUSES,
@@ -180,17 +181,25 @@ class SqlTicketListing:
     def list_emails(
         self, account_id: int, window: Window, *, after: EmailCursor | None, limit: int
     ) -> list[ListedEmail]:
-        """External messages with an address, created in the window, in (created, id) order."""
+        """External messages with an address, created in the window, in (created, id) order;
+        a message whose mail has not left (queued, sending, failed) is not among them."""
         msg = t.messages
         if after is not None:
             # The cursor narrows the index range itself; a row-value comparison beside the
             # window's own bound would be a filter, and deep pages would scan from the start.
             start = after.created if window.start is None else max(window.start, after.created)
             window = Window(start, window.end)
+        # A message whose mail is queued, being sent or failed did not leave: not listed.
+        unsent = (
+            select(t.outbox.c.id)
+            .where(t.outbox.c.message_id == msg.c.id, t.outbox.c.status != SENT)
+            .exists()
+        )
         conditions = [
             msg.c.account_id == account_id,
             msg.c.kind == MessageKind.EXTERNAL.value,
             or_(msg.c.from_email.is_not(None), msg.c.to_addrs != ""),
+            ~unsent,
             *within(msg.c.created, window),
         ]
         if after is not None:

@@ -18,6 +18,7 @@ from starlette.responses import Response
 from frontdesk.core import tickets
 from frontdesk.core.identity.sessions import SignedIn
 from frontdesk.core.mail import desk, replies
+from frontdesk.core.mail.inline import INLINE_PATH
 from frontdesk.core.mail.replies import TeamMessage
 from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from frontdesk.core.tickets import attachments, drafts, queues, threads
@@ -91,6 +92,17 @@ def ticket_page(request: Request, ticket_id: PathId, signed: Signed) -> Response
     return _show(request, signed, ticket_id)
 
 
+@router.get(INLINE_PATH)
+def inline_image(request: Request, attachment_id: PathId, signed: Signed) -> Response:
+    """An image a mail showed in place (`cid:`), at the address the mail parser wrote
+    into the stored body (core/mail/inline.py): the account's own attachments only, and
+    only image types inline (anything else downloads)."""
+    services = services_from(request)
+    with services.store.read() as uow:
+        item, data = attachments.read(uow, services.blobs, signed.actor, attachment_id)
+    return _served(item, data, inline=True)
+
+
 @router.get("/tickets/{ticket_id}/attachments/{attachment_id}")
 def attachment(
     request: Request, ticket_id: PathId, attachment_id: PathId, signed: Signed, inline: bool = False
@@ -100,6 +112,10 @@ def attachment(
         item, data = attachments.read(uow, services.blobs, signed.actor, attachment_id)
     if item.ticket_id != ticket_id:
         raise NotFound("attachment_not_found", f"No attachment {attachment_id}")
+    return _served(item, data, inline=inline)
+
+
+def _served(item: Any, data: bytes, *, inline: bool) -> Response:
     shown_inline = inline and item.content_type in INLINE_IMAGES
     disposition = "inline" if shown_inline else "attachment"
     quoted = item.original_name.replace("\\", "_").replace('"', "_")
@@ -156,7 +172,9 @@ def reply(
 def _stale(request: Request, signed: SignedIn, ticket_id: int, new: TeamMessage) -> Response:
     """The customer wrote since the reply began: keep it as a draft and show the ticket."""
     services = services_from(request)
-    text = drafts.DraftText(new.body_text, ", ".join(new.to), ", ".join(new.cc), ", ".join(new.bcc))
+    text = drafts.DraftText(
+        new.body_text, ", ".join(new.to), ", ".join(new.cc or ()), ", ".join(new.bcc)
+    )
     with services.store.write() as uow:
         drafts.save(uow, signed.actor, ticket_id, "reply", text)
     return _show(request, signed, ticket_id, status_code=409, extra={"stale": True})
