@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from frontdesk.core.identity.records import CredentialKind
 from frontdesk.core.shared.records import Scope
 from frontdesk.services import Services
+from frontdesk.storage import tables as t
 from tests.conftest import Tenant
 
 
@@ -206,3 +208,77 @@ def _credentials(services: Services, tenant: Tenant) -> int:
         return sum(
             len(uow.credentials.list_credentials(tenant.id, kind)) for kind in CredentialKind
         )
+
+
+def test_a_contact_is_shown_with_every_field_it_was_given(
+    client: TestClient, tenant: Tenant
+) -> None:
+    given = {
+        "email": tenant.address("full"),
+        "name": "Full Name",
+        "phone": "+46 8 123",
+        "company": "Acme AB",
+        "external_id": "crm-42",
+    }
+    created = client.post("/api/v1/contacts", json=given, headers=tenant.headers())
+    assert created.status_code == 201, created.text
+    fetched = client.get(f"/api/v1/contacts/{created.json()['id']}", headers=tenant.headers())
+    listed = client.get("/api/v1/contacts", headers=tenant.headers()).json()
+    for shown in (
+        created.json(),
+        fetched.json(),
+        *[c for c in listed if c["email"] == given["email"]],
+    ):
+        assert {key: shown[key] for key in given} == given
+    assert len([c for c in listed if c["email"] == given["email"]]) == 1
+
+
+def test_an_inbox_shows_its_auto_reply_and_an_agent_its_picture(
+    client: TestClient, tenant: Tenant
+) -> None:
+    h = tenant.headers()
+    inbox = client.post(
+        "/api/v1/inboxes",
+        json={"name": "Sales", "email": tenant.address("sales"), "auto_reply": "Thanks!"},
+        headers=h,
+    )
+    assert inbox.status_code == 201, inbox.text
+    assert inbox.json()["auto_reply"] == "Thanks!"
+    listed = client.get("/api/v1/inboxes", headers=h).json()
+    assert [i["auto_reply"] for i in listed if i["id"] == inbox.json()["id"]] == ["Thanks!"]
+    picture = "https://example.org/maja.png"
+    agent = client.post(
+        "/api/v1/agents",
+        json={"name": "Maja", "email": tenant.address("maja"), "picture_url": picture},
+        headers=h,
+    )
+    assert agent.status_code == 201, agent.text
+    assert agent.json()["picture_url"] == picture
+    assert agent.json()["last_active"] is None  # never signed in
+    seen = update(t.agents).where(t.agents.c.id == agent.json()["id"]).values(last_active=1234)
+    with tenant.services.store.engine.begin() as conn:  # as a sign-in would leave it
+        conn.execute(seen)
+    listed_agents = client.get("/api/v1/agents", headers=h).json()
+    assert [a["last_active"] for a in listed_agents if a["id"] == agent.json()["id"]] == [1234]
+
+
+def test_a_messages_attachment_names_its_message(client: TestClient, tenant: Tenant) -> None:
+    h = tenant.headers()
+    made = client.post(
+        "/api/v1/attachments", files={"attachment": ("a.txt", b"hello")}, headers=h
+    ).json()
+    assert made["message_id"] is None
+    ticket = client.post(
+        "/api/v1/tickets",
+        json={
+            "subject": "With a file",
+            "requester_email": tenant.address("cust"),
+            "message": {"body": "See file", "attachment_ids": [made["id"]]},
+        },
+        headers=h,
+    )
+    assert ticket.status_code == 201, ticket.text
+    shown = client.get(f"/api/v1/tickets/{ticket.json()['id']}", headers=h).json()
+    (message,) = shown["messages"]
+    (carried,) = message["attachments"]
+    assert (carried["id"], carried["message_id"]) == (made["id"], message["id"])

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import json
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from frontdesk.core import contacts
 from frontdesk.core.contacts import ContactFields
 from frontdesk.core.identity import credentials
 from frontdesk.core.identity.records import CredentialKind
+from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Invalid, NotFound, Unauthenticated
 from frontdesk.core.shared.records import Scope
 from frontdesk.storage import tables
@@ -82,3 +84,62 @@ def test_customer_token_is_bound_to_its_contact(tenant: Tenant, other_tenant: Te
         credentials.issue_customer_token(uow, other_tenant.actor, contact.id)
     with pytest.raises(NotFound), other_tenant.services.store.write() as uow:
         credentials.revoke(uow, other_tenant.actor, CredentialKind.CUSTOMER, issued.credential.id)
+
+
+def _revocations(tenant: Tenant) -> list[str]:
+    with tenant.services.store.read() as uow:
+        return [
+            row.data
+            for row in uow.conn.execute(
+                select(tables.events.c.data).where(
+                    tables.events.c.account_id == tenant.id,
+                    tables.events.c.kind == "credential.revoked",
+                )
+            )
+        ]
+
+
+def test_revoking_is_recorded_once_and_names_the_kind_it_looked_for(tenant: Tenant) -> None:
+    with tenant.services.store.write() as uow:
+        issued = credentials.issue_api_key(uow, tenant.actor, "ci", [Scope.TICKETS_READ])
+        key_id = issued.credential.id
+        first = credentials.revoke(uow, tenant.actor, CredentialKind.API_KEY, key_id)
+        again = credentials.revoke(uow, tenant.actor, CredentialKind.API_KEY, key_id)
+    assert first.revoked is not None and again.revoked == first.revoked
+    assert [json.loads(data) for data in _revocations(tenant)] == [{"id": key_id}]
+    with pytest.raises(NotFound) as raised, tenant.services.store.write() as uow:
+        credentials.revoke(uow, tenant.actor, CredentialKind.CUSTOMER, key_id)
+    assert raised.value.code == "credential_not_found"
+    assert raised.value.message == f"No customer {key_id}"
+    with pytest.raises(NotFound) as raised, tenant.services.store.write() as uow:
+        credentials.revoke(uow, tenant.actor, CredentialKind.API_KEY, key_id + 1000)
+    assert raised.value.message == f"No api key {key_id + 1000}"
+
+
+def test_a_customer_token_is_named_after_its_contact_unless_named(tenant: Tenant) -> None:
+    with tenant.services.store.write() as uow:
+        contact = contacts.find_or_create_contact(
+            uow, tenant.actor, ContactFields(email=tenant.address("named"))
+        )
+        plain = credentials.issue_customer_token(uow, tenant.actor, contact.id)
+        named = credentials.issue_customer_token(uow, tenant.actor, contact.id, "portal")
+    assert plain.credential.name == contact.email
+    assert named.credential.name == "portal"
+
+
+def test_a_keys_last_use_is_stale_only_when_older_than_a_minute(tenant: Tenant) -> None:
+    with tenant.services.store.write() as uow:
+        issued = credentials.issue_api_key(uow, tenant.actor, "stamp", [Scope.TICKETS_READ])
+    with tenant.services.store.read() as uow:
+        _, never_used = credentials.authenticate(uow, issued.token, CredentialKind.API_KEY)
+    with tenant.services.store.write() as uow:
+        credentials.touch(uow, issued.credential.id)
+    with tenant.services.store.read() as uow:
+        _, just_used = credentials.authenticate(uow, issued.token, CredentialKind.API_KEY)
+    old = now_ms() - 61_000
+    pinned = update(tables.credentials).where(tables.credentials.c.id == issued.credential.id)
+    with tenant.services.store.engine.begin() as conn:
+        conn.execute(pinned.values(last_used=old))
+    with tenant.services.store.read() as uow:
+        _, used_long_ago = credentials.authenticate(uow, issued.token, CredentialKind.API_KEY)
+    assert (never_used, just_used, used_long_ago) == (True, False, True)

@@ -135,6 +135,11 @@ def test_set_status_logs_with_reason_and_bumps_activity(tenant: Tenant) -> None:
     logs = [m.body_text for m in thread.messages if m.kind is MessageKind.LOG]
     assert logs == ["Status changed from new to closed. Reason: duplicate"]
     assert [kind for kind, _, _ in history].count("ticket.status_changed") == 1
+    # the event keeps what changed and who changed it, not only that something did
+    changed = [(actor, data) for kind, actor, data in history if kind == "ticket.status_changed"]
+    assert changed == [
+        (tenant.actor.label, {"before": "new", "after": "closed", "reason": "duplicate"})
+    ]
 
 
 def test_force_closed_ticket_refuses_customer_reopen_and_replies(tenant: Tenant) -> None:

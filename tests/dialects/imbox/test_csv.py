@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
 import pytest
+from starlette.datastructures import QueryParams
 
 from frontdesk.api.common.tabular import cell
 from frontdesk.api.imbox import routes
+from frontdesk.api.imbox import translate as out
 from frontdesk.core.tickets import NewMessage
+from frontdesk.core.tickets.records import ListedEmail, ListedTicket
+from tests.core.helpers import open_ticket
 from tests.dialects.imbox.conftest import ImBox
 
 
@@ -144,3 +149,52 @@ def test_bad_parameters_are_refused_before_streaming(imbox: ImBox) -> None:
 )
 def test_cells_cannot_start_a_formula(value: object, expected: object) -> None:
     assert cell(value) == expected
+
+
+def test_an_email_row_has_its_time_addresses_and_whether_the_sender_was_verified() -> None:
+    email = ListedEmail(
+        id=1, ticket_id=9, created=1_577_836_800_007, from_email="ann@example.org",
+        from_name="Ann", to=("a@example.org", "b@example.org"), cc=(), bcc=("c@example.org",),
+        inbox_name="Desk", unverified=True,
+    )  # fmt: skip
+    assert out.email_cells(email) == [
+        "2020-01-01T00:00:00.007Z", "Desk", "ann@example.org", "Ann", 9,
+        "a@example.org, b@example.org", "", "c@example.org", "true",
+    ]  # fmt: skip
+    assert out.email_cells(replace(email, unverified=False))[-1] == "false"
+
+
+def test_an_email_as_json_keeps_its_blind_copies_and_the_unverified_mark() -> None:
+    email = ListedEmail(
+        id=1, ticket_id=9, created=0, from_email="ann@example.org", from_name=None, to=(),
+        cc=(), bcc=("c@example.org",), inbox_name=None, unverified=True,
+    )  # fmt: skip
+    shown = out.email(email)
+    assert [a.address for a in shown.bcc] == ["c@example.org"]
+    assert shown.unverifiedSender is True
+
+
+def test_a_ticket_row_has_its_three_times(imbox: ImBox) -> None:
+    record = replace(
+        open_ticket(imbox.tenant), created=1_000, updated=2_000_002, latest_activity=3_000_003
+    )
+    cells = out.ticket_cells(ListedTicket(record, "Desk", "a@example.org", ("x", "y")))
+    assert cells[-4:] == [
+        "x, y",
+        "1970-01-01T00:00:01.000Z",
+        "1970-01-01T00:33:20.002Z",
+        "1970-01-01T00:50:00.003Z",
+    ]
+
+
+def test_attachment_urls_escape_the_key_and_user_whole() -> None:
+    url = out.attachment_url("http://b", "k/ey+1", "u/1", 5)
+    assert url == "http://b/message/attachment/k%2Fey%2B1/u%2F1/5"
+
+
+def test_the_next_page_url_escapes_path_segments_and_moves_only_the_cursor() -> None:
+    params = QueryParams("limit=2&status=open&cursorId=1&status=reply")
+    url = out.next_url("http://b", ["listTickets", "k/ey", "7"], params, {"cursorId": "5"})
+    assert (
+        url == "http://b/message/listTickets/k%2Fey/7?limit=2&status=open&status=reply&cursorId=5"
+    )

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
+
 from frontdesk.core import tickets
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.tickets import NewMessage, attachments, taxonomy
 from frontdesk.core.tickets.attachments import Upload
 from frontdesk.core.tickets.records import MessageKind
+from frontdesk.storage import tables as t
 from tests.dialects.imbox.conftest import ImBox
 
 BASE = "http://frontdesk.test"
@@ -187,3 +190,14 @@ def test_grab_is_a_fixed_number_of_queries_whatever_the_thread(imbox: ImBox) -> 
         return len(seen)
 
     assert statements(short) == statements(long)
+
+
+def test_a_message_from_an_unverified_sender_says_so(imbox: ImBox) -> None:
+    made = _setup(imbox)
+    rows = imbox.get("grabTicket", made["ticket"]).json()["json"]
+    assert not any("unverifiedSender" in row for row in rows)  # shown only when true
+    first = update(t.messages).where(t.messages.c.ticket_id == made["ticket"])
+    with imbox.services.store.engine.begin() as conn:  # as mail with a forged From is stored
+        conn.execute(first.values(unverified=True))
+    again = imbox.get("grabTicket", made["ticket"]).json()["json"]
+    assert {row["unverifiedSender"] for row in again} == {True}

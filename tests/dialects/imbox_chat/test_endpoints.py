@@ -5,9 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from sqlalchemy import update
 
 from frontdesk.core.chat.records import VisitorInfo
+from frontdesk.core.identity import accounts
+from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.shared.records import Scope
+from frontdesk.storage import tables as t
 from tests.conftest import Tenant
 from tests.dialects.imbox_chat.conftest import MINUTE, T0, ImBoxChat
 
@@ -80,10 +84,17 @@ def test_visitor_info_tags_labels_and_cards_have_the_spec_shapes(imchat: ImBoxCh
             }
         ],
     }
+    # a visitor whose page is not known shows an empty exit page, not null
+    gone = update(t.chat_conversations).where(t.chat_conversations.c.public_id == public_id)
+    with imchat.services.store.engine.begin() as conn:
+        conn.execute(gone.values(exit_page=None))
+    assert imchat.get("grabVisitorInfo", public_id).json()["json"][0]["exitPage"] == ""
     tags = imchat.get("grabVisitorTags", public_id).json()
     assert tags["length"] == 2
     assert [(t["type"], t["tag"]) for t in tags["json"]] == [(0, "John Doe"), (1, "Custom tag")]
     assert set(tags["json"][0]) == {"sid", "conversationID", "createdDate", "tag", "type"}
+    for tag in tags["json"]:
+        assert tag["createdDate"].startswith("2026-01-01T00:00:") and tag["createdDate"][-1] == "Z"
     assert imchat.get("grabVisitorLabels", public_id).json() == {
         "result": "success",
         "json": [
@@ -143,6 +154,17 @@ def test_grab_agent_and_agents(imchat: ImBoxChat) -> None:
         "Marketing",
     )
     assert jane["agentPicture"] == ""
+    with imchat.services.store.write() as uow:
+        plain = accounts.create_agent(
+            uow, imchat.tenant.actor, AgentFields(name="Plain", email=imchat.tenant.address("p"))
+        )
+    shown = imchat.get("grabAgent", plain.id).json()["json"][0]
+    assert shown["department"] == ""  # none set: an empty string, as the spec's examples
+    seen = update(t.agents).where(t.agents.c.id == imchat.agent.id).values(last_active=T0 + 7)
+    with imchat.services.store.engine.begin() as conn:  # as a sign-in would leave it
+        conn.execute(seen)
+    again = imchat.get("grabAgent", imchat.agent.id).json()["json"][0]
+    assert again["agentLastActive"] == "2026-01-01T00:00:00.007Z"
 
 
 def test_list_conversations_by_chat_start_and_page_filters(imchat: ImBoxChat) -> None:
@@ -168,6 +190,7 @@ def test_list_conversations_by_chat_start_and_page_filters(imchat: ImBoxChat) ->
         assert body["length"] == len(body["json"])
         for item in body["json"]:
             assert set(item) == {"sid", "conversationID", "date"}
+            assert item["date"].startswith("2026-01-0") and item["date"].endswith(".000Z")
             assert item["sid"] == imchat.tenant.id
         return [item["conversationID"] for item in body["json"]]
 

@@ -6,8 +6,10 @@ import csv
 import io
 
 import pytest
+from sqlalchemy import update
 
 from frontdesk.core.chat.records import VisitorInfo
+from frontdesk.storage import tables as t
 from tests.dialects.imbox_chat.conftest import MINUTE, T0, ImBoxChat
 
 START = "2026-01-01T00:00:00.000Z"
@@ -161,6 +163,12 @@ def test_timezone_reads_times_without_an_offset(imchat: ImBoxChat) -> None:
 
 def test_csv(imchat: ImBoxChat) -> None:
     public_id = _answered_chat(imchat, T0 + MINUTE)
+    from frontdesk.core import chat
+
+    with imchat.services.store.write() as uow:
+        for word in ("billing", "vip"):
+            chat.add_label(uow, imchat.tenant.actor, public_id, word)
+            chat.add_tag(uow, imchat.tenant.actor, public_id, f"t-{word}")
     response = imchat.get("chatStatistics", startTime=START, endTime=END, fileType="csv")
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/csv")
@@ -173,6 +181,8 @@ def test_csv(imchat: ImBoxChat) -> None:
         "5000",
         "4",
     )
+    # lists are one cell each, comma-separated, in the order they were added
+    assert (row["labels"], row["tags"]) == ("billing, vip", "t-billing, t-vip")
 
 
 @pytest.mark.parametrize(
@@ -225,3 +235,12 @@ def test_an_unanswered_chat_an_agent_ended_names_that_agent(imchat: ImBoxChat) -
     assert rows[ended]["duration"] is None and rows[ended]["responseTime"] is None
     assert rows[left]["agentName"] is None
     assert [row["channel"] for row in _stats(imchat, agentId=str(imchat.agent.id))] == [ended]
+
+
+def test_a_chat_whose_exit_page_is_unknown_shows_an_empty_one(imchat: ImBoxChat) -> None:
+    public_id = _answered_chat(imchat, T0 + MINUTE)
+    gone = update(t.chat_conversations).where(t.chat_conversations.c.public_id == public_id)
+    with imchat.services.store.engine.begin() as conn:
+        conn.execute(gone.values(exit_page=None))
+    (row,) = _stats(imchat)
+    assert row["exitPage"] == ""

@@ -214,3 +214,26 @@ def test_only_this_tickets_uploads_can_be_attached(ops: Ops, other_tenant: Tenan
     error_of(ops.get(f"/{ticket['id']}/attachments/not-a-uuid"), 400, "invalid_id")
     assert len(ops.ticket(ticket["id"])["messages"]) == 1
     assert ops.ticket(other["id"])["messages"][0]["attachments"] == []
+
+
+def test_a_tickets_messages_show_their_senders_times_and_own_attachments(ops: Ops) -> None:
+    ticket = _customer_ticket(ops)
+    assert ticket["requesterEmail"] == ops.tenant.address("jane")
+    assert ticket["requesterName"] == "Jane"
+    upload = ops.upload(ticket["id"], PNG, "shot.png")
+    reply = ops.message(ticket["id"], body="See the screenshot", attachmentIds=[upload["id"]])
+    ops.message(ticket["id"], body="And nothing attached")
+    shown = ops.ticket(ticket["id"])
+    assert shown["requesterEmail"] == ops.tenant.address("jane")
+    for stamp in ("createdAt", "updatedAt", "lastActivityAt"):
+        assert shown[stamp].endswith("Z") and shown[stamp][:2] == "20", stamp
+    first, with_file, without = shown["messages"]
+    assert (first["fromAddress"], first["fromName"]) == (ops.tenant.address("jane"), "Jane")
+    assert first["createdAt"].endswith("Z") and first["createdAt"][:2] == "20"
+    (carried,) = with_file["attachments"]
+    assert carried["id"] == upload["id"] and with_file["id"] == reply["id"]
+    assert carried["createdAt"].endswith("Z") and carried["createdAt"][:2] == "20"
+    assert without["attachments"] == []
+    listed = ops.get("").json()
+    (row,) = [item for item in listed if item["id"] == ticket["id"]]
+    assert (row["requesterEmail"], row["requesterName"]) == (ops.tenant.address("jane"), "Jane")

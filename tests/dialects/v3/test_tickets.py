@@ -51,6 +51,7 @@ def test_create_answers_the_spec_fields_only(v3: V3) -> None:
     assert ticket["status"] == "open"
     assert ticket["numUserReplies"] == 1
     assert before <= ticket["createdAt"] <= int(time.time())
+    assert before <= ticket["updatedAt"] <= int(time.time())
     assert ticket["clientLastRepliedAt"] == ticket["createdAt"]
     assert ticket["clientLastReadAt"] is None
     assert len(ticket["hash"]) == 32 and len(ticket["readHash"]) == 32

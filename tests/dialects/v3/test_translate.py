@@ -7,8 +7,17 @@ import pytest
 from frontdesk.api.v3 import schemas as s
 from frontdesk.api.v3 import translate as out
 from frontdesk.core.shared.errors import Invalid
-from frontdesk.core.tickets.records import OPEN_STATUSES, Status
+from frontdesk.core.tickets.customers import Reply
+from frontdesk.core.tickets.records import (
+    OPEN_STATUSES,
+    CustomerTicket,
+    Message,
+    MessageKind,
+    Status,
+)
 from frontdesk.http.ratelimit import SlidingWindowLimiter, retry_after
+from tests.conftest import Tenant
+from tests.core.helpers import open_ticket
 
 
 @pytest.mark.parametrize(
@@ -138,3 +147,61 @@ def test_sliding_window_memory_is_bounded() -> None:
     assert limiter.attempt("10.0.0.24") > 0  # the most recent keys are kept
     with pytest.raises(ValueError):
         SlidingWindowLimiter(0, 60)
+
+
+def test_a_customer_asking_for_another_status_word_is_told_which() -> None:
+    with pytest.raises(Invalid) as raised:
+        out.status_for("x" * 50)
+    assert raised.value.code == "invalid_status"
+    assert raised.value.message == f"A customer cannot set the status {'x' * 40!r}"
+
+
+def test_an_attachment_as_json_is_its_base64_string_never_cached_or_sniffed() -> None:
+    response = out.attachment_json(b"\x00\xffhi")
+    assert response.body == b'"AP9oaQ=="'
+    assert response.media_type == "application/json"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "private, max-age=0"
+    assert response.headers["vary"] == "Accept"
+
+
+def test_a_reply_keeps_its_time_in_seconds_its_author_and_an_unverified_sender() -> None:
+    message = Message(
+        id=5, uuid="m-5", account_id=1, ticket_id=2, kind=MessageKind.EXTERNAL, agent_id=None,
+        contact_id=3, from_email="ann@example.org", from_name="Ann", to=(), cc=(), bcc=(),
+        body_text="Hello", body_html="<p>Hello</p>", email_message_id=None,
+        created=1_700_000_001_999, unverified=True,
+    )  # fmt: skip
+    shown = out.reply(Reply(message=message, by_agent=False, attachments=()))
+    assert (shown.id, shown.content, shown.createdAt) == (5, "Hello", 1_700_000_001)
+    assert (shown.author, shown.authorName, shown.unverifiedSender) == ("customer", "Ann", True)
+    assert shown.attachments == []
+
+
+@pytest.mark.parametrize(
+    ("accept", "json"),
+    [
+        ("application/json", True),
+        ("Application/JSON", True),
+        ("text/html, application/json; q=0.5", True),
+        ("application/json;q=0.5", True),
+        ("application/json;q=0", False),
+        ("application/json; Q=0", False),
+        ("application/json;q=soon", True),  # a quality we cannot read does not refuse JSON
+        ("*/*", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_json_is_chosen_only_when_named_with_a_quality_above_zero(
+    accept: str | None, json: bool
+) -> None:
+    assert out.wants_json(accept) is json
+
+
+def test_a_ticket_without_a_category_shows_an_empty_category_name(tenant: Tenant) -> None:
+    record = open_ticket(tenant)
+    assert record.category_id is None
+    shown = out.ticket(CustomerTicket(ticket=record, category_name=None, user_replies=0), "k")
+    assert shown.categoryName == ""
+    assert (shown.createdAt, shown.updatedAt) == (record.created // 1000, record.updated // 1000)

@@ -1,0 +1,247 @@
+"""An account's agents and inboxes looked up by the ways the transports name them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import select, update
+
+from frontdesk.core.identity import accounts, sessions
+from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.identity.records import Agent, Role
+from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
+from frontdesk.core.shared.events import SETTINGS_CHANGED
+from frontdesk.storage import tables as t
+from tests.conftest import Tenant
+from tests.core.helpers import add_agent, open_ticket
+
+
+def test_agents_are_found_by_uuid_and_email_in_their_own_account_only(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    ann = add_agent(tenant, "Ann")
+    bob = add_agent(tenant, "Bob")
+    theirs = add_agent(other_tenant, "Eve")
+    with tenant.services.store.read() as uow:
+        assert accounts.agent_by_uuid(uow, tenant.actor, bob.uuid) == bob
+        assert accounts.agent_uuids(uow, tenant.actor) == {ann.id: ann.uuid, bob.id: bob.uuid}
+        assert accounts.find_agent_by_email(uow, tenant.actor, f"  {ann.email} ") == ann
+        with pytest.raises(NotFound) as by_uuid:
+            accounts.agent_by_uuid(uow, tenant.actor, theirs.uuid + "x" * 50, field="assigneeId")
+        with pytest.raises(NotFound) as by_email:
+            accounts.find_agent_by_email(uow, tenant.actor, theirs.email)
+    assert (by_uuid.value.code, by_uuid.value.field) == ("agent_not_found", "assigneeId")
+    assert by_uuid.value.message == f"No agent {(theirs.uuid + 'x' * 50)[:40]}"
+    assert (by_email.value.code, by_email.value.field) == ("agent_not_found", "email")
+    assert by_email.value.message == f"No agent with e-mail {theirs.email!r}"
+
+
+def test_inboxes_are_found_by_id_and_address_and_the_first_is_the_default(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    with tenant.services.store.write() as uow:
+        assert accounts.default_inbox(uow, tenant.id) is None
+        first = accounts.create_inbox(uow, tenant.actor, "First", tenant.address("first"))
+        second = accounts.create_inbox(uow, tenant.actor, "Second", tenant.address("second"))
+    with other_tenant.services.store.write() as uow:
+        theirs = accounts.create_inbox(
+            uow, other_tenant.actor, "Theirs", other_tenant.address("in")
+        )
+    with tenant.services.store.read() as uow:
+        assert accounts.default_inbox(uow, tenant.id) == first
+        assert accounts.find_inbox(uow, tenant.id, second.id) == second
+        assert accounts.find_inbox(uow, tenant.id, theirs.id) is None
+        assert accounts.inbox_with_address(uow, theirs.email) == theirs
+        assert accounts.inbox_by_address(uow, tenant.actor, f" {second.email} ") == second
+        with pytest.raises(NotFound) as raised:
+            accounts.inbox_by_address(uow, tenant.actor, theirs.email)
+    assert (raised.value.code, raised.value.field) == ("inbox_not_found", "toEmail")
+    assert raised.value.message == f"No inbox with address {theirs.email!r}"
+
+
+def test_renaming_an_account_is_stored_and_recorded(tenant: Tenant) -> None:
+    with tenant.services.store.write() as uow:
+        renamed = accounts.rename_account(uow, tenant.actor, "  New Name ")
+    with tenant.services.store.read() as uow:
+        assert accounts.get_account(uow, tenant.id).name == "New Name" == renamed.name
+        (data,) = uow.conn.execute(
+            select(t.events.c.data)
+            .where(t.events.c.account_id == tenant.id, t.events.c.kind == SETTINGS_CHANGED)
+            .order_by(t.events.c.id.desc())
+            .limit(1)
+        ).one()
+    assert json.loads(data) == {"name": "New Name"}
+
+
+def test_the_last_owner_keeps_the_role_and_a_second_owner_frees_it(tenant: Tenant) -> None:
+    owner = add_agent(tenant, "Olle")
+    with tenant.services.store.write() as uow:
+        accounts.update_agent(uow, tenant.actor, owner.id, AgentFields(role=Role.OWNER))
+    with pytest.raises(Conflict) as raised, tenant.services.store.write() as uow:
+        accounts.update_agent(uow, tenant.actor, owner.id, AgentFields(role=Role.AGENT))
+    assert (raised.value.code, raised.value.field) == ("last_owner", "role")
+    assert raised.value.message == "An account keeps at least one owner"
+    second = add_agent(tenant, "Siv")
+    with tenant.services.store.write() as uow:
+        accounts.update_agent(uow, tenant.actor, second.id, AgentFields(role=Role.OWNER))
+        demoted = accounts.update_agent(uow, tenant.actor, owner.id, AgentFields(role=Role.AGENT))
+    assert demoted.role is Role.AGENT
+
+
+def test_an_inbox_is_updated_field_by_field_and_keeps_its_address_unique(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    with tenant.services.store.write() as uow:
+        inbox = accounts.create_inbox(uow, tenant.actor, "Desk", tenant.address("desk"))
+    with other_tenant.services.store.write() as uow:
+        taken = accounts.create_inbox(uow, other_tenant.actor, "Taken", other_tenant.address("x"))
+    moved = tenant.address("moved").replace("example.com", "Example.COM")
+    with tenant.services.store.write() as uow:
+        named = accounts.update_inbox(uow, tenant.actor, inbox.id, name="  Front ")
+        same = accounts.update_inbox(uow, tenant.actor, inbox.id, email=inbox.email)
+        replied = accounts.update_inbox(
+            uow, tenant.actor, inbox.id, email=moved, auto_reply="We read everything"
+        )
+        unchanged = accounts.update_inbox(uow, tenant.actor, inbox.id)
+        cleared = accounts.update_inbox(uow, tenant.actor, inbox.id, auto_reply="")
+    assert (named.name, named.email, named.auto_reply) == ("Front", inbox.email, None)
+    assert same.email == inbox.email
+    assert (replied.name, replied.email) == ("Front", moved.replace("Example.COM", "example.com"))
+    assert replied.auto_reply == "We read everything" and unchanged == replied
+    assert cleared.auto_reply is None
+    with tenant.services.store.read() as uow:
+        assert accounts.find_inbox(uow, tenant.id, inbox.id) == cleared
+        updates = uow.conn.execute(
+            select(t.events.c.data).where(
+                t.events.c.account_id == tenant.id, t.events.c.kind == "inbox.updated"
+            )
+        ).all()
+    # one event per call that changed something: the call with nothing to change records none
+    assert [json.loads(row.data) for row in updates] == [{"inbox_id": inbox.id}] * 4
+    with pytest.raises(Conflict) as raised, tenant.services.store.write() as uow:
+        accounts.update_inbox(uow, tenant.actor, inbox.id, name="Kept?", email=taken.email)
+    assert (raised.value.code, raised.value.field) == ("inbox_exists", "email")
+    assert raised.value.message == f"The address {taken.email} is taken"
+    with tenant.services.store.read() as uow:
+        assert accounts.find_inbox(uow, tenant.id, inbox.id) == cleared
+
+
+def test_long_unknown_addresses_are_cut_to_80_characters_in_the_error(tenant: Tenant) -> None:
+    email = "x" * 90 + "@example.org"
+    with tenant.services.store.read() as uow:
+        with pytest.raises(NotFound) as agent:
+            accounts.find_agent_by_email(uow, tenant.actor, email)
+        with pytest.raises(NotFound) as inbox:
+            accounts.inbox_by_address(uow, tenant.actor, email)
+    assert agent.value.message == f"No agent with e-mail {'x' * 80!r}"
+    assert inbox.value.message == f"No inbox with address {'x' * 80!r}"
+
+
+def test_agents_by_id_leave_out_other_accounts_and_unknown_ids(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    mine = add_agent(tenant, "Mine")
+    theirs = add_agent(other_tenant, "Theirs")
+    with tenant.services.store.read() as uow:
+        found = accounts.agents_by_id(uow, tenant.id, [mine.id, theirs.id, 2_000_000])
+    assert found == {mine.id: mine}
+
+
+def test_an_inbox_with_tickets_stays_and_an_empty_one_is_deleted(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    with tenant.services.store.write() as uow:
+        used = accounts.create_inbox(uow, tenant.actor, "Used", tenant.address("used"))
+        empty = accounts.create_inbox(uow, tenant.actor, "Empty", tenant.address("empty"))
+    open_ticket(tenant, inbox_id=used.id)
+    with pytest.raises(Conflict) as raised, tenant.services.store.write() as uow:
+        accounts.delete_inbox(uow, tenant.actor, used.id)
+    assert raised.value.code == "inbox_in_use"
+    assert raised.value.message == "Tickets belong to this inbox; it cannot be deleted"
+    with pytest.raises(NotFound) as raised, other_tenant.services.store.write() as uow:
+        accounts.delete_inbox(uow, other_tenant.actor, empty.id)
+    assert (raised.value.code, raised.value.message) == ("inbox_not_found", f"No inbox {empty.id}")
+    with tenant.services.store.write() as uow:
+        accounts.delete_inbox(uow, tenant.actor, empty.id)
+    with tenant.services.store.read() as uow:
+        assert accounts.find_inbox(uow, tenant.id, empty.id) is None
+        assert accounts.find_inbox(uow, tenant.id, used.id) == used
+        deleted = uow.conn.execute(
+            select(t.events.c.data).where(
+                t.events.c.account_id == tenant.id, t.events.c.kind == "inbox.deleted"
+            )
+        ).all()
+    assert [json.loads(row.data) for row in deleted] == [{"inbox_id": empty.id}]
+
+
+def test_an_agents_language_tag_and_time_zone_are_checked_and_kept(tenant: Tenant) -> None:
+    agent = add_agent(tenant, "Lang")
+
+    def update(**fields: str) -> Agent:
+        with tenant.services.store.write() as uow:
+            return accounts.update_agent(uow, tenant.actor, agent.id, AgentFields(**fields))
+
+    assert update(locale=" EN-gb ", time_zone=" Europe/Stockholm ").locale == "EN-gb"
+    # a long tag is cut to its first 16 characters, which are checked and kept
+    long = update(locale="en-abcdefgh-ijklmnop")
+    assert (long.locale, long.time_zone) == ("en-abcdefgh-ijkl", "Europe/Stockholm")
+    assert update(time_zone="").time_zone == ""
+    for fields, code, message, field in (
+        ({"locale": "e1"}, "invalid_locale", "Not a language tag", "locale"),
+        ({"time_zone": "Mars/Olympus"}, "invalid_time_zone", "Not a known time zone", "time_zone"),
+    ):
+        with pytest.raises(Invalid) as raised:
+            update(**fields)
+        assert (raised.value.code, raised.value.message, raised.value.field) == (
+            code,
+            message,
+            field,
+        )
+
+
+def test_a_stale_session_is_stamped_again_then_ended_by_its_agent(tenant: Tenant) -> None:
+    with tenant.services.store.write() as uow:
+        agent = accounts.create_agent(
+            uow,
+            tenant.actor,
+            AgentFields(name="Sam", email=tenant.address("sam"), password="long enough pw"),
+        )
+    policy = sessions.Policy(
+        idle_ms=3_600_000, absolute_ms=86_400_000, failures_per_address=5, failures_per_ip=50,
+        window_ms=60_000, reset_ms=3_600_000,
+    )  # fmt: skip
+    with tenant.services.store.write() as uow:
+        started = sessions.sign_in(
+            uow, agent.email, "long enough pw", sessions.Client("192.0.2.9"), policy
+        )
+    assert isinstance(started, sessions.Started)
+    an_hour_ago_less_a_minute = started.session.last_seen - 59 * 60_000
+    pinned = update(t.web_sessions).where(t.web_sessions.c.id == started.session.id)
+    with tenant.services.store.engine.begin() as conn:  # an old stamp, to see touch move it
+        conn.execute(pinned.values(last_seen=an_hour_ago_less_a_minute))
+    with tenant.services.store.read() as uow:
+        stale = sessions.authenticate(uow, started.token, policy)
+    assert stale.stale and stale.session.last_seen == an_hour_ago_less_a_minute
+    with tenant.services.store.write() as uow:
+        sessions.touch(uow, started.session.id)
+    with tenant.services.store.read() as uow:
+        fresh = sessions.authenticate(uow, started.token, policy)
+    assert not fresh.stale and fresh.session.last_seen >= started.session.last_seen
+    actor = sessions.agent_actor(agent)
+    with pytest.raises(NotFound) as raised, tenant.services.store.write() as uow:
+        sessions.end_session(uow, actor, started.session.id + 1000)
+    assert (raised.value.code, raised.value.message) == (
+        "session_not_found",
+        f"No session {started.session.id + 1000}",
+    )
+    with tenant.services.store.write() as uow:
+        ended = sessions.end_session(uow, actor, started.session.id)
+    assert ended.revoked is not None
+    with tenant.services.store.read() as uow:
+        recorded = uow.conn.execute(
+            select(t.events.c.data).where(
+                t.events.c.account_id == tenant.id, t.events.c.kind == "session.ended"
+            )
+        ).all()
+    assert [json.loads(row.data) for row in recorded] == [{"session_id": started.session.id}]
