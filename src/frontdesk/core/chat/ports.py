@@ -12,6 +12,7 @@ from frontdesk.core.chat.records import (
     Conversation,
     ListedConversation,
     PageFilter,
+    PageView,
     Session,
     SessionRow,
     StatsFilter,
@@ -61,6 +62,10 @@ class ChatRepo(Protocol):
     def session_has_agent_message(self, session_id: int) -> bool: ...
 
     def insert_page_view(self, conversation_id: int, url: str, now: int) -> None: ...
+
+    def page_views(self, conversation_id: int, *, limit: int) -> list[PageView]:
+        """The latest `limit` pages the visitor reported, newest first."""
+        ...
 
 
 class VisitorRepo(Protocol):

@@ -121,6 +121,14 @@ class VisitorCard:
 
 
 @dataclass(frozen=True, slots=True)
+class PageView:
+    """A page the visitor was on (a page load or an in-page navigation)."""
+
+    url: str
+    created: int
+
+
+@dataclass(frozen=True, slots=True)
 class PageFilter:
     id: int
     account_id: int

@@ -16,6 +16,7 @@ from frontdesk.core.chat.records import (
     ChatMessage,
     ChatStatus,
     Conversation,
+    PageView,
     Sender,
     Session,
 )
@@ -149,3 +150,13 @@ class SqlChat:
         self.conn.execute(
             insert(t.chat_pages).values(conversation_id=conversation_id, url=url, created=now)
         )
+
+    def page_views(self, conversation_id: int, *, limit: int) -> list[PageView]:
+        table = t.chat_pages
+        rows = self.conn.execute(
+            select(table.c.url, table.c.created)
+            .where(table.c.conversation_id == conversation_id)
+            .order_by(table.c.id.desc())
+            .limit(limit)
+        ).all()
+        return [PageView(url=row.url, created=row.created) for row in rows]

@@ -1,0 +1,129 @@
+/* The chat console (docs/chat.md, "The console"): alerts and the reply box.
+ *
+ * app.js turns the live channel's chat notices into `fd:chat-changed` on <body> (and
+ * `fd:chat-open-changed` for the open chat), which htmx uses to re-fetch the board, the
+ * transcript and the visitor panel. Here the same notices ring: a short tone and, once
+ * the agent allowed it, a desktop notification for a new waiting chat and for a
+ * visitor's message in one of the agent's chats; the count of those not yet seen goes
+ * in the page title until the tab is looked at again.
+ */
+(function () {
+  "use strict";
+
+  var root = document.querySelector("[data-chat-console]");
+  if (!root) return;
+  var body = document.body;
+  var openChat = root.getAttribute("data-open-chat");
+  var baseTitle = document.title;
+  var unread = 0;
+  var audio = null;
+
+  function listed(group, chat) {
+    var board = document.getElementById("chat-board");
+    var ids = board ? (board.getAttribute("data-" + group) || "").split(" ") : [];
+    return ids.indexOf(chat) !== -1;
+  }
+
+  // Browsers allow sound only after the page was used: the tone is ready after a click or key.
+  function unlockAudio() {
+    if (audio || !window.AudioContext) return;
+    audio = new window.AudioContext();
+  }
+  document.addEventListener("pointerdown", unlockAudio, { once: true });
+  document.addEventListener("keydown", unlockAudio, { once: true });
+
+  function tone() {
+    if (!audio) return;
+    var oscillator = audio.createOscillator();
+    var gain = audio.createGain();
+    oscillator.frequency.value = 880;
+    gain.gain.setValueAtTime(0.15, audio.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.4);
+    oscillator.connect(gain).connect(audio.destination);
+    oscillator.start();
+    oscillator.stop(audio.currentTime + 0.4);
+  }
+
+  function notify(text, chat) {
+    if (!window.Notification || Notification.permission !== "granted") return;
+    var shown = new Notification(text, { tag: "frontdesk-chat-" + chat });
+    shown.addEventListener("click", function () {
+      window.focus();
+      window.location.assign("/chats/" + chat);
+    });
+  }
+
+  function showTitle() {
+    document.title = unread > 0 ? "(" + unread + ") " + baseTitle : baseTitle;
+    root.setAttribute("data-unread", String(unread));
+  }
+
+  function alertAgent(text, chat) {
+    tone();
+    notify(text, chat);
+    if (document.hidden || chat !== openChat) {
+      unread += 1;
+      showTitle();
+    }
+    window.Frontdesk.announce(text);
+  }
+
+  function seen() {
+    if (document.hidden) return;
+    unread = 0;
+    showTitle();
+  }
+  document.addEventListener("visibilitychange", seen);
+  window.addEventListener("focus", seen);
+
+  body.addEventListener("fd:chat-changed", function (event) {
+    var notice = event.detail || {};
+    if (!notice.chat) return;
+    if (notice.kind === "chat.changed" && notice.status === "waiting" && !listed("waiting", notice.chat)) {
+      alertAgent(root.getAttribute("data-new-chat-label"), notice.chat);
+    } else if (notice.kind === "chat.message" && notice.sender === "visitor" && listed("mine", notice.chat)) {
+      alertAgent(root.getAttribute("data-new-message-label"), notice.chat);
+    }
+  });
+
+  // Desktop notifications need the agent's yes, asked from a click (browsers insist).
+  var button = root.querySelector("[data-notify-button]");
+  function offerNotifications() {
+    var current = root.querySelector("[data-notify-button]");
+    if (current && window.Notification && Notification.permission === "default") {
+      current.hidden = false;
+    }
+  }
+  document.addEventListener("click", function (event) {
+    var target = event.target.closest && event.target.closest("[data-notify-button]");
+    if (!target) return;
+    Notification.requestPermission().then(function () { target.hidden = true; });
+  });
+  if (button) offerNotifications();
+  body.addEventListener("htmx:afterSwap", offerNotifications);
+
+  // The reply box: Enter sends, Shift+Enter is a new line; a sent reply empties the box.
+  var form = document.querySelector("[data-chat-reply]");
+  if (!form) return;
+  var text = form.querySelector("textarea");
+  text.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      if (text.value.trim()) form.requestSubmit();
+    }
+  });
+  form.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful) {
+      form.reset();
+      text.focus();
+    }
+  });
+
+  // The newest message stays in view as the transcript grows.
+  function toBottom() {
+    var transcript = document.getElementById("chat-transcript");
+    if (transcript) transcript.scrollTop = transcript.scrollHeight;
+  }
+  body.addEventListener("htmx:afterSwap", toBottom);
+  toBottom();
+})();

@@ -1,0 +1,232 @@
+"""The agents' chat console over HTTP, on both databases: the board, one conversation
+with its visitor panel, and every action, each read back from storage."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from frontdesk.core import chat
+from frontdesk.core.chat import console
+from frontdesk.core.chat.records import ChatStatus, Conversation, Sender, VisitorInfo
+from frontdesk.services import Services
+from frontdesk.services.fanout import LocalFanout
+from frontdesk.web.live import LiveHub, Stream
+from tests.conftest import Tenant
+from tests.web.helpers import Desk, csrf_of, make_desk, signed_in
+
+
+@pytest.fixture
+def desk(services: Services, tenant: Tenant) -> Desk:
+    return make_desk(services, tenant)
+
+
+def waiting_chat(desk: Desk, text: str = "Where is my parcel?", name: str = "Ada") -> str:
+    """A visitor from Gothenburg on /shop who wrote, so the chat waits for an agent."""
+    info = VisitorInfo(
+        traffic_type="Organic", search_engine="Google", browser="Chrome 120.0.0",
+        os="Windows 10.0.0", city="Gothenburg", country="Sweden",
+    )  # fmt: skip
+    with desk.services.store.write() as uow:
+        opened = chat.open_conversation(uow, desk.tenant.id, info, "https://shop.example/start")
+        public_id = opened.conversation.public_id
+        actor = chat.visitor_actor(opened.conversation)
+        chat.visit(uow, actor, public_id, "https://shop.example/cart", kind="pageChange")
+        chat.change_name(uow, actor, public_id, name)
+        chat.insert_card(uow, actor, public_id, "order", "Order 1234")
+        chat.post_visitor_message(uow, actor, public_id, text)
+    return public_id
+
+
+def stored(desk: Desk, public_id: str) -> Conversation:
+    with desk.services.store.read() as uow:
+        return chat.get_conversation(uow, desk.tenant.actor, public_id)
+
+
+def lines(desk: Desk, public_id: str) -> list[console.Line]:
+    with desk.services.store.read() as uow:
+        return console.chat_desk(uow, desk.tenant.actor, public_id).lines
+
+
+def _rows(html: str, group: str) -> list[str]:
+    found = re.search(rf'data-chat-group="{group}">(.*?)</ul>', html, re.S)
+    return re.findall(r'href="/chats/(V\d+)"', found.group(1)) if found else []
+
+
+def test_the_board_shows_waiting_mine_and_colleagues_chats(web_app: FastAPI, desk: Desk) -> None:
+    first, second, mine, theirs = (waiting_chat(desk, name=n) for n in ("A", "B", "C", "D"))
+    with desk.services.store.write() as uow:
+        chat.join(uow, desk.tenant.actor, mine, desk.agent.id)
+        chat.join(uow, desk.tenant.actor, theirs, desk.colleague.id)
+    client = signed_in(web_app, desk.agent.email)
+    page = client.get("/chats")
+    assert page.status_code == 200
+    assert _rows(page.text, "waiting") == [first, second]  # the longest wait first
+    assert _rows(page.text, "mine") == [mine]
+    assert _rows(page.text, "others") == [theirs]
+    assert f'data-waiting="{first} {second}"' in page.text
+    fragment = client.get("/chats?part=board", headers={"HX-Request": "true"})
+    assert fragment.text.lstrip().startswith('<section id="chat-board"')
+    assert "<html" not in fragment.text
+    # The colleague sees the same chats from the other side.
+    other = signed_in(web_app, desk.colleague.email).get("/chats").text
+    assert _rows(other, "mine") == [theirs] and _rows(other, "others") == [mine]
+
+
+def test_the_conversation_shows_the_transcript_and_the_visitor_panel(
+    web_app: FastAPI, desk: Desk
+) -> None:
+    public_id = waiting_chat(desk, "Where is my <b>parcel</b>?")
+    client = signed_in(web_app, desk.agent.email)
+    page = client.get(f"/chats/{public_id}")
+    assert page.status_code == 200
+    html = page.text
+    assert "Where is my &lt;b&gt;parcel&lt;/b&gt;?" in html  # text, never HTML
+    for shown in ("Gothenburg, Sweden", "Chrome 120.0.0", "Windows 10.0.0", "Organic (Google)",
+                  "https://shop.example/cart", "Order 1234", "The visitor went to"):  # fmt: skip
+        assert shown in html, shown
+    assert re.search(r'class="facts__url">https://shop.example/cart<', html)  # current page
+    assert 'role="log"' in html and ">Join<" in html
+    transcript = client.get(f"/chats/{public_id}?part=transcript", headers={"HX-Request": "true"})
+    assert transcript.text.lstrip().startswith('<div id="chat-transcript"')
+    assert client.get("/chats?part=side").status_code == 422  # no chat open: no panel
+    assert client.get(f"/chats/{public_id}?part=nope").status_code == 422
+
+
+def test_join_reply_tags_labels_transfer_and_close(web_app: FastAPI, desk: Desk) -> None:
+    public_id = waiting_chat(desk)
+    client = signed_in(web_app, desk.agent.email)
+    token = csrf_of(client.get(f"/chats/{public_id}").text)
+
+    def act(action: str, **fields: str) -> int:
+        answer = client.post(
+            f"/chats/{public_id}/{action}", data={"csrf_token": token, **fields},
+            follow_redirects=False,
+        )  # fmt: skip
+        return answer.status_code
+
+    assert act("join") == 303
+    joined = stored(desk, public_id)
+    assert joined.status is ChatStatus.ACTIVE and joined.agent_id == desk.agent.id
+    assert act("reply", text="  On its way!  ") == 303
+    last = lines(desk, public_id)[-1]
+    assert (last.sender, last.agent_id, last.text) == (Sender.AGENT, desk.agent.id, "On its way!")
+    assert act("tags", tags="vip, parcel, ,vip") == 303
+    assert act("labels", labels="Shipping") == 303
+    with desk.services.store.read() as uow:
+        panel = console.chat_desk(uow, desk.tenant.actor, public_id)
+    assert (sorted(panel.tags), panel.labels) == (["parcel", "vip"], ["Shipping"])
+    assert act("transfer", to_agent=str(desk.colleague.id)) == 303
+    assert stored(desk, public_id).agent_id == desk.colleague.id
+    assert lines(desk, public_id)[-1].event["type"] == "transfer"
+    assert act("close") == 303
+    assert stored(desk, public_id).status is ChatStatus.CLOSED
+    html = client.get(f"/chats/{public_id}").text
+    assert "Alva Lindqvist closed the chat" in html and "Transferred to Jonas Berg" in html
+
+
+def test_an_htmx_reply_answers_204(web_app: FastAPI, desk: Desk) -> None:
+    public_id = waiting_chat(desk)
+    client = signed_in(web_app, desk.agent.email)
+    token = csrf_of(client.get(f"/chats/{public_id}").text)
+    answer = client.post(
+        f"/chats/{public_id}/reply", data={"text": "Hello"},
+        headers={"HX-Request": "true", "X-CSRF-Token": token},
+    )  # fmt: skip
+    assert answer.status_code == 204
+    assert stored(desk, public_id).status is ChatStatus.ACTIVE  # replying joined it
+    assert lines(desk, public_id)[-1].text == "Hello"
+
+
+@pytest.mark.parametrize(
+    ("action", "fields", "status"),
+    [
+        ("reply", {"text": "   "}, 422),
+        ("reply", {"text": "x" * 5001}, 422),
+        ("transfer", {"to_agent": "abc"}, 422),
+        ("transfer", {"to_agent": "99999999"}, 404),
+        ("close", {}, 303),  # the one that works, to show the others were refused for cause
+    ],
+)
+def test_bad_input_is_a_page_and_writes_nothing(
+    web_app: FastAPI, desk: Desk, action: str, fields: dict[str, str], status: int
+) -> None:
+    public_id = waiting_chat(desk)
+    with desk.services.store.write() as uow:
+        chat.join(uow, desk.tenant.actor, public_id, desk.agent.id)
+    before = lines(desk, public_id)
+    client = signed_in(web_app, desk.agent.email)
+    token = csrf_of(client.get(f"/chats/{public_id}").text)
+    answer = client.post(
+        f"/chats/{public_id}/{action}", data={"csrf_token": token, **fields},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert answer.status_code == status
+    if status != 303:
+        assert answer.headers["content-type"].startswith("text/html")
+        assert lines(desk, public_id) == before
+        assert stored(desk, public_id).status is ChatStatus.ACTIVE
+
+
+def test_join_of_an_active_chat_is_a_conflict(web_app: FastAPI, desk: Desk) -> None:
+    public_id = waiting_chat(desk)
+    with desk.services.store.write() as uow:
+        chat.join(uow, desk.tenant.actor, public_id, desk.colleague.id)
+    client = signed_in(web_app, desk.agent.email)
+    token = csrf_of(client.get(f"/chats/{public_id}").text)
+    answer = client.post(f"/chats/{public_id}/join", data={"csrf_token": token})
+    assert answer.status_code == 409
+    assert stored(desk, public_id).agent_id == desk.colleague.id
+
+
+def test_another_accounts_chat_is_not_found_and_untouched(
+    web_app: FastAPI, desk: Desk, services: Services, other_tenant: Tenant
+) -> None:
+    theirs = waiting_chat(make_desk(services, other_tenant))
+    client = signed_in(web_app, desk.agent.email)
+    token = csrf_of(client.get("/chats").text)
+    assert client.get(f"/chats/{theirs}").status_code == 404
+    answer = client.post(f"/chats/{theirs}/reply", data={"csrf_token": token, "text": "hi"})
+    assert answer.status_code == 404
+    assert theirs not in client.get("/chats").text
+    with services.store.read() as uow:
+        assert chat.get_conversation(uow, other_tenant.actor, theirs).status is ChatStatus.WAITING
+
+
+def test_changes_need_the_csrf_token_and_a_session(web_app: FastAPI, desk: Desk) -> None:
+    public_id = waiting_chat(desk)
+    client = signed_in(web_app, desk.agent.email)
+    assert client.post(f"/chats/{public_id}/join", data={}).status_code == 403
+    assert stored(desk, public_id).status is ChatStatus.WAITING
+    outside = TestClient(web_app).get("/chats", follow_redirects=False)
+    assert outside.status_code == 303 and "/login" in outside.headers["location"]
+
+
+def test_chat_notices_reach_the_live_stream_without_text() -> None:
+    fanout = LocalFanout()
+    hub = LiveHub(fanout)
+    got: list[dict[str, object]] = []
+
+    class Catch(Stream):
+        def __init__(self) -> None:
+            self.account_id = 7
+
+        def offer(self, item: dict[str, object]) -> None:
+            got.append(item)
+
+    hub.add(Catch())
+    message = {"id": 1, "seq": 1, "sender": "visitor", "body": "secret words", "created": 1}
+    fanout.publish({"kind": chat.MESSAGE_POSTED, "account_id": 7, "public_id": "V1",
+                    "message": message})  # fmt: skip
+    fanout.publish({"kind": chat.CHAT_CHANGED, "account_id": 7, "public_id": "V1",
+                    "status": "waiting", "agent_id": None})  # fmt: skip
+    fanout.publish({"kind": chat.MESSAGE_POSTED, "account_id": 8, "public_id": "V2",
+                    "message": message})  # fmt: skip
+    assert got == [
+        {"kind": "chat.message", "chat": "V1", "sender": "visitor"},
+        {"kind": "chat.changed", "chat": "V1", "status": "waiting", "agent": None},
+    ]
+    hub.close()
