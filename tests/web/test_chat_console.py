@@ -9,9 +9,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from frontdesk.core import chat
+from frontdesk.core import chat, tickets
 from frontdesk.core.chat import console
 from frontdesk.core.chat.records import ChatStatus, Conversation, Sender, VisitorInfo
+from frontdesk.core.contacts import find_contact
+from frontdesk.core.tickets.records import MessageKind, Status
 from frontdesk.services import Services
 from frontdesk.services.fanout import LocalFanout
 from frontdesk.web.live import LiveHub, Stream
@@ -230,3 +232,55 @@ def test_chat_notices_reach_the_live_stream_without_text() -> None:
         {"kind": "chat.changed", "chat": "V1", "status": "waiting", "agent": None},
     ]
     hub.close()
+
+
+def test_a_ticket_from_the_chat_carries_the_transcript_and_the_visitor(
+    web_app: FastAPI, desk: Desk
+) -> None:
+    public_id = waiting_chat(desk, "My parcel never came.")
+    with desk.services.store.write() as uow:
+        actor = chat.visitor_actor(stored(desk, public_id))
+        chat.insert_card(uow, actor, public_id, "email", "ada@example.org")
+        chat.agent_reply(uow, desk.tenant.actor, public_id, desk.agent.id, "Sorry! Checking.")
+    client = signed_in(web_app, desk.agent.email)
+    page = client.get(f"/chats/{public_id}").text
+    assert 'value="ada@example.org"' in page  # the card's e-mail is offered
+    answer = client.post(
+        f"/chats/{public_id}/ticket",
+        data={"csrf_token": csrf_of(page), "requester_email": "ada@example.org"},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    ticket_id = int(answer.headers["location"].rsplit("/", 1)[1])
+    with desk.services.store.read() as uow:
+        ticket = tickets.get_ticket(uow, desk.tenant.actor, ticket_id)
+        messages = uow.tickets.list_messages(ticket_id)
+        requester = find_contact(uow, desk.tenant.id, ticket.requester_id or 0)
+    assert ticket.subject == f"Chat with Ada ({public_id})" and ticket.status is Status.NEW
+    assert requester is not None and requester.email == "ada@example.org"
+    (note,) = messages
+    assert note.kind is MessageKind.INTERNAL and note.agent_id == desk.agent.id
+    body = note.body_text or ""
+    assert "] Ada: My parcel never came." in body
+    assert "] Alva Lindqvist: Sorry! Checking." in body
+    assert "pageChange" not in body  # system events stay out
+    assert stored(desk, public_id).status is ChatStatus.ACTIVE  # the chat carries on
+
+
+def test_a_ticket_without_an_e_mail_has_no_requester_and_bad_ones_are_refused(
+    web_app: FastAPI, desk: Desk
+) -> None:
+    public_id = waiting_chat(desk)
+    client = signed_in(web_app, desk.agent.email)
+    token = csrf_of(client.get(f"/chats/{public_id}").text)
+    bad = client.post(
+        f"/chats/{public_id}/ticket", data={"csrf_token": token, "requester_email": "not mail"}
+    )
+    assert bad.status_code == 422
+    answer = client.post(f"/chats/{public_id}/ticket", data={"csrf_token": token},
+                         follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303
+    with desk.services.store.read() as uow:
+        made = tickets.get_ticket(uow, desk.tenant.actor, int(answer.headers["location"][9:]))
+    assert made.requester_id is None
+    assert made.number == 1  # the refused one wrote nothing, not even a ticket number

@@ -27,6 +27,7 @@ from frontdesk.core.shared.records import Actor
 
 BOARD_LIMIT = 200  # waiting and active chats shown at once; a longer queue shows its newest
 PAGES_SHOWN = 20  # the visitor's latest pages on the panel
+EMAIL_CARDS = frozenset({"email", "e-mail", "mail"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,14 @@ class ChatDesk:
     cards: list[VisitorCard]
     pages: list[PageView]  # newest first
     agent_names: dict[int, str]
+
+    @property
+    def email_hint(self) -> str:
+        """The visitor's e-mail when the host page set it as a card ("email" or "e-mail")."""
+        for card in self.cards:
+            if card.data_id.lower() in EMAIL_CARDS and "@" in card.data:
+                return card.data.strip()
+        return ""
 
     @property
     def current_page(self) -> str | None:

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
 from frontdesk.core import chat
-from frontdesk.core.chat import console
+from frontdesk.core.chat import console, handoff
 from frontdesk.core.identity.sessions import SignedIn
 from frontdesk.core.shared.errors import Invalid
 from frontdesk.http.deps import services_from
@@ -66,6 +66,21 @@ def _back(request: Request, public_id: str) -> Response:
     if wants_fragment(request):
         return Response(status_code=204)
     return RedirectResponse(f"/chats/{public_id}", status_code=303)
+
+
+@router.post("/chats/{public_id}/ticket")
+def to_ticket(
+    request: Request,
+    public_id: PublicId,
+    signed: Signed,
+    requester_email: Annotated[str, Form(max_length=320)] = "",
+) -> Response:
+    """Create a ticket from the chat's transcript, and open it."""
+    with services_from(request).store.write() as uow:
+        ticket = handoff.ticket_from_chat(
+            uow, signed.actor, public_id, signed.agent.id, requester_email
+        )
+    return RedirectResponse(f"/tickets/{ticket.id}", status_code=303)
 
 
 def _as_agent(request: Request, signed: SignedIn, public_id: str, action: Any) -> Response:
