@@ -284,3 +284,35 @@ def test_a_ticket_without_an_e_mail_has_no_requester_and_bad_ones_are_refused(
         made = tickets.get_ticket(uow, desk.tenant.actor, int(answer.headers["location"][9:]))
     assert made.requester_id is None
     assert made.number == 1  # the refused one wrote nothing, not even a ticket number
+
+
+def test_the_agents_typing_goes_out_on_the_fan_out_and_nothing_is_stored(
+    web_app: FastAPI, desk: Desk, services: Services, other_tenant: Tenant
+) -> None:
+    public_id = waiting_chat(desk)
+    heard: list[dict[str, object]] = []
+    services.fanout.listen(heard.append)
+    try:
+        client = signed_in(web_app, desk.agent.email)
+        token = csrf_of(client.get(f"/chats/{public_id}").text)
+        before = lines(desk, public_id)
+        answer = client.post(
+            f"/chats/{public_id}/typing", data={"typing": "true"}, headers={"X-CSRF-Token": token}
+        )
+        assert answer.status_code == 204
+        stop = client.post(
+            f"/chats/{public_id}/typing", data={"typing": "false"}, headers={"X-CSRF-Token": token}
+        )
+        assert stop.status_code == 204
+        assert client.post(f"/chats/{public_id}/typing", data={"typing": "true"}).status_code == 403
+        theirs = waiting_chat(make_desk(services, other_tenant))
+        missing = client.post(f"/chats/{theirs}/typing", headers={"X-CSRF-Token": token})
+        assert missing.status_code == 404
+    finally:
+        services.fanout.unlisten(heard.append)
+    typing = [item for item in heard if item["kind"] == chat.TYPING]
+    assert [(t["public_id"], t["who"], t["agent_id"], t["typing"]) for t in typing] == [
+        (public_id, "agent", desk.agent.id, True),
+        (public_id, "agent", desk.agent.id, False),
+    ]
+    assert lines(desk, public_id) == before

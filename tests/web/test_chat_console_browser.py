@@ -10,12 +10,15 @@ both databases (test_chat_console.py).
 
 from __future__ import annotations
 
+import re
+import time
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
+from frontdesk.core import chat
 from tests.conftest import Tenant
 from tests.web.browser import (
     DESKTOP,
@@ -93,16 +96,33 @@ def test_agents_and_a_visitor_chat_live_through_the_console(
         alva.get_by_role("button", name="Join").click()
         expect(alva.locator(".chat-head .badge")).to_have_text("Active")
 
+        # Typing, both ways: the visitor's notice (as its socket publishes it) shows in the
+        # console; the agent's typing goes out for the widget (tests/chat/test_typing.py).
+        with desk.services.store.read() as uow:
+            conversation = chat.get_conversation(uow, desk.tenant.actor, public_id(alva))
+        desk.services.fanout.publish(chat.typing_notice(conversation, True))
+        expect(alva.locator("#chat-typing")).to_have_text(re.compile(r"^Visitor \d{4} is typing"))
+        heard: list[dict[str, Any]] = []
+        desk.services.fanout.listen(heard.append)
+        alva.get_by_label("Reply to the visitor").fill("It left")
+        alva.wait_for_function("true")  # let the typing post leave the page
+        expect(alva.get_by_label("Reply to the visitor")).to_have_value("It left")
+        _wait_for(lambda: any(item.get("who") == "agent" for item in heard))
+        desk.services.fanout.unlisten(heard.append)
+
         # Both ways: Enter sends the agent's reply; the visitor's answer arrives live.
         alva.get_by_label("Reply to the visitor").fill("It left our warehouse today.")
         alva.get_by_label("Reply to the visitor").press("Enter")
         expect(visitor.locator(".fd-agent")).to_have_text(["It left our warehouse today."])
         expect(alva.get_by_label("Reply to the visitor")).to_have_value("")
+        desk.services.fanout.publish(chat.typing_notice(conversation, True))
+        expect(alva.locator("#chat-typing")).not_to_have_text("")
         visitor.fill(".fd-input", "Great, thanks!")
         visitor.click(".fd-send")
         expect(alva.locator(".bubble--visitor .bubble__text")).to_have_text(
             ["Hello, is my parcel on its way?", "Great, thanks!"]
         )
+        expect(alva.locator("#chat-typing")).to_have_text("")  # the message ended the typing
         expect(alva.locator('[data-chat-group="mine"] .row__link')).to_have_count(1)
         assert_accessible(alva)
         screenshot(alva, "chat-console")
@@ -125,6 +145,18 @@ def test_agents_and_a_visitor_chat_live_through_the_console(
         for opened in (alva, jonas, visitor):
             opened.context.close()
     problems.assert_none()
+
+
+def public_id(page: Any) -> str:
+    chat_id: str = page.locator("[data-chat-console]").get_attribute("data-open-chat")
+    return chat_id
+
+
+def _wait_for(condition: Any, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited in vain"
+        time.sleep(0.05)
 
 
 def panel_shots(page: Any, name: str) -> None:

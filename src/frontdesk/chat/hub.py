@@ -26,7 +26,7 @@ from frontdesk.services.fanout import RESYNC, Fanout
 
 log = logging.getLogger(__name__)
 
-CHAT_EVENTS = frozenset({chat.MESSAGE_POSTED, chat.CHAT_CHANGED, chat.VISITOR_CHANGED})
+CHAT_EVENTS = frozenset({chat.MESSAGE_POSTED, chat.CHAT_CHANGED, chat.VISITOR_CHANGED, chat.TYPING})
 QUEUE_LIMIT = 1000
 
 

@@ -150,6 +150,8 @@ class Link:
                 await self._catch_up(conversation_id, after_seq=self.last_seq[conversation_id])
         elif kind == chat.CHAT_CHANGED:
             await self._chat_changed(item)
+        elif kind == chat.TYPING:
+            await self._typing(item)
         elif kind == chat.VISITOR_CHANGED and self.agent_id is not None:
             change = item.get("change") or {}
             await self.send({"type": "visitor", "conversationId": item["public_id"], **change})
@@ -205,6 +207,17 @@ class Link:
         mine = item.get("agent_id") == self.agent_id and item["status"] == ChatStatus.ACTIVE
         if mine and conversation_id not in self.public_ids:
             self.follow(conversation_id, item["public_id"], 0)
+
+    async def _typing(self, item: dict[str, Any]) -> None:
+        """The other side types: a visitor hears its agents, an agent hears visitors."""
+        if self.agent_id is None:
+            if item.get("who") == "agent" and item["conversation"] in self.public_ids:
+                agent = {"id": item.get("agent_id"), "name": item.get("agent_name")}
+                await self.send({"type": "typing", "typing": item["typing"], "agent": agent})
+        elif item.get("who") == "visitor":
+            await self.send(
+                {"type": "typing", "conversationId": item["public_id"], "typing": item["typing"]}
+            )
 
     async def send(self, frame: dict[str, Any]) -> None:
         await self.ws.send_text(p.dumps(frame))

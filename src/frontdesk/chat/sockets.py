@@ -101,6 +101,8 @@ async def _visitor(link: Link) -> None:
     def handle(frame: dict[str, Any]) -> Callable[[], Outcome]:
         if frame["type"] == "proof":
             return lambda: _visitor_proof(services, limits, actor, public_id, frame)
+        if frame["type"] == "typing":
+            return lambda: _typing(services, conversation, frame)
         return lambda: _visitor_command(services, actor, public_id, frame, admit)
 
     await serve_frames(link, handle)
@@ -325,6 +327,11 @@ def _agent_command(
             summaries = _summaries(uow, actor, chat.list_chats(uow, actor, OPEN))
         return Outcome({"type": "chats", "chats": summaries})
     public_id = _conversation_of(frame)
+    if kind == "typing":
+        with services.store.read() as uow:
+            conversation = chat.get_conversation(uow, actor, public_id)
+            agent = accounts.get_agent(uow, actor, agent_id)
+        return _typing(services, conversation, frame, agent)
     with services.store.write() as uow:
         result: dict[str, Any] = {"type": "ack", "conversationId": public_id}
         if kind in ("join", "watch"):
@@ -352,6 +359,20 @@ def _agent_command(
         else:
             raise Invalid("unknown_type", f"Unknown frame type {str(kind)[:40]!r}")
     return Outcome(result)
+
+
+def _typing(
+    services: Services,
+    conversation: Conversation,
+    frame: dict[str, Any],
+    agent: Agent | None = None,
+) -> Outcome:
+    """Typing is not data: checked, published on the fan-out, never stored."""
+    typing = frame.get("typing", True)
+    if not isinstance(typing, bool):
+        raise Invalid("bad_frame", "typing must be true or false", field="typing")
+    services.fanout.publish(chat.typing_notice(conversation, typing, agent))
+    return Outcome({"type": "ack"})
 
 
 def _strings(frame: dict[str, Any], name: str) -> list[str]:

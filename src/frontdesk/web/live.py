@@ -51,14 +51,17 @@ STATES = ("viewing", "replying", "gone")
 PRIVATE = ("draft.", "session.", "password.", "ticket.read")  # never announced (or per agent)
 
 
-CHAT_NOTICES = frozenset({chat.CHAT_CHANGED, chat.MESSAGE_POSTED, chat.VISITOR_CHANGED})
+CHAT_NOTICES = frozenset(
+    {chat.CHAT_CHANGED, chat.MESSAGE_POSTED, chat.VISITOR_CHANGED, chat.TYPING}
+)
 
 
 def chat_notice(kind: str, item: dict[str, Any]) -> dict[str, Any]:
     """A chat event as the console hears it: which chat, and who wrote or took it.
 
     No text travels: the console re-fetches what it shows. `sender` (visitor, agent,
-    system) lets it ring for a visitor's message; `status` and `agent` for a new chat.
+    system) lets it ring for a visitor's message; `status` and `agent` for a new chat;
+    `who` and `typing` show (or hide) the typing indicator.
     """
     notice: dict[str, Any] = {"kind": kind, "chat": item.get("public_id")}
     if kind == chat.MESSAGE_POSTED:
@@ -67,6 +70,8 @@ def chat_notice(kind: str, item: dict[str, Any]) -> dict[str, Any]:
     elif kind == chat.CHAT_CHANGED:
         notice["status"] = item.get("status")
         notice["agent"] = item.get("agent_id")
+    elif kind == chat.TYPING:
+        notice.update(who=item.get("who"), agent=item.get("agent_id"), typing=item.get("typing"))
     return notice
 
 

@@ -47,6 +47,7 @@ from frontdesk.core.chat._page_filters import (
     list_page_filters,
     page_filters,
 )
+from frontdesk.core.chat._typing import TYPING, TYPING_SHOWN_SECONDS, typing_notice
 from frontdesk.core.chat._visitor import (
     Opened,
     add_label,
@@ -67,6 +68,8 @@ __all__ = [
     "MAX_TEXT",
     "MESSAGE_POSTED",
     "PAGE_FILTER_CHANGED",
+    "TYPING",
+    "TYPING_SHOWN_SECONDS",
     "VISITOR_CHANGED",
     "Opened",
     "add_label",
@@ -97,6 +100,7 @@ __all__ = [
     "set_tags",
     "transcript",
     "transfer",
+    "typing_notice",
     "visit",
     "visitor_actor",
     "visitor_cards",

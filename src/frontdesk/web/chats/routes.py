@@ -83,6 +83,20 @@ def to_ticket(
     return RedirectResponse(f"/tickets/{ticket.id}", status_code=303)
 
 
+@router.post("/chats/{public_id}/typing")
+def typing(
+    request: Request, public_id: PublicId, signed: Signed, typing: Annotated[bool, Form()] = True
+) -> Response:
+    """The agent types in the reply box (or stopped): the visitor's widget is told.
+
+    Not data: nothing is written; the notice goes out on the fan-out to every process."""
+    services = services_from(request)
+    with services.store.read() as uow:
+        conversation = chat.get_conversation(uow, signed.actor, public_id)
+    services.fanout.publish(chat.typing_notice(conversation, typing, signed.agent))
+    return Response(status_code=204)
+
+
 def _as_agent(request: Request, signed: SignedIn, public_id: str, action: Any) -> Response:
     """An action that needs only the chat and the acting agent (join, close)."""
     with services_from(request).store.write() as uow:

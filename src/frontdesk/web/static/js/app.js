@@ -317,6 +317,10 @@
     var openChat = scope.getAttribute("data-open-chat");
     source.addEventListener("change", function (event) {
       var notice = JSON.parse(event.data);
+      if (notice.kind === "chat.typing") {
+        body.dispatchEvent(new CustomEvent("fd:chat-typing", { detail: notice }));
+        return;
+      }
       if (notice.kind.indexOf("chat.") === 0 || notice.kind === "resync") {
         // The chat console (chats.js) hears every chat notice; the open chat re-fetches.
         body.dispatchEvent(new CustomEvent("fd:chat-changed", { detail: notice }));

@@ -5,7 +5,8 @@
  * transcript and the visitor panel. Here the same notices ring: a short tone and, once
  * the agent allowed it, a desktop notification for a new waiting chat and for a
  * visitor's message in one of the agent's chats; the count of those not yet seen goes
- * in the page title until the tab is looked at again.
+ * in the page title until the tab is looked at again. `fd:chat-typing` shows the
+ * visitor typing; the agent's own typing is posted for the visitor's widget.
  */
 (function () {
   "use strict";
@@ -102,10 +103,51 @@
   if (button) offerNotifications();
   body.addEventListener("htmx:afterSwap", offerNotifications);
 
+  // The visitor types: shown under the transcript until they stop, send, or go quiet.
+  var typingLine = document.getElementById("chat-typing");
+  var typingHide = null;
+  body.addEventListener("fd:chat-typing", function (event) {
+    var notice = event.detail || {};
+    if (!typingLine || notice.chat !== openChat || notice.who !== "visitor") return;
+    window.clearTimeout(typingHide);
+    typingLine.textContent = notice.typing ? typingLine.getAttribute("data-typing-label") : "";
+    var seconds = parseInt(typingLine.getAttribute("data-typing-seconds"), 10) || 6;
+    typingHide = window.setTimeout(function () { typingLine.textContent = ""; }, seconds * 1000);
+  });
+  body.addEventListener("fd:chat-open-changed", function (event) {
+    var notice = event.detail || {};
+    if (typingLine && notice.kind === "chat.message" && notice.sender === "visitor") {
+      typingLine.textContent = "";  // the message the visitor was typing has arrived
+    }
+  });
+
   // The reply box: Enter sends, Shift+Enter is a new line; a sent reply empties the box.
   var form = document.querySelector("[data-chat-reply]");
   if (!form) return;
   var text = form.querySelector("textarea");
+
+  // The agent types: the visitor is told at most every 3 s, and told when the box empties.
+  var typingUrl = form.getAttribute("data-typing-url");
+  var lastTyping = 0;
+  function sendTyping(typing) {
+    var data = new FormData();
+    data.append("typing", typing ? "true" : "false");
+    fetch(typingUrl, {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": document.querySelector('meta[name="csrf-token"]').content },
+    });
+  }
+  text.addEventListener("input", function () {
+    if (!text.value.trim()) {
+      if (lastTyping) sendTyping(false);
+      lastTyping = 0;
+    } else if (Date.now() - lastTyping > 3000) {
+      lastTyping = Date.now();
+      sendTyping(true);
+    }
+  });
   text.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
@@ -114,6 +156,7 @@
   });
   form.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.successful) {
+      lastTyping = 0;  // the message itself tells the visitor the typing is over
       form.reset();
       text.focus();
     }
