@@ -20,6 +20,7 @@ from frontdesk.api.inboxops import errors as inboxops_errors
 from frontdesk.api.inboxops import openapi as inboxops_openapi
 from frontdesk.api.inboxops import routes as inboxops
 from frontdesk.api.native import admin, health, tickets
+from frontdesk.api.native import canned as native_canned
 from frontdesk.api.native import chat as native_chat
 from frontdesk.api.native import mail as native_mail
 from frontdesk.api.native import openapi as native_openapi
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(imbox.router)
     app.include_router(imbox_chat.router)
     app.include_router(native_chat.router)
+    app.include_router(native_canned.router)
     app.include_router(chat_sockets.router)
     app.include_router(chat_widget.router)
     _install_limiters(app, services.settings)

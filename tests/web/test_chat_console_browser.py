@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse
 
 from frontdesk.core import chat
+from frontdesk.core.tickets import canned
 from tests.conftest import Tenant
 from tests.web.browser import (
     DESKTOP,
@@ -29,6 +30,7 @@ from tests.web.browser import (
     screenshot,
 )
 from tests.web.helpers import Desk, make_desk
+from tests.web.test_canned_web import admin_of
 from tests.web.test_workspace_browser import sign_in
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -110,6 +112,21 @@ def test_agents_and_a_visitor_chat_live_through_the_console(
         _wait_for(lambda: any(item.get("who") == "agent" for item in heard))
         desk.services.fanout.unlisten(heard.append)
 
+        # `/` and a word offers the canned responses, names filled; Enter takes one.
+        with desk.services.store.write() as uow:
+            canned.create(uow, desk.tenant.actor, canned.CannedText(
+                "eta", "{visitor_name}, it ships today. {agent_name}"))  # fmt: skip
+        box = alva.get_by_label("Reply to the visitor")
+        box.fill("")
+        box.press_sequentially("/et")
+        offer = alva.locator(".canned-offer")
+        expect(offer).to_have_count(1)
+        expect(offer).to_contain_text("/eta")
+        screenshot(alva, "chat-canned")
+        box.press("Enter")
+        expect(box).to_have_value(re.compile(r"^Visitor \d{4}, it ships today\. Alva Lindqvist$"))
+        expect(alva.locator(".bubble--agent")).to_have_count(0)  # Enter chose; it did not send
+
         # Both ways: Enter sends the agent's reply; the visitor's answer arrives live.
         alva.get_by_label("Reply to the visitor").fill("It left our warehouse today.")
         alva.get_by_label("Reply to the visitor").press("Enter")
@@ -145,6 +162,21 @@ def test_agents_and_a_visitor_chat_live_through_the_console(
         for opened in (alva, jonas, visitor):
             opened.context.close()
     problems.assert_none()
+
+
+def test_the_canned_responses_screen(page: Any, desk: Desk) -> None:
+    from playwright.sync_api import expect
+
+    sign_in(page, admin_of(desk))
+    expect(page).to_have_url(re.compile(r"/tickets$"))
+    page.goto("/settings/canned")
+    page.locator("#canned-shortcut").fill("hello")
+    page.locator("#canned-body").fill("Hello {visitor_name}, {agent_name} here.")
+    page.get_by_role("button", name="Add").click()
+    expect(page.locator(".canned-row")).to_have_count(1)
+    expect(page.locator(".canned-row input[name=shortcut]")).to_have_value("hello")
+    assert_accessible(page)
+    screenshot(page, "canned-responses")
 
 
 def public_id(page: Any) -> str:

@@ -19,6 +19,7 @@ from frontdesk.storage.events import SqlEventLog
 from frontdesk.storage.identity import SqlAccounts, SqlCredentials, SqlSessions
 from frontdesk.storage.mail import SqlMail
 from frontdesk.storage.tickets.attachments import SqlAttachments
+from frontdesk.storage.tickets.canned import SqlCanned
 from frontdesk.storage.tickets.listing import SqlDrafts, SqlReadMarks, SqlTicketListing
 from frontdesk.storage.tickets.repo import SqlTickets
 from frontdesk.storage.tickets.taxonomy import SqlTaxonomy
@@ -73,6 +74,10 @@ class SqlUnitOfWork:
     @cached_property
     def drafts(self) -> SqlDrafts:
         return SqlDrafts(self.conn)
+
+    @cached_property
+    def canned(self) -> SqlCanned:
+        return SqlCanned(self.conn)
 
     # -- mail and chat --------------------------------------------------------------------
 

@@ -149,7 +149,8 @@
     }
   });
   text.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+    var choosing = text.hasAttribute("data-canned-open");  // canned.js has Enter
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing && !choosing) {
       event.preventDefault();
       if (text.value.trim()) form.requestSubmit();
     }
