@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from frontdesk.core import chat, tickets
-from frontdesk.core.chat import console
+from frontdesk.core.chat import console, presence
 from frontdesk.core.chat.records import ChatStatus, Conversation, Sender, VisitorInfo
 from frontdesk.core.contacts import find_contact
 from frontdesk.core.tickets.records import MessageKind, Status
@@ -316,3 +316,51 @@ def test_the_agents_typing_goes_out_on_the_fan_out_and_nothing_is_stored(
         (public_id, "agent", desk.agent.id, False),
     ]
     assert lines(desk, public_id) == before
+
+
+def test_status_heartbeats_and_the_team_on_the_board(web_app: FastAPI, desk: Desk) -> None:
+    client = signed_in(web_app, desk.agent.email)
+    token = csrf_of(client.get("/chats").text)
+    headers = {"X-CSRF-Token": token}
+
+    def team() -> dict[str, str]:
+        html = client.get("/chats?part=board", headers={"HX-Request": "true"}).text
+        seats = re.findall(r'presence-dot--(\w+)" aria-hidden="true"></span> ([^<]+?) <', html)
+        return {name: state for state, name in seats}
+
+    assert team() == {"Alva Lindqvist": "offline", "Jonas Berg": "offline"}  # no tab yet
+    beat = client.post("/chats/heartbeat", data={"tab": "tab-00001", "active": "true"},
+                       headers=headers)  # fmt: skip
+    assert beat.status_code == 204
+    assert team()["Alva Lindqvist"] == "online"
+    client.post("/chats/heartbeat", data={"tab": "tab-00001", "active": "false"}, headers=headers)
+    assert team()["Alva Lindqvist"] == "away"  # the tab says nobody used it lately
+    chosen = client.post("/chats/status", data={"status": "offline"},
+                         headers={**headers, "HX-Request": "true"})  # fmt: skip
+    assert chosen.status_code == 204 and team()["Alva Lindqvist"] == "offline"
+    client.post("/chats/status", data={"status": "online", "csrf_token": token})
+    client.post("/chats/heartbeat", data={"tab": "tab-00001", "active": "true"}, headers=headers)
+    assert team()["Alva Lindqvist"] == "online"
+    gone = client.post(
+        "/chats/heartbeat", data={"tab": "tab-00001", "gone": "true", "csrf_token": token}
+    )  # fmt: skip  (a beacon: the token in the body)
+    assert gone.status_code == 204 and team()["Alva Lindqvist"] == "offline"
+    assert client.post("/chats/status", data={"status": "busy"}, headers=headers).status_code == 422
+    assert client.post("/chats/heartbeat", data={"tab": "x"}, headers=headers).status_code == 422
+    assert client.post("/chats/heartbeat", data={"tab": "tab-00001"}).status_code == 403
+
+
+def test_joining_beyond_the_chat_limit_is_refused_in_the_console(
+    web_app: FastAPI, desk: Desk
+) -> None:
+    first, second = waiting_chat(desk), waiting_chat(desk)
+    with desk.services.store.write() as uow:
+        presence.set_limit(uow, desk.tenant.actor, desk.agent.id, 1)
+    client = signed_in(web_app, desk.agent.email)
+    token = csrf_of(client.get("/chats").text)
+    assert "up to 1 chats" in client.get("/chats").text
+    assert client.post(f"/chats/{first}/join", data={"csrf_token": token},
+                       follow_redirects=False).status_code == 303  # fmt: skip
+    refused = client.post(f"/chats/{second}/join", data={"csrf_token": token})
+    assert refused.status_code == 409 and "text/html" in refused.headers["content-type"]
+    assert stored(desk, second).status is ChatStatus.WAITING

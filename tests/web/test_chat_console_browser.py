@@ -91,6 +91,13 @@ def test_agents_and_a_visitor_chat_live_through_the_console(
         waiting = alva.locator('[data-chat-group="waiting"] .row__link')
         expect(waiting).to_have_count(1)
         expect(alva).to_have_title("(1) Chats · Frontdesk")
+        # Both consoles beat: each sees the other online; a chosen status shows at once.
+        alva_seat = jonas.locator(".console__seat", has_text="Alva Lindqvist")
+        expect(alva_seat).to_contain_text("online")
+        alva.get_by_label("Your chat status").select_option("away")
+        expect(alva_seat).to_contain_text("away")
+        alva.get_by_label("Your chat status").select_option("online")
+        expect(alva_seat).to_contain_text("online")
         waiting.click()
         expect(alva.locator(".bubble--visitor .bubble__text")).to_have_text(
             ["Hello, is my parcel on its way?"]

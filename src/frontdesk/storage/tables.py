@@ -7,6 +7,8 @@ prints its own date format from them. The tables themselves are defined per area
 """
 
 from frontdesk.storage.schema.chat import (
+    agent_chat_status,
+    agent_tabs,
     chat_cards,
     chat_conversations,
     chat_labels,
@@ -54,7 +56,9 @@ __all__ = [
     "Stamp",
     "account_labels",
     "accounts",
+    "agent_chat_status",
     "agent_inboxes",
+    "agent_tabs",
     "agents",
     "attachments",
     "canned_responses",

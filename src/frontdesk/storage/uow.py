@@ -12,6 +12,7 @@ from functools import cached_property
 from sqlalchemy import Connection
 
 from frontdesk.storage.chat.conversations import SqlChat
+from frontdesk.storage.chat.presence import SqlPresence
 from frontdesk.storage.chat.reports import SqlChatReports
 from frontdesk.storage.chat.visitors import SqlVisitors
 from frontdesk.storage.contacts import SqlContacts
@@ -96,3 +97,7 @@ class SqlUnitOfWork:
     @cached_property
     def chat_reports(self) -> SqlChatReports:
         return SqlChatReports(self.conn)
+
+    @cached_property
+    def presence(self) -> SqlPresence:
+        return SqlPresence(self.conn)

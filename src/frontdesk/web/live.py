@@ -32,6 +32,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from starlette.responses import Response
 
 from frontdesk.core import chat, tickets
+from frontdesk.core.chat.presence import AGENT_STATUS_CHANGED
 from frontdesk.core.identity.sessions import SignedIn
 from frontdesk.core.shared.errors import Invalid
 from frontdesk.http.deps import PathId, services_from
@@ -52,7 +53,13 @@ PRIVATE = ("draft.", "session.", "password.", "ticket.read")  # never announced 
 
 
 CHAT_NOTICES = frozenset(
-    {chat.CHAT_CHANGED, chat.MESSAGE_POSTED, chat.VISITOR_CHANGED, chat.TYPING}
+    {
+        chat.CHAT_CHANGED,
+        chat.MESSAGE_POSTED,
+        chat.VISITOR_CHANGED,
+        chat.TYPING,
+        AGENT_STATUS_CHANGED,
+    }
 )
 
 

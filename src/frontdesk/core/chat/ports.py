@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from frontdesk.core.chat.records import (
+    AgentChatStatus,
     ChatMessage,
     ChatStatus,
     Conversation,
@@ -116,6 +117,32 @@ class ChatReports(Protocol):
     ) -> list[SessionRow]: ...
 
 
+class PresenceRepo(Protocol):
+    """Agents' chosen chat status and limit, and their console tabs' heartbeats."""
+
+    def put_status(
+        self, account_id: int, agent_id: int, changes: Mapping[str, Any], now: int
+    ) -> None:
+        """Insert or update the agent's row with `changes` (status, chat_limit)."""
+        ...
+
+    def statuses(self, account_id: int, since: int) -> list[AgentChatStatus]:
+        """Every agent of the account that has a row or a tab, tabs counted from `since`."""
+        ...
+
+    def beat(self, account_id: int, agent_id: int, tab: str, active: bool, now: int) -> None: ...
+
+    def close_tab(self, agent_id: int, tab: str) -> None: ...
+
+    def forget_tabs(self, before: int) -> None:
+        """Drop tabs not heard from since `before` (closed without saying so)."""
+        ...
+
+    def active_chats(self, account_id: int, agent_id: int) -> int: ...
+
+    def chat_limit(self, agent_id: int) -> int | None: ...
+
+
 class ChatUnit(IdentityUnit, Protocol):
     @property
     def chat(self) -> ChatRepo: ...
@@ -125,3 +152,6 @@ class ChatUnit(IdentityUnit, Protocol):
 
     @property
     def chat_reports(self) -> ChatReports: ...
+
+    @property
+    def presence(self) -> PresenceRepo: ...

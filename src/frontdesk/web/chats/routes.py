@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
 from frontdesk.core import chat
-from frontdesk.core.chat import console, handoff
+from frontdesk.core.chat import console, handoff, presence
 from frontdesk.core.identity.sessions import SignedIn
 from frontdesk.core.shared.errors import Invalid
 from frontdesk.http.deps import services_from
@@ -36,6 +36,9 @@ PARTS = (None, "board", "transcript", "side")
 def _context(uow: Any, signed: SignedIn, public_id: str | None) -> dict[str, Any]:
     context = workspace(uow, signed)
     context.update(
+        team_status=presence.team(uow, signed.actor),
+        away_after=presence.AWAY_AFTER,
+        heartbeat=presence.HEARTBEAT,
         board=console.board(uow, signed.actor, signed.agent.id),
         desk=console.chat_desk(uow, signed.actor, public_id) if public_id else None,
         open_id=public_id or "",
@@ -55,6 +58,34 @@ def _show(request: Request, signed: SignedIn, public_id: str | None) -> Response
 @router.get("/chats", response_class=HTMLResponse)
 def board(request: Request, signed: Signed) -> Response:
     return _show(request, signed, None)
+
+
+@router.post("/chats/status")
+def choose_status(
+    request: Request, signed: Signed, status: Annotated[str, Form(max_length=10)]
+) -> Response:
+    with services_from(request).store.write() as uow:
+        presence.choose(uow, signed.actor, signed.agent.id, status)
+    if wants_fragment(request):
+        return Response(status_code=204)
+    return RedirectResponse("/chats", status_code=303)
+
+
+@router.post("/chats/heartbeat")
+def heartbeat(
+    request: Request,
+    signed: Signed,
+    tab: Annotated[str, Form(max_length=64)],
+    active: Annotated[bool, Form()] = True,
+    gone: Annotated[bool, Form()] = False,
+) -> Response:
+    """A console tab is open (and used lately, or not), or has just closed."""
+    with services_from(request).store.write() as uow:
+        if gone:
+            presence.tab_closed(uow, signed.actor, signed.agent.id, tab)
+        else:
+            presence.heartbeat(uow, signed.actor, signed.agent.id, tab, active)
+    return Response(status_code=204)
 
 
 @router.get("/chats/{public_id}", response_class=HTMLResponse)

@@ -87,6 +87,37 @@
     }
   });
 
+  // Status: each console tab beats every few seconds, saying whether the agent used it
+  // lately (else they show as away), and says goodbye when it closes (the last tab closing
+  // makes them offline). The status select applies at once.
+  var tab = Math.random().toString(36).slice(2) + Date.now().toString(36);
+  var lastUsed = Date.now();
+  var awayAfter = (parseInt(root.getAttribute("data-away-after"), 10) || 300) * 1000;
+  var beatUrl = root.getAttribute("data-heartbeat-url");
+  function csrf() { return document.querySelector('meta[name="csrf-token"]').content; }
+  function beat(gone) {
+    var data = new FormData();
+    data.append("tab", tab);
+    data.append("active", Date.now() - lastUsed < awayAfter ? "true" : "false");
+    if (gone) {
+      data.append("gone", "true");
+      data.append("csrf_token", csrf());
+      navigator.sendBeacon(beatUrl, data);
+      return;
+    }
+    fetch(beatUrl, { method: "POST", body: data, credentials: "same-origin", headers: { "X-CSRF-Token": csrf() } });
+  }
+  ["pointerdown", "keydown", "scroll"].forEach(function (name) {
+    document.addEventListener(name, function () { lastUsed = Date.now(); }, { passive: true });
+  });
+  beat(false);
+  window.setInterval(function () { beat(false); }, (parseInt(root.getAttribute("data-heartbeat"), 10) || 15) * 1000);
+  window.addEventListener("pagehide", function () { beat(true); });
+  document.addEventListener("change", function (event) {
+    var form = event.target.closest && event.target.closest("[data-status-form]");
+    if (form) form.requestSubmit();
+  });
+
   // Desktop notifications need the agent's yes, asked from a click (browsers insist).
   var button = root.querySelector("[data-notify-button]");
   function offerNotifications() {
