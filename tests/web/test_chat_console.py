@@ -364,3 +364,30 @@ def test_joining_beyond_the_chat_limit_is_refused_in_the_console(
     refused = client.post(f"/chats/{second}/join", data={"csrf_token": token})
     assert refused.status_code == 409 and "text/html" in refused.headers["content-type"]
     assert stored(desk, second).status is ChatStatus.WAITING
+
+
+def test_the_panel_lists_the_visitors_earlier_chats_and_tickets(
+    web_app: FastAPI, desk: Desk
+) -> None:
+    public_id = waiting_chat(desk, "First visit")
+    with desk.services.store.write() as uow:
+        visitor = chat.visitor_actor(stored(desk, public_id))
+        chat.insert_card(uow, visitor, public_id, "e-mail", "ada@example.org")
+        chat.agent_reply(uow, desk.tenant.actor, public_id, desk.agent.id, "Hello")
+        chat.close(uow, desk.tenant.actor, public_id, desk.agent.id)
+        chat.rate(uow, visitor, public_id, 5)
+    client = signed_in(web_app, desk.agent.email)
+    closed = client.get(f"/chats/{public_id}").text
+    assert "rated 5 of 5" in closed  # a closed chat shows itself among the visitor's chats
+    with desk.services.store.write() as uow:
+        chat.post_visitor_message(uow, visitor, public_id, "Back again")
+    page = client.get(f"/chats/{public_id}").text
+    earlier = re.search(r'id="side-history">(.*?)</section>', page, re.S)
+    assert earlier is not None
+    assert earlier.group(1).count("<li>") == 1 and "Alva Lindqvist" in earlier.group(1)
+    assert "Tickets" not in earlier.group(1)  # no ticket of ada@example.org yet
+    token = csrf_of(page)
+    client.post(f"/chats/{public_id}/ticket",
+                data={"csrf_token": token, "requester_email": "ada@example.org"})  # fmt: skip
+    again = client.get(f"/chats/{public_id}").text
+    assert re.search(r'href="/tickets/\d+">#1 Chat with Ada', again)

@@ -14,11 +14,13 @@ from typing import Any
 from frontdesk.core.chat._base import get_conversation, list_chats, transcript
 from frontdesk.core.chat.ports import ChatUnit
 from frontdesk.core.chat.records import (
+    OPEN_CHAT,
     ChatMessage,
     ChatStatus,
     Conversation,
     PageView,
     Sender,
+    Session,
     TagType,
     VisitorCard,
 )
@@ -27,6 +29,7 @@ from frontdesk.core.shared.records import Actor
 
 BOARD_LIMIT = 200  # waiting and active chats shown at once; a longer queue shows its newest
 PAGES_SHOWN = 20  # the visitor's latest pages on the panel
+EARLIER_SHOWN = 10  # the visitor's earlier chats on the panel
 EMAIL_CARDS = frozenset({"email", "e-mail", "mail"})
 
 
@@ -64,6 +67,7 @@ class ChatDesk:
     cards: list[VisitorCard]
     pages: list[PageView]  # newest first
     agent_names: dict[int, str]
+    earlier: list[Session] = field(default_factory=list)  # the visitor's other chats, newest first
 
     @property
     def email_hint(self) -> str:
@@ -105,6 +109,11 @@ def chat_desk(uow: ChatUnit, actor: Actor, public_id: str) -> ChatDesk:
         labels=[label.label for label in uow.visitors.visitor_labels(conversation.id)],
         cards=uow.visitors.visitor_cards(conversation.id),
         pages=uow.chat.page_views(conversation.id, limit=PAGES_SHOWN),
+        earlier=[
+            session
+            for session in uow.chat.sessions_of(conversation.id, limit=EARLIER_SHOWN + 1)
+            if session.id != conversation.session_id or conversation.status not in OPEN_CHAT
+        ][:EARLIER_SHOWN],
         agent_names={agent.id: agent.name for agent in uow.accounts.list_agents(actor.account_id)},
     )
 

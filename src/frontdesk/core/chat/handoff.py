@@ -22,6 +22,7 @@ from frontdesk.core.tickets.ports import TicketsUnit
 from frontdesk.core.tickets.records import MessageKind, Ticket
 
 MAX_SUBJECT_NAME = 120
+TICKETS_SHOWN = 5
 
 
 class HandoffUnit(ChatUnit, TicketsUnit, Protocol):
@@ -51,6 +52,16 @@ def ticket_from_chat(
         ),
     )
     return opened.ticket
+
+
+def tickets_of_visitor(uow: HandoffUnit, actor: Actor, email: str) -> list[Ticket]:
+    """The latest tickets of the contact with the visitor's e-mail (none when unknown)."""
+    if not email:
+        return []
+    contact = uow.contacts.find_contact_by_email(actor.account_id, email.strip())
+    if contact is None:
+        return []
+    return uow.listing.latest_of_requester(actor.account_id, contact.id, TICKETS_SHOWN)
 
 
 def transcript_text(conversation: Conversation, messages: list[ChatMessage]) -> str:

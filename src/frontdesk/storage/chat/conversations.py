@@ -102,6 +102,16 @@ class SqlChat:
         row = self.conn.execute(select(table).where(table.c.id == session_id)).one_or_none()
         return session_from_row(row) if row else None
 
+    def sessions_of(self, conversation_id: int, *, limit: int) -> list[Session]:
+        table = t.chat_sessions
+        rows = self.conn.execute(
+            select(table)
+            .where(table.c.conversation_id == conversation_id)
+            .order_by(table.c.id.desc())
+            .limit(limit)
+        ).all()
+        return [session_from_row(row) for row in rows]
+
     def update_session(self, session_id: int, changes: Mapping[str, Any]) -> None:
         table = t.chat_sessions
         self.conn.execute(update(table).where(table.c.id == session_id).values(**changes))

@@ -35,12 +35,16 @@ PARTS = (None, "board", "transcript", "side")
 
 def _context(uow: Any, signed: SignedIn, public_id: str | None) -> dict[str, Any]:
     context = workspace(uow, signed)
+    desk = console.chat_desk(uow, signed.actor, public_id) if public_id else None
     context.update(
         team_status=presence.team(uow, signed.actor),
         away_after=presence.AWAY_AFTER,
         heartbeat=presence.HEARTBEAT,
         board=console.board(uow, signed.actor, signed.agent.id),
-        desk=console.chat_desk(uow, signed.actor, public_id) if public_id else None,
+        desk=desk,
+        visitor_tickets=handoff.tickets_of_visitor(uow, signed.actor, desk.email_hint)
+        if desk
+        else [],
         open_id=public_id or "",
     )
     return context
