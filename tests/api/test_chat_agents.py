@@ -40,3 +40,18 @@ def test_the_team_with_status_and_an_admin_sets_a_limit(
     theirs = client.put(url, json={"chat_limit": 3}, headers=other_tenant.headers())
     assert theirs.status_code == 404
     assert client.get("/api/v1/chat/agents", headers=other_tenant.headers()).json() == []
+
+
+def test_the_offer_time_over_the_api(client: TestClient, tenant: Tenant) -> None:
+    reader = tenant.headers(tenant.key(Scope.CHAT_READ))
+    assert client.get("/api/v1/chat/routing", headers=reader).json() == {"offer_seconds": 30}
+    assert client.put("/api/v1/chat/routing", json={"offer_seconds": 20},
+                      headers=reader).status_code == 403  # fmt: skip
+    for bad in (4, 601):
+        refused = client.put("/api/v1/chat/routing", json={"offer_seconds": bad},
+                             headers=tenant.headers())  # fmt: skip
+        assert refused.status_code in (400, 422)
+    answer = client.put("/api/v1/chat/routing", json={"offer_seconds": 20},
+                        headers=tenant.headers())  # fmt: skip
+    assert answer.json() == {"offer_seconds": 20}
+    assert client.get("/api/v1/chat/routing", headers=reader).json() == {"offer_seconds": 20}

@@ -391,3 +391,17 @@ def test_the_panel_lists_the_visitors_earlier_chats_and_tickets(
                 data={"csrf_token": token, "requester_email": "ada@example.org"})  # fmt: skip
     again = client.get(f"/chats/{public_id}").text
     assert re.search(r'href="/tickets/\d+">#1 Chat with Ada', again)
+
+
+def test_the_board_shows_whom_a_waiting_chat_is_offered_to(web_app: FastAPI, desk: Desk) -> None:
+    public_id = waiting_chat(desk)
+    client = signed_in(web_app, desk.agent.email)
+    page = client.get("/chats").text
+    assert "Offered to" not in page  # nobody is online yet
+    token = csrf_of(page)
+    client.post("/chats/heartbeat", data={"tab": "tab-00001"}, headers={"X-CSRF-Token": token})
+    board = client.get("/chats?part=board", headers={"HX-Request": "true"}).text
+    assert "Offered to you" in board and f'data-offered="{public_id} "' in board
+    assert re.search(r'data-next-offer="\d{13}"', board)
+    other = signed_in(web_app, desk.colleague.email).get("/chats").text
+    assert "Offered to Alva Lindqvist" in other and 'data-offered=""' in other

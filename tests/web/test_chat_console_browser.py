@@ -90,7 +90,11 @@ def test_agents_and_a_visitor_chat_live_through_the_console(
         # The waiting chat reaches the console live, with an alert counted in the title.
         waiting = alva.locator('[data-chat-group="waiting"] .row__link')
         expect(waiting).to_have_count(1)
-        expect(alva).to_have_title("(1) Chats · Frontdesk")
+        expect(alva).to_have_title("(1) Chats · Frontdesk")  # one ring, even when offered
+        # Routing: both agents are online with room, so it is offered to one of them.
+        expect(alva.locator('[data-chat-group="waiting"] .row')).to_contain_text(
+            re.compile(r"Offered to (you|Jonas Berg)")
+        )
         # Both consoles beat: each sees the other online; a chosen status shows at once.
         alva_seat = jonas.locator(".console__seat", has_text="Alva Lindqvist")
         expect(alva_seat).to_contain_text("online")

@@ -15,6 +15,7 @@ from frontdesk.storage.schema.chat import (
     chat_messages,
     chat_page_filters,
     chat_pages,
+    chat_routing,
     chat_sessions,
     chat_tags,
 )
@@ -69,6 +70,7 @@ __all__ = [
     "chat_messages",
     "chat_page_filters",
     "chat_pages",
+    "chat_routing",
     "chat_sessions",
     "chat_tags",
     "contacts",

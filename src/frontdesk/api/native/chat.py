@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from frontdesk.api.native.deps import scoped
 from frontdesk.api.native.schemas import DbId, Strict
 from frontdesk.core import chat
-from frontdesk.core.chat import presence
+from frontdesk.core.chat import presence, routing
 from frontdesk.core.chat.records import (
     Availability,
     ChatMessage,
@@ -332,3 +332,27 @@ def set_chat_limit(
     with services.store.write() as uow:
         presence.set_limit(uow, actor, agent_id, body.chat_limit)
         return _seat(presence.seat_of(uow, actor, agent_id))
+
+
+class RoutingIO(Strict):
+    offer_seconds: int = Field(
+        ge=routing.MIN_OFFER_SECONDS,
+        le=routing.MAX_OFFER_SECONDS,
+        description="how long a waiting chat is offered to one agent before the next",
+    )
+
+
+@router.get("/routing", response_model=RoutingIO)
+def get_routing(
+    actor: Actor = Depends(reader), services: Services = Depends(services_of)
+) -> RoutingIO:
+    with services.store.read() as uow:
+        return RoutingIO(offer_seconds=routing.offer_seconds(uow, actor))
+
+
+@router.put("/routing", response_model=RoutingIO)
+def set_routing(
+    body: RoutingIO, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> RoutingIO:
+    with services.store.write() as uow:
+        return RoutingIO(offer_seconds=routing.set_offer_seconds(uow, actor, body.offer_seconds))

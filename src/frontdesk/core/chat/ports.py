@@ -146,6 +146,18 @@ class PresenceRepo(Protocol):
 
     def chat_limit(self, agent_id: int) -> int | None: ...
 
+    def active_counts(self, account_id: int) -> dict[int, int]:
+        """Active chats per agent of the account (agents without any are left out)."""
+        ...
+
+    def offer_seconds(self, account_id: int) -> int | None: ...
+
+    def put_offer_seconds(self, account_id: int, seconds: int, now: int) -> None: ...
+
+    def chat_starts(self, session_ids: Sequence[int]) -> dict[int, int]:
+        """When each of these chats (sessions) started."""
+        ...
+
 
 class ChatUnit(IdentityUnit, Protocol):
     @property

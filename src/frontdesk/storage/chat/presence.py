@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, case, delete, func, select
@@ -101,3 +101,38 @@ class SqlPresence:
             select(table.c.chat_limit).where(table.c.agent_id == agent_id)
         ).scalar_one_or_none()
         return limit
+
+    def active_counts(self, account_id: int) -> dict[int, int]:
+        table = t.chat_conversations
+        rows = self.conn.execute(
+            select(table.c.agent_id, func.count())
+            .where(table.c.account_id == account_id, table.c.status == ChatStatus.ACTIVE.value)
+            .group_by(table.c.agent_id)
+        ).all()
+        return {int(agent_id): int(count) for agent_id, count in rows if agent_id is not None}
+
+    def offer_seconds(self, account_id: int) -> int | None:
+        table = t.chat_routing
+        seconds: int | None = self.conn.execute(
+            select(table.c.offer_seconds).where(table.c.account_id == account_id)
+        ).scalar_one_or_none()
+        return seconds
+
+    def put_offer_seconds(self, account_id: int, seconds: int, now: int) -> None:
+        table = t.chat_routing
+        self.conn.execute(
+            upsert(self.conn)(table)
+            .values(account_id=account_id, offer_seconds=seconds, updated=now)
+            .on_conflict_do_update(
+                index_elements=[table.c.account_id], set_={"offer_seconds": seconds, "updated": now}
+            )
+        )
+
+    def chat_starts(self, session_ids: Sequence[int]) -> dict[int, int]:
+        if not session_ids:
+            return {}
+        table = t.chat_sessions
+        rows = self.conn.execute(
+            select(table.c.id, table.c.started).where(table.c.id.in_(list(session_ids)))
+        ).all()
+        return {int(row.id): int(row.started) for row in rows}

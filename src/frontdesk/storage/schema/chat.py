@@ -165,3 +165,13 @@ agent_tabs = Table(
     Column("active", Boolean, nullable=False),
     Column("seen", Stamp, nullable=False),
 )
+
+# How long a waiting chat stays offered to one agent before the next (issue 15,
+# migration 0042); an account without a row uses the default.
+chat_routing = Table(
+    "chat_routing",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("offer_seconds", Integer, nullable=False),
+    Column("updated", Stamp, nullable=False),
+)

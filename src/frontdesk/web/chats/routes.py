@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.responses import Response
 
 from frontdesk.core import chat
-from frontdesk.core.chat import console, handoff, presence
+from frontdesk.core.chat import console, handoff, presence, routing
 from frontdesk.core.identity.sessions import SignedIn
 from frontdesk.core.shared.errors import Invalid
 from frontdesk.http.deps import services_from
@@ -36,11 +36,13 @@ PARTS = (None, "board", "transcript", "side")
 def _context(uow: Any, signed: SignedIn, public_id: str | None) -> dict[str, Any]:
     context = workspace(uow, signed)
     desk = console.chat_desk(uow, signed.actor, public_id) if public_id else None
+    board = console.board(uow, signed.actor, signed.agent.id)
     context.update(
         team_status=presence.team(uow, signed.actor),
         away_after=presence.AWAY_AFTER,
         heartbeat=presence.HEARTBEAT,
-        board=console.board(uow, signed.actor, signed.agent.id),
+        board=board,
+        offers=routing.offers(uow, signed.actor, board.waiting),
         desk=desk,
         visitor_tickets=handoff.tickets_of_visitor(uow, signed.actor, desk.email_hint)
         if desk

@@ -59,7 +59,11 @@
     root.setAttribute("data-unread", String(unread));
   }
 
+  var rang = {};
   function alertAgent(text, chat) {
+    // One ring per chat and moment: a new chat that is also offered to me rings once.
+    if (rang[chat] && Date.now() - rang[chat] < 3000) return;
+    rang[chat] = Date.now();
     tone();
     notify(text, chat);
     if (document.hidden || chat !== openChat) {
@@ -86,6 +90,35 @@
       alertAgent(root.getAttribute("data-new-message-label"), notice.chat);
     }
   });
+
+  // Routing: a chat newly offered to this agent rings; when the current offers pass to
+  // the next agent (data-next-offer, epoch ms), the board is fetched again.
+  var offered = listedOffers();
+  var offerTimer = null;
+  function listedOffers() {
+    var board = document.getElementById("chat-board");
+    return board ? (board.getAttribute("data-offered") || "").split(" ").filter(Boolean) : [];
+  }
+  function watchOffers() {
+    var board = document.getElementById("chat-board");
+    var due = board ? parseInt(board.getAttribute("data-next-offer"), 10) : NaN;
+    window.clearTimeout(offerTimer);
+    if (!isNaN(due)) {
+      offerTimer = window.setTimeout(function () {
+        body.dispatchEvent(new CustomEvent("fd:offers-due"));
+      }, Math.max(500, due - Date.now() + 250));
+    }
+  }
+  body.addEventListener("htmx:afterSwap", function (event) {
+    if (!event.detail.target || event.detail.target.id !== "chat-board") return;
+    var now = listedOffers();
+    now.filter(function (chat) { return offered.indexOf(chat) === -1; }).forEach(function (chat) {
+      alertAgent(root.getAttribute("data-offered-label"), chat);
+    });
+    offered = now;
+    watchOffers();
+  });
+  watchOffers();
 
   // Status: each console tab beats every few seconds, saying whether the agent used it
   // lately (else they show as away), and says goodbye when it closes (the last tab closing
