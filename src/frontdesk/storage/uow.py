@@ -19,6 +19,8 @@ from frontdesk.storage.contacts import SqlContacts
 from frontdesk.storage.events import SqlEventLog
 from frontdesk.storage.identity import SqlAccounts, SqlCredentials, SqlSessions
 from frontdesk.storage.mail import SqlMail
+from frontdesk.storage.notify import SqlNotifications
+from frontdesk.storage.people import SqlPeople
 from frontdesk.storage.tickets.attachments import SqlAttachments
 from frontdesk.storage.tickets.canned import SqlCanned
 from frontdesk.storage.tickets.listing import SqlDrafts, SqlReadMarks, SqlTicketListing
@@ -101,3 +103,13 @@ class SqlUnitOfWork:
     @cached_property
     def presence(self) -> SqlPresence:
         return SqlPresence(self.conn)
+
+    # -- people (across areas: merging and erasing a contact) --------------------------------
+
+    @cached_property
+    def people(self) -> SqlPeople:
+        return SqlPeople(self.conn)
+
+    @cached_property
+    def notify(self) -> SqlNotifications:
+        return SqlNotifications(self.conn)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from frontdesk.web import canned, errors, live, pages
+from frontdesk.web import canned, errors, live, notify, pages
 from frontdesk.web.assets import PREFIX, StaticAssets
 from frontdesk.web.auth import routes as auth_routes
 from frontdesk.web.chats import routes as chat_routes
@@ -31,6 +31,7 @@ def install(app: FastAPI) -> None:
     app.include_router(ticket_routes.router)
     app.include_router(chat_routes.router)
     app.include_router(canned.router)
+    app.include_router(notify.router)
     live.install(app)
 
     async def to_sign_in(request: Request, _exc: Exception) -> Response:

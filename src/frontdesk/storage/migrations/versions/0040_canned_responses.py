@@ -1,7 +1,7 @@
 """canned_responses: replies an account keeps for reuse, one shortcut word each
 
 Revision ID: 0040
-Revises: 0018
+Revises: 0036
 Create Date: 2026-11-24 07:30:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0040"
-down_revision = "0018"
+down_revision = "0036"
 branch_labels = None
 depends_on = None
 
