@@ -29,6 +29,7 @@ from frontdesk.api.native import (
     tickets,
     webhooks,
 )
+from frontdesk.api.native import canned as native_canned
 from frontdesk.api.native import chat as native_chat
 from frontdesk.api.native import chat_settings as native_chat_settings
 from frontdesk.api.native import mail as native_mail
@@ -108,6 +109,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(imbox_chat.router)
     app.include_router(native_chat.router)
     app.include_router(native_chat_settings.router)
+    app.include_router(native_canned.router)
     app.include_router(chat_sockets.router)
     app.include_router(chat_widget.router)
     _install_limiters(app, services.settings)

@@ -27,9 +27,9 @@ from frontdesk.services.fanout import RESYNC, Fanout
 
 log = logging.getLogger(__name__)
 
-# Typing is not an event of the core (nothing is stored): the sockets publish it on the
-# fan-out themselves, so it reaches the other side on any process, and forget it.
-TYPING = "chat.typing"
+# Typing is not an event of the core (nothing is stored): the sockets and the console
+# publish it on the fan-out themselves, so it reaches the other side on any process.
+TYPING = chat.TYPING
 CHAT_EVENTS = frozenset({chat.MESSAGE_POSTED, chat.CHAT_CHANGED, chat.VISITOR_CHANGED, TYPING})
 FOLLOWERS_ONLY = frozenset({chat.MESSAGE_POSTED, TYPING})
 QUEUE_LIMIT = 1000

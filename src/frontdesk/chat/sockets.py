@@ -30,7 +30,7 @@ from frontdesk.chat.protocol import Close, ClosedBy
 from frontdesk.chat.visitor_info import describe
 from frontdesk.core import chat
 from frontdesk.core.chat.ports import ChatUnit
-from frontdesk.core.chat.records import Availability, ChatSettings, ChatStatus, Conversation
+from frontdesk.core.chat.records import ChatSettings, ChatStatus, Conversation, WidgetAvailability
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.records import Agent
 from frontdesk.core.shared.clock import iso_ms, now_ms
@@ -55,7 +55,7 @@ class VisitorStart:
     agent_name: str | None
     agent_picture: str | None
     rateable: bool  # the last chat ended, was answered and has no rating yet
-    availability: Availability
+    availability: WidgetAvailability
     settings: ChatSettings
 
 
@@ -216,7 +216,7 @@ def _visitor_availability(
     return Outcome({"type": "availability", **_availability_fields(found)})
 
 
-def _availability_fields(found: Availability) -> dict[str, Any]:
+def _availability_fields(found: WidgetAvailability) -> dict[str, Any]:
     return {"agentsOnline": found.agents_online, "queuePosition": found.queue_position}
 
 

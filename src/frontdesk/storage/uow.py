@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from frontdesk.storage.automation import SqlEventFeed, SqlIdempotency, SqlWebhooks
 from frontdesk.storage.chat.conversations import SqlChat
+from frontdesk.storage.chat.presence import SqlPresence
 from frontdesk.storage.chat.reports import SqlChatReports
 from frontdesk.storage.chat.visitors import SqlVisitors
 from frontdesk.storage.contacts import SqlContacts
@@ -22,6 +23,7 @@ from frontdesk.storage.mail import SqlMail
 from frontdesk.storage.notify import SqlNotifications
 from frontdesk.storage.people import SqlPeople
 from frontdesk.storage.tickets.attachments import SqlAttachments
+from frontdesk.storage.tickets.canned import SqlCanned
 from frontdesk.storage.tickets.listing import SqlDrafts, SqlReadMarks, SqlTicketListing
 from frontdesk.storage.tickets.repo import SqlTickets
 from frontdesk.storage.tickets.taxonomy import SqlTaxonomy
@@ -77,6 +79,10 @@ class SqlUnitOfWork:
     def drafts(self) -> SqlDrafts:
         return SqlDrafts(self.conn)
 
+    @cached_property
+    def canned(self) -> SqlCanned:
+        return SqlCanned(self.conn)
+
     # -- mail and chat --------------------------------------------------------------------
 
     @cached_property
@@ -94,6 +100,10 @@ class SqlUnitOfWork:
     @cached_property
     def chat_reports(self) -> SqlChatReports:
         return SqlChatReports(self.conn)
+
+    @cached_property
+    def presence(self) -> SqlPresence:
+        return SqlPresence(self.conn)
 
     # -- people (across areas: merging and erasing a contact) --------------------------------
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from frontdesk.web import errors, live, notify, pages
+from frontdesk.web import canned, errors, live, notify, pages
 from frontdesk.web.assets import PREFIX, StaticAssets
 from frontdesk.web.auth import routes as auth_routes
+from frontdesk.web.chats import routes as chat_routes
 from frontdesk.web.session import SignInRequired
 from frontdesk.web.templating import Templates
 from frontdesk.web.tickets import routes as ticket_routes
@@ -28,6 +29,8 @@ def install(app: FastAPI) -> None:
     app.include_router(auth_routes.router)
     app.include_router(live.router)  # before /tickets/{id}: /tickets/live is not an id
     app.include_router(ticket_routes.router)
+    app.include_router(chat_routes.router)
+    app.include_router(canned.router)
     app.include_router(notify.router)
     live.install(app)
 

@@ -31,7 +31,8 @@ from fastapi import Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 from starlette.responses import Response
 
-from frontdesk.core import tickets
+from frontdesk.core import chat, tickets
+from frontdesk.core.chat.presence import AGENT_STATUS_CHANGED
 from frontdesk.core.identity.sessions import SignedIn
 from frontdesk.core.shared.errors import Invalid
 from frontdesk.http.deps import PathId, services_from
@@ -49,6 +50,36 @@ KEEPALIVE = 20  # seconds between comment lines on an idle stream (proxies close
 QUEUE_LIMIT = 500
 STATES = ("viewing", "replying", "gone")
 PRIVATE = ("draft.", "session.", "password.", "ticket.read")  # never announced (or per agent)
+
+
+CHAT_NOTICES = frozenset(
+    {
+        chat.CHAT_CHANGED,
+        chat.MESSAGE_POSTED,
+        chat.VISITOR_CHANGED,
+        chat.TYPING,
+        AGENT_STATUS_CHANGED,
+    }
+)
+
+
+def chat_notice(kind: str, item: dict[str, Any]) -> dict[str, Any]:
+    """A chat event as the console hears it: which chat, and who wrote or took it.
+
+    No text travels: the console re-fetches what it shows. `sender` (visitor, agent,
+    system) lets it ring for a visitor's message; `status` and `agent` for a new chat;
+    `who` and `typing` show (or hide) the typing indicator.
+    """
+    notice: dict[str, Any] = {"kind": kind, "chat": item.get("public_id")}
+    if kind == chat.MESSAGE_POSTED:
+        message = item.get("message")
+        notice["sender"] = message.get("sender") if isinstance(message, dict) else None
+    elif kind == chat.CHAT_CHANGED:
+        notice["status"] = item.get("status")
+        notice["agent"] = item.get("agent_id")
+    elif kind == chat.TYPING:
+        notice.update(who=item.get("who"), agent=item.get("agent_id"), typing=item.get("typing"))
+    return notice
 
 
 @dataclass
@@ -131,6 +162,8 @@ class LiveHub:
         elif kind == PRESENCE:
             self.board.hear(item)
             self._deliver(item.get("account_id"), {"kind": "presence", "ticket": item["ticket_id"]})
+        elif kind in CHAT_NOTICES:
+            self._deliver(item.get("account_id"), chat_notice(kind, item))
         elif not kind.startswith(PRIVATE) and not kind.startswith("chat."):
             notice = {"kind": kind, "ticket": item.get("ticket_id")}
             self._deliver(item.get("account_id"), notice)

@@ -7,6 +7,7 @@ Registered as template globals (templating.py): `priority_name("high")`,
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from frontdesk.core.identity.records import Agent
 from frontdesk.web.i18n import N_, gettext
@@ -48,6 +49,14 @@ SORTS = {
     "priority": N_("Priority"),
 }
 
+CHAT_STATUSES = {
+    "new": N_("New"),
+    "waiting": N_("Waiting"),
+    "active": N_("Active"),
+    "closed": N_("Closed"),
+}
+CHAT_TONES = {"waiting": "warning", "active": "success"}
+
 
 def priority_name(value: str) -> str:
     return gettext(PRIORITIES.get(value, value))
@@ -85,7 +94,24 @@ def agent_options(team: Iterable[Agent]) -> list[tuple[str, str]]:
     return [(str(agent.id), agent.name) for agent in team]
 
 
+def chat_status_name(value: str) -> str:
+    return gettext(CHAT_STATUSES.get(value, value))
+
+
+def chat_status_tone(value: str) -> str:
+    return CHAT_TONES.get(value, "neutral")
+
+
+def visitor_name(conversation: Any) -> str:
+    """A chat's visitor as agents see them: the name given, or "Visitor" and the id's end."""
+    name: str | None = conversation.visitor_name
+    return name or gettext("Visitor %(id)s") % {"id": conversation.public_id[-4:]}
+
+
 GLOBALS = {
+    "chat_status_name": chat_status_name,
+    "chat_status_tone": chat_status_tone,
+    "visitor_name": visitor_name,
     "priority_name": priority_name,
     "priority_options": priority_options,
     "sort_options": sort_options,

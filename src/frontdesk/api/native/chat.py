@@ -15,7 +15,9 @@ from pydantic import BaseModel, Field
 from frontdesk.api.native.deps import scoped
 from frontdesk.api.native.schemas import DbId, Strict
 from frontdesk.core import chat
+from frontdesk.core.chat import presence, routing
 from frontdesk.core.chat.records import (
+    Availability,
     ChatMessage,
     ChatStatus,
     Conversation,
@@ -31,6 +33,7 @@ from frontdesk.services import Services
 router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
 reader = scoped(Scope.CHAT_READ)
 writer = scoped(Scope.CHAT_WRITE)
+admin = scoped(Scope.ADMIN)
 PublicId = Annotated[str, Path(pattern=r"^V[0-9]{1,30}$", description="A conversation: V...")]
 
 
@@ -285,3 +288,71 @@ def delete_page_filter(
     with services.store.write() as uow:
         chat.delete_page_filter(uow, actor, filter_id)
     return Response(status_code=204)
+
+
+class AgentStatusOut(BaseModel):
+    agent_id: int
+    name: str
+    status: Availability = Field(description="what the team sees (docs/chat.md, Agent status)")
+    chosen: Availability
+    chat_limit: int | None
+    open_tabs: int
+
+
+class ChatLimitIn(Strict):
+    chat_limit: int | None = Field(ge=1, le=presence.MAX_LIMIT, description="null: no limit")
+
+
+def _seat(seat: presence.Seat) -> AgentStatusOut:
+    return AgentStatusOut(
+        agent_id=seat.agent.id,
+        name=seat.agent.name,
+        status=seat.shown,
+        chosen=seat.status.chosen,
+        chat_limit=seat.status.chat_limit,
+        open_tabs=seat.status.live_tabs,
+    )
+
+
+@router.get("/agents", response_model=list[AgentStatusOut])
+def list_agent_status(
+    actor: Actor = Depends(reader), services: Services = Depends(services_of)
+) -> list[AgentStatusOut]:
+    with services.store.read() as uow:
+        return [_seat(seat) for seat in presence.team(uow, actor)]
+
+
+@router.put("/agents/{agent_id}/limit", response_model=AgentStatusOut)
+def set_chat_limit(
+    agent_id: PathId,
+    body: ChatLimitIn,
+    actor: Actor = Depends(admin),
+    services: Services = Depends(services_of),
+) -> AgentStatusOut:
+    with services.store.write() as uow:
+        presence.set_limit(uow, actor, agent_id, body.chat_limit)
+        return _seat(presence.seat_of(uow, actor, agent_id))
+
+
+class RoutingIO(Strict):
+    offer_seconds: int = Field(
+        ge=routing.MIN_OFFER_SECONDS,
+        le=routing.MAX_OFFER_SECONDS,
+        description="how long a waiting chat is offered to one agent before the next",
+    )
+
+
+@router.get("/routing", response_model=RoutingIO)
+def get_routing(
+    actor: Actor = Depends(reader), services: Services = Depends(services_of)
+) -> RoutingIO:
+    with services.store.read() as uow:
+        return RoutingIO(offer_seconds=routing.offer_seconds(uow, actor))
+
+
+@router.put("/routing", response_model=RoutingIO)
+def set_routing(
+    body: RoutingIO, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> RoutingIO:
+    with services.store.write() as uow:
+        return RoutingIO(offer_seconds=routing.set_offer_seconds(uow, actor, body.offer_seconds))

@@ -58,6 +58,7 @@ from frontdesk.core.chat._settings import (
     queue_position,
     update_chat_settings,
 )
+from frontdesk.core.chat._typing import TYPING, TYPING_SHOWN_SECONDS, typing_notice
 from frontdesk.core.chat._visitor import (
     OfflineForm,
     Opened,
@@ -85,6 +86,8 @@ __all__ = [
     "MESSAGE_POSTED",
     "PAGE_FILTER_CHANGED",
     "SETTINGS_CHANGED",
+    "TYPING",
+    "TYPING_SHOWN_SECONDS",
     "VISITOR_CHANGED",
     "OfflineForm",
     "Opened",
@@ -126,6 +129,7 @@ __all__ = [
     "set_tags",
     "transcript",
     "transfer",
+    "typing_notice",
     "update_chat_settings",
     "visit",
     "visitor_actor",

@@ -17,6 +17,7 @@ from frontdesk.core.chat._base import (
     visitor_changed,
 )
 from frontdesk.core.chat.ports import ChatUnit
+from frontdesk.core.chat.presence import check_room
 from frontdesk.core.chat.records import (
     OPEN_CHAT,
     ChatMessage,
@@ -49,6 +50,7 @@ def join(uow: ChatUnit, actor: Actor, public_id: str, agent_id: int) -> Conversa
                 else ""
             ),
         )
+    check_room(uow, actor, agent)
     return hand_to(uow, actor, conversation, agent, {"type": "agentJoin"})
 
 
@@ -61,8 +63,10 @@ def agent_reply(
     conversation = locked_conversation(uow, actor, public_id)
     now = now_ms()
     if conversation.status not in OPEN_CHAT:
+        check_room(uow, actor, agent)
         conversation = start_session(uow, actor, conversation, agent, now)
     elif conversation.status is ChatStatus.WAITING:
+        check_room(uow, actor, agent)
         conversation = hand_to(uow, actor, conversation, agent, {"type": "agentJoin"})
     return append_message(uow, actor, conversation, Sender.AGENT, agent.id, agent.name, text, now)
 
@@ -78,6 +82,7 @@ def transfer(
         raise Conflict("chat_not_active", f"This chat is {conversation.status.value}, not active")
     if conversation.agent_id == to.id:
         return conversation
+    check_room(uow, actor, to)
     event = {"type": "transfer", "fromAgentId": conversation.agent_id, "byAgentId": by.id}
     handed = hand_to(uow, actor, conversation, to, event)
     events.record(

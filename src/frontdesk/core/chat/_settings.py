@@ -23,10 +23,10 @@ from frontdesk.core.chat.ports import ChatUnit
 from frontdesk.core.chat.records import (
     LANGUAGES,
     POSITIONS,
-    Availability,
     ChatSettings,
     ChatStatus,
     Conversation,
+    WidgetAvailability,
     WidgetTexts,
 )
 from frontdesk.core.identity import accounts
@@ -123,11 +123,11 @@ def agents_available(uow: ChatUnit, account_id: int, connected: Collection[int])
 
 def availability(
     uow: ChatUnit, actor: Actor, public_id: str, connected: Collection[int]
-) -> Availability:
+) -> WidgetAvailability:
     """What the widget shows: nobody online (the offline form), or the visitor's place in
     the queue while the chat waits for an agent."""
     conversation = get_conversation(uow, actor, public_id)
-    return Availability(
+    return WidgetAvailability(
         agents_online=agents_available(uow, conversation.account_id, connected),
         queue_position=queue_position(uow, conversation),
     )

@@ -7,11 +7,13 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from frontdesk.core.chat.records import (
+    AgentChatStatus,
     ChatMessage,
     ChatStatus,
     Conversation,
     ListedConversation,
     PageFilter,
+    PageView,
     Session,
     SessionRow,
     StatsFilter,
@@ -52,6 +54,10 @@ class ChatRepo(Protocol):
 
     def get_session(self, session_id: int) -> Session | None: ...
 
+    def sessions_of(self, conversation_id: int, *, limit: int) -> list[Session]:
+        """The conversation's chats, newest first."""
+        ...
+
     def update_session(self, session_id: int, changes: Mapping[str, Any]) -> None: ...
 
     def insert_chat_message(self, values: Mapping[str, Any]) -> ChatMessage: ...
@@ -73,6 +79,10 @@ class ChatRepo(Protocol):
     def get_chat_settings(self, account_id: int) -> Mapping[str, Any] | None: ...
 
     def put_chat_settings(self, account_id: int, values: Mapping[str, Any]) -> None: ...
+
+    def page_views(self, conversation_id: int, *, limit: int) -> list[PageView]:
+        """The latest `limit` pages the visitor reported, newest first."""
+        ...
 
 
 class VisitorRepo(Protocol):
@@ -123,6 +133,44 @@ class ChatReports(Protocol):
     ) -> list[SessionRow]: ...
 
 
+class PresenceRepo(Protocol):
+    """Agents' chosen chat status and limit, and their console tabs' heartbeats."""
+
+    def put_status(
+        self, account_id: int, agent_id: int, changes: Mapping[str, Any], now: int
+    ) -> None:
+        """Insert or update the agent's row with `changes` (status, chat_limit)."""
+        ...
+
+    def statuses(self, account_id: int, since: int) -> list[AgentChatStatus]:
+        """Every agent of the account that has a row or a tab, tabs counted from `since`."""
+        ...
+
+    def beat(self, account_id: int, agent_id: int, tab: str, active: bool, now: int) -> None: ...
+
+    def close_tab(self, agent_id: int, tab: str) -> None: ...
+
+    def forget_tabs(self, before: int) -> None:
+        """Drop tabs not heard from since `before` (closed without saying so)."""
+        ...
+
+    def active_chats(self, account_id: int, agent_id: int) -> int: ...
+
+    def chat_limit(self, agent_id: int) -> int | None: ...
+
+    def active_counts(self, account_id: int) -> dict[int, int]:
+        """Active chats per agent of the account (agents without any are left out)."""
+        ...
+
+    def offer_seconds(self, account_id: int) -> int | None: ...
+
+    def put_offer_seconds(self, account_id: int, seconds: int, now: int) -> None: ...
+
+    def chat_starts(self, session_ids: Sequence[int]) -> dict[int, int]:
+        """When each of these chats (sessions) started."""
+        ...
+
+
 class ChatUnit(IdentityUnit, Protocol):
     @property
     def chat(self) -> ChatRepo: ...
@@ -132,3 +180,6 @@ class ChatUnit(IdentityUnit, Protocol):
 
     @property
     def chat_reports(self) -> ChatReports: ...
+
+    @property
+    def presence(self) -> PresenceRepo: ...

@@ -24,6 +24,25 @@ class ChatStatus(StrEnum):
 OPEN_CHAT = frozenset({ChatStatus.WAITING, ChatStatus.ACTIVE})
 
 
+class Availability(StrEnum):
+    """An agent's chat status: what they chose, and what the team sees."""
+
+    ONLINE = "online"
+    AWAY = "away"
+    OFFLINE = "offline"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentChatStatus:
+    """What an agent chose, with their open console tabs as last heard."""
+
+    agent_id: int
+    chosen: Availability
+    chat_limit: int | None  # None: no limit
+    live_tabs: int  # tabs heard from within the expiry
+    active_tabs: int  # of those, tabs the agent used lately
+
+
 class Sender(StrEnum):
     AGENT = "agent"
     VISITOR = "visitor"
@@ -122,6 +141,14 @@ class VisitorCard:
 
 
 @dataclass(frozen=True, slots=True)
+class PageView:
+    """A page the visitor was on (a page load or an in-page navigation)."""
+
+    url: str
+    created: int
+
+
+@dataclass(frozen=True, slots=True)
 class PageFilter:
     id: int
     account_id: int
@@ -199,7 +226,7 @@ class ChatSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class Availability:
+class WidgetAvailability:
     """What the widget tells a visitor about being answered (docs/chat.md, "Availability")."""
 
     agents_online: bool

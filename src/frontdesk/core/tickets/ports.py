@@ -11,6 +11,7 @@ from frontdesk.core.identity.ports import IdentityUnit
 from frontdesk.core.shared.paging import Window
 from frontdesk.core.tickets.records import (
     Attachment,
+    CannedResponse,
     CustomerTicket,
     Draft,
     EmailCursor,
@@ -212,6 +213,22 @@ class DraftRepo(Protocol):
     def delete_draft(self, agent_id: int, ticket_id: int, kind: str) -> bool: ...
 
 
+class CannedRepo(Protocol):
+    """The account's canned responses."""
+
+    def insert_canned(self, values: Mapping[str, Any]) -> CannedResponse: ...
+
+    def get_canned(self, account_id: int, canned_id: int) -> CannedResponse | None: ...
+
+    def update_canned(self, canned_id: int, changes: Mapping[str, Any]) -> CannedResponse: ...
+
+    def delete_canned(self, canned_id: int) -> None: ...
+
+    def list_canned(self, account_id: int, search: str, *, limit: int) -> list[CannedResponse]:
+        """By shortcut; `search` (lower case) narrows to shortcuts or bodies containing it."""
+        ...
+
+
 class TicketsUnit(IdentityUnit, Protocol):
     @property
     def tickets(self) -> TicketRepo: ...
@@ -230,3 +247,6 @@ class TicketsUnit(IdentityUnit, Protocol):
 
     @property
     def drafts(self) -> DraftRepo: ...
+
+    @property
+    def canned(self) -> CannedRepo: ...

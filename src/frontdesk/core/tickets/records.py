@@ -256,3 +256,15 @@ class Draft:
     cc: str
     bcc: str
     updated: int
+
+
+@dataclass(frozen=True, slots=True)
+class CannedResponse:
+    """A reply kept for reuse by the whole account, found by its shortcut word."""
+
+    id: int
+    account_id: int
+    shortcut: str
+    body: str  # may hold {visitor_name} and {agent_name}
+    created: int
+    updated: int

@@ -17,6 +17,7 @@ from frontdesk.core.chat.records import (
     ChatMessage,
     ChatStatus,
     Conversation,
+    PageView,
     Sender,
     Session,
 )
@@ -112,6 +113,16 @@ class SqlChat:
         row = self.conn.execute(select(table).where(table.c.id == session_id)).one_or_none()
         return session_from_row(row) if row else None
 
+    def sessions_of(self, conversation_id: int, *, limit: int) -> list[Session]:
+        table = t.chat_sessions
+        rows = self.conn.execute(
+            select(table)
+            .where(table.c.conversation_id == conversation_id)
+            .order_by(table.c.id.desc())
+            .limit(limit)
+        ).all()
+        return [session_from_row(row) for row in rows]
+
     def update_session(self, session_id: int, changes: Mapping[str, Any]) -> None:
         table = t.chat_sessions
         self.conn.execute(update(table).where(table.c.id == session_id).values(**changes))
@@ -187,3 +198,13 @@ class SqlChat:
             self.conn.execute(insert(table).values(account_id=account_id, **values))
         else:
             self.conn.execute(update(table).where(mine).values(**values))
+
+    def page_views(self, conversation_id: int, *, limit: int) -> list[PageView]:
+        table = t.chat_pages
+        rows = self.conn.execute(
+            select(table.c.url, table.c.created)
+            .where(table.c.conversation_id == conversation_id)
+            .order_by(table.c.id.desc())
+            .limit(limit)
+        ).all()
+        return [PageView(url=row.url, created=row.created) for row in rows]

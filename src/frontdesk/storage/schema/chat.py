@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     ForeignKey,
     Index,
@@ -156,5 +157,41 @@ chat_settings = Table(
     Column("color", String(7)),
     Column("position", String(8)),
     Column("texts", Text, nullable=False),
+    Column("updated", Stamp, nullable=False),
+)
+
+# -- agents' chat status (issue 15, migration 0050) ---------------------------------------------
+
+# What each agent chose (online, away, offline) and how many chats they take at once
+# (NULL: no limit). One row per agent, written when they first set either.
+agent_chat_status = Table(
+    "agent_chat_status",
+    metadata,
+    Column("agent_id", Integer, ForeignKey("agents.id"), primary_key=True),
+    account_column(),
+    Column("status", String(8), nullable=False),
+    Column("chat_limit", Integer),
+    Column("updated", Stamp, nullable=False),
+)
+
+# The agent's open console tabs, each renewed by its heartbeat; `active` is false once the
+# agent has not touched that tab for a while. A tab not seen within the expiry is closed.
+agent_tabs = Table(
+    "agent_tabs",
+    metadata,
+    Column("agent_id", Integer, ForeignKey("agents.id"), primary_key=True),
+    Column("tab", String(64), primary_key=True),
+    account_column(),
+    Column("active", Boolean, nullable=False),
+    Column("seen", Stamp, nullable=False),
+)
+
+# How long a waiting chat stays offered to one agent before the next (issue 15,
+# migration 0051); an account without a row uses the default.
+chat_routing = Table(
+    "chat_routing",
+    metadata,
+    Column("account_id", Integer, ForeignKey("accounts.id"), primary_key=True),
+    Column("offer_seconds", Integer, nullable=False),
     Column("updated", Stamp, nullable=False),
 )

@@ -282,3 +282,16 @@ drafts = Table(
     Column("bcc_addrs", Text, nullable=False),
     Column("updated", Stamp, nullable=False),
 )
+
+# Replies kept for reuse, one shortcut word each per account (issue 15, migration 0049).
+canned_responses = Table(
+    "canned_responses",
+    metadata,
+    id_column(),
+    account_column(),
+    Column("shortcut", String(30), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created", Stamp, nullable=False),
+    Column("updated", Stamp, nullable=False),
+    UniqueConstraint("account_id", "shortcut"),
+)

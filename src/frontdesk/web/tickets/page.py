@@ -27,6 +27,7 @@ from frontdesk.core.tickets.records import Priority, Sort, Status, TicketQuery
 from frontdesk.core.tickets.search import search_words
 from frontdesk.http.deps import PathId, services_from
 from frontdesk.web import mailview, session
+from frontdesk.web.forms import comma_words, form_id
 from frontdesk.web.security import web_router
 from frontdesk.web.templating import render
 from frontdesk.web.tickets.workspace import workspace
@@ -235,7 +236,9 @@ def assign(
     signed: Signed,
     agents: Annotated[list[str], Form()] = [],  # noqa: B006
 ) -> Response:
-    ids = [signed.agent.id if value == "me" else _int(value, "agents") for value in agents if value]
+    ids = [
+        signed.agent.id if value == "me" else form_id(value, "agents") for value in agents if value
+    ]
     with services_from(request).store.write() as uow:
         tickets.assign(uow, signed.actor, ticket_id, ids)
     return _back(ticket_id)
@@ -244,14 +247,14 @@ def assign(
 @router.post("/tickets/{ticket_id}/labels")
 def set_labels(request: Request, ticket_id: PathId, signed: Signed, labels: Short = "") -> Response:
     with services_from(request).store.write() as uow:
-        tickets.set_labels(uow, signed.actor, ticket_id, _words(labels))
+        tickets.set_labels(uow, signed.actor, ticket_id, comma_words(labels))
     return _back(ticket_id)
 
 
 @router.post("/tickets/{ticket_id}/tags")
 def set_tags(request: Request, ticket_id: PathId, signed: Signed, tags: Short = "") -> Response:
     with services_from(request).store.write() as uow:
-        tickets.set_tags(uow, signed.actor, ticket_id, _words(tags))
+        tickets.set_tags(uow, signed.actor, ticket_id, comma_words(tags))
     return _back(ticket_id)
 
 
@@ -336,13 +339,3 @@ def _enum(kind: Any, value: str, field: str) -> Any:
         return kind(value)
     except ValueError:
         raise Invalid("invalid_value", f"No {field} {value[:40]!r}", field=field) from None
-
-
-def _int(value: str, field: str) -> int:
-    if not value.isdigit() or len(value) > 10:
-        raise Invalid("invalid_value", f"Not an id: {value[:20]!r}", field=field)
-    return int(value)
-
-
-def _words(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]

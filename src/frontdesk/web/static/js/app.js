@@ -314,8 +314,21 @@
     var ticket = document.querySelector("[data-ticket-id].ticket");
     var ticketId = ticket ? parseInt(ticket.getAttribute("data-ticket-id"), 10) : null;
     var source = new EventSource("/tickets/live");
+    var openChat = scope.getAttribute("data-open-chat");
     source.addEventListener("change", function (event) {
       var notice = JSON.parse(event.data);
+      if (notice.kind === "chat.typing") {
+        body.dispatchEvent(new CustomEvent("fd:chat-typing", { detail: notice }));
+        return;
+      }
+      if (notice.kind.indexOf("chat.") === 0 || notice.kind === "resync") {
+        // The chat console (chats.js) hears every chat notice; the open chat re-fetches.
+        body.dispatchEvent(new CustomEvent("fd:chat-changed", { detail: notice }));
+        if (openChat && (notice.chat === openChat || notice.kind === "resync")) {
+          body.dispatchEvent(new CustomEvent("fd:chat-open-changed", { detail: notice }));
+        }
+        if (notice.kind !== "resync") return;
+      }
       if (notice.kind === "presence") {
         if (notice.ticket === ticketId) body.dispatchEvent(new CustomEvent("fd:presence"));
         return;

@@ -1,0 +1,1 @@
+"""The agents' chat console (docs/chat.md, "The console")."""

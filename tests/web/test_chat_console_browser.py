@@ -1,0 +1,214 @@
+"""The chat console in a real browser (Debian's chromium): two agents in their consoles
+and a visitor on a test page with the widget, chatting both ways; the waiting chat
+arrives live with its alert; a transfer moves the chat to the second agent's console;
+closing ends it for the visitor. axe on the console, and the screenshots of
+docs/screenshots/ (console, visitor panel; desktop and phone).
+
+Runs once, on SQLite, like the other browser tests; the console's HTTP tests run on
+both databases (test_chat_console.py).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.responses import HTMLResponse
+
+from frontdesk.core import chat
+from frontdesk.core.tickets import canned
+from tests.conftest import Tenant
+from tests.web.browser import (
+    DESKTOP,
+    PHONE,
+    SCREENSHOTS,
+    Problems,
+    assert_accessible,
+    screenshot,
+)
+from tests.web.helpers import Desk, make_desk
+from tests.web.test_canned_web import admin_of
+from tests.web.test_workspace_browser import sign_in
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+@pytest.fixture
+def desk(services: Any, tenant: Tenant) -> Desk:
+    return make_desk(services, tenant)
+
+
+@pytest.fixture
+def shop(web_app: FastAPI, desk: Desk) -> str:
+    """A page of the account's website with the widget's one script tag (no CSP of ours)."""
+    widget = desk.tenant.account.public_id
+
+    def page() -> HTMLResponse:
+        return HTMLResponse(
+            '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>'
+            '<link rel="icon" href="data:,"></head>'
+            f'<body><h1>Shop</h1><script src="/widget.js?id={widget}" async></script>'
+            "</body></html>"
+        )
+
+    path = f"/test-shop-{widget}"
+    web_app.add_api_route(path, page, methods=["GET"], include_in_schema=False)
+    return path
+
+
+def _context(browser: Any, live_server: str, problems: Problems) -> Any:
+    context = browser.new_context(viewport=DESKTOP, base_url=live_server)
+    opened = context.new_page()
+    problems.watch(opened)
+    return opened
+
+
+def test_agents_and_a_visitor_chat_live_through_the_console(
+    browser: Any, live_server: str, problems: Problems, desk: Desk, shop: str
+) -> None:
+    from playwright.sync_api import expect
+
+    alva = _context(browser, live_server, problems)
+    jonas = _context(browser, live_server, problems)
+    visitor = _context(browser, live_server, problems)
+    try:
+        for agent_page, who in ((alva, desk.agent), (jonas, desk.colleague)):
+            sign_in(agent_page, who.email)
+            expect(agent_page).to_have_url(f"{live_server}/tickets")
+            agent_page.goto("/chats")
+            expect(agent_page.locator("#chat-board")).to_be_visible()
+        alva.locator("#chat-board h1").click()  # a gesture, so the alert tone may play
+
+        visitor.goto(shop)
+        visitor.click(".fd-launch")
+        visitor.fill(".fd-input", "Hello, is my parcel on its way?")
+        visitor.click(".fd-send")
+
+        # The waiting chat reaches the console live, with an alert counted in the title.
+        waiting = alva.locator('[data-chat-group="waiting"] .row__link')
+        expect(waiting).to_have_count(1)
+        expect(alva).to_have_title("(1) Chats · Frontdesk")  # one ring, even when offered
+        # Routing: both agents are online with room, so it is offered to one of them.
+        expect(alva.locator('[data-chat-group="waiting"] .row')).to_contain_text(
+            re.compile(r"Offered to (you|Jonas Berg)")
+        )
+        # Both consoles beat: each sees the other online; a chosen status shows at once.
+        alva_seat = jonas.locator(".console__seat", has_text="Alva Lindqvist")
+        expect(alva_seat).to_contain_text("online")
+        alva.get_by_label("Your chat status").select_option("away")
+        expect(alva_seat).to_contain_text("away")
+        alva.get_by_label("Your chat status").select_option("online")
+        expect(alva_seat).to_contain_text("online")
+        waiting.click()
+        expect(alva.locator(".bubble--visitor .bubble__text")).to_have_text(
+            ["Hello, is my parcel on its way?"]
+        )
+        alva.get_by_role("button", name="Join").click()
+        expect(alva.locator(".chat-head .badge")).to_have_text("Active")
+
+        # Typing, both ways: the visitor's notice (as its socket publishes it) shows in the
+        # console; the agent's typing goes out for the widget (tests/chat/test_typing.py).
+        with desk.services.store.read() as uow:
+            conversation = chat.get_conversation(uow, desk.tenant.actor, public_id(alva))
+        desk.services.fanout.publish(chat.typing_notice(conversation, True))
+        expect(alva.locator("#chat-typing")).to_have_text(re.compile(r"^Visitor \d{4} is typing"))
+        heard: list[dict[str, Any]] = []
+        desk.services.fanout.listen(heard.append)
+        alva.get_by_label("Reply to the visitor").fill("It left")
+        alva.wait_for_function("true")  # let the typing post leave the page
+        expect(alva.get_by_label("Reply to the visitor")).to_have_value("It left")
+        _wait_for(lambda: any(item.get("who") == "agent" for item in heard))
+        desk.services.fanout.unlisten(heard.append)
+
+        # `/` and a word offers the canned responses, names filled; Enter takes one.
+        with desk.services.store.write() as uow:
+            canned.create(uow, desk.tenant.actor, canned.CannedText(
+                "eta", "{visitor_name}, it ships today. {agent_name}"))  # fmt: skip
+        box = alva.get_by_label("Reply to the visitor")
+        box.fill("")
+        box.press_sequentially("/et")
+        offer = alva.locator(".canned-offer")
+        expect(offer).to_have_count(1)
+        expect(offer).to_contain_text("/eta")
+        screenshot(alva, "chat-canned")
+        box.press("Enter")
+        expect(box).to_have_value(re.compile(r"^Visitor \d{4}, it ships today\. Alva Lindqvist$"))
+        expect(alva.locator(".bubble--agent")).to_have_count(0)  # Enter chose; it did not send
+
+        # Both ways: Enter sends the agent's reply; the visitor's answer arrives live.
+        alva.get_by_label("Reply to the visitor").fill("It left our warehouse today.")
+        alva.get_by_label("Reply to the visitor").press("Enter")
+        expect(visitor.locator(".fd-agent")).to_have_text(["It left our warehouse today."])
+        expect(alva.get_by_label("Reply to the visitor")).to_have_value("")
+        desk.services.fanout.publish(chat.typing_notice(conversation, True))
+        expect(alva.locator("#chat-typing")).not_to_have_text("")
+        visitor.fill(".fd-input", "Great, thanks!")
+        visitor.click(".fd-send")
+        expect(alva.locator(".bubble--visitor .bubble__text")).to_have_text(
+            ["Hello, is my parcel on its way?", "Great, thanks!"]
+        )
+        expect(alva.locator("#chat-typing")).to_have_text("")  # the message ended the typing
+        expect(alva.locator('[data-chat-group="mine"] .row__link')).to_have_count(1)
+        assert_accessible(alva)
+        screenshot(alva, "chat-console")
+        panel_shots(alva, "chat-visitor-panel")
+
+        # A transfer moves the chat to Jonas's console, live.
+        alva.get_by_label("Transfer to").select_option(str(desk.colleague.id))
+        alva.get_by_role("button", name="Transfer").click()
+        mine = jonas.locator('[data-chat-group="mine"] .row__link')
+        expect(mine).to_have_count(1)
+        expect(alva.locator('[data-chat-group="mine"] .row__link')).to_have_count(0)
+        mine.click()
+        expect(jonas.locator(".logline").last).to_contain_text("Transferred to Jonas Berg")
+
+        # Closing ends the chat; the visitor is offered the rating.
+        jonas.get_by_role("button", name="Close chat").click()
+        expect(jonas.locator(".chat-head .badge")).to_have_text("Closed")
+        expect(visitor.locator(".fd-star").first).to_be_visible()
+    finally:
+        for opened in (alva, jonas, visitor):
+            opened.context.close()
+    problems.assert_none()
+
+
+def test_the_canned_responses_screen(page: Any, desk: Desk) -> None:
+    from playwright.sync_api import expect
+
+    sign_in(page, admin_of(desk))
+    expect(page).to_have_url(re.compile(r"/tickets$"))
+    page.goto("/settings/canned")
+    page.locator("#canned-shortcut").fill("hello")
+    page.locator("#canned-body").fill("Hello {visitor_name}, {agent_name} here.")
+    page.get_by_role("button", name="Add").click()
+    expect(page.locator(".canned-row")).to_have_count(1)
+    expect(page.locator(".canned-row input[name=shortcut]")).to_have_value("hello")
+    assert_accessible(page)
+    screenshot(page, "canned-responses")
+
+
+def public_id(page: Any) -> str:
+    chat_id: str = page.locator("[data-chat-console]").get_attribute("data-open-chat")
+    return chat_id
+
+
+def _wait_for(condition: Any, seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited in vain"
+        time.sleep(0.05)
+
+
+def panel_shots(page: Any, name: str) -> None:
+    """The visitor panel alone, at desktop and at phone width (the whole console is above)."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(size)
+        panel = page.locator("#chat-side")
+        panel.scroll_into_view_if_needed()
+        path = SCREENSHOTS / f"{name}-{label}.png"
+        panel.screenshot(path=str(path), animations="disabled", caret="hide")
+    page.set_viewport_size(DESKTOP)
