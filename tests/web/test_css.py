@@ -67,3 +67,23 @@ def test_every_pair_the_css_uses_meets_aa(theme: int) -> None:
         if ratio < needed:
             failing.append(f"--fd-{fg} on --fd-{bg}: {ratio:.2f} < {needed}")
     assert not failing, "\n".join(failing)
+
+
+def test_every_rule_is_closed_and_only_at_rules_nest() -> None:
+    """A rule left open swallows the rules after it (a merge once dropped two closing
+    braces, and the notification list's buttons sank under the row links)."""
+    text = re.sub(r"/\*.*?\*/", "", CSS.read_text(), flags=re.S)
+    open_rules: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        for char in line:
+            if char == "{":
+                head = line.split("{")[0].strip()
+                nested_in_rule = open_rules and not open_rules[-1].startswith("@")
+                assert not nested_in_rule, (
+                    f"line {number}: {head!r} opens inside {open_rules[-1]!r}"
+                )
+                open_rules.append(head)
+            elif char == "}":
+                assert open_rules, f"line {number}: a '}}' closes nothing"
+                open_rules.pop()
+    assert open_rules == [], f"left open: {open_rules}"
