@@ -1,5 +1,6 @@
 """Typing indicators over the sockets (a real uvicorn), as the agents' console uses them:
-each side hears the other type, nobody hears themselves, a bad value is refused, and nothing is stored."""
+each side hears the other type, nobody hears themselves, a bad value is refused, and
+nothing is stored."""
 
 from __future__ import annotations
 
