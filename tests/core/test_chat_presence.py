@@ -156,3 +156,25 @@ def test_only_admins_set_limits_and_within_bounds(services: Services, tenant: Te
         presence.set_limit(uow, tenant.actor, ada.id, 100)
     with services.store.read() as uow:
         assert presence.seat_of(uow, tenant.actor, ada.id).status.chat_limit == 100
+
+
+def test_the_widget_counts_console_agents_and_socket_agents_who_are_not_away(
+    services: Services, tenant: Tenant
+) -> None:
+    ada, bo = _agent(services, tenant, "Ada"), _agent(services, tenant, "Bo")
+
+    def available(connected: list[int]) -> bool:
+        with services.store.read() as uow:
+            return chat.agents_available(uow, tenant.account.id, connected)
+
+    assert available([]) is False  # nobody in the console, nobody on a socket
+    assert available([ada.id]) is True  # on the agents' socket, no status chosen
+    with services.store.write() as uow:
+        presence.choose(uow, agent_actor(ada), ada.id, "away")
+    assert available([ada.id]) is False  # on the socket, but chose away
+    with services.store.write() as uow:
+        presence.heartbeat(uow, agent_actor(bo), bo.id, TAB, True)
+    assert available([]) is True  # Bo is online in the console, with no socket
+    with services.store.write() as uow:
+        presence.choose(uow, agent_actor(bo), bo.id, "offline")
+    assert available([]) is False

@@ -18,11 +18,13 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from frontdesk.core.chat import presence
 from frontdesk.core.chat._base import get_conversation
 from frontdesk.core.chat.ports import ChatUnit
 from frontdesk.core.chat.records import (
     LANGUAGES,
     POSITIONS,
+    Availability,
     ChatSettings,
     ChatStatus,
     Conversation,
@@ -113,12 +115,18 @@ def offline_inbox(uow: ChatUnit, account_id: int) -> Inbox | None:
 
 
 def agents_available(uow: ChatUnit, account_id: int, connected: Collection[int]) -> bool:
-    """Whether an agent of the account can answer now: one is connected to the agents'
-    socket (the ids the transport knows, on this process or through the shared presence).
-    The single place to refine when agents get an explicit online / away / offline status."""
-    if not connected:
-        return False
-    return bool(accounts.agents_by_id(uow, account_id, list(connected)))
+    """Whether an agent of the account can answer now: one is online in the console (their
+    chosen status and live tabs, core.chat.presence), or connected to the agents' socket
+    (`connected`: the ids the transport knows, on any process) without having chosen away
+    or offline."""
+    since = now_ms() - presence.TAB_EXPIRY * 1000
+    statuses = {status.agent_id: status for status in uow.presence.statuses(account_id, since)}
+    if any(presence.shown(status) is Availability.ONLINE for status in statuses.values()):
+        return True
+    return any(
+        agent_id in statuses and statuses[agent_id].chosen is Availability.ONLINE
+        for agent_id in connected
+    )
 
 
 def availability(
