@@ -22,7 +22,13 @@ def test_the_visitor_and_the_agent_see_each_other_type(
 
         await send(v, {"type": "typing", "ref": "t1"})
         heard, _ = await until(a, lambda f: f["type"] == "typing")
-        assert heard == {"type": "typing", "conversationId": public_id, "typing": True}
+        assert heard == {
+            "type": "typing",
+            "conversationId": public_id,
+            "typing": True,
+            "who": "visitor",
+            "agentId": None,
+        }
         await send(v, {"type": "typing", "typing": False})
         heard, _ = await until(a, lambda f: f["type"] == "typing")
         assert heard["typing"] is False
@@ -39,7 +45,7 @@ def test_the_visitor_and_the_agent_see_each_other_type(
         assert error["type"] == "error" and error["code"] == "bad_frame"
         await send(a, {"type": "typing", "conversationId": "V1", "ref": "nope"})
         error, _ = await until(a, lambda f: f.get("ref") == "nope")
-        assert error["code"] == "conversation_not_found"
+        assert error["code"] == "not_following"  # only a chat this socket follows
         for ws in (v, a):
             await ws.close()
         return str(public_id)

@@ -141,7 +141,7 @@ def test_agents_and_a_visitor_chat_live_through_the_console(
         # Both ways: Enter sends the agent's reply; the visitor's answer arrives live.
         alva.get_by_label("Reply to the visitor").fill("It left our warehouse today.")
         alva.get_by_label("Reply to the visitor").press("Enter")
-        expect(visitor.locator(".fd-agent")).to_have_text(["It left our warehouse today."])
+        expect(visitor.locator(".fd-agent .fd-text")).to_have_text(["It left our warehouse today."])
         expect(alva.get_by_label("Reply to the visitor")).to_have_value("")
         desk.services.fanout.publish(chat.typing_notice(conversation, True))
         expect(alva.locator("#chat-typing")).not_to_have_text("")

@@ -116,11 +116,20 @@ async def _visitor(link: Link) -> None:
         if kind == "availability":
             return lambda: _visitor_availability(services, actor, public_id, presence)
         if kind == "typing":
-            typing = frame.get("typing") is True
-            return lambda: _typing(link, actor.account_id, conversation.id, public_id, typing)
+            return lambda: _typing(
+                link, actor.account_id, conversation.id, public_id, _typing_value(frame)
+            )
         return lambda: _visitor_command(services, actor, public_id, frame, admit)
 
     await serve_frames(link, handle)
+
+
+def _typing_value(frame: dict[str, Any]) -> bool:
+    """`typing`: true (the default) or false; anything else is a bad frame, not a guess."""
+    typing = frame.get("typing", True)
+    if not isinstance(typing, bool):
+        raise Invalid("bad_frame", "typing must be true or false", field="typing")
+    return typing
 
 
 def _typing(
@@ -331,7 +340,7 @@ def _agent_typing(link: Link, start: AgentStart, frame: dict[str, Any]) -> Outco
     if not found:
         raise Invalid("not_following", f"This socket does not follow {public_id}")
     who = {"who": "agent", "agent_id": start.agent.id, "agent_name": start.agent.name}
-    typing = frame.get("typing") is True
+    typing = _typing_value(frame)
     return _typing(link, start.actor.account_id, found[0], public_id, typing, **who)
 
 
