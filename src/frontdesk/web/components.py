@@ -5,6 +5,10 @@ much as the HTML it makes: together they were a third of the page's time. Writte
 plain functions they keep the same names (`ui.avatar`, `ui.badge`, `ui.status_pill`,
 `ui.reltime`), the same arguments and the same markup; templating.py puts them in `ui`
 beside the macros, and a macro of the same name would be an error at start-up.
+
+Each escapes its values with `escape` into an f-string: `Markup.format` does the same
+through string.Formatter, in pure Python, at about 10 µs a call (a tenth of the queue's
+time in process).
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup
+from markupsafe import escape as _e
 
 from frontdesk.web import i18n
 from frontdesk.web.avatars import avatar_tone, initials
@@ -28,6 +33,11 @@ STATUS_TONES = {
 }
 
 
+def _built(html: str) -> Markup:
+    """Markup put together here, every value in it passed through `escape` first."""
+    return Markup(html)  # noqa: S704 (its callers escape every value)
+
+
 def avatar(
     name: str, size: str = "md", image_url: str | None = None, decorative: bool = False
 ) -> Markup:
@@ -35,40 +45,37 @@ def avatar(
     `decorative`: the name is written next to it, so a screen reader need not hear it twice."""
     if image_url:
         alt = "" if decorative else name
-        return Markup('<img class="avatar avatar--{}" src="{}" alt="{}">').format(
-            size, image_url, alt
+        return _built(
+            f'<img class="avatar avatar--{_e(size)}" src="{_e(image_url)}" alt="{_e(alt)}">'
         )
+    shape = f'<span class="avatar avatar--{_e(size)} avatar--tone-{_e(avatar_tone(name))}"'
     if decorative:
-        shape = Markup(
-            '<span class="avatar avatar--{} avatar--tone-{}" aria-hidden="true">{}</span>'
-        )
-        return shape.format(size, avatar_tone(name), initials(name))
-    shape = Markup(
-        '<span class="avatar avatar--{} avatar--tone-{}" role="img" aria-label="{}">{}</span>'
-    )
-    return shape.format(size, avatar_tone(name), name, initials(name))
+        return _built(f'{shape} aria-hidden="true">{_e(initials(name))}</span>')
+    return _built(f'{shape} role="img" aria-label="{_e(name)}">{_e(initials(name))}</span>')
 
 
 def badge(label: str, tone: str = "neutral") -> Markup:
     """Small labels. tone: neutral | info | success | warning | danger | accent."""
-    return Markup('<span class="badge badge--{}">{}</span>').format(tone, label)
+    return _built(f'<span class="badge badge--{_e(tone)}">{_e(label)}</span>')
 
 
 def status_pill(status: str) -> Markup:
     """A ticket's status in the core's words, with a dot so a column of them scans by
     shape too."""
     tone = STATUS_TONES.get(status, "neutral")
-    return Markup(
-        '<span class="pill pill--{}" data-status="{}"><span class="pill__dot" '
-        'aria-hidden="true"></span>{}</span>'
-    ).format(tone, status, status_name(status))
+    return _built(
+        f'<span class="pill pill--{_e(tone)}" data-status="{_e(status)}"><span class="pill__dot" '
+        f'aria-hidden="true"></span>{_e(status_name(status))}</span>'
+    )
 
 
 def reltime(value: i18n.Moment) -> Markup:
     """A moment as "3 minutes ago", written in the page's language and kept fresh by
     app.js, with the exact local time on hover. value: epoch ms or a datetime."""
-    return Markup('<time class="reltime" datetime="{}" title="{}" data-relative>{}</time>').format(
-        i18n.iso_utc(value), i18n.format_datetime(value), i18n.format_relative(value)
+    return _built(
+        f'<time class="reltime" datetime="{_e(i18n.iso_utc(value))}" '
+        f'title="{_e(i18n.format_datetime(value))}" data-relative>'
+        f"{_e(i18n.format_relative(value))}</time>"
     )
 
 
