@@ -64,14 +64,14 @@ def counting(engine: Engine) -> Iterator[Tally]:
     def statement(*args: Any) -> None:
         tally.statements.append(" ".join(str(args[2]).split())[:160])
 
-    def begin(_conn: Any) -> None:
-        tally.begins += 1
+    def begin(conn: Any) -> None:
+        tally.begins += _sends(conn)
 
-    def commit(_conn: Any) -> None:
-        tally.commits += 1
+    def commit(conn: Any) -> None:
+        tally.commits += _sends(conn)
 
-    def rollback(_conn: Any) -> None:
-        tally.rollbacks += 1
+    def rollback(conn: Any) -> None:
+        tally.rollbacks += _sends(conn)
 
     def checkout(*_args: Any) -> None:
         tally.checkouts += 1
@@ -91,6 +91,11 @@ def counting(engine: Engine) -> Iterator[Tally]:
         for name, hook in hooks:
             event.remove(engine, name, hook)
         event.remove(engine.pool, "checkout", checkout)
+
+
+def _sends(conn: Any) -> int:
+    """1 when BEGIN / COMMIT reaches the server: not in autocommit (PostgreSQL's reads)."""
+    return 0 if getattr(conn.connection.dbapi_connection, "autocommit", False) else 1
 
 
 async def _inline(func: Callable[..., Any], *args: Any, **_kwargs: Any) -> Any:
@@ -175,7 +180,7 @@ async def _run(app: Any, cookie: str, paths: dict[str, list[str]], args: Any) ->
         with counting(engine) as tally:
             status, body = await client.get(urls[-1])
         print(f"{name}: HTTP {status}, {len(body)} bytes, {len(tally.statements)} statements,"
-              f" {tally.begins} transactions, {tally.round_trips} round trips")  # fmt: skip
+              f" {tally.begins} BEGINs, {tally.round_trips} round trips")  # fmt: skip
         if args.sql:
             for sql in tally.statements:
                 print("   ", sql)
