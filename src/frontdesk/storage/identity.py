@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
+    LABEL_STYLE_TABLENAME_PLUS_COL,
     Connection,
     Select,
     String,
+    Table,
     bindparam,
     cast,
     delete,
@@ -47,6 +50,27 @@ _ONE_AGENT = _AGENTS.where(
     t.agents.c.account_id == bindparam("account_id"), t.agents.c.id == bindparam("agent_id")
 )
 _TEAM = _AGENTS.where(t.agents.c.account_id == bindparam("account_id")).order_by(t.agents.c.id)
+
+_SESSION_WITH_AGENT = (
+    select(t.web_sessions, t.agents, _INBOX_LIST)
+    .select_from(
+        t.web_sessions.outerjoin(
+            t.agents,
+            (t.agents.c.id == t.web_sessions.c.agent_id)
+            & (t.agents.c.account_id == t.web_sessions.c.account_id),
+        )
+    )
+    .where(t.web_sessions.c.public_id == bindparam("public_id"))
+    .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+)
+
+
+def _columns_of(row: Any, table: Table) -> SimpleNamespace:
+    """One table's columns of a joined row labelled `<table>_<column>`, by their own names
+    (and the agent's `inbox_list`, which keeps its label)."""
+    values = row._mapping
+    named = {column.name: values[f"{table.name}_{column.name}"] for column in table.columns}
+    return SimpleNamespace(**named, inbox_list=values.get("inbox_list"))
 
 
 class SqlAccounts:
@@ -279,6 +303,16 @@ class SqlSessions:
             select(t.web_sessions).where(t.web_sessions.c.public_id == public_id)
         ).one_or_none()
         return _session(row) if row else None
+
+    def find_session_with_agent(self, public_id: str) -> tuple[WebSession, Agent | None] | None:
+        """The session and its agent (None when the agent is gone) in one statement: the
+        web app checks both on every page."""
+        row = self.conn.execute(_SESSION_WITH_AGENT, {"public_id": public_id}).one_or_none()
+        if row is None:
+            return None
+        session = _session(_columns_of(row, t.web_sessions))
+        agent = _listed_agent(_columns_of(row, t.agents)) if row.agents_id is not None else None
+        return session, agent
 
     def update_session(self, session_id: int, changes: Mapping[str, Any]) -> WebSession:
         return _session(update_row(self.conn, t.web_sessions, session_id, changes))

@@ -3,8 +3,9 @@
 A queue shows a few of these on each of its 25 rows, and a Jinja macro call costs about as
 much as the HTML it makes: together they were a third of the page's time. Written as
 plain functions they keep the same names (`ui.avatar`, `ui.badge`, `ui.status_pill`,
-`ui.reltime`), the same arguments and the same markup; templating.py puts them in `ui`
-beside the macros, and a macro of the same name would be an error at start-up.
+`ui.reltime`, `ui.view_name`; `ui.view_link` was a macro local to the left column), the
+same arguments and the same markup; templating.py puts them in `ui` beside the macros, and
+a macro of the same name would be an error at start-up.
 
 Each escapes its values with `escape` into an f-string: `Markup.format` does the same
 through string.Formatter, in pure Python, at about 10 µs a call (a tenth of the queue's
@@ -13,15 +14,16 @@ time in process).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import quote
 
 from markupsafe import Markup
 from markupsafe import escape as _e
 
 from frontdesk.web import i18n
 from frontdesk.web.avatars import avatar_tone, initials
-from frontdesk.web.words import status_name
+from frontdesk.web.words import status_name, view_label
 
 STATUS_TONES = {
     "new": "info",
@@ -79,9 +81,52 @@ def reltime(value: i18n.Moment) -> Markup:
     )
 
 
+def view_name(kind: str, value: str = "", inboxes: Mapping[int, str] | None = None) -> Markup:
+    """A queue view's name: the fixed views by kind (web/words.py), inboxes by name,
+    labels as written. The left column names each of its views on every page."""
+    if kind == "inbox":
+        inbox_id = int(value) if value.isdecimal() else 0
+        return _e((inboxes or {}).get(inbox_id) or view_label("inbox"))
+    if kind == "label":
+        return _e(value)
+    return _e(view_label(kind))
+
+
+def view_link(
+    key: str,
+    kind: str,
+    value: str = "",
+    shortcut: str | None = None,
+    *,
+    current: str = "",
+    counts: Mapping[str, Any] | None = None,
+    inboxes: Mapping[int, str] | None = None,
+) -> Markup:
+    """One view of the left column (workspace/_views.html): its link, its name and its
+    count once counted (`counts`: view key -> queues.Count); `current` is marked."""
+    count = counts.get(key) if counts else None
+    marks = ' aria-current="page"' if key == current else ""
+    marks += f' data-shortcut="{_e(shortcut)}"' if shortcut else ""
+    name = view_name(kind, value, inboxes)
+    if kind == "label":
+        name = _built(f'<span class="view-link__hash" aria-hidden="true">#</span>{name}')
+    number = ""
+    if count and count.value:
+        plus = "" if count.exact else "+"
+        number = (
+            f'<span class="view-link__count">{_e(i18n.format_number(count.value))}{plus}</span>'
+        )
+    return _built(
+        f'<li><a class="nav-link view-link" href="/tickets?view={_e(quote(key, safe="/"))}"'
+        f'{marks}>\n    <span class="view-link__name">{name}</span>\n    {number}\n  </a></li>'
+    )
+
+
 COMPONENTS: dict[str, Callable[..., Any]] = {
     "avatar": avatar,
     "badge": badge,
     "status_pill": status_pill,
     "reltime": reltime,
+    "view_name": view_name,
+    "view_link": view_link,
 }

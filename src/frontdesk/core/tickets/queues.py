@@ -279,10 +279,14 @@ def views_of(
     `inbox_names` (id -> name), when the caller has read the account's inboxes already
     in this transaction, saves reading them again.
     """
-    names = uow.listing.inbox_names(actor.account_id) if inbox_names is None else inbox_names
+    names: Mapping[int, str]
+    if inbox_names is None:
+        names, labels = uow.listing.view_names(actor.account_id)
+    else:
+        names, labels = inbox_names, uow.listing.account_labels(actor.account_id)
     allowed = set(agent_inbox_ids) or set(names)
     inboxes = {inbox_id: name for inbox_id, name in sorted(names.items()) if inbox_id in allowed}
-    return Views(FIXED_VIEWS, inboxes, tuple(uow.listing.account_labels(actor.account_id)))
+    return Views(FIXED_VIEWS, inboxes, tuple(labels))
 
 
 def counts(uow: TicketsUnit, actor: Actor, views: Views) -> dict[str, Count]:
