@@ -19,7 +19,7 @@ from frontdesk.api.imbox import routes as imbox
 from frontdesk.api.inboxops import errors as inboxops_errors
 from frontdesk.api.inboxops import openapi as inboxops_openapi
 from frontdesk.api.inboxops import routes as inboxops
-from frontdesk.api.native import admin, health, tickets
+from frontdesk.api.native import admin, health, notifications, people, ticket_list, tickets
 from frontdesk.api.native import chat as native_chat
 from frontdesk.api.native import mail as native_mail
 from frontdesk.api.native import openapi as native_openapi
@@ -82,6 +82,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(health.router)
     app.include_router(admin.router)
     app.include_router(tickets.router)
+    app.include_router(ticket_list.router)
+    app.include_router(people.router)
+    app.include_router(notifications.router)
     app.include_router(native_mail.router)
     app.include_router(imbox.router)
     app.include_router(imbox_chat.router)

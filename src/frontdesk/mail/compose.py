@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 
-from frontdesk.core.mail.outbox import AUTO_REPLY, PASSWORD_RESET
+from frontdesk.core.mail.outbox import AUTO_REPLY, TO_AGENTS
 from frontdesk.core.mail.records import OutboxMail
 from frontdesk.mail.parse import one_line
 
@@ -59,7 +59,7 @@ def compose(
         # RFC 3834: mark it, and name ourselves so that our own mail coming back is known.
         message["Auto-Submitted"] = "auto-replied"
         message["X-Loop"] = mail.from_addr
-    if mail.kind == PASSWORD_RESET:
+    if mail.kind in TO_AGENTS:
         message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto reply to it
     message.set_content(mail.body or "")
     if mail.body_html:

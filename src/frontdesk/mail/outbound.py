@@ -133,7 +133,8 @@ class OutboxWorker:
             OutgoingFile(item.original_name, item.content_type, self.blobs.open(item.stored_name))
             for item in carried
         ]
-        tag = self.tokens.tag(mail.account_id, ticket.number) if ticket is not None else None
+        tagged = ticket is not None and mail.kind not in outbox.TO_AGENTS
+        tag = self.tokens.tag(mail.account_id, ticket.number) if tagged and ticket else None
         return compose(mail, from_name=inbox.name if inbox else None, tag=tag, files=files)
 
     async def _send(self, mail: OutboxMail, message: EmailMessage) -> _Result:

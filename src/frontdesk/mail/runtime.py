@@ -15,6 +15,8 @@ import threading
 from collections.abc import Coroutine
 from typing import Any
 
+from frontdesk.core.notify import mails
+from frontdesk.core.shared.clock import now_ms
 from frontdesk.mail.imap import ImapPoller
 from frontdesk.mail.inbound import Inbound
 from frontdesk.mail.outbound import OutboxWorker, Relay
@@ -24,6 +26,7 @@ from frontdesk.services import Services
 log = logging.getLogger(__name__)
 
 STOP_GRACE_SECONDS = 15.0
+DIGEST_SECONDS = 60.0
 
 
 class MailRuntime:
@@ -116,10 +119,29 @@ class MailRuntime:
             worker = OutboxWorker(self.services.store, self.services.blobs, self.settings, relay)
             jobs.append(worker.run(stop, wake))
             self.running.append(f"outbox to {relay.host}:{relay.port}")
+            jobs.append(self._digests(stop, wake))
+            self.running.append("notification digests")
         if self._want["imap"]:
             jobs.append(self._poll_imap(stop))
             self.running.append("imap poller")
         return jobs
+
+    async def _digests(self, stop: asyncio.Event, wake: asyncio.Event) -> None:
+        """Agents' hourly and daily notification digests, looked for once a minute."""
+        base_url = self.settings.public_base_url
+
+        def queue() -> int:
+            with self.services.store.write() as uow:
+                return mails.queue_digests(uow, base_url, now_ms())
+
+        while not stop.is_set():
+            try:
+                if await asyncio.to_thread(queue):
+                    wake.set()
+            except Exception:
+                log.exception("notification digest round failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), DIGEST_SECONDS)
 
     async def _poll_imap(self, stop: asyncio.Event) -> None:
         poller = ImapPoller(self.inbound)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from frontdesk.core.notify.derive import notify
 from frontdesk.services.bus import InProcessBus
 from frontdesk.services.fanout import Fanout, build_fanout
 from frontdesk.settings import Settings
@@ -36,6 +37,8 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
         statement_timeout_seconds=settings.db_statement_timeout_seconds,
     )
     store = Store.from_url(settings.database_url, bus, limits=limits)
+    base_url = settings.public_base_url
+    store.before_commit.append(lambda uow: notify(uow, list(uow.events.pending), base_url))
     if migrate:
         upgrade(store.engine)
     fanout = build_fanout(settings.redis_url, settings.chat_channel_prefix)

@@ -69,6 +69,13 @@ class LocalBlobStore:
     def delete(self, name: str) -> None:
         self._path(name).unlink(missing_ok=True)
 
+    def modified(self, name: str) -> float | None:
+        """When the file was last stored (epoch seconds); None when there is none."""
+        try:
+            return self._path(name).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
     def stored(self) -> Iterator[tuple[str, Path]]:
         """Every file under the root: (name, path), temporary files included."""
         if not self.root.is_dir():

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     func,
+    or_,
     select,
 )
 
@@ -67,6 +68,32 @@ class SqlContacts:
             .limit(limit)
         ).all()
         return [contact_from_row(row) for row in rows]
+
+    def search_contacts(
+        self, account_id: int, text: str, *, after_id: int, limit: int
+    ) -> list[Contact]:
+        """Contacts whose address, name or company contains `text`, any case, by id.
+
+        A scan of the account's contacts (no index serves "contains"), bounded by `limit`
+        matches: an admin's search box, not a hot path.
+        """
+        table = t.contacts
+        pattern = "%" + _escaped(text.lower()) + "%"
+        matches = [
+            func.lower(column).like(pattern, escape="\\")
+            for column in (table.c.email, table.c.name, table.c.company)
+        ]
+        rows = self.conn.execute(
+            select(table)
+            .where(table.c.account_id == account_id, table.c.id > after_id, or_(*matches))
+            .order_by(table.c.id)
+            .limit(limit)
+        ).all()
+        return [contact_from_row(row) for row in rows]
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 @cache

@@ -86,6 +86,9 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows and freed pages are overwritten with zeros, so that an erased
+        # contact's text does not live on in free space of the file (docs/native.md, GDPR).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     _WRITER_LOCKS[engine] = (threading.RLock(), busy_timeout_ms / 1000)

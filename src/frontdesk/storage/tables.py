@@ -30,6 +30,7 @@ from frontdesk.storage.schema.identity import (
 )
 from frontdesk.storage.schema.mail import inbox_imap, mail_receipts, outbox
 from frontdesk.storage.schema.meta import Stamp, metadata
+from frontdesk.storage.schema.notify import notification_settings, notifications
 from frontdesk.storage.schema.tickets import (
     SEARCH_TABLES,
     account_labels,
@@ -76,6 +77,8 @@ __all__ = [
     "mail_receipts",
     "messages",
     "metadata",
+    "notification_settings",
+    "notifications",
     "outbox",
     "password_resets",
     "signin_attempts",

@@ -18,6 +18,8 @@ from frontdesk.storage.contacts import SqlContacts
 from frontdesk.storage.events import SqlEventLog
 from frontdesk.storage.identity import SqlAccounts, SqlCredentials, SqlSessions
 from frontdesk.storage.mail import SqlMail
+from frontdesk.storage.notify import SqlNotifications
+from frontdesk.storage.people import SqlPeople
 from frontdesk.storage.tickets.attachments import SqlAttachments
 from frontdesk.storage.tickets.listing import SqlDrafts, SqlReadMarks, SqlTicketListing
 from frontdesk.storage.tickets.repo import SqlTickets
@@ -91,3 +93,13 @@ class SqlUnitOfWork:
     @cached_property
     def chat_reports(self) -> SqlChatReports:
         return SqlChatReports(self.conn)
+
+    # -- people (across areas: merging and erasing a contact) --------------------------------
+
+    @cached_property
+    def people(self) -> SqlPeople:
+        return SqlPeople(self.conn)
+
+    @cached_property
+    def notify(self) -> SqlNotifications:
+        return SqlNotifications(self.conn)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from starlette.responses import Response
 
-from frontdesk.web import errors, live, pages
+from frontdesk.web import errors, live, notify, pages
 from frontdesk.web.assets import PREFIX, StaticAssets
 from frontdesk.web.auth import routes as auth_routes
 from frontdesk.web.session import SignInRequired
@@ -28,6 +28,7 @@ def install(app: FastAPI) -> None:
     app.include_router(auth_routes.router)
     app.include_router(live.router)  # before /tickets/{id}: /tickets/live is not an id
     app.include_router(ticket_routes.router)
+    app.include_router(notify.router)
     live.install(app)
 
     async def to_sign_in(request: Request, _exc: Exception) -> Response:

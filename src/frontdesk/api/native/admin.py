@@ -167,14 +167,19 @@ for _path, _kind in (
 def list_contacts(
     after_id: int = Query(default=0, ge=0, le=MAX_ROW_ID),
     limit: int = Query(default=100, ge=1, le=500),
+    q: str | None = Query(
+        default=None, max_length=200, description="Part of the address, name or company"
+    ),
     actor: Actor = Depends(admin),
     services: Services = Depends(services_of),
 ) -> list[s.ContactOut]:
     with services.store.read() as uow:
-        return [
-            out.contact(item)
-            for item in contacts.list_contacts(uow, actor, after_id=after_id, limit=limit)
-        ]
+        found = (
+            contacts.search_contacts(uow, actor, q, after_id=after_id, limit=limit)
+            if q is not None
+            else contacts.list_contacts(uow, actor, after_id=after_id, limit=limit)
+        )
+        return [out.contact(item) for item in found]
 
 
 @router.post("/contacts", response_model=s.ContactOut, status_code=201)

@@ -13,6 +13,7 @@ event as JSON text in the body.
 """
 
 from frontdesk.core.chat._agent import (
+    CHAT_TRANSFERRED,
     agent_reply,
     close,
     join,
@@ -63,6 +64,7 @@ from frontdesk.core.chat._visitor import (
 
 __all__ = [
     "CHAT_CHANGED",
+    "CHAT_TRANSFERRED",
     "MAX_TAGS",
     "MAX_TEXT",
     "MESSAGE_POSTED",

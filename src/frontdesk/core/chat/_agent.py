@@ -25,9 +25,12 @@ from frontdesk.core.chat.records import (
     Sender,
 )
 from frontdesk.core.identity.accounts import get_agent
+from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Conflict
 from frontdesk.core.shared.records import Actor
+
+CHAT_TRANSFERRED = "chat.transferred"  # whom to tell (core.notify)
 
 
 def join(uow: ChatUnit, actor: Actor, public_id: str, agent_id: int) -> Conversation:
@@ -76,7 +79,12 @@ def transfer(
     if conversation.agent_id == to.id:
         return conversation
     event = {"type": "transfer", "fromAgentId": conversation.agent_id, "byAgentId": by.id}
-    return hand_to(uow, actor, conversation, to, event)
+    handed = hand_to(uow, actor, conversation, to, event)
+    events.record(
+        uow, actor, CHAT_TRANSFERRED, now_ms(), conversation=conversation.id,
+        public_id=conversation.public_id, to_agent_id=to.id, by_agent_id=by.id,
+    )  # fmt: skip
+    return handed
 
 
 def close(uow: ChatUnit, actor: Actor, public_id: str, agent_id: int | None) -> Conversation:

@@ -6,11 +6,14 @@ from dataclasses import dataclass
 
 from frontdesk.core.contacts.ports import ContactsUnit
 from frontdesk.core.contacts.records import Contact
+from frontdesk.core.shared import events
 from frontdesk.core.shared.addresses import normalise_address
 from frontdesk.core.shared.clock import now_ms
-from frontdesk.core.shared.errors import Conflict, NotFound
+from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.shared.text import check_text
+
+CONTACT_UPDATED = "contact.updated"
 
 
 @dataclass(frozen=True)
@@ -66,3 +69,55 @@ def get_contact(uow: ContactsUnit, actor: Actor, contact_id: int) -> Contact:
 
 def list_contacts(uow: ContactsUnit, actor: Actor, *, after_id: int, limit: int) -> list[Contact]:
     return uow.contacts.list_contacts(actor.account_id, after_id=after_id, limit=limit)
+
+
+MAX_SEARCH = 200  # characters
+
+
+def search_contacts(
+    uow: ContactsUnit, actor: Actor, text: str, *, after_id: int, limit: int
+) -> list[Contact]:
+    """Contacts whose address, name or company contains the text, in id order."""
+    text = text.strip()
+    if not text or len(text) > MAX_SEARCH:
+        raise Invalid("invalid_search", f"q is 1 to {MAX_SEARCH} characters", field="q")
+    check_text(text, "q")
+    return uow.contacts.search_contacts(actor.account_id, text, after_id=after_id, limit=limit)
+
+
+@dataclass(frozen=True)
+class ContactChanges:
+    """What an update names; None leaves a field as it is, "" clears an optional one."""
+
+    email: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    external_id: str | None = None
+
+
+def update_contact(
+    uow: ContactsUnit, actor: Actor, contact_id: int, changes: ContactChanges
+) -> Contact:
+    """Change a contact's fields; a new address must be free in the account (409)."""
+    contact = get_contact(uow, actor, contact_id)
+    values: dict[str, str | None] = {}
+    for key in ("name", "phone", "company", "external_id"):
+        value = getattr(changes, key)
+        if value is not None:
+            check_text(value, key)
+            values[key] = value.strip() or None
+    if changes.email is not None:
+        email = normalise_address(changes.email)
+        other = uow.contacts.find_contact_by_email(actor.account_id, email)
+        if other is not None and other.id != contact.id:
+            raise Conflict(
+                "contact_exists", "Another contact has this address: merge them", field="email"
+            )
+        values["email"] = email
+    if not values:
+        return contact
+    updated = uow.contacts.update_contact(contact.id, values)
+    events.record(uow, actor, CONTACT_UPDATED, now_ms(), contact_id=contact.id,
+                  fields=sorted(values))  # fmt: skip
+    return updated

@@ -24,6 +24,10 @@ class ContactRepo(Protocol):
 
     def list_contacts(self, account_id: int, *, after_id: int, limit: int) -> list[Contact]: ...
 
+    def search_contacts(
+        self, account_id: int, text: str, *, after_id: int, limit: int
+    ) -> list[Contact]: ...
+
 
 class ContactsUnit(EventsUnit, Protocol):
     @property

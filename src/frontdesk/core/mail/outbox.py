@@ -26,6 +26,11 @@ from frontdesk.core.tickets.records import Message, Ticket
 AUTO_REPLY = "auto_reply"
 AGENT_REPLY = "agent_reply"
 PASSWORD_RESET = "password_reset"  # noqa: S105 (an outbox kind: core.mail.notices)
+NOTIFICATION = "notification"  # an agent's notification, one event (core.notify)
+NOTIFICATION_DIGEST = "notification_digest"  # an agent's notifications of an hour or a day
+# Mail to the team, not to customers: never part of a ticket's thread, never tagged with
+# its number (a reply to it must not land on the ticket), marked auto-generated.
+TO_AGENTS = frozenset({PASSWORD_RESET, NOTIFICATION, NOTIFICATION_DIGEST})
 QUEUED = "queued"
 SENT = "sent"
 FAILED = "failed"
@@ -197,7 +202,7 @@ def mail_sent(uow: MailUnit, mail: OutboxMail, now: int, note: str | None = None
     """The relay took the mail. A mail no message stands for (an auto reply) becomes one,
     so that the ticket's thread and e-mail lists show what left and to whom."""
     message_id = mail.message_id
-    if message_id is None and mail.ticket_id is not None:
+    if message_id is None and mail.ticket_id is not None and mail.kind not in TO_AGENTS:
         message_id = _record_outgoing(uow, mail, now)
     changes: dict[str, object] = {
         "status": SENT,

@@ -44,6 +44,7 @@ def record(
             actor=actor.label,
             ticket_id=ticket_id,
             data=data,
+            agent_id=actor.agent_id,
         ),
         now,
     )

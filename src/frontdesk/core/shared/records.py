@@ -45,3 +45,5 @@ class Event:
     actor: str
     ticket_id: int | None = None
     data: dict[str, object] = field(default_factory=dict)
+    # The agent who acted, when an agent did (never stored: notifications skip them).
+    agent_id: int | None = None

@@ -105,7 +105,10 @@ def replace_assignees(
     uow.tickets.replace_values("assignees", ticket.id, wanted, fresh=fresh)
     names = ", ".join(agents[agent_id].name for agent_id in wanted) or "nobody"
     log(uow, actor, ticket, f"Assigned to {names}", now)
-    events.record(uow, actor, events.ASSIGNED, now, ticket_id=ticket.id, agent_ids=wanted)
+    added = sorted(set(wanted) - set(before))  # whom to tell (core.notify)
+    events.record(
+        uow, actor, events.ASSIGNED, now, ticket_id=ticket.id, agent_ids=wanted, added=added
+    )
     return uow.tickets.update_ticket(ticket.id, {"updated": now, "latest_activity": now})
 
 

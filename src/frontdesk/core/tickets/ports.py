@@ -88,6 +88,11 @@ class TicketRepo(Protocol):
 
     def message_ids_of(self, ticket_id: int) -> list[int]: ...
 
+    def delete_ticket(self, ticket_id: int) -> list[str]:
+        """Delete the ticket with its messages, details and files' rows; the stored names
+        of the files those rows named (other rows may still name some of them)."""
+        ...
+
 
 class AttachmentRepo(Protocol):
     def insert_attachment(self, values: Mapping[str, Any]) -> Attachment: ...
@@ -111,6 +116,10 @@ class AttachmentRepo(Protocol):
     def delete_attachment(self, attachment_id: int) -> None: ...
 
     def blob_in_use(self, sha256: str) -> bool: ...
+
+    def names_in_use(self, names: Sequence[str]) -> set[str]:
+        """Which of these stored file names an attachment or a mail receipt names."""
+        ...
 
 
 class TaxonomyRepo(Protocol):
@@ -171,7 +180,7 @@ class TicketListing(Protocol):
         after: tuple[int, ...] | None,
         before: tuple[int, ...] | None,
         limit: int,
-        agent_id: int,
+        agent_id: int | None,
     ) -> list[QueueEntry]:
         """A keyset page in `sort` order (descending): the rows after `after`, or the
         rows just before `before` (still in descending order), with the inbox's name,

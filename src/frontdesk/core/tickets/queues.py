@@ -199,7 +199,6 @@ def page(
     if query.archived is not Archived.EXCLUDE:
         raise Invalid("invalid_view", "The queue shows live tickets only", field="view")
     after_key, before_key = parse_cursor(after, sort), parse_cursor(before, sort)
-    assert actor.agent_id is not None  # _check
     entries = uow.listing.page_tickets(
         actor.account_id, query, sort, after=after_key, before=None if after_key else before_key,
         limit=limit + 1, agent_id=actor.agent_id,
@@ -220,7 +219,9 @@ def page(
 
 
 def _check(actor: Actor, limit: int) -> None:
-    if actor.contact_id is not None or actor.agent_id is None:
+    """Agents and API keys page the account's tickets (a key has no read marks: every
+    ticket its customer answered reads as unread); a customer token does not."""
+    if actor.contact_id is not None:
         raise Forbidden("agents_only", "Only agents have queues")
     if not 1 <= limit <= MAX_PAGE:
         raise Invalid("invalid_limit", f"limit must be between 1 and {MAX_PAGE}", field="limit")

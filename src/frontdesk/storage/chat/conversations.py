@@ -90,6 +90,16 @@ class SqlChat:
         ).all()
         return [conversation_from_row(row) for row in rows]
 
+    def contact_chats(self, account_id: int, contact_id: int, *, limit: int) -> list[Conversation]:
+        table = t.chat_conversations
+        rows = self.conn.execute(
+            select(table)
+            .where(table.c.account_id == account_id, table.c.contact_id == contact_id)
+            .order_by(table.c.id.desc())
+            .limit(limit)
+        ).all()
+        return [conversation_from_row(row) for row in rows]
+
     def insert_session(self, values: Mapping[str, Any]) -> Session:
         table = t.chat_sessions
         return session_from_row(

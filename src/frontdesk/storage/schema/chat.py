@@ -46,6 +46,9 @@ chat_conversations = Table(
     Column("created", Stamp, nullable=False),
     Column("updated", Stamp, nullable=False),
     Index("ix_chat_conversations_account_status", "account_id", "status", "updated"),
+    # 0035: the contact the visitor is known to be (their chats, merges, GDPR).
+    Column("contact_id", Integer, ForeignKey("contacts.id")),
+    Index("ix_chat_conversations_contact", "account_id", "contact_id", "id"),
 )
 
 # One chat within a conversation: from the first message while none was open to its close.

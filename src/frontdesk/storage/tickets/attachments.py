@@ -20,6 +20,7 @@ from frontdesk.core.tickets.records import (
 from frontdesk.storage import hot_queries
 from frontdesk.storage import tables as t
 from frontdesk.storage._sql import ids_by_uuid, insert_row, one_in_account
+from frontdesk.storage.tickets.removal import names_in_use
 from frontdesk.storage.tickets.rows import attachment_from_row
 
 
@@ -80,3 +81,6 @@ class SqlAttachments:
             select(t.attachments.c.id).where(t.attachments.c.sha256 == sha256).limit(1)
         ).first()
         return row is not None
+
+    def names_in_use(self, names: Sequence[str]) -> set[str]:
+        return names_in_use(self.conn, names)

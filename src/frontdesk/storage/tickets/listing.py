@@ -350,7 +350,7 @@ class SqlTicketListing:
         after: tuple[int, ...] | None,
         before: tuple[int, ...] | None,
         limit: int,
-        agent_id: int,
+        agent_id: int | None,
     ) -> list[QueueEntry]:
         return self._search.page_tickets(
             account_id, query, sort, after=after, before=before, limit=limit, agent_id=agent_id

@@ -26,6 +26,7 @@ from frontdesk.core.tickets.records import (
 from frontdesk.storage import hot_queries
 from frontdesk.storage import tables as t
 from frontdesk.storage._sql import ids_by_uuid, insert_row, join_lines, locks_rows
+from frontdesk.storage.tickets.removal import delete_ticket_rows
 from frontdesk.storage.tickets.rows import message_from_row, ticket_from_row
 
 
@@ -258,6 +259,9 @@ class SqlTickets:
             .values(ticket_id=to_ticket_id)
         )
         return int(moved)
+
+    def delete_ticket(self, ticket_id: int) -> list[str]:
+        return delete_ticket_rows(self.conn, ticket_id)
 
     def message_ids_of(self, ticket_id: int) -> list[int]:
         return list(

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Text,
     exists,
     func,
+    null,
     select,
     tuple_,
 )
@@ -97,7 +98,7 @@ def _label_view(query: TicketQuery) -> bool:
     return len(query.labels) == 1 and bool(query.statuses) and query == plain
 
 
-def _beside(agent_id: int) -> list[Any]:
+def _beside(agent_id: int | None) -> list[Any]:
     """What a queue row shows beside the ticket, as scalar subqueries on its row."""
     tk, inbox, contact, read = t.tickets, t.inboxes, t.contacts, t.ticket_reads
     requester = contact.c.id == tk.c.requester_id
@@ -108,10 +109,13 @@ def _beside(agent_id: int) -> list[Any]:
         .label("q_inbox_name"),
         select(contact.c.name).where(requester).scalar_subquery().label("q_requester_name"),
         select(contact.c.email).where(requester).scalar_subquery().label("q_requester_email"),
-        select(read.c.read_at)
-        .where(read.c.agent_id == agent_id, read.c.ticket_id == tk.c.id)
-        .scalar_subquery()
-        .label("q_read_at"),
+        (
+            select(read.c.read_at)
+            .where(read.c.agent_id == agent_id, read.c.ticket_id == tk.c.id)
+            .scalar_subquery()
+            if agent_id is not None
+            else null()
+        ).label("q_read_at"),
     ]
 
 
@@ -228,7 +232,7 @@ class SqlTicketSearch:
         after: tuple[int, ...] | None,
         before: tuple[int, ...] | None,
         limit: int,
-        agent_id: int,
+        agent_id: int | None,
     ) -> list[QueueEntry]:
         """A keyset page in `sort` order, newest first; see _QUEUE_ORDER for the indexes.
 

@@ -1,0 +1,122 @@
+"""Who hears about what: notifications drawn from the events a transaction recorded.
+
+Run in the same transaction, just before it commits (services wires it to the store), so
+a notification exists if and only if what it tells of was committed, and its mail is
+queued in the outbox with it. The agent who acted is never told of their own action.
+No event of its own: the event that caused it already reaches every open tab of the
+account (web/live.py), and the bell re-fetches its count on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from frontdesk.core.chat import CHAT_TRANSFERRED
+from frontdesk.core.mail.replies import MENTIONED
+from frontdesk.core.notify.mails import queue_instant
+from frontdesk.core.notify.ports import NotifyUnit
+from frontdesk.core.notify.records import Delivery, Kind, NewNotification, Notification, Preferences
+from frontdesk.core.shared import events
+from frontdesk.core.shared.clock import now_ms
+from frontdesk.core.shared.records import Event
+
+_KINDS = {events.TICKET_OPENED, events.ASSIGNED, events.MESSAGE_ADDED, MENTIONED,
+          CHAT_TRANSFERRED}  # fmt: skip
+
+
+def notify(uow: NotifyUnit, pending: Sequence[Event], base_url: str) -> list[Notification]:
+    """Store (and mail, for those who want it at once) what `pending` tells agents."""
+    relevant = [event for event in pending if event.kind in _KINDS]
+    if not relevant:
+        return []
+    wanted = list(dict.fromkeys(_wanted(uow, relevant)))
+    preferences = uow.notify.preferences(sorted({new.agent_id for new in wanted}))
+    made = []
+    now = now_ms()
+    for new in wanted:
+        chosen = preferences.get(new.agent_id, Preferences())
+        if new.kind not in chosen.web and new.kind not in chosen.email:
+            continue
+        made.append(notification := uow.notify.insert_notification(new, now))
+        if new.kind not in chosen.web:
+            uow.notify.mark_read(new.agent_id, [notification.id], now)  # mail only
+        if new.kind in chosen.email and chosen.delivery is Delivery.INSTANT:
+            queue_instant(uow, notification, base_url, now)
+        elif new.kind not in chosen.email:
+            uow.notify.mark_mailed([notification.id], now)  # never to be mailed
+    return made
+
+
+def _wanted(uow: NotifyUnit, pending: Sequence[Event]) -> Iterator[NewNotification]:
+    opened = {event.ticket_id for event in pending if event.kind == events.TICKET_OPENED}
+    for event in pending:
+        if event.kind == events.TICKET_OPENED:
+            yield from _new_ticket(uow, event)
+        elif event.kind == events.ASSIGNED:
+            yield from _to(event, Kind.ASSIGNED, _ids(event.data.get("added")))
+        elif event.kind == events.MESSAGE_ADDED and event.ticket_id not in opened:
+            yield from _customer_reply(uow, event)
+        elif event.kind == MENTIONED:
+            yield from _mention(uow, event)
+        elif event.kind == CHAT_TRANSFERRED:
+            yield from _transfer(event)
+
+
+def _ids(value: object) -> list[int]:
+    return [item for item in value if isinstance(item, int)] if isinstance(value, list) else []
+
+
+def _to(
+    event: Event, kind: Kind, agent_ids: Sequence[int], *, by: int | None = None,
+    message_id: int | None = None, conversation_id: int | None = None,
+) -> Iterator[NewNotification]:  # fmt: skip
+    acting = {event.agent_id, by} - {None}
+    for agent_id in agent_ids:
+        if agent_id not in acting:
+            yield NewNotification(
+                event.account_id, agent_id, kind, ticket_id=event.ticket_id,
+                conversation_id=conversation_id, message_id=message_id,
+                by_agent_id=by or event.agent_id,
+            )  # fmt: skip
+
+
+def _new_ticket(uow: NotifyUnit, event: Event) -> Iterator[NewNotification]:
+    ticket = uow.tickets.get_ticket(event.account_id, event.ticket_id or 0)
+    if ticket is None:
+        return
+    working = [
+        agent.id
+        for agent in uow.accounts.list_agents(event.account_id)
+        if not agent.inbox_ids or ticket.inbox_id in agent.inbox_ids
+    ]
+    yield from _to(event, Kind.NEW_TICKET, working)
+
+
+def _customer_reply(uow: NotifyUnit, event: Event) -> Iterator[NewNotification]:
+    message_id = event.data.get("message_id")
+    if event.data.get("kind") != "external" or not isinstance(message_id, int):
+        return
+    found = uow.tickets.get_messages(event.account_id, [message_id])
+    message = found[0] if found else None
+    if message is None or message.contact_id is None or message.agent_id is not None:
+        return  # an agent's reply, not the customer's
+    assignees = uow.tickets.tags_and_assignees([message.ticket_id])[message.ticket_id]
+    yield from _to(event, Kind.CUSTOMER_REPLY, assignees.assignee_ids, message_id=message.id)
+
+
+def _mention(uow: NotifyUnit, event: Event) -> Iterator[NewNotification]:
+    message_id = event.data.get("message_id")
+    found = uow.tickets.get_messages(event.account_id, [message_id]) if isinstance(
+        message_id, int) else []  # fmt: skip
+    author = found[0].agent_id if found else None
+    mentioned = _ids(event.data.get("agent_ids"))
+    yield from _to(event, Kind.MENTION, mentioned, by=author,
+                   message_id=message_id if isinstance(message_id, int) else None)  # fmt: skip
+
+
+def _transfer(event: Event) -> Iterator[NewNotification]:
+    to, by = event.data.get("to_agent_id"), event.data.get("by_agent_id")
+    conversation = event.data.get("conversation")
+    if isinstance(to, int) and isinstance(conversation, int):
+        yield from _to(event, Kind.CHAT_TRANSFER, [to], by=by if isinstance(by, int) else None,
+                       conversation_id=conversation)  # fmt: skip
