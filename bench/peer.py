@@ -205,7 +205,7 @@ def run(
     server = PeerServer(venv, data_dir, workers, cpus)
     results: dict[str, Any] = {}
     try:
-        server.wait()
+        server.wait(300)  # as long as bench/suite.py gives ours on a loaded machine
         for name, routes in operations(seeded, words).items():
             if only is not None and name not in only:
                 continue

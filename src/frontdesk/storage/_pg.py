@@ -8,6 +8,9 @@
   timeout (the server never runs it) nor TCP (a middlebox or a frozen server's kernel still
   acknowledges) ends that wait. The connection is then closed, so that the pool drops it.
 - Waiting for a pooled connection gives up after `connect_timeout` as well.
+- A read unit of work runs in autocommit (`autocommit_read`): at READ COMMITTED each
+  statement sees its own snapshot anyway, so BEGIN and COMMIT bought a read nothing but
+  two round trips. A write in one is refused, so atomicity never silently goes.
 - PostgreSQL's DETAIL line repeats the values of a violated key (`Key (email)=(bob@...)`);
   it is dropped from the error, so that no log line carries addresses or secret hashes.
   SQLAlchemy is told to hide bound parameters for the same reason.
@@ -24,6 +27,9 @@ from psycopg import errors as pg_errors
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.pool import ConnectionPoolEntry
+
+_AUTOCOMMIT_READ = "frontdesk_autocommit_read"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE")
 
 # How much longer than the statement timeout the client waits for the server's answer
 # (the server's own cancellation arrives first whenever the server is there to send it).
@@ -96,7 +102,28 @@ def engine(url: str, *, pool_size: int, connect_timeout: int, statement_timeout:
         conn.answer_timeout = answer_timeout
         return conn
 
+    @event.listens_for(made, "before_cursor_execute")
+    def _reads_only(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+        if conn.info.get(_AUTOCOMMIT_READ) and statement.lstrip()[:6].upper().startswith(_WRITES):
+            raise RuntimeError("a write in a read unit of work: use store.write()")
+
     return made
+
+
+@contextmanager
+def autocommit_read(conn: Connection) -> Iterator[None]:
+    """A read unit of work without BEGIN and COMMIT (each a round trip to the server).
+
+    PostgreSQL's default isolation, READ COMMITTED, takes a snapshot per statement, so a
+    read transaction gave its statements no common view to lose. The pool puts the
+    connection back to its default isolation when it is returned.
+    """
+    conn.execution_options(isolation_level="AUTOCOMMIT")
+    conn.info[_AUTOCOMMIT_READ] = True
+    try:
+        yield
+    finally:
+        conn.info.pop(_AUTOCOMMIT_READ, None)
 
 
 @contextmanager

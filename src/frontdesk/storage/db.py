@@ -123,6 +123,10 @@ def transaction(engine: Engine, *, write: bool) -> Iterator[Connection]:
     """One transaction: committed when the block ends, rolled back if it raises."""
     with _writer_turn(engine, write), engine.connect() as conn:
         conn.info[_WRITE] = write
+        if not write and not is_sqlite(engine):
+            with _pg.autocommit_read(conn):
+                yield conn
+            return
         with conn.begin():
             yield conn
 

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import (
+    LABEL_STYLE_TABLENAME_PLUS_COL,
     Connection,
+    Select,
+    String,
+    Table,
+    bindparam,
+    cast,
     delete,
     func,
     insert,
@@ -29,6 +36,41 @@ from frontdesk.core.shared.records import Scope
 from frontdesk.storage import hot_queries
 from frontdesk.storage import tables as t
 from frontdesk.storage._sql import account_from_row, insert_row, one_in_account, update_row
+
+# An agent's row with its inbox ids ("3,7") in the same statement: the web app reads the
+# signed-in agent and the team on every page, and each second statement was a round trip.
+_INBOX_LIST = (
+    select(func.aggregate_strings(cast(t.agent_inboxes.c.inbox_id, String), ","))
+    .where(t.agent_inboxes.c.agent_id == t.agents.c.id)
+    .scalar_subquery()
+    .label("inbox_list")
+)
+_AGENTS: Select[Any] = select(t.agents, _INBOX_LIST)
+_ONE_AGENT = _AGENTS.where(
+    t.agents.c.account_id == bindparam("account_id"), t.agents.c.id == bindparam("agent_id")
+)
+_TEAM = _AGENTS.where(t.agents.c.account_id == bindparam("account_id")).order_by(t.agents.c.id)
+
+_SESSION_WITH_AGENT = (
+    select(t.web_sessions, t.agents, _INBOX_LIST)
+    .select_from(
+        t.web_sessions.outerjoin(
+            t.agents,
+            (t.agents.c.id == t.web_sessions.c.agent_id)
+            & (t.agents.c.account_id == t.web_sessions.c.account_id),
+        )
+    )
+    .where(t.web_sessions.c.public_id == bindparam("public_id"))
+    .set_label_style(LABEL_STYLE_TABLENAME_PLUS_COL)
+)
+
+
+def _columns_of(row: Any, table: Table) -> SimpleNamespace:
+    """One table's columns of a joined row labelled `<table>_<column>`, by their own names
+    (and the agent's `inbox_list`, which keeps its label)."""
+    values = row._mapping
+    named = {column.name: values[f"{table.name}_{column.name}"] for column in table.columns}
+    return SimpleNamespace(**named, inbox_list=values.get("inbox_list"))
 
 
 class SqlAccounts:
@@ -65,33 +107,29 @@ class SqlAccounts:
         return self._agent(update_row(self.conn, t.agents, agent_id, _agent_values(changes)))
 
     def get_agent(self, account_id: int, agent_id: int) -> Agent | None:
-        row = one_in_account(self.conn, t.agents, account_id, agent_id)
-        return self._agent(row) if row else None
+        params = {"account_id": account_id, "agent_id": agent_id}
+        row = self.conn.execute(_ONE_AGENT, params).one_or_none()
+        return _listed_agent(row) if row else None
 
     def find_agent_by_email(self, account_id: int, email: str) -> Agent | None:
         row = self.conn.execute(
-            select(t.agents).where(
+            _AGENTS.where(
                 t.agents.c.account_id == account_id, func.lower(t.agents.c.email) == email.lower()
             )
         ).one_or_none()
-        return self._agent(row) if row else None
+        return _listed_agent(row) if row else None
 
     def agents_with_email(self, email: str) -> list[Agent]:
         rows = self.conn.execute(
-            select(t.agents)
-            .where(func.lower(t.agents.c.email) == email.lower())
+            _AGENTS.where(func.lower(t.agents.c.email) == email.lower())
             .order_by(t.agents.c.id)
             .limit(20)
         ).all()
-        inboxes = self._agent_inboxes([row.id for row in rows])
-        return [_agent(row, inboxes.get(row.id, ())) for row in rows]
+        return [_listed_agent(row) for row in rows]
 
     def list_agents(self, account_id: int) -> list[Agent]:
-        rows = self.conn.execute(
-            select(t.agents).where(t.agents.c.account_id == account_id).order_by(t.agents.c.id)
-        ).all()
-        inboxes = self._agent_inboxes([row.id for row in rows])
-        return [_agent(row, inboxes.get(row.id, ())) for row in rows]
+        rows = self.conn.execute(_TEAM, {"account_id": account_id}).all()
+        return [_listed_agent(row) for row in rows]
 
     def set_agent_inboxes(self, agent_id: int, inbox_ids: Sequence[int]) -> None:
         self.conn.execute(delete(t.agent_inboxes).where(t.agent_inboxes.c.agent_id == agent_id))
@@ -120,12 +158,9 @@ class SqlAccounts:
         if not agent_ids:
             return {}
         rows = self.conn.execute(
-            select(t.agents).where(
-                t.agents.c.account_id == account_id, t.agents.c.id.in_(agent_ids)
-            )
+            _AGENTS.where(t.agents.c.account_id == account_id, t.agents.c.id.in_(agent_ids))
         ).all()
-        inboxes = self._agent_inboxes([row.id for row in rows])
-        return {row.id: _agent(row, inboxes.get(row.id, ())) for row in rows}
+        return {row.id: _listed_agent(row) for row in rows}
 
     def insert_inbox(self, values: Mapping[str, Any]) -> Inbox:
         return _inbox(insert_row(self.conn, t.inboxes, values))
@@ -221,6 +256,12 @@ def _agent(row: Any, inbox_ids: tuple[int, ...]) -> Agent:
     )
 
 
+def _listed_agent(row: Any) -> Agent:
+    """An agent read with `_AGENTS`: its inbox ids come as one string, in id order."""
+    inbox_ids = sorted(int(part) for part in (row.inbox_list or "").split(",") if part)
+    return _agent(row, tuple(inbox_ids))
+
+
 def _inbox(row: Any) -> Inbox:
     return Inbox(
         id=row.id,
@@ -262,6 +303,16 @@ class SqlSessions:
             select(t.web_sessions).where(t.web_sessions.c.public_id == public_id)
         ).one_or_none()
         return _session(row) if row else None
+
+    def find_session_with_agent(self, public_id: str) -> tuple[WebSession, Agent | None] | None:
+        """The session and its agent (None when the agent is gone) in one statement: the
+        web app checks both on every page."""
+        row = self.conn.execute(_SESSION_WITH_AGENT, {"public_id": public_id}).one_or_none()
+        if row is None:
+            return None
+        session = _session(_columns_of(row, t.web_sessions))
+        agent = _listed_agent(_columns_of(row, t.agents)) if row.agents_id is not None else None
+        return session, agent
 
     def update_session(self, session_id: int, changes: Mapping[str, Any]) -> WebSession:
         return _session(update_row(self.conn, t.web_sessions, session_id, changes))

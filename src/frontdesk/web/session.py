@@ -15,6 +15,9 @@ forms, before any session exists, bind theirs to a random `fd_anon` cookie inste
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -67,20 +70,54 @@ def load(request: Request) -> SignedIn | None:
         found: SignedIn | None = request.state.signed_in
         return found
     request.state.signed_in = None
-    token = request.cookies.get(COOKIE)
-    if not token:
+    if not request.cookies.get(COOKIE):
         return None
     services = services_from(request)
+    with services.store.read() as uow:
+        signed = _authenticated(request, services, uow)
+    _keep_alive(services, signed)
+    return signed
+
+
+@contextmanager
+def reading(request: Request) -> Iterator[tuple[Any, SignedIn]]:
+    """A page's one read transaction, the session checked inside it: `(uow, signed)`.
+
+    For the pages agents load all day (the queue, a ticket): a session checked in a
+    transaction of its own cost another pooled connection, BEGIN and COMMIT, each a round
+    trip on PostgreSQL. SignInRequired when there is no valid session. Blocking.
+    """
+    services = services_from(request)
+    known: SignedIn | None = getattr(request.state, "signed_in", None)
+    if known is None and not request.cookies.get(COOKIE):
+        raise SignInRequired()
+    with services.store.read() as uow:
+        signed = known or _authenticated(request, services, uow)
+        if signed is None:
+            raise SignInRequired()
+        yield uow, signed
+    if known is None:
+        _keep_alive(services, signed)
+
+
+def _authenticated(request: Request, services: Services, uow: Any) -> SignedIn | None:
+    """The cookie's session checked in `uow`, adopted by the request; None if not valid."""
+    request.state.signed_in = None
     try:
-        with services.store.read() as uow:
-            signed = sessions.authenticate(uow, token, policy(services.settings))
+        signed = sessions.authenticate(
+            uow, request.cookies.get(COOKIE, ""), policy(services.settings)
+        )
     except Unauthenticated:
         return None
-    if signed.stale:
-        with services.store.write() as uow:
-            sessions.touch(uow, signed.session.id)
     _adopt(request, services, signed)
     return signed
+
+
+def _keep_alive(services: Services, signed: SignedIn | None) -> None:
+    """Stamp the session's last request when its stamp is old (the idle clock)."""
+    if signed is not None and signed.stale:
+        with services.store.write() as uow:
+            sessions.touch(uow, signed.session.id)
 
 
 def _adopt(request: Request, services: Services, signed: SignedIn) -> None:

@@ -122,19 +122,29 @@ def _parse(token: str) -> tuple[str, str] | None:
     return (found.group(1), found.group(2)) if found else None
 
 
-Hashed = TypeVar("Hashed", WebSession, PasswordReset)
+Found = TypeVar("Found")
 
 
-def _verified(token: str, find: Callable[[str], Hashed | None]) -> Hashed | None:
-    """The row a `<public id>.<secret>` token names, if its secret matches (constant time;
+def _verified(
+    token: str, find: Callable[[str], Found | None], secret_hash: Callable[[Found], str]
+) -> Found | None:
+    """What a `<public id>.<secret>` token names, if its secret matches (constant time;
     an unknown id still hashes and compares, so timing tells nothing)."""
     parsed = _parse(token)
     if parsed is None:
         return None
     public_id, secret = parsed
     found = find(public_id)
-    expected = found.secret_hash if found else _hash("no such token")
-    return found if hmac.compare_digest(expected, _hash(secret)) and found else None
+    expected = secret_hash(found) if found is not None else _hash("no such token")
+    return found if hmac.compare_digest(expected, _hash(secret)) and found is not None else None
+
+
+def _session_hash(found: tuple[WebSession, Agent | None]) -> str:
+    return found[0].secret_hash
+
+
+def _reset_hash(found: PasswordReset) -> str:
+    return found.secret_hash
 
 
 def _address(email: str) -> str:
@@ -211,11 +221,12 @@ def _matching_agent(uow: IdentityUnit, address: str, password: str) -> Agent | N
 
 def authenticate(uow: IdentityUnit, token: str, policy: Policy) -> SignedIn:
     """The session a cookie's token stands for; Unauthenticated when it is not valid now."""
-    session = _verified(token, uow.sessions.find_session)
+    # The session and its agent in one read: the web app asks on every page.
+    found = _verified(token, uow.sessions.find_session_with_agent, _session_hash)
     now = now_ms()
-    if session is None or not _alive(session, policy, now):
+    if found is None or not _alive(found[0], policy, now):
         raise Unauthenticated("invalid_session", "Sign in to continue")
-    agent = accounts.find_agent(uow, session.account_id, session.agent_id)
+    session, agent = found
     if agent is None:
         raise Unauthenticated("invalid_session", "Sign in to continue")
     return SignedIn(session, agent, stale=now - session.last_seen > LAST_SEEN_RESOLUTION_MS)
@@ -289,7 +300,7 @@ def request_reset(
 
 def check_reset(uow: IdentityUnit, token: str) -> PasswordReset:
     """The reset a link stands for, if it can still be used; NotFound otherwise."""
-    reset = _verified(token, uow.sessions.find_reset)
+    reset = _verified(token, uow.sessions.find_reset, _reset_hash)
     if reset is None or reset.used is not None or now_ms() >= reset.expires:
         raise NotFound("reset_not_found", "This link has expired or was used already")
     return reset

@@ -196,6 +196,10 @@ class TicketListing(Protocol):
 
     def inbox_names(self, account_id: int) -> dict[int, str]: ...
 
+    def view_names(self, account_id: int) -> tuple[dict[int, str], list[str]]:
+        """inbox_names and account_labels in one read."""
+        ...
+
 
 class ReadMarks(Protocol):
     """When each agent last read each ticket."""

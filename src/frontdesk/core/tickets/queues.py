@@ -269,12 +269,25 @@ class Views:
     labels: tuple[str, ...]
 
 
-def views_of(uow: TicketsUnit, actor: Actor, agent_inbox_ids: Sequence[int]) -> Views:
-    """The agent's views. An agent with no inboxes named may work in all of the account's."""
-    names = uow.listing.inbox_names(actor.account_id)
+def views_of(
+    uow: TicketsUnit,
+    actor: Actor,
+    agent_inbox_ids: Sequence[int],
+    inbox_names: Mapping[int, str] | None = None,
+) -> Views:
+    """The agent's views. An agent with no inboxes named may work in all of the account's.
+
+    `inbox_names` (id -> name), when the caller has read the account's inboxes already
+    in this transaction, saves reading them again.
+    """
+    names: Mapping[int, str]
+    if inbox_names is None:
+        names, labels = uow.listing.view_names(actor.account_id)
+    else:
+        names, labels = inbox_names, uow.listing.account_labels(actor.account_id)
     allowed = set(agent_inbox_ids) or set(names)
     inboxes = {inbox_id: name for inbox_id, name in sorted(names.items()) if inbox_id in allowed}
-    return Views(FIXED_VIEWS, inboxes, tuple(uow.listing.account_labels(actor.account_id)))
+    return Views(FIXED_VIEWS, inboxes, tuple(labels))
 
 
 def counts(uow: TicketsUnit, actor: Actor, views: Views) -> dict[str, Count]:

@@ -17,8 +17,11 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    literal,
+    null,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -326,6 +329,24 @@ class SqlTicketListing:
             select(t.inboxes.c.id, t.inboxes.c.name).where(t.inboxes.c.account_id == account_id)
         )
         return {int(row.id): str(row.name) for row in rows}
+
+    def view_names(self, account_id: int) -> tuple[dict[int, str], list[str]]:
+        """The account's inbox names (id -> name) and labels (in order), in one statement:
+        the left column of every workspace page lists both."""
+        inboxes = select(literal(0).label("part"), t.inboxes.c.id, t.inboxes.c.name).where(
+            t.inboxes.c.account_id == account_id
+        )
+        al = t.account_labels
+        labels = select(literal(1), null(), al.c.name).where(al.c.account_id == account_id)
+        both = union_all(inboxes, labels).order_by("part", "name")  # labels in the database's order
+        names: dict[int, str] = {}
+        label_names = []
+        for part, inbox_id, name in self.conn.execute(both):
+            if part:
+                label_names.append(str(name))
+            else:
+                names[int(inbox_id)] = str(name)
+        return names, label_names
 
     # Search reads are their own class (search.py); a listing hands them on.
 

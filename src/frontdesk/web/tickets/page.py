@@ -42,7 +42,8 @@ FOUND_LIMIT = 8
 
 def _page_context(uow: Any, signed: SignedIn, ticket_id: int) -> dict[str, Any]:
     found = desk.ticket_desk(uow, signed.actor, ticket_id)
-    context = workspace(uow, signed)
+    names = {inbox.id: inbox.name for inbox in found.inboxes.values()}
+    context = workspace(uow, signed, inbox_names=names)
     context.update(
         desk=found,
         ticket=found.thread.ticket,
@@ -64,14 +65,13 @@ def _body_of(message: Any) -> Any:
 
 def _show(
     request: Request,
-    signed: SignedIn,
     ticket_id: int,
     *,
     status_code: int = 200,
     extra: Mapping[str, Any] | None = None,
 ) -> Response:
     services = services_from(request)
-    with services.store.read() as uow:
+    with session.reading(request) as (uow, signed):
         context = _page_context(uow, signed, ticket_id)
     context.update(extra or {})
     if context["desk"].unread:
@@ -86,11 +86,11 @@ def _back(ticket_id: int, anchor: str = "") -> Response:
 
 
 @router.get("/tickets/{ticket_id}", response_class=HTMLResponse)
-def ticket_page(request: Request, ticket_id: PathId, signed: Signed) -> Response:
+def ticket_page(request: Request, ticket_id: PathId) -> Response:
     part = request.query_params.get("part")
     if part not in (None, "thread", "side", "presence"):
         raise Invalid("invalid_part", "No such part of the page", field="part")
-    return _show(request, signed, ticket_id)
+    return _show(request, ticket_id)
 
 
 @router.get(INLINE_PATH)
@@ -178,7 +178,7 @@ def _stale(request: Request, signed: SignedIn, ticket_id: int, new: TeamMessage)
     )
     with services.store.write() as uow:
         drafts.save(uow, signed.actor, ticket_id, "reply", text)
-    return _show(request, signed, ticket_id, status_code=409, extra={"stale": True})
+    return _show(request, ticket_id, status_code=409, extra={"stale": True})
 
 
 def _addresses(text: str) -> tuple[str, ...]:

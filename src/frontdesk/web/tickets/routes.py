@@ -30,12 +30,11 @@ Signed = Annotated[SignedIn, Depends(session.signed_in)]
 
 
 @router.get("/tickets", response_class=HTMLResponse)
-def queue(request: Request, signed: Signed) -> Response:
+def queue(request: Request) -> Response:
     state = filters.parse(request.query_params)
-    services = services_from(request)
-    actor = signed.actor
-    zone = i18n.for_request(request).time_zone
-    with services.store.read() as uow:
+    with session.reading(request) as (uow, signed):
+        actor = signed.actor
+        zone = i18n.for_request(request).time_zone  # the agent's own, once signed in
         context = workspace(uow, signed, state.view.key)
         query = queues.narrowed(
             queues.view_query(state.view, actor.agent_id),
@@ -59,10 +58,9 @@ def queue(request: Request, signed: Signed) -> Response:
 
 
 @router.get("/tickets/views", response_class=HTMLResponse)
-def views(request: Request, signed: Signed, current: str = "") -> Response:
+def views(request: Request, current: str = "") -> Response:
     """The left column with every view's count (fetched after the page, and on changes)."""
-    services = services_from(request)
-    with services.store.read() as uow:
+    with session.reading(request) as (uow, signed):
         context = workspace(uow, signed, current[:220])
         context["counts"] = queues.counts(uow, signed.actor, context["views"])
     return render(request, "workspace/_views.html", context)

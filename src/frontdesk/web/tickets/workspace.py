@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from frontdesk.core.identity import accounts
@@ -10,12 +11,18 @@ from frontdesk.core.tickets import queues
 from frontdesk.core.tickets.ports import TicketsUnit
 
 
-def workspace(uow: TicketsUnit, signed: SignedIn, view_key: str = "") -> dict[str, Any]:
+def workspace(
+    uow: TicketsUnit,
+    signed: SignedIn,
+    view_key: str = "",
+    inbox_names: Mapping[int, str] | None = None,
+) -> dict[str, Any]:
+    """`inbox_names`: the account's inboxes when the page has read them already."""
     actor = signed.actor
     team = accounts.list_agents(uow, actor)
     return {
         "agent": signed.agent,
-        "views": queues.views_of(uow, actor, signed.agent.inbox_ids),
+        "views": queues.views_of(uow, actor, signed.agent.inbox_ids, inbox_names),
         "view_key": view_key,
         "team": team,
         "names": {agent.id: agent.name for agent in team},
