@@ -161,6 +161,11 @@ def test_chat_events_carry_the_conversation_as_the_chat_endpoints_show_it(
             done = client.post(f"{base}/{step}", json={"agent_id": agent["id"]}, headers=h)
             assert done.status_code == 200, done.text
         client.put(f"{base}/tags", json={"tags": ["vip"]}, headers=h).raise_for_status()
+        ann = client.post(
+            "/api/v1/contacts", json={"email": tenant.address("ann")}, headers=h
+        ).json()
+        linked = client.put(f"{base}/contact", json={"contact_id": ann["id"]}, headers=h)
+        assert linked.status_code == 200, linked.text
         client.post(
             "/api/v1/chat/page-filters",
             json={"search_name": "Shop", "search_filter": "shop"},
@@ -171,9 +176,9 @@ def test_chat_events_carry_the_conversation_as_the_chat_endpoints_show_it(
         bodies = [item.json for item in receiver.received]
         assert receiver.event_ids() == [e["id"] for e in feed(client, tenant, type="chat.*")]
         about = [body for body in bodies if body["type"] != "chat.page_filter"]
-        assert {"chat.opened", "chat.message", "chat.changed", "chat.visitor"} <= {
-            body["type"] for body in about
-        }
+        assert {
+            "chat.opened", "chat.message", "chat.changed", "chat.visitor", "chat.contact_set"
+        } <= {body["type"] for body in about}  # fmt: skip
         for body in about:
             shown = body["object"]
             assert shown["conversation_id"] == public_id, body["type"]

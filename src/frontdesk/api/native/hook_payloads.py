@@ -44,12 +44,23 @@ def _render(uow: AutomationUnit, actor: Actor, event: FeedEvent, base_url: str) 
         return out.ticket(ticket, tickets.details_of(uow, ticket)).model_dump(
             mode="json", exclude={"messages"}
         )
-    conversation_id = event.data.get("conversation")
-    if event.kind.startswith("chat.") and isinstance(conversation_id, int):
-        record = chat.conversation_by_id(uow, actor, conversation_id)
-        detail = chat_detail(uow, record, transcript=False)
-        return detail.model_dump(mode="json", exclude={"messages"})
+    if event.kind.startswith("chat."):
+        return _conversation(uow, actor, event)
     contact_id = event.data.get("contact_id")
     if event.kind.startswith("contact.") and isinstance(contact_id, int):
         return out.contact(contacts.get_contact(uow, actor, contact_id)).model_dump(mode="json")
     return None
+
+
+def _conversation(uow: AutomationUnit, actor: Actor, event: FeedEvent) -> object:
+    """The chat an event names: by row id (most chat events) or by public id (a contact
+    linked to it); events about no one chat (page filters, settings) carry `null`."""
+    row_id, public_id = event.data.get("conversation"), event.data.get("conversation_id")
+    if isinstance(row_id, int):
+        record = chat.conversation_by_id(uow, actor, row_id)
+    elif isinstance(public_id, str):
+        record = chat.get_conversation(uow, actor, public_id)
+    else:
+        return None
+    detail = chat_detail(uow, record, transcript=False)
+    return detail.model_dump(mode="json", exclude={"messages"})
