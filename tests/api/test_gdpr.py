@@ -13,11 +13,14 @@ What "no row holds" means here, and how the test checks it:
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
 import zipfile
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +149,56 @@ def test_the_export_holds_every_ticket_message_file_and_chat(
         [f"attached {ann.words['file']}".encode(), f"second {ann.words['file']}2".encode()]
     )
     assert all(f["path"].startswith("files/") for f in manifest["files"])
+
+
+def _mail_from(tenant: Tenant, sender: str, body: str) -> None:
+    message = EmailMessage()
+    message["From"], message["To"] = sender, tenant.address("support")
+    message["Subject"] = "Hello"
+    message.set_content(body)
+    services = tenant.services
+    inbound = Inbound(services.store, services.blobs, services.settings)
+    (outcome,) = inbound.deliver(
+        message.as_bytes(), [tenant.address("support")], source=SMTP, envelope_from=sender
+    )
+    assert outcome.ticket_id is not None
+
+
+def test_the_export_holds_their_messages_on_other_tickets_and_their_raw_mail(
+    client: TestClient, ann: Person
+) -> None:
+    """Bob's ticket has Ann in Cc and a message from her; Joann (whose address holds Ann's)
+    writes a ticket and a mail of her own: hers are not Ann's."""
+    joann = ann.tenant.address("joann")
+    assert ann.email in joann
+    ann._post("/api/v1/tickets", subject="Joann's", message={"body": "Joann writes"},
+              requester_email=joann)  # fmt: skip
+    _mail_from(ann.tenant, joann, "Joann mails")
+
+    got = client.get(f"/api/v1/contacts/{ann.contact['id']}/export", headers=ann.h)
+    assert got.status_code == 200, got.text
+    archive = zipfile.ZipFile(io.BytesIO(got.content))
+    manifest = json.loads(archive.read("manifest.json"))
+
+    elsewhere = manifest["messages_elsewhere"]
+    assert {m["ticket_id"] for m in elsewhere} == {ann.bobs["id"]}
+    said = [(m["body"], m["from_email"], m["cc"]) for m in elsewhere]
+    assert said == [
+        ("Bob writes", ann.tenant.address("bob"), [ann.email]),  # to her, in Cc
+        (f"Ann adds {ann.words['elsewhere']}", ann.email, []),  # from her
+    ]
+    assert all(m["kind"] == "external" and "uuid" in m for m in elsewhere)  # as the API shows
+
+    (mailed,) = manifest["mails"]
+    assert mailed["ticket_id"] == ann.mailed and mailed["from_address"] == ann.email
+    assert mailed["path"] == f"mail/{mailed['id']}.eml"
+    raw = archive.read(mailed["path"])
+    assert hashlib.sha256(raw).hexdigest() == mailed["sha256"]
+    assert len(raw) == mailed["size"]
+    parsed = BytesParser(policy=policy.default).parsebytes(raw)
+    assert parsed["Message-ID"] == f"<{ann.tenant.tag}@mail.example.net>"
+    assert ann.words["mail"].encode() in raw
+    assert not [name for name in archive.namelist() if b"Joann" in archive.read(name)]
 
 
 def _age_blobs(root: Path) -> None:

@@ -9,7 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from frontdesk.core import tickets
+from frontdesk.core import chat, tickets
+from frontdesk.core.chat.records import VisitorInfo
 from frontdesk.core.tickets import NewMessage, NewTicket
 from frontdesk.services import Services
 from frontdesk.services.webhooks import WebhookWorker
@@ -139,6 +140,66 @@ def test_a_rolled_back_change_sends_nothing(
         open_ticket(client, tenant)
         drain(worker, services, hook["id"])
         assert "ticket.opened" in {item.json["type"] for item in receiver.received}
+
+
+def test_chat_events_carry_the_conversation_as_the_chat_endpoints_show_it(
+    client: TestClient, tenant: Tenant, services: Services, worker: WebhookWorker
+) -> None:
+    h = tenant.headers()
+    agent = client.post(
+        "/api/v1/agents", json={"name": "Agnes", "email": tenant.address("agnes")}, headers=h
+    ).json()
+    with receiving() as receiver:
+        hook = register(client, tenant, receiver.url, ["chat.*"])
+        with services.store.write() as uow:
+            opened = chat.open_conversation(uow, tenant.id, VisitorInfo(city="Oslo"), None)
+            public_id = opened.conversation.public_id
+            visitor = chat.visitor_actor(opened.conversation)
+            chat.post_visitor_message(uow, visitor, public_id, "Hello there")
+        base = f"/api/v1/chat/conversations/{public_id}"
+        for step in ("join", "close"):
+            done = client.post(f"{base}/{step}", json={"agent_id": agent["id"]}, headers=h)
+            assert done.status_code == 200, done.text
+        client.put(f"{base}/tags", json={"tags": ["vip"]}, headers=h).raise_for_status()
+        ann = client.post(
+            "/api/v1/contacts", json={"email": tenant.address("ann")}, headers=h
+        ).json()
+        linked = client.put(f"{base}/contact", json={"contact_id": ann["id"]}, headers=h)
+        assert linked.status_code == 200, linked.text
+        client.post(
+            "/api/v1/chat/page-filters",
+            json={"search_name": "Shop", "search_filter": "shop"},
+            headers=h,
+        ).raise_for_status()
+        drain(worker, services, hook["id"])
+
+        bodies = [item.json for item in receiver.received]
+        assert receiver.event_ids() == [e["id"] for e in feed(client, tenant, type="chat.*")]
+        about = [body for body in bodies if body["type"] != "chat.page_filter"]
+        assert {
+            "chat.opened", "chat.message", "chat.changed", "chat.visitor", "chat.contact_set"
+        } <= {body["type"] for body in about}  # fmt: skip
+        for body in about:
+            shown = body["object"]
+            assert shown["conversation_id"] == public_id, body["type"]
+            assert shown["visitor"]["city"] == "Oslo"
+            assert "messages" not in shown  # as a ticket's body leaves out its thread
+        said = next(
+            body for body in about
+            if body["type"] == "chat.message" and body["data"]["message"]["sender"] == "visitor"
+        )  # fmt: skip
+        assert said["data"]["message"]["body"] == "Hello there"
+        assert said["object"]["status"] == "closed"  # rendered when first tried: after the close
+        changes = [body for body in about if body["type"] == "chat.changed"]
+        assert [body["data"]["status"] for body in changes] == ["waiting", "active", "closed"]
+        assert changes[-1]["object"]["agent_id"] == agent["id"]
+        assert changes[-1]["object"]["tags"] == ["vip"]
+        # What the native API shows, field for field (its transcript aside).
+        shown_now = client.get(base, headers=h).json()
+        shown_now.pop("messages")
+        assert changes[-1]["object"] == shown_now
+        (filtered,) = [body for body in bodies if body["type"] == "chat.page_filter"]
+        assert filtered["object"] is None  # about no conversation
 
 
 def test_a_private_address_is_refused_unless_the_operator_allows_it(

@@ -45,6 +45,31 @@ class SqlPeople:
             ).scalars()
         )
 
+    def messages_naming(
+        self, account_id: int, contact_id: int, email: str
+    ) -> list[tuple[int, int]]:
+        """(ticket id, message id) of the messages on tickets the contact did not request
+        that they wrote or that were addressed to them (To, Cc, Bcc), in id order."""
+        ms, tk = t.messages, t.tickets
+        rows = self.conn.execute(
+            select(ms.c.ticket_id, ms.c.id, ms.c.contact_id, ms.c.audience_contact_id,
+                   ms.c.from_email, *(ms.c[n] for n in _ADDRESS_LISTS))
+            .join(tk, tk.c.id == ms.c.ticket_id)
+            .where(ms.c.account_id == account_id, _naming(contact_id, email))
+            .where(or_(tk.c.requester_id.is_(None), tk.c.requester_id != contact_id))
+            .order_by(ms.c.id)
+        ).all()  # fmt: skip
+        return [(row.ticket_id, row.id) for row in rows if _names(row, contact_id, email)]
+
+    def mail_from(self, account_id: int, email: str) -> list[int]:
+        """The receipts of the mail that came from the very address, in id order."""
+        mr, wanted = t.mail_receipts, email.lower()
+        sender = or_(func.lower(mr.c.from_addr) == wanted, func.lower(mr.c.envelope_from) == wanted)
+        found = self.conn.execute(
+            select(mr.c.id).where(mr.c.account_id == account_id, sender).order_by(mr.c.id)
+        )
+        return list(found.scalars())
+
     # -- merging -------------------------------------------------------------------------
 
     def move_contact(self, account_id: int, source_id: int, target_id: int) -> None:
@@ -178,16 +203,10 @@ class SqlPeople:
         self, account_id: int, contact_id: int, email: str, placeholder: str
     ) -> None:
         ms = t.messages
-        naming = or_(
-            ms.c.contact_id == contact_id,
-            ms.c.audience_contact_id == contact_id,
-            _contains(ms.c.from_email, email),
-            *(_contains(ms.c[name], email) for name in _ADDRESS_LISTS),
-        )
         rows = self.conn.execute(
             select(
                 ms.c.id, ms.c.contact_id, ms.c.from_email, *(ms.c[n] for n in _ADDRESS_LISTS)
-            ).where(ms.c.account_id == account_id, naming)
+            ).where(ms.c.account_id == account_id, _naming(contact_id, email))
         ).all()
         for row in rows:
             changes: dict[str, Any] = {"contact_id": None, "audience_contact_id": None}
@@ -207,6 +226,29 @@ class SqlPeople:
             self.conn.exec_driver_sql(
                 "INSERT INTO ticket_search(ticket_search) VALUES ('optimize')"
             )
+
+
+def _naming(contact_id: int, email: str) -> Any:
+    """Messages that may name the contact: theirs, or their address anywhere in the
+    addresses (a substring match, narrowed row by row where it matters: `_names`)."""
+    ms = t.messages
+    return or_(
+        ms.c.contact_id == contact_id,
+        ms.c.audience_contact_id == contact_id,
+        _contains(ms.c.from_email, email),
+        *(_contains(ms.c[name], email) for name in _ADDRESS_LISTS),
+    )
+
+
+def _names(row: Any, contact_id: int, email: str) -> bool:
+    """The message is the contact's, or names their very address (not one containing it)."""
+    if contact_id in (row.contact_id, row.audience_contact_id):
+        return True
+    wanted = email.lower()
+    addresses = [row.from_email or ""]
+    for name in _ADDRESS_LISTS:
+        addresses += getattr(row, name).split("\n")
+    return any(address.lower() == wanted for address in addresses)
 
 
 def _contains(column: Any, email: str) -> Any:

@@ -1,7 +1,9 @@
-"""A contact's GDPR export as one zip: `manifest.json` and the attachments' files.
+"""A contact's GDPR export as one zip: `manifest.json`, the attachments' files and the raw
+mails the contact sent (`.eml`).
 
 The manifest shows each object as the native API does (a ticket as `GET /tickets/{id}`
-answers it, a chat as the chat endpoints do), so a reader needs no other documentation.
+answers it, a chat as the chat endpoints do, a mail as `GET /mail/receipts/{id}`), so a
+reader needs no other documentation.
 The archive is built in a spooled temporary file: in memory while small, on disk beyond
 SPOOL_BYTES, so that a contact with many large files costs no more memory than a small one.
 """
@@ -17,6 +19,8 @@ from typing import IO, Any
 
 from frontdesk.api.native import translate as out
 from frontdesk.api.native.chat import _chat, _message
+from frontdesk.api.native.mail import _receipt
+from frontdesk.core.mail.records import MailReceipt
 from frontdesk.core.people.gdpr import Dossier
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.tickets.attachments import safe_name
@@ -63,6 +67,15 @@ def contact_archive(dossier: Dossier, blobs: LocalBlobStore, base_url: str) -> A
                 }
                 for conversation, messages in dossier.chats
             ],
+            "messages_elsewhere": [
+                {
+                    "ticket_id": t.ticket.id,
+                    **out.message(m, t.attachments.get(m.id, []), base_url).model_dump(mode="json"),
+                }
+                for t in dossier.elsewhere
+                for m in t.messages
+            ],
+            "mails": [_add_mail(archive, blobs, item) for item in dossier.mails],
             "files": files,
         }
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
@@ -70,7 +83,7 @@ def contact_archive(dossier: Dossier, blobs: LocalBlobStore, base_url: str) -> A
 
 
 def _attachments(dossier: Dossier) -> Iterator[Attachment]:
-    for thread in dossier.threads:
+    for thread in [*dossier.threads, *dossier.elsewhere]:
         for attachments in thread.attachments.values():
             yield from attachments
 
@@ -86,3 +99,10 @@ def _add_file(archive: zipfile.ZipFile, blobs: LocalBlobStore, item: Attachment)
         "sha256": item.sha256,
         "size": item.size,
     }
+
+
+def _add_mail(archive: zipfile.ZipFile, blobs: LocalBlobStore, item: MailReceipt) -> dict[str, Any]:
+    """The raw mail, byte for byte, into the archive; its receipt with the path."""
+    path = f"mail/{item.id}.eml"
+    archive.writestr(path, blobs.open(item.raw_sha256))
+    return {**_receipt(item).model_dump(mode="json"), "path": path, "sha256": item.raw_sha256}

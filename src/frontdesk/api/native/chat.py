@@ -16,6 +16,7 @@ from frontdesk.api.native.deps import scoped
 from frontdesk.api.native.schemas import DbId, Strict
 from frontdesk.core import chat
 from frontdesk.core.chat import presence, routing
+from frontdesk.core.chat.ports import ChatUnit
 from frontdesk.core.chat.records import (
     Availability,
     ChatMessage,
@@ -146,6 +147,19 @@ def _regular_tags(found: list[VisitorTag]) -> list[str]:
     return [tag.tag for tag in found if tag.type is TagType.TAG]
 
 
+def chat_detail(uow: ChatUnit, record: Conversation, *, transcript: bool = True) -> ChatDetailOut:
+    """The chat as GET /conversations/{id} shows it; without `transcript`, `messages` is
+    left empty (webhook bodies leave it out, as they leave out a ticket's thread)."""
+    messages = chat.transcript(uow, record) if transcript else []
+    return ChatDetailOut(
+        **_chat(record).model_dump(),
+        messages=[_message(item) for item in messages],
+        tags=_regular_tags(chat.visitor_tags(uow, record)),
+        labels=[label.label for label in chat.visitor_labels(uow, record)],
+        cards={card.data_id: card.data for card in chat.visitor_cards(uow, record)},
+    )
+
+
 def _page_filter(record: PageFilter) -> PageFilterOut:
     return PageFilterOut(
         id=record.id,
@@ -175,18 +189,7 @@ def get_chat(
     services: Services = Depends(services_of),
 ) -> ChatDetailOut:
     with services.store.read() as uow:
-        record = chat.get_conversation(uow, actor, conversation_id)
-        messages = chat.transcript(uow, record)
-        tags = chat.visitor_tags(uow, record)
-        labels = chat.visitor_labels(uow, record)
-        cards = chat.visitor_cards(uow, record)
-    return ChatDetailOut(
-        **_chat(record).model_dump(),
-        messages=[_message(item) for item in messages],
-        tags=_regular_tags(tags),
-        labels=[label.label for label in labels],
-        cards={card.data_id: card.data for card in cards},
-    )
+        return chat_detail(uow, chat.get_conversation(uow, actor, conversation_id))
 
 
 @router.post("/conversations/{conversation_id}/join", response_model=ChatOut)

@@ -139,7 +139,8 @@ def export_contact(
     contact_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> StreamingResponse:
     """Everything held about the contact as one zip: `manifest.json` (the contact, their
-    tickets with messages, their chats with transcripts) and the attachments' files."""
+    tickets with messages, their messages on other tickets, their chats with transcripts,
+    the mail they sent) with the attachments' files and the raw mails (docs/native.md)."""
     with services.store.write() as uow:  # a write: the export itself is recorded
         dossier = gdpr.gather(uow, actor, contact_id)
     archive = contact_archive(dossier, services.blobs, services.settings.public_base_url)

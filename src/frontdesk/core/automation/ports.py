@@ -13,6 +13,7 @@ from frontdesk.core.automation.records import (
     FeedQuery,
     StoredAnswer,
 )
+from frontdesk.core.chat.ports import ChatUnit
 from frontdesk.core.mail.ports import MailUnit
 
 
@@ -76,7 +77,7 @@ class IdempotencyRepo(Protocol):
     def drop_expired_keys(self, now: int) -> int: ...
 
 
-class AutomationUnit(MailUnit, Protocol):
+class AutomationUnit(MailUnit, ChatUnit, Protocol):
     @property
     def webhooks(self) -> WebhookRepo: ...
 

@@ -129,6 +129,14 @@ def get_conversation(uow: ChatUnit, actor: Actor, public_id: str) -> Conversatio
     return found
 
 
+def conversation_by_id(uow: ChatUnit, actor: Actor, conversation_id: int) -> Conversation:
+    """The account's conversation by its row id, as events name it (webhook bodies)."""
+    found = uow.chat.get_conversation_by_id(conversation_id)
+    if found is None or found.account_id != actor.account_id:
+        raise NotFound("conversation_not_found", f"No conversation {conversation_id}")
+    return found
+
+
 def locked_conversation(uow: ChatUnit, actor: Actor, public_id: str) -> Conversation:
     found = uow.chat.get_conversation(actor.account_id, public_id, lock=True)
     if found is None:

@@ -10,12 +10,13 @@ no row names any more after the commit (services.files).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from frontdesk.core import chat, contacts, tickets
+from frontdesk.core import chat, contacts, mail, tickets
 from frontdesk.core.chat.records import ChatMessage, Conversation
 from frontdesk.core.contacts.records import Contact
+from frontdesk.core.mail.records import MailReceipt
 from frontdesk.core.people.ports import PeopleUnit
 from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
@@ -40,6 +41,9 @@ class Dossier:
     contact: Contact
     threads: list[Thread]  # the tickets they requested, with messages and attachments
     chats: list[tuple[Conversation, list[ChatMessage]]]
+    # other people's tickets, each with only the messages the contact wrote or received
+    elsewhere: list[Thread]
+    mails: list[MailReceipt]  # the mail they sent in, whose raw bytes the blob store keeps
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +61,8 @@ def _admin_only(actor: Actor) -> None:
 
 
 def gather(uow: PeopleUnit, actor: Actor, contact_id: int) -> Dossier:
-    """The contact, their tickets' threads and their chats' transcripts; recorded."""
+    """The contact, their tickets' threads, their messages on other tickets, their chats'
+    transcripts and the mail they sent; recorded."""
     _admin_only(actor)
     contact = contacts.get_contact(uow, actor, contact_id)
     ticket_ids = uow.people.requested_ticket_ids(actor.account_id, contact.id)
@@ -66,8 +71,28 @@ def gather(uow: PeopleUnit, actor: Actor, contact_id: int) -> Dossier:
         (conversation, chat.transcript(uow, conversation))
         for conversation in uow.chat.contact_chats(actor.account_id, contact.id, limit=10_000)
     ]
+    mails = [
+        mail.get_receipt(uow, actor, receipt_id)
+        for receipt_id in uow.people.mail_from(actor.account_id, contact.email)
+    ]
     events.record(uow, actor, CONTACT_EXPORTED, now_ms(), contact_id=contact.id)
-    return Dossier(contact, threads, chats)
+    return Dossier(contact, threads, chats, _elsewhere(uow, actor, contact), mails)
+
+
+def _elsewhere(uow: PeopleUnit, actor: Actor, contact: Contact) -> list[Thread]:
+    """Tickets the contact did not request, cut down to the messages that are theirs."""
+    wanted: dict[int, set[int]] = {}
+    for ticket_id, message_id in uow.people.messages_naming(
+        actor.account_id, contact.id, contact.email
+    ):
+        wanted.setdefault(ticket_id, set()).add(message_id)
+    threads = []
+    for ticket_id, ids in wanted.items():
+        thread = tickets.load_thread(uow, actor, ticket_id)
+        messages = [message for message in thread.messages if message.id in ids]
+        files = {key: found for key, found in thread.attachments.items() if key in ids}
+        threads.append(replace(thread, messages=messages, attachments=files))
+    return threads
 
 
 def erase(uow: PeopleUnit, actor: Actor, contact_id: int, mode: ErasureMode) -> Erased:

@@ -18,6 +18,16 @@ class PeopleRepo(Protocol):
 
     def conversation_ids(self, account_id: int, contact_id: int) -> list[int]: ...
 
+    def messages_naming(
+        self, account_id: int, contact_id: int, email: str
+    ) -> list[tuple[int, int]]:
+        """(ticket, message) of their messages, and those to them, on others' tickets."""
+        ...
+
+    def mail_from(self, account_id: int, email: str) -> list[int]:
+        """The receipts of the mail the address sent, in id order."""
+        ...
+
     def move_contact(self, account_id: int, source_id: int, target_id: int) -> None:
         """Every row naming the source names the target instead."""
         ...
