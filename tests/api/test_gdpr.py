@@ -30,6 +30,8 @@ from sqlalchemy import inspect, text
 
 from frontdesk.core import chat
 from frontdesk.core.chat.records import VisitorInfo
+from frontdesk.core.shared import events
+from frontdesk.core.shared.clock import now_ms
 from frontdesk.mail.inbound import SMTP, Inbound
 from tests.conftest import Tenant
 
@@ -317,3 +319,46 @@ def test_after_erasure_no_row_file_or_search_entry_holds_them(
     assert json.loads(logged) == {
         "contact_id": ann.contact["id"], "mode": mode, "tickets": 2, "chats": 1
     }  # fmt: skip
+
+
+def _rows_naming(tenant: Tenant, address: str) -> dict[str, list[Any]]:
+    """Every row of the account that holds `address`, by table (the substring match)."""
+    like = {"a": tenant.id, "needle": f"%{address}%"}
+    queries = {
+        "messages": "SELECT id, contact_id, body_text FROM messages"
+        " WHERE account_id = :a AND (from_email LIKE :needle OR cc_addrs LIKE :needle)",
+        "outbox": "SELECT id, to_addr FROM outbox WHERE account_id = :a AND to_addr LIKE :needle",
+        "mail_receipts": "SELECT id, raw_sha256 FROM mail_receipts"
+        " WHERE account_id = :a AND from_addr LIKE :needle",
+        "events": "SELECT id, data FROM events WHERE account_id = :a AND data LIKE :needle",
+    }
+    with tenant.services.store.read() as uow:
+        return {
+            table: [tuple(row) for row in uow.conn.execute(text(sql), like).all()]
+            for table, sql in queries.items()
+        }
+
+
+@pytest.mark.parametrize("mode", ["anonymise", "delete"])
+def test_erasing_them_leaves_an_address_that_holds_theirs(
+    client: TestClient, ann: Person, mode: str
+) -> None:
+    """Joann's address contains Ann's: erasing Ann leaves every row of Joann's as it was."""
+    joann = ann.tenant.address("joann")
+    assert ann.email in joann
+    ann._post("/api/v1/tickets", subject="Joann's", message={"body": "Joann writes"},
+              requester_email=joann)  # fmt: skip
+    _mail_from(ann.tenant, joann, "Joann mails")
+    with ann.tenant.services.store.write() as uow:  # an event that quotes her address
+        events.record(uow, ann.tenant.actor, "test.note", now_ms(), to=joann)
+    before = _rows_naming(ann.tenant, joann)
+    assert [t for t in ("messages", "outbox", "mail_receipts", "events") if not before[t]] == []
+
+    _age_blobs(ann.tenant.services.blobs.root)
+    erased = client.post(
+        f"/api/v1/contacts/{ann.contact['id']}/erase", json={"mode": mode}, headers=ann.h
+    )
+    assert erased.status_code == 200, erased.text
+    assert _rows_naming(ann.tenant, joann) == before
+    # Ann is gone (her needles hide in Joann's address here: the test above greps for them)
+    assert client.get(f"/api/v1/contacts/{ann.contact['id']}", headers=ann.h).status_code == 404

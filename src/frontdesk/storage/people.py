@@ -7,6 +7,7 @@ contact, in one transaction. It reads and writes rows; what to do is core.people
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -169,11 +170,14 @@ class SqlPeople:
         raw = self._mail(account_id, email)
         self._messages_elsewhere(account_id, contact_id, email, placeholder)
         ev = t.events
-        self.conn.execute(
-            update(ev)
-            .where(ev.c.account_id == account_id, _contains(ev.c.data, email))
-            .values(data="{}")
-        )
+        candidates = self.conn.execute(
+            select(ev.c.id, ev.c.data).where(
+                ev.c.account_id == account_id, _contains(ev.c.data, email)
+            )
+        ).all()
+        naming = [row.id for row in candidates if _mentions(row.data, email)]
+        if naming:
+            self.conn.execute(update(ev).where(ev.c.id.in_(naming)).values(data="{}"))
         return raw
 
     def _tokens(self, account_id: int, contact_id: int) -> None:
@@ -188,16 +192,30 @@ class SqlPeople:
         )
 
     def _mail(self, account_id: int, email: str) -> list[str]:
+        """Mail to or from the address itself; the substring match only narrows the rows
+        (erasing ann@ must not take joann@'s mail)."""
         ob, mr = t.outbox, t.mail_receipts
-        addressed = or_(*(_contains(ob.c[name], email) for name in ("to_addr", *_ADDRESS_LISTS)))
-        self.conn.execute(delete(ob).where(ob.c.account_id == account_id, addressed))
-        theirs = (
-            mr.c.account_id == account_id,
-            or_(_contains(mr.c.from_addr, email), _contains(mr.c.envelope_from, email)),
-        )
-        raw = sorted(set(self.conn.execute(select(mr.c.raw_sha256).where(*theirs)).scalars()))
-        self.conn.execute(delete(mr).where(*theirs))
-        return raw
+        columns = ("to_addr", *_ADDRESS_LISTS)
+        addressed = or_(*(_contains(ob.c[name], email) for name in columns))
+        outgoing = self.conn.execute(
+            select(ob.c.id, *(ob.c[name] for name in columns)).where(
+                ob.c.account_id == account_id, addressed
+            )
+        ).all()
+        sent = [row.id for row in outgoing if _any_mentions(row, columns, email)]
+        if sent:
+            self.conn.execute(delete(ob).where(ob.c.id.in_(sent)))
+        senders = ("from_addr", "envelope_from")
+        incoming = self.conn.execute(
+            select(mr.c.id, mr.c.raw_sha256, *(mr.c[name] for name in senders)).where(
+                mr.c.account_id == account_id,
+                or_(*(_contains(mr.c[name], email) for name in senders)),
+            )
+        ).all()
+        theirs = [row for row in incoming if _any_mentions(row, senders, email)]
+        if theirs:
+            self.conn.execute(delete(mr).where(mr.c.id.in_([row.id for row in theirs])))
+        return sorted({row.raw_sha256 for row in theirs})
 
     def _messages_elsewhere(
         self, account_id: int, contact_id: int, email: str, placeholder: str
@@ -205,10 +223,16 @@ class SqlPeople:
         ms = t.messages
         rows = self.conn.execute(
             select(
-                ms.c.id, ms.c.contact_id, ms.c.from_email, *(ms.c[n] for n in _ADDRESS_LISTS)
+                ms.c.id,
+                ms.c.contact_id,
+                ms.c.audience_contact_id,
+                ms.c.from_email,
+                *(ms.c[n] for n in _ADDRESS_LISTS),
             ).where(ms.c.account_id == account_id, _naming(contact_id, email))
         ).all()
         for row in rows:
+            if not _names(row, contact_id, email):  # joann@ holds ann@: not hers
+                continue
             changes: dict[str, Any] = {"contact_id": None, "audience_contact_id": None}
             if row.contact_id == contact_id:  # they wrote it: their text goes too
                 changes.update(body_text=placeholder, body_html="")
@@ -249,6 +273,17 @@ def _names(row: Any, contact_id: int, email: str) -> bool:
     for name in _ADDRESS_LISTS:
         addresses += getattr(row, name).split("\n")
     return any(address.lower() == wanted for address in addresses)
+
+
+def _mentions(text: str | None, email: str) -> bool:
+    """The text holds this very address, not one that contains it (joann@ for ann@, or
+    ann@example.org.evil for ann@example.org)."""
+    pattern = rf"(?<![\w.!#$%&'*+/=?^`{{|}}~-]){re.escape(email)}(?![\w-]|\.[\w])"
+    return re.search(pattern, text or "", re.IGNORECASE) is not None
+
+
+def _any_mentions(row: Any, columns: tuple[str, ...], email: str) -> bool:
+    return any(_mentions(getattr(row, name), email) for name in columns)
 
 
 def _contains(column: Any, email: str) -> Any:
