@@ -440,3 +440,12 @@ def test_presence_crosses_processes_through_redis() -> None:
         first.close()
         second.close()
         loop.close()
+
+
+@pytest.mark.parametrize("view", ["inbox:²", "inbox:٣", "inbox:0", "inbox:x", "nope"])
+def test_a_view_that_names_no_inbox_is_refused_not_a_500(
+    web_app: FastAPI, desk: Desk, view: str
+) -> None:
+    client = signed_in(web_app, desk.agent.email)
+    answer = client.get("/tickets", params={"view": view})
+    assert answer.status_code == 422, (view, answer.status_code)  # the web app's bad input

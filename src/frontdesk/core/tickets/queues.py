@@ -79,7 +79,9 @@ def parse_view(text: str) -> View:
         kind = ViewKind(kind_text)
     except ValueError:
         raise Invalid("invalid_view", f"No view {text[:40]!r}", field="view") from None
-    if kind is ViewKind.INBOX and not (value.isdigit() and 0 < int(value) <= MAX_ROW_ID):
+    if kind is ViewKind.INBOX and not (
+        value.isascii() and value.isdigit() and 0 < int(value) <= MAX_ROW_ID
+    ):
         raise Invalid("invalid_view", "An inbox view names an inbox id", field="view")
     if kind is ViewKind.LABEL and not value.strip():
         raise Invalid("invalid_view", "A label view names a label", field="view")
