@@ -1,0 +1,194 @@
+"""`replies.post` on a real unit of work: the stale-reply check, which of a reply's parts are
+stored and mailed, why a reply asked to be mailed was not, and the field each refusal names."""
+
+from __future__ import annotations
+
+import pytest
+
+from frontdesk.core import tickets
+from frontdesk.core.mail import replies
+from frontdesk.core.mail.records import OutboxMail
+from frontdesk.core.mail.replies import NotMailed, TeamMessage
+from frontdesk.core.shared.errors import Conflict, DomainError
+from frontdesk.core.tickets import NewMessage, NewTicket
+from frontdesk.core.tickets.attachments import Upload, upload
+from frontdesk.core.tickets.records import MessageKind, Status, Ticket
+from tests.mail.conftest import MailDesk
+
+CUSTOMER = "cora@example.org"
+
+
+def _ticket(desk: MailDesk, requester: str | None = CUSTOMER) -> Ticket:
+    with desk.services.store.write() as uow:
+        new = NewTicket(
+            subject="Printer on fire",
+            message=NewMessage(body_text="It smokes"),
+            requester_email=requester,
+            inbox_id=desk.support.id,
+        )
+        return tickets.open_ticket(uow, desk.tenant.actor, new).ticket
+
+
+def _post(desk: MailDesk, ticket_id: int, new: TeamMessage) -> replies.Posted:
+    with desk.services.store.write() as uow:
+        return replies.post(uow, desk.tenant.actor, ticket_id, new)
+
+
+def _outbox(desk: MailDesk, ticket_id: int) -> list[OutboxMail]:
+    with desk.services.store.read() as uow:
+        return uow.mail.list_outbox(desk.tenant.id, ticket_id=ticket_id, status=None, limit=50)
+
+
+def _message_count(desk: MailDesk, ticket_id: int) -> int:
+    with desk.services.store.read() as uow:
+        return len(uow.tickets.list_messages(ticket_id))
+
+
+def _customer_wrote_at(desk: MailDesk, ticket_id: int) -> int:
+    with desk.services.store.read() as uow:
+        written = tickets.get_ticket(uow, desk.tenant.actor, ticket_id).client_last_replied
+    assert written is not None
+    return written
+
+
+def test_a_reply_written_before_the_customers_latest_mail_is_refused_as_stale(
+    desk: MailDesk,
+) -> None:
+    ticket = _ticket(desk)
+    wrote = _customer_wrote_at(desk, ticket.id)
+    before = _message_count(desk, ticket.id)
+    with pytest.raises(Conflict) as refused:
+        _post(
+            desk, ticket.id, TeamMessage("Try water", send_email=True, seen_customer_at=wrote - 1)
+        )
+    assert refused.value.code == "stale_reply"
+    assert refused.value.message == "The customer wrote again since you started this reply"
+    assert _message_count(desk, ticket.id) == before
+    assert _outbox(desk, ticket.id) == []
+
+
+def test_a_reply_that_saw_the_customers_latest_mail_is_taken(desk: MailDesk) -> None:
+    ticket = _ticket(desk)
+    wrote = _customer_wrote_at(desk, ticket.id)
+    posted = _post(desk, ticket.id, TeamMessage("Try water", seen_customer_at=wrote))
+    assert posted.message.body_text == "Try water"
+
+
+def test_a_note_is_never_stale(desk: MailDesk) -> None:
+    ticket = _ticket(desk)
+    wrote = _customer_wrote_at(desk, ticket.id)
+    posted = _post(desk, ticket.id, TeamMessage("Hm", internal=True, seen_customer_at=wrote - 1))
+    assert posted.message.kind is MessageKind.INTERNAL
+
+
+def test_a_ticket_the_customer_never_wrote_to_has_no_stale_replies(desk: MailDesk) -> None:
+    with desk.services.store.write() as uow:
+        new = NewTicket(
+            subject="Outbound",
+            message=NewMessage(body_text="We noticed", by_team=True),
+            requester_email=CUSTOMER,
+            inbox_id=desk.support.id,
+        )
+        ticket = tickets.open_ticket(uow, desk.tenant.actor, new).ticket
+    assert ticket.client_last_replied is None
+    posted = _post(desk, ticket.id, TeamMessage("Again", seen_customer_at=0))
+    assert posted.message.body_text == "Again"
+
+
+def test_a_mailed_reply_stores_and_queues_its_recipients_and_sets_the_status(
+    desk: MailDesk,
+) -> None:
+    ticket = _ticket(desk)
+    wrote = _customer_wrote_at(desk, ticket.id)
+    posted = _post(
+        desk,
+        ticket.id,
+        TeamMessage(
+            "Try water",
+            send_email=True,
+            cc=("boss@example.org",),
+            bcc=("audit@example.org",),
+            status=Status.PENDING,
+        ),
+    )
+    assert posted.emailed is True and posted.not_emailed is None
+    stored = posted.message
+    assert (stored.kind, stored.to, stored.cc, stored.bcc) == (
+        MessageKind.EXTERNAL,
+        (CUSTOMER,),
+        ("boss@example.org",),
+        ("audit@example.org",),
+    )
+    assert stored.agent_id is None and stored.contact_id is None
+    [queued] = _outbox(desk, ticket.id)
+    assert (queued.message_id, queued.to, queued.cc) == (
+        stored.id,
+        (CUSTOMER,),
+        ("boss@example.org",),
+    )
+    with desk.services.store.read() as uow:
+        after = tickets.get_ticket(uow, desk.tenant.actor, ticket.id)
+    assert after.status is Status.PENDING
+    assert after.client_last_replied == wrote  # the team wrote it, not the customer
+
+
+def test_a_reply_not_asked_to_be_mailed_is_stored_without_recipients_or_mail(
+    desk: MailDesk,
+) -> None:
+    ticket = _ticket(desk)
+    record = TeamMessage("For the record", to=("x@example.org",), bcc=("y@example.org",))
+    posted = _post(desk, ticket.id, record)
+    assert (posted.emailed, posted.not_emailed) == (False, None)
+    assert (posted.message.to, posted.message.cc, posted.message.bcc) == ((), (), ())
+    assert posted.message.kind is MessageKind.EXTERNAL
+    assert _outbox(desk, ticket.id) == []
+
+
+def test_a_note_asked_to_be_mailed_is_stored_and_not_mailed(desk: MailDesk) -> None:
+    ticket = _ticket(desk)
+    posted = _post(desk, ticket.id, TeamMessage("Internal", internal=True, send_email=True))
+    assert (posted.emailed, posted.not_emailed) == (False, NotMailed.INTERNAL)
+    assert posted.message.kind is MessageKind.INTERNAL
+    assert posted.message.to == ()
+    assert _outbox(desk, ticket.id) == []
+
+
+def test_a_reply_to_a_ticket_without_requester_is_stored_and_not_mailed(desk: MailDesk) -> None:
+    ticket = _ticket(desk, requester=None)
+    posted = _post(desk, ticket.id, TeamMessage("Anyone?", send_email=True))
+    assert (posted.emailed, posted.not_emailed) == (False, NotMailed.NO_RECIPIENT)
+    assert posted.message.to == ()
+    assert _outbox(desk, ticket.id) == []
+
+
+@pytest.mark.parametrize(
+    ("new", "field"),
+    [
+        (TeamMessage("x", send_email=True, to=("not an address",)), "toAddresses"),
+        (TeamMessage("x", send_email=True, cc=("not an address",)), "ccAddresses"),
+        (TeamMessage("x", send_email=True, bcc=("not an address",)), "bccAddresses"),
+        (TeamMessage("x", attachments=("00000000-0000-0000-0000-000000000000",)), "attachmentIds"),
+    ],
+    ids=["to", "cc", "bcc", "attachments"],
+)
+def test_each_refusal_names_its_field_and_stores_nothing(
+    desk: MailDesk, new: TeamMessage, field: str
+) -> None:
+    ticket = _ticket(desk)
+    before = _message_count(desk, ticket.id)
+    with pytest.raises(DomainError) as refused:
+        _post(desk, ticket.id, new)
+    assert refused.value.field == field
+    assert _message_count(desk, ticket.id) == before
+
+
+def test_a_reply_takes_a_file_uploaded_to_its_own_ticket(desk: MailDesk) -> None:
+    ticket = _ticket(desk)
+    with desk.services.store.write() as uow:
+        uploaded = upload(
+            uow, desk.services.blobs, desk.tenant.actor, Upload("a.txt", b"hi", ticket.id), 1000
+        )
+    posted = _post(desk, ticket.id, TeamMessage("See file", attachments=(uploaded.uuid,)))
+    with desk.services.store.read() as uow:
+        [stored] = uow.attachments.attachments_by_uuid(desk.tenant.id, [uploaded.uuid])
+    assert stored.message_id == posted.message.id
