@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import pytest
 
+from frontdesk.core import mail as mail_records
 from frontdesk.core import tickets
+from frontdesk.core.identity import accounts
+from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.mail import replies
 from frontdesk.core.mail.records import OutboxMail
 from frontdesk.core.mail.replies import NotMailed, TeamMessage
-from frontdesk.core.shared.errors import Conflict, DomainError
+from frontdesk.core.shared.errors import Conflict, DomainError, Invalid
 from frontdesk.core.tickets import NewMessage, NewTicket
 from frontdesk.core.tickets.attachments import Upload, upload
+from frontdesk.core.tickets.listing import MAX_PAGE
 from frontdesk.core.tickets.records import MessageKind, Status, Ticket
 from tests.mail.conftest import MailDesk
 
@@ -192,3 +196,90 @@ def test_a_reply_takes_a_file_uploaded_to_its_own_ticket(desk: MailDesk) -> None
     with desk.services.store.read() as uow:
         [stored] = uow.attachments.attachments_by_uuid(desk.tenant.id, [uploaded.uuid])
     assert stored.message_id == posted.message.id
+
+
+def test_recipients_up_to_the_limit_are_taken_one_past_is_refused(desk: MailDesk) -> None:
+    ticket = _ticket(desk)
+    fifty = tuple(f"c{i}@example.org" for i in range(50))
+    posted = _post(desk, ticket.id, TeamMessage("All", send_email=True, cc=fifty))
+    assert posted.message.cc == fifty
+    again = _post(desk, ticket.id, TeamMessage("Two", send_email=True, cc=(fifty[1], fifty[1])))
+    assert again.message.cc == (fifty[1],)  # a duplicate dropped
+    before = _message_count(desk, ticket.id)
+    with pytest.raises(Invalid) as refused:
+        _post(desk, ticket.id, TeamMessage("All", send_email=True, bcc=(*fifty, "x@example.org")))
+    assert (refused.value.code, refused.value.field) == ("too_many", "bccAddresses")
+    assert refused.value.message == "bccAddresses has more than 50 addresses"
+    assert _message_count(desk, ticket.id) == before
+
+
+def _receipt(desk: MailDesk, key: str, status: str) -> None:
+    with desk.services.store.write() as uow:
+        mail_records.record_receipt(
+            uow,
+            {
+                "account_id": desk.tenant.id,
+                "inbox_id": desk.support.id,
+                "source": "smtp",
+                "status": status,
+                "mail_key": key,
+                "envelope_from": CUSTOMER,
+                "recipients": (desk.support.email,),
+                "subject": key,
+                "raw_sha256": "0" * 64,
+                "size": 10,
+                "created": 1,
+            },
+        )
+
+
+def test_receipts_are_listed_by_status_and_up_to_the_limit(desk: MailDesk) -> None:
+    for key, status in [("a", "delivered"), ("b", "quarantined"), ("c", "delivered")]:
+        _receipt(desk, key, status)
+    actor = desk.tenant.actor
+    with desk.services.store.read() as uow:
+        received = mail_records.list_receipts(uow, actor, "delivered", after_id=0, limit=5)
+        first = mail_records.list_receipts(uow, actor, None, after_id=0, limit=1)
+        every = mail_records.list_receipts(uow, actor, None, after_id=0, limit=MAX_PAGE)
+    assert [r.subject for r in received] == ["a", "c"]
+    assert len(first) == 1 and len(every) == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "limit", "code", "field", "message"),
+    [
+        ("lost", 5, "invalid_status", None, "status is one of delivered, quarantined, bounce"),
+        (None, 0, "invalid_limit", "limit", "limit must be between 1 and 1000"),
+        (None, 1001, "invalid_limit", "limit", "limit must be between 1 and 1000"),
+    ],
+    ids=["status", "limit 0", "limit past the page"],
+)
+def test_receipt_listing_refusals(
+    desk: MailDesk, status: str | None, limit: int, code: str, field: str | None, message: str
+) -> None:
+    with desk.services.store.read() as uow, pytest.raises(Invalid) as refused:
+        mail_records.list_receipts(uow, desk.tenant.actor, status, after_id=0, limit=limit)
+    assert (refused.value.code, refused.value.field, refused.value.message) == (
+        code,
+        field,
+        message,
+    )
+
+
+def test_a_note_names_agents_by_the_address_before_the_at_or_by_first_name(
+    desk: MailDesk,
+) -> None:
+    with desk.services.store.write() as uow:
+        actor = desk.tenant.actor
+        maja = accounts.create_agent(
+            uow, actor, AgentFields(name="Maja Berg", email=desk.tenant.address("mb"))
+        )
+        olle = accounts.create_agent(
+            uow, actor, AgentFields(name="Olle Ek", email=desk.tenant.address("oe"))
+        )
+    local = maja.email.split("@")[0]
+    team = [maja, olle]
+    assert replies.mentioned(f"thanks @{local.upper()}.", team) == [maja]
+    assert replies.mentioned("ask @olle", team) == [olle]
+    assert replies.mentioned("ask @Olle and @MAJA, not @example.com", team) == [maja, olle]
+    assert replies.mentioned("mail oe@example.com", team) == []
