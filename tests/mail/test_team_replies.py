@@ -9,7 +9,7 @@ from frontdesk.core import mail as mail_records
 from frontdesk.core import tickets
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.accounts import AgentFields
-from frontdesk.core.mail import replies
+from frontdesk.core.mail import outbox, replies
 from frontdesk.core.mail.records import OutboxMail
 from frontdesk.core.mail.replies import NotMailed, TeamMessage
 from frontdesk.core.shared.errors import Conflict, DomainError, Invalid
@@ -283,3 +283,46 @@ def test_a_note_names_agents_by_the_address_before_the_at_or_by_first_name(
     assert replies.mentioned("ask @olle", team) == [olle]
     assert replies.mentioned("ask @Olle and @MAJA, not @example.com", team) == [maja, olle]
     assert replies.mentioned("mail oe@example.com", team) == []
+
+
+def test_the_queued_reply_carries_every_recipient_and_our_message_id(desk: MailDesk) -> None:
+    ticket = _ticket(desk)
+    hidden = ("audit@example.org", "legal@example.org")
+    posted = _post(desk, ticket.id, TeamMessage("Try water", send_email=True, bcc=hidden))
+    [queued] = _outbox(desk, ticket.id)
+    domain = desk.support.email.rsplit("@", 1)[1]
+    assert queued.email_message_id == f"<{posted.message.uuid}@{domain}>"
+    assert (queued.bcc, queued.attempts, queued.status) == (hidden, 0, "queued")
+    assert queued.subject == "Re: Printer on fire"
+
+
+def test_a_message_is_queued_as_mail_once_and_only_with_a_recipient(desk: MailDesk) -> None:
+    ticket = _ticket(desk)
+    posted = _post(desk, ticket.id, TeamMessage("Try water", send_email=True))
+    actor = desk.tenant.actor
+    with desk.services.store.write() as uow, pytest.raises(Invalid) as twice:
+        outbox.queue_reply(uow, actor, ticket, posted.message, to=[CUSTOMER])
+    assert (twice.value.code, twice.value.message) == (
+        "already_sent",
+        "this message has already been queued as e-mail",
+    )
+    with desk.services.store.write() as uow, pytest.raises(Invalid) as nobody:
+        outbox.queue_reply(uow, actor, ticket, posted.message, to=[])
+    assert (nobody.value.code, nobody.value.field, nobody.value.message) == (
+        "no_recipient",
+        "toAddresses",
+        "the e-mail has no recipient",
+    )
+    assert len(_outbox(desk, ticket.id)) == 1
+
+
+def test_the_wait_after_a_failed_try_doubles_up_to_its_cap() -> None:
+    assert [outbox.backoff_ms(n, 1000, 10**9) for n in (0, 1, 2, 3, 4)] == [
+        1000,
+        1000,
+        2000,
+        4000,
+        8000,
+    ]
+    assert outbox.backoff_ms(5, 1000, 10_000) == 10_000
+    assert outbox.backoff_ms(99, 1, 2**40) == 2**30  # the exponent stops at 30
