@@ -90,11 +90,13 @@ PACKAGES: dict[str, Package] = {
         (
             "tests/mail",
             "tests/core/test_threads.py",
-            # submissions and notices are reached through the API and the web app only:
-            # ImBox's insertTicket, the chat's offline form, the password reset link.
+            # submissions, notices and the ticket page are reached through the API and the
+            # web app only: ImBox's insertTicket, the chat's offline form, the password
+            # reset link, the workspace's ticket page.
             "tests/dialects/imbox/test_insert_ticket.py",
             "tests/chat/test_availability.py",
             "tests/web/test_signin.py",
+            "tests/web/test_workspace.py",
         ),
     ),
     "core/chat": Package(
