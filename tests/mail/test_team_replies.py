@@ -9,7 +9,7 @@ from frontdesk.core import mail as mail_records
 from frontdesk.core import tickets
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.accounts import AgentFields
-from frontdesk.core.mail import outbox, replies
+from frontdesk.core.mail import bounces, outbox, replies
 from frontdesk.core.mail.records import OutboxMail
 from frontdesk.core.mail.replies import NotMailed, TeamMessage
 from frontdesk.core.shared.errors import Conflict, DomainError, Invalid
@@ -326,3 +326,29 @@ def test_the_wait_after_a_failed_try_doubles_up_to_its_cap() -> None:
     ]
     assert outbox.backoff_ms(5, 1000, 10_000) == 10_000
     assert outbox.backoff_ms(99, 1, 2**40) == 2**30  # the exponent stops at 30
+
+
+@pytest.mark.parametrize("action", ["failed", "delayed"])
+def test_a_bounce_report_is_said_on_the_ticket_with_every_recipient(
+    desk: MailDesk, action: str
+) -> None:
+    ticket = _ticket(desk)
+    _post(desk, ticket.id, TeamMessage("Hi", send_email=True, cc=("boss@example.org",)))
+    [queued] = _outbox(desk, ticket.id)
+    reason = "5.1.1 " + "x" * 2100
+    with desk.services.store.write() as uow:
+        bounces.report(uow, desk.tenant.actor, queued, action, reason, 1)
+        thread = tickets.load_thread(uow, desk.tenant.actor, ticket.id)
+        history = uow.events.list_events(desk.tenant.id, ticket.id)
+    [after] = _outbox(desk, ticket.id)
+    [line] = [m.body_text for m in thread.messages if m.kind is MessageKind.LOG]
+    to = f"E-mail to {CUSTOMER}, boss@example.org"
+    failed = [data for kind, _, data in history if kind == "mail.failed"]
+    if action == "failed":
+        assert line == f"{to} bounced: {reason}"[:2000]
+        assert (after.status, after.last_error) == ("failed", f"bounced: {reason}"[:2000])
+        assert failed == [{"outbox_id": queued.id, "error": reason[:500]}]
+    else:
+        assert line == f"{to} is delayed, the receiving side still tries: {reason}"[:2000]
+        assert (after.status, after.last_error) == ("queued", None)
+        assert failed == []
