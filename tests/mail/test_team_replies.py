@@ -9,7 +9,7 @@ from frontdesk.core import mail as mail_records
 from frontdesk.core import tickets
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.accounts import AgentFields
-from frontdesk.core.mail import bounces, outbox, replies
+from frontdesk.core.mail import bounces, copies, outbox, replies
 from frontdesk.core.mail.records import OutboxMail
 from frontdesk.core.mail.replies import NotMailed, TeamMessage
 from frontdesk.core.shared.errors import Conflict, DomainError, Invalid
@@ -352,3 +352,46 @@ def test_a_bounce_report_is_said_on_the_ticket_with_every_recipient(
         assert line == f"{to} is delayed, the receiving side still tries: {reason}"[:2000]
         assert (after.status, after.last_error) == ("queued", None)
         assert failed == []
+
+
+def test_each_assigned_agent_but_the_author_gets_one_copy_of_a_message(desk: MailDesk) -> None:
+    actor = desk.tenant.actor
+    with desk.services.store.write() as uow:
+        alva, bo, cy = (
+            accounts.create_agent(
+                uow, actor, AgentFields(name=name, email=desk.tenant.address(name.lower()))
+            )
+            for name in ("Alva", "Bo", "Cy")
+        )
+        opened = tickets.open_ticket(
+            uow,
+            actor,
+            NewTicket(
+                subject="Printer on fire",
+                message=NewMessage(body_text="It smokes", email_message_id="<m1@example.org>"),
+                requester_email=CUSTOMER,
+                inbox_id=desk.support.id,
+                assignee_ids=(alva.id, bo.id),
+            ),
+        )
+        ticket, first = opened.ticket, opened.message
+        note = tickets.add_message(
+            uow, actor, ticket.id, NewMessage(body_text="On it", agent_id=alva.id)
+        )
+        to_customer = copies.queue_agent_copies(uow, actor, ticket, first, lambda a: f"r-{a.id}")
+        again = copies.queue_agent_copies(uow, actor, ticket, first, lambda a: f"r-{a.id}")
+        by_alva = copies.queue_agent_copies(uow, actor, ticket, note, lambda a: f"r-{a.id}")
+        history = uow.events.list_events(desk.tenant.id, ticket.id)
+    assert (len(to_customer), again, len(by_alva)) == (2, [], 1)
+    rows = {row.id: row for row in _outbox(desk, ticket.id)}
+    assert sorted(rows[i].to for i in to_customer) == [(alva.email,), (bo.email,)]
+    [copy_of_note] = [rows[i] for i in by_alva]
+    assert (copy_of_note.to, copy_of_note.reply_to) == ((bo.email,), f"r-{bo.id}")
+    copy = rows[to_customer[0]]
+    assert copy.body.startswith(f"{CUSTOMER} wrote:\n\nIt smokes\n\n-- \nAnswer this mail")
+    assert (copy.body_html, copy.attempts, copy.in_reply_to) == ("", 0, "<m1@example.org>")
+    assert copy.references == ("<m1@example.org>",)
+    queued = [data for kind, _, data in history if kind == "mail.queued"]
+    assert [d["outbox_id"] for d in queued] == [*to_customer, *by_alva]
+    assert {d["kind"] for d in queued} == {"agent_copy"}
+    assert all(cy.email not in row.to for row in rows.values())
