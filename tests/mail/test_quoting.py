@@ -189,3 +189,38 @@ def test_the_ticket_page_folds_the_marked_parts(name: str) -> None:
     assert html_to_text(signature_part).endswith(expected.signature.rsplit("\n", 1)[-1])
     assert expected.quote_ends.lstrip("> ") in html_to_text(quote_fold)
     assert expected.quote_ends.lstrip("> ") not in html_to_text(head + signature_part)
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [
+        ("Hi there", "<p>Hi there</p>"),
+        (
+            "Hi\n\nBob\n-- \nBob B",
+            '<p>Hi</p><p>Bob</p><span class="fd-signature"></span><p>-- <br>Bob B</p>',
+        ),
+        # Outlook's rule of underscores above its header block belongs to the quote.
+        (
+            "Hi\nthere\n________\nFrom: a\nSent: b\n\nold",
+            '<p>Hi<br>there</p><span class="fd-quote"></span>'
+            "<p>________<br>From: a<br>Sent: b</p><p>old</p>",
+        ),
+        (
+            "________\nFrom: a\nSent: b\n\nold",
+            '<span class="fd-quote"></span><p>________<br>From: a<br>Sent: b</p><p>old</p>',
+        ),
+        (
+            "From: a\nSent: b\nold\n________",
+            '<span class="fd-quote"></span><p>From: a<br>Sent: b<br>old<br>________</p>',
+        ),
+        # 'Sent:' within three lines under 'From:' makes a header block; four is too far.
+        (
+            "From: a\nx\ny\nSent: b\nold",
+            '<span class="fd-quote"></span><p>From: a<br>x<br>y<br>Sent: b<br>old</p>',
+        ),
+        ("From: a\nx\ny\nz\nSent: b\nold", "<p>From: a<br>x<br>y<br>z<br>Sent: b<br>old</p>"),
+    ],
+    ids=["plain", "signature", "rule", "rule first", "rule last", "sent 3 below", "sent 4 below"],
+)
+def test_plain_text_is_marked_where_its_signature_or_quote_starts(text: str, html: str) -> None:
+    assert quoting.mark_text(text) == html

@@ -1,0 +1,397 @@
+"""`replies.post` on a real unit of work: the stale-reply check, which of a reply's parts are
+stored and mailed, why a reply asked to be mailed was not, and the field each refusal names."""
+
+from __future__ import annotations
+
+import pytest
+
+from frontdesk.core import mail as mail_records
+from frontdesk.core import tickets
+from frontdesk.core.identity import accounts
+from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.mail import bounces, copies, outbox, replies
+from frontdesk.core.mail.records import OutboxMail
+from frontdesk.core.mail.replies import NotMailed, TeamMessage
+from frontdesk.core.shared.errors import Conflict, DomainError, Invalid
+from frontdesk.core.tickets import NewMessage, NewTicket
+from frontdesk.core.tickets.attachments import Upload, upload
+from frontdesk.core.tickets.listing import MAX_PAGE
+from frontdesk.core.tickets.records import MessageKind, Status, Ticket
+from tests.mail.conftest import MailDesk
+
+CUSTOMER = "cora@example.org"
+
+
+def _ticket(desk: MailDesk, requester: str | None = CUSTOMER) -> Ticket:
+    with desk.services.store.write() as uow:
+        new = NewTicket(
+            subject="Printer on fire",
+            message=NewMessage(body_text="It smokes"),
+            requester_email=requester,
+            inbox_id=desk.support.id,
+        )
+        return tickets.open_ticket(uow, desk.tenant.actor, new).ticket
+
+
+def _post(desk: MailDesk, ticket_id: int, new: TeamMessage) -> replies.Posted:
+    with desk.services.store.write() as uow:
+        return replies.post(uow, desk.tenant.actor, ticket_id, new)
+
+
+def _outbox(desk: MailDesk, ticket_id: int) -> list[OutboxMail]:
+    with desk.services.store.read() as uow:
+        return uow.mail.list_outbox(desk.tenant.id, ticket_id=ticket_id, status=None, limit=50)
+
+
+def _message_count(desk: MailDesk, ticket_id: int) -> int:
+    with desk.services.store.read() as uow:
+        return len(uow.tickets.list_messages(ticket_id))
+
+
+def _customer_wrote_at(desk: MailDesk, ticket_id: int) -> int:
+    with desk.services.store.read() as uow:
+        written = tickets.get_ticket(uow, desk.tenant.actor, ticket_id).client_last_replied
+    assert written is not None
+    return written
+
+
+def test_a_reply_written_before_the_customers_latest_mail_is_refused_as_stale(
+    desk: MailDesk,
+) -> None:
+    ticket = _ticket(desk)
+    wrote = _customer_wrote_at(desk, ticket.id)
+    before = _message_count(desk, ticket.id)
+    with pytest.raises(Conflict) as refused:
+        _post(
+            desk, ticket.id, TeamMessage("Try water", send_email=True, seen_customer_at=wrote - 1)
+        )
+    assert refused.value.code == "stale_reply"
+    assert refused.value.message == "The customer wrote again since you started this reply"
+    assert _message_count(desk, ticket.id) == before
+    assert _outbox(desk, ticket.id) == []
+
+
+def test_a_reply_that_saw_the_customers_latest_mail_is_taken(desk: MailDesk) -> None:
+    ticket = _ticket(desk)
+    wrote = _customer_wrote_at(desk, ticket.id)
+    posted = _post(desk, ticket.id, TeamMessage("Try water", seen_customer_at=wrote))
+    assert posted.message.body_text == "Try water"
+
+
+def test_a_note_is_never_stale(desk: MailDesk) -> None:
+    ticket = _ticket(desk)
+    wrote = _customer_wrote_at(desk, ticket.id)
+    posted = _post(desk, ticket.id, TeamMessage("Hm", internal=True, seen_customer_at=wrote - 1))
+    assert posted.message.kind is MessageKind.INTERNAL
+
+
+def test_a_ticket_the_customer_never_wrote_to_has_no_stale_replies(desk: MailDesk) -> None:
+    with desk.services.store.write() as uow:
+        new = NewTicket(
+            subject="Outbound",
+            message=NewMessage(body_text="We noticed", by_team=True),
+            requester_email=CUSTOMER,
+            inbox_id=desk.support.id,
+        )
+        ticket = tickets.open_ticket(uow, desk.tenant.actor, new).ticket
+    assert ticket.client_last_replied is None
+    posted = _post(desk, ticket.id, TeamMessage("Again", seen_customer_at=0))
+    assert posted.message.body_text == "Again"
+
+
+def test_a_mailed_reply_stores_and_queues_its_recipients_and_sets_the_status(
+    desk: MailDesk,
+) -> None:
+    ticket = _ticket(desk)
+    wrote = _customer_wrote_at(desk, ticket.id)
+    posted = _post(
+        desk,
+        ticket.id,
+        TeamMessage(
+            "Try water",
+            send_email=True,
+            cc=("boss@example.org",),
+            bcc=("audit@example.org",),
+            status=Status.PENDING,
+        ),
+    )
+    assert posted.emailed is True and posted.not_emailed is None
+    stored = posted.message
+    assert (stored.kind, stored.to, stored.cc, stored.bcc) == (
+        MessageKind.EXTERNAL,
+        (CUSTOMER,),
+        ("boss@example.org",),
+        ("audit@example.org",),
+    )
+    assert stored.agent_id is None and stored.contact_id is None
+    [queued] = _outbox(desk, ticket.id)
+    assert (queued.message_id, queued.to, queued.cc) == (
+        stored.id,
+        (CUSTOMER,),
+        ("boss@example.org",),
+    )
+    with desk.services.store.read() as uow:
+        after = tickets.get_ticket(uow, desk.tenant.actor, ticket.id)
+    assert after.status is Status.PENDING
+    assert after.client_last_replied == wrote  # the team wrote it, not the customer
+
+
+def test_a_reply_not_asked_to_be_mailed_is_stored_without_recipients_or_mail(
+    desk: MailDesk,
+) -> None:
+    ticket = _ticket(desk)
+    record = TeamMessage("For the record", to=("x@example.org",), bcc=("y@example.org",))
+    posted = _post(desk, ticket.id, record)
+    assert (posted.emailed, posted.not_emailed) == (False, None)
+    assert (posted.message.to, posted.message.cc, posted.message.bcc) == ((), (), ())
+    assert posted.message.kind is MessageKind.EXTERNAL
+    assert _outbox(desk, ticket.id) == []
+
+
+def test_a_note_asked_to_be_mailed_is_stored_and_not_mailed(desk: MailDesk) -> None:
+    ticket = _ticket(desk)
+    posted = _post(desk, ticket.id, TeamMessage("Internal", internal=True, send_email=True))
+    assert (posted.emailed, posted.not_emailed) == (False, NotMailed.INTERNAL)
+    assert posted.message.kind is MessageKind.INTERNAL
+    assert posted.message.to == ()
+    assert _outbox(desk, ticket.id) == []
+
+
+def test_a_reply_to_a_ticket_without_requester_is_stored_and_not_mailed(desk: MailDesk) -> None:
+    ticket = _ticket(desk, requester=None)
+    posted = _post(desk, ticket.id, TeamMessage("Anyone?", send_email=True))
+    assert (posted.emailed, posted.not_emailed) == (False, NotMailed.NO_RECIPIENT)
+    assert posted.message.to == ()
+    assert _outbox(desk, ticket.id) == []
+
+
+@pytest.mark.parametrize(
+    ("new", "field"),
+    [
+        (TeamMessage("x", send_email=True, to=("not an address",)), "toAddresses"),
+        (TeamMessage("x", send_email=True, cc=("not an address",)), "ccAddresses"),
+        (TeamMessage("x", send_email=True, bcc=("not an address",)), "bccAddresses"),
+        (TeamMessage("x", attachments=("00000000-0000-0000-0000-000000000000",)), "attachmentIds"),
+    ],
+    ids=["to", "cc", "bcc", "attachments"],
+)
+def test_each_refusal_names_its_field_and_stores_nothing(
+    desk: MailDesk, new: TeamMessage, field: str
+) -> None:
+    ticket = _ticket(desk)
+    before = _message_count(desk, ticket.id)
+    with pytest.raises(DomainError) as refused:
+        _post(desk, ticket.id, new)
+    assert refused.value.field == field
+    assert _message_count(desk, ticket.id) == before
+
+
+def test_a_reply_takes_a_file_uploaded_to_its_own_ticket(desk: MailDesk) -> None:
+    ticket = _ticket(desk)
+    with desk.services.store.write() as uow:
+        uploaded = upload(
+            uow, desk.services.blobs, desk.tenant.actor, Upload("a.txt", b"hi", ticket.id), 1000
+        )
+    posted = _post(desk, ticket.id, TeamMessage("See file", attachments=(uploaded.uuid,)))
+    with desk.services.store.read() as uow:
+        [stored] = uow.attachments.attachments_by_uuid(desk.tenant.id, [uploaded.uuid])
+    assert stored.message_id == posted.message.id
+
+
+def test_recipients_up_to_the_limit_are_taken_one_past_is_refused(desk: MailDesk) -> None:
+    ticket = _ticket(desk)
+    fifty = tuple(f"c{i}@example.org" for i in range(50))
+    posted = _post(desk, ticket.id, TeamMessage("All", send_email=True, cc=fifty))
+    assert posted.message.cc == fifty
+    again = _post(desk, ticket.id, TeamMessage("Two", send_email=True, cc=(fifty[1], fifty[1])))
+    assert again.message.cc == (fifty[1],)  # a duplicate dropped
+    before = _message_count(desk, ticket.id)
+    with pytest.raises(Invalid) as refused:
+        _post(desk, ticket.id, TeamMessage("All", send_email=True, bcc=(*fifty, "x@example.org")))
+    assert (refused.value.code, refused.value.field) == ("too_many", "bccAddresses")
+    assert refused.value.message == "bccAddresses has more than 50 addresses"
+    assert _message_count(desk, ticket.id) == before
+
+
+def _receipt(desk: MailDesk, key: str, status: str) -> None:
+    with desk.services.store.write() as uow:
+        mail_records.record_receipt(
+            uow,
+            {
+                "account_id": desk.tenant.id,
+                "inbox_id": desk.support.id,
+                "source": "smtp",
+                "status": status,
+                "mail_key": key,
+                "envelope_from": CUSTOMER,
+                "recipients": (desk.support.email,),
+                "subject": key,
+                "raw_sha256": "0" * 64,
+                "size": 10,
+                "created": 1,
+            },
+        )
+
+
+def test_receipts_are_listed_by_status_and_up_to_the_limit(desk: MailDesk) -> None:
+    for key, status in [("a", "delivered"), ("b", "quarantined"), ("c", "delivered")]:
+        _receipt(desk, key, status)
+    actor = desk.tenant.actor
+    with desk.services.store.read() as uow:
+        received = mail_records.list_receipts(uow, actor, "delivered", after_id=0, limit=5)
+        first = mail_records.list_receipts(uow, actor, None, after_id=0, limit=1)
+        every = mail_records.list_receipts(uow, actor, None, after_id=0, limit=MAX_PAGE)
+    assert [r.subject for r in received] == ["a", "c"]
+    assert len(first) == 1 and len(every) == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "limit", "code", "field", "message"),
+    [
+        ("lost", 5, "invalid_status", None, "status is one of delivered, quarantined, bounce"),
+        (None, 0, "invalid_limit", "limit", "limit must be between 1 and 1000"),
+        (None, 1001, "invalid_limit", "limit", "limit must be between 1 and 1000"),
+    ],
+    ids=["status", "limit 0", "limit past the page"],
+)
+def test_receipt_listing_refusals(
+    desk: MailDesk, status: str | None, limit: int, code: str, field: str | None, message: str
+) -> None:
+    with desk.services.store.read() as uow, pytest.raises(Invalid) as refused:
+        mail_records.list_receipts(uow, desk.tenant.actor, status, after_id=0, limit=limit)
+    assert (refused.value.code, refused.value.field, refused.value.message) == (
+        code,
+        field,
+        message,
+    )
+
+
+def test_a_note_names_agents_by_the_address_before_the_at_or_by_first_name(
+    desk: MailDesk,
+) -> None:
+    with desk.services.store.write() as uow:
+        actor = desk.tenant.actor
+        maja = accounts.create_agent(
+            uow, actor, AgentFields(name="Maja Berg", email=desk.tenant.address("mb"))
+        )
+        olle = accounts.create_agent(
+            uow, actor, AgentFields(name="Olle Ek", email=desk.tenant.address("oe"))
+        )
+    local = maja.email.split("@")[0]
+    team = [maja, olle]
+    assert replies.mentioned(f"thanks @{local.upper()}.", team) == [maja]
+    assert replies.mentioned("ask @olle", team) == [olle]
+    assert replies.mentioned("ask @Olle and @MAJA, not @example.com", team) == [maja, olle]
+    assert replies.mentioned("mail oe@example.com", team) == []
+
+
+def test_the_queued_reply_carries_every_recipient_and_our_message_id(desk: MailDesk) -> None:
+    ticket = _ticket(desk)
+    hidden = ("audit@example.org", "legal@example.org")
+    posted = _post(desk, ticket.id, TeamMessage("Try water", send_email=True, bcc=hidden))
+    [queued] = _outbox(desk, ticket.id)
+    domain = desk.support.email.rsplit("@", 1)[1]
+    assert queued.email_message_id == f"<{posted.message.uuid}@{domain}>"
+    assert (queued.bcc, queued.attempts, queued.status) == (hidden, 0, "queued")
+    assert queued.subject == "Re: Printer on fire"
+
+
+def test_a_message_is_queued_as_mail_once_and_only_with_a_recipient(desk: MailDesk) -> None:
+    ticket = _ticket(desk)
+    posted = _post(desk, ticket.id, TeamMessage("Try water", send_email=True))
+    actor = desk.tenant.actor
+    with desk.services.store.write() as uow, pytest.raises(Invalid) as twice:
+        outbox.queue_reply(uow, actor, ticket, posted.message, to=[CUSTOMER])
+    assert (twice.value.code, twice.value.message) == (
+        "already_sent",
+        "this message has already been queued as e-mail",
+    )
+    with desk.services.store.write() as uow, pytest.raises(Invalid) as nobody:
+        outbox.queue_reply(uow, actor, ticket, posted.message, to=[])
+    assert (nobody.value.code, nobody.value.field, nobody.value.message) == (
+        "no_recipient",
+        "toAddresses",
+        "the e-mail has no recipient",
+    )
+    assert len(_outbox(desk, ticket.id)) == 1
+
+
+def test_the_wait_after_a_failed_try_doubles_up_to_its_cap() -> None:
+    assert [outbox.backoff_ms(n, 1000, 10**9) for n in (0, 1, 2, 3, 4)] == [
+        1000,
+        1000,
+        2000,
+        4000,
+        8000,
+    ]
+    assert outbox.backoff_ms(5, 1000, 10_000) == 10_000
+    assert outbox.backoff_ms(99, 1, 2**40) == 2**30  # the exponent stops at 30
+
+
+@pytest.mark.parametrize("action", ["failed", "delayed"])
+def test_a_bounce_report_is_said_on_the_ticket_with_every_recipient(
+    desk: MailDesk, action: str
+) -> None:
+    ticket = _ticket(desk)
+    _post(desk, ticket.id, TeamMessage("Hi", send_email=True, cc=("boss@example.org",)))
+    [queued] = _outbox(desk, ticket.id)
+    reason = "5.1.1 " + "x" * 2100
+    with desk.services.store.write() as uow:
+        bounces.report(uow, desk.tenant.actor, queued, action, reason, 1)
+        thread = tickets.load_thread(uow, desk.tenant.actor, ticket.id)
+        history = uow.events.list_events(desk.tenant.id, ticket.id)
+    [after] = _outbox(desk, ticket.id)
+    [line] = [m.body_text for m in thread.messages if m.kind is MessageKind.LOG]
+    to = f"E-mail to {CUSTOMER}, boss@example.org"
+    failed = [data for kind, _, data in history if kind == "mail.failed"]
+    if action == "failed":
+        assert line == f"{to} bounced: {reason}"[:2000]
+        assert (after.status, after.last_error) == ("failed", f"bounced: {reason}"[:2000])
+        assert failed == [{"outbox_id": queued.id, "error": reason[:500]}]
+    else:
+        assert line == f"{to} is delayed, the receiving side still tries: {reason}"[:2000]
+        assert (after.status, after.last_error) == ("queued", None)
+        assert failed == []
+
+
+def test_each_assigned_agent_but_the_author_gets_one_copy_of_a_message(desk: MailDesk) -> None:
+    actor = desk.tenant.actor
+    with desk.services.store.write() as uow:
+        alva, bo, cy = (
+            accounts.create_agent(
+                uow, actor, AgentFields(name=name, email=desk.tenant.address(name.lower()))
+            )
+            for name in ("Alva", "Bo", "Cy")
+        )
+        opened = tickets.open_ticket(
+            uow,
+            actor,
+            NewTicket(
+                subject="Printer on fire",
+                message=NewMessage(body_text="It smokes", email_message_id="<m1@example.org>"),
+                requester_email=CUSTOMER,
+                inbox_id=desk.support.id,
+                assignee_ids=(alva.id, bo.id),
+            ),
+        )
+        ticket, first = opened.ticket, opened.message
+        note = tickets.add_message(
+            uow, actor, ticket.id, NewMessage(body_text="On it", agent_id=alva.id)
+        )
+        to_customer = copies.queue_agent_copies(uow, actor, ticket, first, lambda a: f"r-{a.id}")
+        again = copies.queue_agent_copies(uow, actor, ticket, first, lambda a: f"r-{a.id}")
+        by_alva = copies.queue_agent_copies(uow, actor, ticket, note, lambda a: f"r-{a.id}")
+        history = uow.events.list_events(desk.tenant.id, ticket.id)
+    assert (len(to_customer), again, len(by_alva)) == (2, [], 1)
+    rows = {row.id: row for row in _outbox(desk, ticket.id)}
+    assert sorted(rows[i].to for i in to_customer) == [(alva.email,), (bo.email,)]
+    [copy_of_note] = [rows[i] for i in by_alva]
+    assert (copy_of_note.to, copy_of_note.reply_to) == ((bo.email,), f"r-{bo.id}")
+    copy = rows[to_customer[0]]
+    assert copy.body.startswith(f"{CUSTOMER} wrote:\n\nIt smokes\n\n-- \nAnswer this mail")
+    assert (copy.body_html, copy.attempts, copy.in_reply_to) == ("", 0, "<m1@example.org>")
+    assert copy.references == ("<m1@example.org>",)
+    queued = [data for kind, _, data in history if kind == "mail.queued"]
+    assert [d["outbox_id"] for d in queued] == [*to_customer, *by_alva]
+    assert {d["kind"] for d in queued} == {"agent_copy"}
+    assert all(cy.email not in row.to for row in rows.values())
