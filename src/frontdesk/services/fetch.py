@@ -144,13 +144,42 @@ def _fetch(
 
 
 @dataclass(frozen=True)
-class _Pinned:
+class Pinned:
+    """A URL aimed at an address that passed the check, with the Host header and the
+    TLS server name of the original host."""
+
     url: httpx2.URL
     headers: dict[str, str]
     sni: str
 
 
-def _pinned(raw: str, where: str, limits: FetchLimits, resolver: Resolver) -> _Pinned:
+class AddressRefused(Exception):
+    """The host does not resolve (`unresolved`) or lies on a private network (`private`)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def pin(url: httpx2.URL, *, allow_private: bool, resolver: Resolver = resolve) -> Pinned:
+    """Resolve once, check every address, and aim at the first: a second DNS answer cannot
+    slip a private address in between (attachment fetches, webhooks)."""
+    host = url.raw_host.decode("ascii")
+    port = url.port or (443 if url.scheme == "https" else 80)
+    try:
+        addresses = resolver(host, port)
+    except (OSError, UnicodeError) as exc:
+        raise AddressRefused("unresolved") from exc
+    if not addresses or not all(permitted(a, allow_private=allow_private) for a in addresses):
+        raise AddressRefused("private")
+    return Pinned(
+        url=url.copy_with(host=addresses[0]),
+        headers={"Host": url.netloc.decode("ascii")},
+        sni=host,
+    )
+
+
+def _pinned(raw: str, where: str, limits: FetchLimits, resolver: Resolver) -> Pinned:
     """The request for one hop, aimed at an address that passed the check."""
     try:
         url = httpx2.URL(raw)
@@ -158,27 +187,20 @@ def _pinned(raw: str, where: str, limits: FetchLimits, resolver: Resolver) -> _P
         raise Invalid("invalid_url", f"{where}: not a valid URL", field="attachments") from exc
     if url.scheme not in ("http", "https") or not url.raw_host:
         raise Invalid("invalid_url", f"{where}: only http and https URLs", field="attachments")
-    host = url.raw_host.decode("ascii")
-    port = url.port or (443 if url.scheme == "https" else 80)
     try:
-        addresses = resolver(host, port)
-    except (OSError, UnicodeError) as exc:
-        raise Invalid(
-            "attachment_unavailable", f"{where}: the host does not resolve", field="attachments"
-        ) from exc
-    if not addresses or not all(
-        permitted(address, allow_private=limits.allow_private) for address in addresses
-    ):
+        return pin(url, allow_private=limits.allow_private, resolver=resolver)
+    except AddressRefused as refused:
+        if refused.reason == "unresolved":
+            raise Invalid(
+                "attachment_unavailable",
+                f"{where}: the host does not resolve",
+                field="attachments",
+            ) from refused
         raise Invalid(
             "address_not_allowed",
             f"{where}: the host is on a private or local network",
             field="attachments",
-        )
-    return _Pinned(
-        url=url.copy_with(host=addresses[0]),
-        headers={"Host": url.netloc.decode("ascii")},
-        sni=host,
-    )
+        ) from refused
 
 
 def _timeouts(budget: _Budget, where: str) -> dict[str, float]:

@@ -16,7 +16,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import httpx2
 
@@ -27,7 +26,7 @@ from frontdesk.core.automation.records import DeliveryPolicy, FeedEvent
 from frontdesk.core.automation.webhooks import queue_deliveries
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.services import sealing
-from frontdesk.services.fetch import Resolver, permitted, resolve
+from frontdesk.services.fetch import AddressRefused, Resolver, pin, resolve
 from frontdesk.settings import Settings
 from frontdesk.storage.faults import classify, describe
 from frontdesk.storage.store import Store
@@ -83,30 +82,11 @@ def body_of(work: Work, obj: object) -> str:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-@dataclass(frozen=True)
-class _Target:
-    url: httpx2.URL
-    host_header: str
-    sni: str
-
-
-class AddressRefused(Exception):
-    """The URL's host is on a private or local network (or does not resolve)."""
-
-
-def pinned(url: str, *, allow_private: bool, resolver: Resolver = resolve) -> _Target:
-    """The URL aimed at an address that passed the check, so that a second DNS answer
-    cannot slip a private address in between (the rule of services/fetch.py)."""
-    parsed = httpx2.URL(url)
-    host = parsed.raw_host.decode("ascii")
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    try:
-        addresses = resolver(host, port)
-    except (OSError, UnicodeError) as exc:
-        raise AddressRefused("the host does not resolve") from exc
-    if not addresses or not all(permitted(a, allow_private=allow_private) for a in addresses):
-        raise AddressRefused("address_not_allowed: the host is on a private or local network")
-    return _Target(parsed.copy_with(host=addresses[0]), parsed.netloc.decode("ascii"), host)
+# Why an endpoint's address was refused, as the delivery log says it.
+REFUSALS = {
+    "unresolved": "the host does not resolve",
+    "private": "address_not_allowed: the host is on a private or local network",
+}
 
 
 def _log_failure(what: str, exc: Exception) -> None:
@@ -220,13 +200,13 @@ class WebhookWorker:
             return int((time.monotonic() - started) * 1000)
 
         try:
-            target = pinned(
-                work.endpoint.url,
+            target = pin(
+                httpx2.URL(work.endpoint.url),
                 allow_private=self.settings.allow_private_webhooks,
                 resolver=self.resolver,
             )
-        except AddressRefused as exc:
-            return Outcome(deliveries.FAILED, None, str(exc), took())
+        except AddressRefused as refused:
+            return Outcome(deliveries.FAILED, None, REFUSALS[refused.reason], took())
         try:
             secret = sealing.unseal(work.endpoint.secret, self.settings.secret_key, WEBHOOK_SECRET)
         except sealing.SealBroken as exc:
@@ -234,7 +214,7 @@ class WebhookWorker:
         data = body.encode()
         stamp = int(time.time())
         headers = {
-            "Host": target.host_header,
+            **target.headers,
             "Frontdesk-Event-Id": str(work.delivery.event_id),
             "Frontdesk-Event-Type": work.delivery.kind,
             "Frontdesk-Delivery-Id": str(work.delivery.id),
