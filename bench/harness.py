@@ -23,6 +23,7 @@ from typing import IO, Any, TypeVar
 import httpx2
 
 Request = Callable[[httpx2.Client, int], httpx2.Response]
+REPO = Path(__file__).resolve().parent.parent
 R = TypeVar("R")
 
 
@@ -134,6 +135,23 @@ class Server:
 
     def stop(self) -> None:
         terminate(self.process, self.log, timeout=15)
+
+
+class BareServer(Server):
+    """bench/bare.py as a child process: a bare Starlette app under `frontdesk serve`'s
+    uvicorn options, with the same workers and CPU pinning; the truthful ceiling."""
+
+    def __init__(self, log_dir: Path, *, workers: int = 1, cpus: str | None = None) -> None:
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "bench.bare", "--port", str(self.port)]
+        command = pinned([*command, "--workers", str(workers)], cpus)
+        self.log = (log_dir / "bare.log").open("w")
+        # Its workers are spawned processes that import `bench.bare` afresh: from the repo.
+        env = {**os.environ, "PYTHONPATH": str(REPO)}
+        self.process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
 
 
 def terminate(process: subprocess.Popen[bytes], log: IO[str], *, timeout: float) -> None:

@@ -2,7 +2,9 @@
 
 For each backend (SQLite, PostgreSQL): seed N tickets x M messages (bench/seed.py), start
 `frontdesk serve --workers W` pinned to CPU 0, and measure with wrk pinned to CPU 1
-(bench/load.py): the ceiling (GET /healthz on the same server), ImBox listTickets first
+(bench/load.py): the bare ceiling (a bare Starlette app served by uvicorn with the same
+options, workers and pinning: bench/bare.py), the ceiling (GET /healthz on the Frontdesk
+server, through its middleware), ImBox listTickets first
 page, a deep cursor page and a status filter, one ticket with its messages (native API),
 InboxOps full-text search for a rare and a common word, creating tickets (native API),
 then one streamed CSV export of every ticket with the server's resident memory sampled
@@ -42,7 +44,7 @@ import httpx2
 import psycopg
 
 from bench import compare, peer
-from bench.harness import Server
+from bench.harness import BareServer, Server
 from bench.load import LoadSettings, Op, measure, wrk_available
 from bench.report import markdown
 from bench.seed import Seeded, seed
@@ -57,6 +59,7 @@ SERVER_CPUS, LOAD_CPUS = "0", "1"
 QUIET_SERVER = {"FRONTDESK_SMTP_PORT": "0"}
 RESULTS = Path(__file__).parent / "results"
 SEARCH_OPS = {"search, rare word": RARE, "search, common word": COMMON}
+BARE = "bare ceiling"
 GROWTH_OPS = ("ceiling", "list first page", "list deep page", *SEARCH_OPS)
 
 
@@ -236,6 +239,20 @@ def _measure_all(
     return results
 
 
+def bare_ceiling(log_dir: Path, workers: int, load: LoadSettings) -> dict[str, Any]:
+    """GET /healthz of the bare Starlette app, on the CPU the Frontdesk server is pinned to
+    (idle meanwhile): what uvicorn and the event loop alone do on this machine now."""
+    bare = BareServer(log_dir, workers=workers, cpus=SERVER_CPUS)
+    op = Op("bare Starlette GET /healthz", [("GET", "/healthz", "")], {})
+    try:
+        bare.wait(STARTUP_SECONDS)
+        figures = measure(bare.base, op, load)
+    finally:
+        bare.stop()
+    print(f"  {BARE} [{op.name}]: {_brief(figures)}", flush=True)
+    return {"route": op.name, **figures}
+
+
 def _brief(figures: dict[str, Any]) -> str:
     if not figures.get("ok"):
         return f"FAILED {figures.get('error') or figures.get('errors')}"
@@ -262,7 +279,10 @@ def run_frontdesk(
             ops = frontdesk_ops(seeded)
             if full and (names is None or set(WEB_OPS) & set(names)):
                 ops |= web_ops(server.base, seeded)
-            results = _measure_all(server, ops, names, load)
+            results = {}
+            if full and (names is None or BARE in names):
+                results[BARE] = bare_ceiling(data_dir, args.workers, load)
+            results |= _measure_all(server, ops, names, load)
             if full and (names is None or "csv export" in names):
                 results["csv export"] = csv_export(server, seeded)
                 print(f"  csv export: {results['csv export']}", flush=True)

@@ -25,7 +25,9 @@ from frontdesk.core.shared.records import ALL_SCOPES, Actor, Scope
 from frontdesk.services import Services, build_services
 from frontdesk.settings import Settings
 
-pytest_plugins = ["pytester"]  # tests of the suite's own rules (tests/unit/test_suite_rules.py)
+# pytester: tests of the suite's own rules (tests/unit/test_suite_rules.py); tests.s3: moto's
+# S3 server, started once per run for the tests that ask for it (docs/storage.md)
+pytest_plugins = ["pytester", "tests.s3"]
 
 PG_ADMIN_URL = os.environ.get(
     "FRONTDESK_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -120,6 +120,15 @@ PACKAGES: dict[str, Package] = {
         ("src/frontdesk/core/automation/*.py",),
         ("tests/automation",),
     ),
+    "core/rules": Package(
+        ("src/frontdesk/core/rules/*.py",),
+        (
+            "tests/core/test_rules_triggers.py",
+            "tests/core/test_rules_assignment.py",
+            "tests/core/test_rules_time.py",
+            "tests/api/test_rules.py",
+        ),
+    ),
     "api/imbox": Package(
         ("src/frontdesk/api/imbox/translate.py", "src/frontdesk/api/imbox/chat_translate.py"),
         ("tests/dialects/imbox", "tests/dialects/imbox_chat"),

@@ -12,6 +12,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from frontdesk import __version__
 from frontdesk.api.common import openapi
+from frontdesk.api.common.idempotency import IdempotencyMiddleware
 from frontdesk.api.imbox import chat_routes as imbox_chat
 from frontdesk.api.imbox import errors as imbox_errors
 from frontdesk.api.imbox import openapi as imbox_openapi
@@ -32,9 +33,12 @@ from frontdesk.api.native import (
 from frontdesk.api.native import canned as native_canned
 from frontdesk.api.native import chat as native_chat
 from frontdesk.api.native import chat_settings as native_chat_settings
+from frontdesk.api.native import csat as native_csat
 from frontdesk.api.native import mail as native_mail
+from frontdesk.api.native import mail_sending as native_mail_sending
 from frontdesk.api.native import openapi as native_openapi
-from frontdesk.api.native.idempotency import IdempotencyMiddleware
+from frontdesk.api.native import rules as native_rules
+from frontdesk.api.native import sla as native_sla
 from frontdesk.api.v3 import errors as v3_errors
 from frontdesk.api.v3 import openapi as v3_openapi
 from frontdesk.api.v3 import routes as v3
@@ -89,7 +93,12 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     errors.install(app, error_router)
     app.state.error_router = error_router
     # Inside the body limit, so a key's request is read only up to it (docs/native.md).
-    app.add_middleware(IdempotencyMiddleware, services=services, router=error_router)
+    app.add_middleware(
+        IdempotencyMiddleware,
+        services=services,
+        router=error_router,
+        dialects=(tickets.KEYED, imbox.KEYED, inboxops.KEYED, v3.KEYED),
+    )
     app.add_middleware(
         BodyLimitMiddleware,
         router=error_router,
@@ -103,13 +112,17 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(people.router)
     app.include_router(notifications.router)
     app.include_router(native_mail.router)
+    app.include_router(native_mail_sending.router)
     app.include_router(webhooks.router)
     app.include_router(events.router)
+    app.include_router(native_csat.router)
     app.include_router(imbox.router)
     app.include_router(imbox_chat.router)
     app.include_router(native_chat.router)
     app.include_router(native_chat_settings.router)
     app.include_router(native_canned.router)
+    app.include_router(native_rules.router)
+    app.include_router(native_sla.router)
     app.include_router(chat_sockets.router)
     app.include_router(chat_widget.router)
     _install_limiters(app, services.settings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,6 +55,14 @@ class Settings(BaseSettings):
     webhook_retry_max_seconds: float = Field(default=3600.0, gt=0, le=7 * 86_400)
     webhook_max_attempts: int = Field(default=40, ge=1, le=1000)
     webhook_disable_after_seconds: int = Field(default=86_400, ge=1, le=30 * 86_400)
+    # How long the delivery log keeps a delivered delivery, and a failed one (longer, so
+    # that an admin can still look and redeliver); the worker deletes older ones hourly.
+    webhook_keep_delivered_days: int = Field(default=30, ge=1, le=3650)
+    webhook_keep_failed_days: int = Field(default=90, ge=1, le=3650)
+    # The scheduler inside `serve` (docs/automation.md): how often it tries to lead and
+    # runs due jobs, and how often the time rules sweep the open tickets.
+    scheduler_tick_seconds: float = Field(default=5.0, gt=0, le=3600)
+    time_rules_every_seconds: float = Field(default=60.0, gt=0, le=86_400)
     # The v3 public contact form (POST /v3/tickets/contact): attempts per client address
     # within a sliding window, counted in each server process.
     contact_form_limit: int = Field(default=10, ge=1, le=100_000)
@@ -95,9 +104,6 @@ class Settings(BaseSettings):
     auto_reply_repeat_seconds: int = Field(default=300, ge=0, le=86_400)
     # No auto reply to mail dated longer ago than this (an old unread mail polled late).
     auto_reply_max_age_seconds: int = Field(default=86_400, ge=60, le=365 * 86_400)
-    # A copy of each customer mail to the agents assigned to its ticket, with their
-    # signed reply address (docs/mail.md, "Agents answer by e-mail").
-    mail_copy_assignees: bool = False
     # Live chat (docs/chat.md). With a Redis URL, chat events reach the sockets of every
     # server process through one pub/sub channel named `<prefix>:chat`.
     redis_url: str = ""
@@ -127,6 +133,27 @@ class Settings(BaseSettings):
     signin_failures_per_ip: int = Field(default=20, ge=1, le=100_000)
     signin_window_seconds: int = Field(default=900, ge=10, le=86_400)
     password_reset_seconds: int = Field(default=3600, ge=60, le=7 * 86_400)
+    # The customer portal (docs/portal.md): how long a mailed sign-in link works, and how
+    # many links an address, and a client IP, may ask for within the sign-in window.
+    portal_link_seconds: int = Field(default=900, ge=60, le=86_400)
+    portal_links_per_address: int = Field(default=3, ge=1, le=10_000)
+    portal_links_per_ip: int = Field(default=20, ge=1, le=100_000)
+
+    # Where attachment and raw-mail bytes live (docs/storage.md): the data directory's
+    # `blobs/`, or an S3-compatible bucket. Empty credentials leave them to boto3's own
+    # chain (AWS_* variables, an instance role). Parts of a multipart upload are at least
+    # 5 MiB (S3's minimum). With presign on, a download is a redirect to a URL that works
+    # for presign_seconds instead of bytes streamed through Frontdesk.
+    blob_store: Literal["local", "s3"] = "local"
+    s3_bucket: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = Field(default="", repr=False)
+    s3_prefix: str = ""
+    s3_multipart_bytes: int = Field(default=8 * MIB, ge=5 * MIB, le=5 * 1024 * MIB)
+    s3_presign: bool = False
+    s3_presign_seconds: int = Field(default=300, ge=1, le=7 * 86_400)
 
     @field_validator("public_base_url")
     @classmethod

@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from frontdesk.core.identity import business
 from frontdesk.core.identity.records import CredentialKind
 from frontdesk.core.shared.records import Scope
 from frontdesk.services import Services
 from frontdesk.storage import tables as t
 from tests.conftest import Tenant
+from tests.images import png
 
 
 def test_health_readiness_and_openapi(client: TestClient) -> None:
@@ -28,6 +30,42 @@ def test_account_settings(client: TestClient, tenant: Tenant) -> None:
     with tenant.services.store.read() as uow:
         stored = uow.accounts.get_account(tenant.id)
     assert stored is not None and stored.name == "Renamed AB"
+
+
+def test_account_time_zone_language_and_logo_address(client: TestClient, tenant: Tenant) -> None:
+    h = tenant.headers()
+    got = client.get("/api/v1/account", headers=h).json()
+    assert (got["time_zone"], got["language"], got["logo_url"]) == ("", "", None)
+    patched = client.patch(
+        "/api/v1/account", json={"time_zone": "Asia/Tokyo", "language": "sv"}, headers=h
+    )
+    assert patched.status_code == 200 and patched.json()["name"] == "Tenant A"  # kept
+    assert (patched.json()["time_zone"], patched.json()["language"]) == ("Asia/Tokyo", "sv")
+    for body, code in (({"time_zone": "Asia/Atlantis"}, "invalid_time_zone"),
+                       ({"language": "fi", "name": "Not saved"}, "invalid_language")):  # fmt: skip
+        refused = client.patch("/api/v1/account", json=body, headers=h)
+        assert refused.status_code == 422 and refused.json()["error"]["code"] == code
+    assert client.get("/api/v1/account", headers=h).json() == patched.json()
+    with tenant.services.store.write() as uow:
+        business.set_logo(uow, tenant.services.blobs, tenant.actor, png())
+    logo_url = client.get("/api/v1/account", headers=h).json()["logo_url"]
+    assert logo_url.startswith(f"/portal/{got['public_id']}/logo?v=")
+    assert client.get(logo_url).content == png()
+
+
+def test_an_inbox_signature_through_the_api(client: TestClient, tenant: Tenant) -> None:
+    h = tenant.headers()
+    made = client.post(
+        "/api/v1/inboxes", json={"name": "Help", "email": tenant.address("help")}, headers=h
+    ).json()
+    path = f"/api/v1/inboxes/{made['id']}"
+    signed = client.patch(path, json={"signature": "Regards, {agent_name}"}, headers=h)
+    assert signed.status_code == 200 and signed.json()["signature"] == "Regards, {agent_name}"
+    refused = client.patch(path, json={"signature": "{team}", "name": "Renamed"}, headers=h)
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "unknown_placeholder"
+    listed = [i for i in client.get("/api/v1/inboxes", headers=h).json() if i["id"] == made["id"]]
+    assert [(i["name"], i["signature"]) for i in listed] == [("Help", "Regards, {agent_name}")]
 
 
 def test_agents_crud_with_inbox_access(client: TestClient, tenant: Tenant) -> None:

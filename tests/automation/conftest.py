@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+import pkgutil
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -11,10 +14,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from frontdesk.api.native import hook_payloads
+from frontdesk.app import create_app
+from frontdesk.core import tickets
 from frontdesk.services import Services
 from frontdesk.services.webhooks import WebhookWorker
 from frontdesk.storage import tables as t
 from tests.conftest import Tenant
+from tests.unit.test_calendars import utc
 
 FAST = {
     "allow_private_webhooks": True,  # the receiver is on loopback
@@ -22,6 +28,15 @@ FAST = {
     "webhook_retry_max_seconds": 0.05,
     "webhook_timeout_seconds": 2.0,
 }
+
+
+@pytest.fixture(scope="session")
+def client(services: Services) -> TestClient:
+    """The API as an operator who allowed private webhook addresses runs it: the receivers
+    here are on loopback, which registration refuses by default (test_webhooks.py's
+    test_registration_refuses_a_private_address_by_default)."""
+    allowing = services.settings.model_copy(update={"allow_private_webhooks": True})
+    return TestClient(create_app(services=dataclasses.replace(services, settings=allowing)))
 
 
 def make_worker(services: Services, **overrides: Any) -> WebhookWorker:
@@ -96,3 +111,26 @@ def feed(client: TestClient, tenant: Tenant, **params: Any) -> list[dict[str, An
     assert got.status_code == 200, got.text
     items: list[dict[str, Any]] = got.json()["items"]
     return items
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = utc("2026-11-23 09:00")
+
+    def __call__(self) -> int:
+        return self.now
+
+    def at(self, text: str) -> None:
+        self.now = utc(text)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The tickets and automation areas' time: every module of theirs that reads it."""
+    made = Clock()
+    for package in (tickets, importlib.import_module("frontdesk.core.automation")):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            if hasattr(module, "now_ms"):
+                monkeypatch.setattr(module, "now_ms", made)
+    return made

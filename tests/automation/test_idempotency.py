@@ -21,6 +21,7 @@ from frontdesk.storage import tables as t
 from tests.automation.conftest import make_worker
 from tests.conftest import Tenant
 from tests.live import serving
+from tests.multipart import form
 
 
 def _body(tenant: Tenant, subject: str = "Order") -> dict[str, Any]:
@@ -203,3 +204,71 @@ def test_a_locked_database_is_a_503_for_a_keyed_create_and_reserves_nothing(
     finally:
         holder.close()
         own.close()
+
+
+def _attachment_rows(services: Services, tenant: Tenant) -> int:
+    with services.store.read() as uow:
+        return int(
+            uow.conn.execute(
+                select(func.count())
+                .select_from(t.attachments)
+                .where(t.attachments.c.account_id == tenant.id)
+            ).scalar_one()
+        )
+
+
+def _upload(
+    client: TestClient, tenant: Tenant, boundary: str, data: bytes, key: str = "file-1"
+) -> httpx2.Response:
+    body, headers = form(boundary, "attachment", "notes.txt", data)
+    return client.post(
+        "/api/v1/attachments",
+        content=body,
+        headers={**tenant.headers(), **headers, "Idempotency-Key": key},
+    )
+
+
+def test_an_upload_retried_with_its_key_is_one_attachment_whatever_the_boundary(
+    client: TestClient, tenant: Tenant, services: Services
+) -> None:
+    first = _upload(client, tenant, "first-try", b"hello, file")
+    again = _upload(client, tenant, "second-try", b"hello, file")
+    assert first.status_code == again.status_code == 201, first.text
+    assert again.json() == first.json()
+    assert again.headers["idempotent-replayed"] == "true"
+    assert _attachment_rows(services, tenant) == 1
+    clash = _upload(client, tenant, "third-try", b"another file")
+    assert clash.status_code == 409
+    assert clash.json()["error"]["code"] == "idempotency_key_reused"
+    # A different field value is another request too, not only different file bytes.
+    body, headers = form("fourth", "attachment", "notes.txt", b"hello, file", ticket_id="1")
+    moved = client.post(
+        "/api/v1/attachments",
+        content=body,
+        headers={**tenant.headers(), **headers, "Idempotency-Key": "file-1"},
+    )
+    assert moved.status_code == 409
+    assert _attachment_rows(services, tenant) == 1
+
+
+def test_a_keyed_upload_spooled_to_disk_arrives_whole_and_the_limit_still_holds(
+    client: TestClient, tenant: Tenant, services: Services
+) -> None:
+    # Over the JSON limit (64 KiB here) and over the in-memory spool: the upload limit
+    # (256 KiB here) is the one that applies, and the file arrives byte for byte.
+    data = bytes(range(256)) * 800  # 200 KiB
+    made = _upload(client, tenant, "big", data, key="big")
+    assert made.status_code == 201, made.text
+    attachment_id = made.json()["id"]
+    fetched = client.get(f"/api/v1/attachments/{attachment_id}", headers=tenant.headers())
+    assert fetched.content == data
+    over = _upload(client, tenant, "huge", data * 2, key="huge")
+    assert over.status_code == 413
+    assert over.json()["error"]["code"] == "too_large"
+    ik = t.idempotency_keys
+    with services.store.read() as uow:
+        keys = uow.conn.execute(
+            select(ik.c.key).where(ik.c.account_id == tenant.id).order_by(ik.c.key)
+        ).scalars()
+        assert list(keys) == ["big"]  # the refused one reserved nothing
+    assert _attachment_rows(services, tenant) == 1

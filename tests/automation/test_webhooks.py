@@ -9,6 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from frontdesk.app import create_app
 from frontdesk.core import chat, tickets
 from frontdesk.core.chat.records import VisitorInfo
 from frontdesk.core.tickets import NewMessage, NewTicket
@@ -228,6 +229,38 @@ def test_a_private_address_is_refused_unless_the_operator_allows_it(
             assert len(receiver.received) == 1
     finally:
         strict.stop()
+
+
+def test_registration_refuses_a_private_address_by_default(
+    services: Services, tenant: Tenant
+) -> None:
+    """The native API checks the address as the settings screen does (services.webhooks
+    .check_target): an endpoint on loopback is refused when it is registered or moved there,
+    in the native error shape, and nothing is stored."""
+    strict = TestClient(create_app(services=services))  # the suite's settings: not allowed
+    assert services.settings.allow_private_webhooks is False
+    refused = strict.post(
+        "/api/v1/webhooks",
+        json={"url": "http://127.0.0.1:9/hook", "event_types": ["ticket.opened"]},
+        headers=tenant.headers(),
+    )
+    assert refused.status_code == 422, refused.text
+    assert "address_not_allowed" in refused.text
+    assert strict.get("/api/v1/webhooks", headers=tenant.headers()).json() == []
+    made = strict.post(
+        "/api/v1/webhooks",
+        json={"url": "https://93.184.215.14/hook", "event_types": ["ticket.opened"]},
+        headers=tenant.headers(),
+    )
+    assert made.status_code == 201, made.text
+    moved = strict.patch(
+        f"/api/v1/webhooks/{made.json()['id']}",
+        json={"url": "http://[::1]:9/hook"},
+        headers=tenant.headers(),
+    )
+    assert moved.status_code == 422 and "address_not_allowed" in moved.text
+    kept = strict.get(f"/api/v1/webhooks/{made.json()['id']}", headers=tenant.headers())
+    assert kept.json()["url"] == "https://93.184.215.14/hook"
 
 
 def test_redelivery_sends_the_same_event_again(

@@ -144,6 +144,57 @@ def test_a_waiting_visitor_learns_its_place_in_the_queue(
     run(scenario())
 
 
+def _pushed(frame: Frame) -> bool:
+    """An availability frame nobody asked for (an answer carries the question's ref)."""
+    return frame["type"] == "availability" and "ref" not in frame
+
+
+def test_a_waiting_visitors_place_is_pushed_when_the_queue_moves(
+    live: str, chat_account: ChatAccount
+) -> None:
+    """Nobody asks: when a chat ahead is joined or closed, a waiting visitor's socket is
+    told its new place; a change that does not move it pushes nothing, and a visitor whose
+    chat is not waiting is told nothing."""
+
+    async def scenario() -> None:
+        a, _ = await agent(live, chat_account.key, chat_account.agent.id)
+        sockets = []
+        for number in range(3):
+            ws, welcome = await visitor(live, chat_account.widget)
+            await send(ws, {"type": "message", "text": "hello", "ref": f"m{number}"})
+            await until(ws, _answer(f"m{number}"))
+            sockets.append((ws, welcome["conversationId"]))
+        (first, first_id), (second, _), (third, third_id) = sockets
+        assert await _place(third) == {"agentsOnline": True, "queuePosition": 3}
+
+        await send(a, {"type": "join", "conversationId": first_id})  # the first leaves the queue
+        for ws, place in ((second, 1), (third, 2)):
+            # One push each, the first they hear: the chats that joined the queue behind
+            # them moved nobody, so those pushed nothing.
+            pushed, before = await until(ws, _pushed)
+            assert pushed == {"type": "availability", "agentsOnline": True, "queuePosition": place}
+            assert not [f for f in before if f["type"] == "availability"]
+        await until(first, lambda f: f["type"] == "status" and f["status"] == "active")
+
+        # The last in the queue leaves, and the active chat ends: neither moves the second,
+        # so nothing is pushed to it (the answer to its question comes first).
+        await send(a, {"type": "close", "conversationId": third_id})
+        await until(third, lambda f: f["type"] == "status" and f["status"] == "closed")
+        await send(first, {"type": "availability", "ref": "active"})  # not waiting: no push
+        answer, before = await until(first, _answer("active"))
+        assert answer["queuePosition"] is None and not [f for f in before if _pushed(f)]
+        await send(a, {"type": "close", "conversationId": first_id})
+        await until(first, lambda f: f["type"] == "status" and f["status"] == "closed")
+        await send(second, {"type": "availability", "ref": "still"})
+        answer, before = await until(second, _answer("still"))
+        assert answer["queuePosition"] == 1 and not [f for f in before if _pushed(f)]
+        for ws, _id in sockets:
+            await ws.close()
+        await a.close()
+
+    run(scenario())
+
+
 async def _place(ws: Any) -> Frame:
     ref = f"q{time.time_ns()}"
     await send(ws, {"type": "availability", "ref": ref})

@@ -94,3 +94,25 @@ def test_values_are_checked(chat_account: ChatAccount) -> None:
         chat.page_url("https://example.org/" + "a" * 5000)
         == ("https://example.org/" + "a" * 5000)[:2000]
     )
+
+
+def test_a_transfer_carries_a_note_for_agents_only(chat_account: ChatAccount) -> None:
+    public_id, _ = _open(chat_account)
+    actor, john, jane = chat_account.actor, chat_account.agent.id, chat_account.other_agent.id
+    with chat_account.services.store.write() as uow:
+        chat.post_visitor_message(uow, actor, public_id, "hi")
+        chat.join(uow, actor, public_id, john)
+    for bad, code in (("x" * (chat.MAX_NOTE + 1), "too_long"), ("a\x00b", "invalid_text")):
+        with pytest.raises(Invalid) as refused, chat_account.services.store.write() as uow:
+            chat.transfer(uow, actor, public_id, john, jane, bad)
+        assert (refused.value.code, refused.value.field) == (code, "note")
+    with chat_account.services.store.read() as uow:
+        assert chat.get_conversation(uow, actor, public_id).agent_id == john  # nothing moved
+    with chat_account.services.store.write() as uow:
+        chat.transfer(uow, actor, public_id, john, jane, "  VIP, be quick  ")
+        chat.transfer(uow, actor, public_id, jane, john, "   ")  # blank: no note
+        messages = chat.transcript(uow, chat.get_conversation(uow, actor, public_id))
+    first, second = [m for m in messages if m.sender is Sender.SYSTEM and "transfer" in m.body]
+    assert (first.note, second.note) == ("VIP, be quick", None)
+    # The body (which the widget and grabConversation show) and the live payload lack it.
+    assert "VIP" not in first.body and "VIP" not in str(chat.message_payload(first))

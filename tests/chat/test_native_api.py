@@ -50,10 +50,18 @@ def test_the_chat_lifecycle_over_rest(client: TestClient, chat_account: ChatAcco
 
     moved = client.post(
         f"{base}/transfer",
-        json={"agent_id": chat_account.agent.id, "to_agent_id": chat_account.other_agent.id},
+        json={"agent_id": chat_account.agent.id, "to_agent_id": chat_account.other_agent.id,
+              "note": "Wants a callback"},
         headers=headers,
-    )
+    )  # fmt: skip
     assert moved.json()["agent_id"] == chat_account.other_agent.id
+    too_long = client.post(
+        f"{base}/transfer",
+        json={"agent_id": chat_account.other_agent.id, "to_agent_id": chat_account.agent.id,
+              "note": "x" * (chat.MAX_NOTE + 1)},
+        headers=headers,
+    )  # fmt: skip
+    assert too_long.status_code == 422
 
     tags = client.put(f"{base}/tags", json={"tags": ["vip", "vip", "b2b"]}, headers=headers)
     assert tags.json() == {"tags": ["b2b", "vip"]}  # set together: by name
@@ -78,6 +86,8 @@ def test_the_chat_lifecycle_over_rest(client: TestClient, chat_account: ChatAcco
         if m["sender"] != "system"
     ]
     assert said == [("visitor", 0, "help"), ("agent", chat_account.agent.id, "On it")]
+    notes = [m["note"] for m in detail["messages"] if m["note"] is not None]
+    assert notes == ["Wants a callback"]
     assert detail["tags"] == ["b2b", "vip"] and detail["labels"] == ["Support"]
     assert client.get("/api/v1/chat/conversations", headers=headers).json() == []
 
@@ -149,3 +159,24 @@ def test_scopes_tenancy_and_bad_input(client: TestClient, chat_account: ChatAcco
     for method, url, body in cases:
         response = client.request(method, url, json=body, headers=mine)
         assert response.status_code == 422, (url, body, response.text)
+
+
+def test_an_agent_message_resent_with_its_idempotency_key_is_stored_once(
+    client: TestClient, chat_account: ChatAccount
+) -> None:
+    """The native API's agent messages take the Idempotency-Key every POST does (its
+    idempotency concept; the websocket's `ref` is the console's)."""
+    public_id = _visitor_writes(chat_account)
+    url = f"/api/v1/chat/conversations/{public_id}/messages"
+    body = {"agent_id": chat_account.agent.id, "text": "On it"}
+    answers = [
+        client.post(url, json=body, headers={**_headers(chat_account), "Idempotency-Key": key})
+        for key in ("reply-1", "reply-1", "reply-2")
+    ]
+    assert [answer.status_code for answer in answers] == [201, 201, 201]
+    first, again, other = (answer.json()["id"] for answer in answers)
+    assert first == again and other != first
+    assert answers[1].headers["idempotent-replayed"] == "true"
+    with chat_account.services.store.read() as uow:
+        record = chat.get_conversation(uow, chat_account.actor, public_id)
+        assert [m.body for m in chat.transcript(uow, record)].count("On it") == 2

@@ -79,10 +79,21 @@ async def _chat_across(
     await send(v, {"type": "message", "text": "from process one"})
     waiting, _ = await until(a, lambda f: f["type"] == "chat" and f["status"] == "waiting")
     assert waiting["conversationId"] == public_id
+    # A second visitor on process one waits behind the first.
+    w, _ = await visitor(visitor_host, widget, page="https://example.org/")
+    await send(w, {"type": "message", "text": "me too", "ref": "w1"})
+    await until(w, lambda f: f["type"] == "ack" and f.get("ref") == "w1")
     await send(a, {"type": "join", "conversationId": public_id})
     await until(a, is_message("from process one"))
     status, _ = await until(v, lambda f: f["type"] == "status" and f["status"] == "active")
     assert status["agent"]["id"] == agent_id
+    # The join on process two moved the queue: process one pushes the second visitor its
+    # new place through Redis, unasked.
+    pushed, _ = await until(
+        w, lambda f: f["type"] == "availability" and "ref" not in f and f["queuePosition"] == 1
+    )
+    assert pushed["agentsOnline"] is True
+    await w.close()
 
     for i in range(5):
         await send(a, {"type": "message", "conversationId": public_id, "text": f"agent {i}"})

@@ -176,6 +176,42 @@ def test_a_resent_message_with_the_same_ref_is_stored_once(
     run(scenario())
 
 
+def test_an_agent_message_resent_with_its_ref_is_stored_once_and_answered_alike(
+    live: str, chat_account: ChatAccount
+) -> None:
+    """A console resending after a reconnect: the same ref gets the first message's id
+    (even on a new socket), another ref is a new message."""
+
+    async def scenario() -> None:
+        v, welcome = await visitor(live, chat_account.widget)
+        public_id = welcome["conversationId"]
+        await send(v, {"type": "message", "text": "Hi", "ref": "v1"})
+        await until(v, lambda f: f["type"] == "ack")
+        acks = []
+        for _socket in range(2):  # the second socket is the console after a reconnect
+            a, _ = await agent(live, chat_account.key, chat_account.agent.id)
+            frame = {"type": "message", "conversationId": public_id, "text": "Hello!"}
+            await send(a, {**frame, "ref": "agent-ref-1"})
+            ack, _ = await until(a, lambda f: f["type"] == "ack" and f.get("ref") == "agent-ref-1")
+            acks.append(ack["id"])
+            await a.close()
+        a, _ = await agent(live, chat_account.key, chat_account.agent.id)
+        await send(a, {**frame, "ref": "agent-ref-2"})
+        other, _ = await until(a, lambda f: f["type"] == "ack" and f.get("ref") == "agent-ref-2")
+        await send(a, {**frame, "ref": "v1"})  # the visitor's ref is not the agent's
+        taken, _ = await until(a, lambda f: f["type"] == "error" and f.get("ref") == "v1")
+        await a.close()
+        await v.close()
+        assert acks[0] == acks[1] and other["id"] != acks[0]
+        assert taken["code"] == "ref_taken"
+        with chat_account.services.store.read() as uow:
+            record = chat.get_conversation(uow, chat_account.actor, public_id)
+            bodies = [m.body for m in chat.transcript(uow, record) if m.body == "Hello!"]
+        assert bodies == ["Hello!", "Hello!"]  # agent-ref-1 once, agent-ref-2 once
+
+    run(scenario())
+
+
 def test_a_stale_or_foreign_token_starts_a_new_conversation(
     live: str, chat_account: ChatAccount, services: Services
 ) -> None:

@@ -59,6 +59,7 @@ def test_init_then_admin_commands(env: dict[str, str], tmp_path: Path, client: T
     assert str(token["token"]).startswith("fdc_")
     second = run_json(env, "account", "create", "Other")
     assert second["id"] != created["account_id"]
+    assert second["portal"] == f"/portal/{second['public_id']}"
 
 
 def test_bad_cli_input_exits_nonzero_with_a_message(env: dict[str, str]) -> None:

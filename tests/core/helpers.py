@@ -52,3 +52,21 @@ def reply(tenant: Tenant, ticket_id: int, text: str, *, agent_id: int | None = N
 def message_ids(tenant: Tenant, ticket_id: int) -> list[int]:
     with tenant.services.store.read() as uow:
         return [m.id for m in uow.tickets.list_messages(ticket_id)]
+
+
+def status_changes(tenant: Tenant, ticket_id: int) -> list[tuple[object, object]]:
+    """The ticket's `ticket.status_changed` events as (before, after), oldest first."""
+    with tenant.services.store.read() as uow:
+        return [
+            (data["before"], data["after"])
+            for kind, _actor, data in uow.events.list_events(tenant.id, ticket_id)
+            if kind == "ticket.status_changed"
+        ]
+
+
+def ticket_id_of(tenant: Tenant, uuid: str) -> int:
+    """The ticket's integer id from the UUID a dialect (InboxOps) names it by."""
+    with tenant.services.store.read() as uow:
+        ticket = uow.tickets.get_ticket_by_uuid(tenant.id, uuid)
+    assert ticket is not None
+    return ticket.id

@@ -7,8 +7,9 @@ import json
 import pytest
 from sqlalchemy import select, update
 
-from frontdesk.core.identity import accounts, sessions
+from frontdesk.core.identity import accounts, business, sessions
 from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.identity.business import BusinessFields
 from frontdesk.core.identity.records import Agent, Role
 from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from frontdesk.core.shared.events import SETTINGS_CHANGED
@@ -60,18 +61,21 @@ def test_inboxes_are_found_by_id_and_address_and_the_first_is_the_default(
     assert raised.value.message == f"No inbox with address {theirs.email!r}"
 
 
-def test_renaming_an_account_is_stored_and_recorded(tenant: Tenant) -> None:
+def test_renaming_an_account_is_stored_and_recorded_once(tenant: Tenant) -> None:
+    """Name, time zone and language are one change: one `settings.changed` event naming
+    what was set (the native PATCH and the settings form both send them together)."""
+    fields = BusinessFields(name="  New Name ", time_zone="Europe/Oslo")
     with tenant.services.store.write() as uow:
-        renamed = accounts.rename_account(uow, tenant.actor, "  New Name ")
+        renamed = business.update_business(uow, tenant.actor, fields)
     with tenant.services.store.read() as uow:
         assert accounts.get_account(uow, tenant.id).name == "New Name" == renamed.name
-        (data,) = uow.conn.execute(
+        recorded = uow.conn.execute(
             select(t.events.c.data)
             .where(t.events.c.account_id == tenant.id, t.events.c.kind == SETTINGS_CHANGED)
             .order_by(t.events.c.id.desc())
-            .limit(1)
-        ).one()
-    assert json.loads(data) == {"name": "New Name"}
+        ).all()
+    assert json.loads(recorded[0].data) == {"name": "New Name", "time_zone": "Europe/Oslo"}
+    assert [json.loads(row.data) for row in recorded[1:]] == [{"created": True}]
 
 
 def test_the_last_owner_keeps_the_role_and_a_second_owner_frees_it(tenant: Tenant) -> None:

@@ -12,9 +12,10 @@ from collections.abc import Callable
 
 from frontdesk.core import contacts, tickets
 from frontdesk.core.contacts import ContactFields
-from frontdesk.core.tickets import NewMessage, NewTicket, taxonomy
+from frontdesk.core.shared.errors import Invalid
+from frontdesk.core.tickets import NewMessage, NewTicket, custom_fields, taxonomy
 from frontdesk.core.tickets.ports import TicketsUnit
-from frontdesk.core.tickets.records import Ticket
+from frontdesk.core.tickets.records import FieldType, Ticket
 from frontdesk.services import Services
 from frontdesk.storage.uow import SqlUnitOfWork
 from tests.conftest import Tenant
@@ -139,3 +140,45 @@ def test_a_category_created_at_once_is_created_once(tenant: Tenant) -> None:
     assert all(error.startswith("Conflict: A category named 'Billing' exists") for error in errors)
     with tenant.services.store.read() as uow:
         assert [n.name for n in taxonomy.list_named(uow, tenant.actor, "category")] == ["Billing"]
+
+
+def test_a_value_chosen_while_its_option_is_dropped_waits_for_the_drop(tenant: Tenant) -> None:
+    """An admin's transaction drops the option "Pro" and is still open when an agent sets
+    "Pro" on a ticket: the agent's write waits for the definition (a shared lock on it)
+    and is then refused, instead of passing the old definition's check and leaving a
+    value the dropdown no longer offers. (Without the lock it commits within the second
+    the admin's transaction is held open, and the last assertion fails on PostgreSQL.)"""
+    store = tenant.services.store
+    with store.write() as uow:
+        plan = custom_fields.create_field(
+            uow, tenant.actor, "Plan", FieldType.DROPDOWN, ["Basic", "Pro"]
+        )
+    ticket = open_ticket(tenant)
+    dropped, release = threading.Event(), threading.Event()
+    outcome: list[str] = []
+
+    def drop() -> None:
+        with store.write() as uow:
+            custom_fields.change_field(uow, tenant.actor, plan.id, options=["Basic"])
+            dropped.set()
+            release.wait(timeout=30)  # the transaction stays open until the agent tried
+
+    def choose() -> None:
+        dropped.wait(timeout=30)
+        try:
+            with store.write() as uow:
+                tickets.set_custom_fields(uow, tenant.actor, ticket.id, {"Plan": "Pro"})
+            outcome.append("saved")
+        except Invalid as refused:
+            outcome.append(refused.code)
+
+    admin, agent = threading.Thread(target=drop), threading.Thread(target=choose)
+    admin.start()
+    agent.start()
+    agent.join(timeout=1)  # long enough to commit, were nothing holding it
+    release.set()
+    admin.join(timeout=30)
+    agent.join(timeout=30)
+    assert outcome == ["field_not_an_option"]
+    with store.read() as uow:
+        assert uow.taxonomy.field_values(plan.id) == []

@@ -89,7 +89,9 @@ class RelayPeer:
         assert isinstance(data, bytes)
         with self.lock:
             self.received.append(
-                Received(envelope.mail_from or "", list(envelope.rcpt_tos), data, session.host_name)
+                Received(
+                    envelope.mail_from or "", list(envelope.rcpt_tos), data, session.host_name or ""
+                )
             )
         return "250 OK"
 
@@ -108,6 +110,18 @@ class RelayPeer:
         with self.lock:
             found = [item for item in self.received if address in item.rcpt_tos]
         return [item for item in found if sender in str(item.message["From"])]
+
+
+@dataclass
+class SlowRelay(RelayPeer):
+    """Keeps the mail, then answers the end of DATA after `delay` seconds."""
+
+    delay: float = 0.0
+
+    async def handle_DATA(self, server: SmtpServer, session: Session, envelope: Envelope) -> str:
+        answer = await super().handle_DATA(server, session, envelope)
+        await asyncio.sleep(self.delay)
+        return answer
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
-"""Agents answer by e-mail: copies carry a signed reply address; mail to it becomes the
-agent's reply (or a #note), through the real SMTP listener; forgeries are quarantined."""
+"""Agents answer by e-mail: a ticket's notification mails carry the agent's signed reply
+address; mail to it becomes the agent's reply (or a #note), through the real SMTP
+listener; forgeries are quarantined."""
 
 from __future__ import annotations
 
@@ -35,8 +36,8 @@ CUSTOMER = "cora@example.org"
 
 @pytest.fixture
 def copying(services: Services) -> Iterator[MailRuntime]:
-    """The SMTP listener, with copies to assignees turned on."""
-    own = mail_services(services, smtp_port=free_port(), mail_copy_assignees=True)
+    """The SMTP listener (the notifications are queued by the core as mail arrives)."""
+    own = mail_services(services, smtp_port=free_port())
     running = MailRuntime(own, outbox=False, imap=False).start()
     yield running
     running.stop()
@@ -71,8 +72,12 @@ def _answer(setup: Setup, body: str, sender: str | None = None) -> EmailMessage:
 
 
 def _copies(relay: RelayPeer, agent: Agent, desk: MailDesk) -> list[Received]:
-    """The copies among the mail the agent got (notifications reach the agent too)."""
-    return [item for item in relay.to(agent.email, desk.support.email) if item.message["Reply-To"]]
+    """The "customer replied" notifications the agent got (being assigned is one too)."""
+    return [
+        item
+        for item in relay.to(agent.email, desk.support.email)
+        if "The customer replied" in str(item.message["Subject"])
+    ]
 
 
 @pytest.fixture
@@ -97,7 +102,9 @@ def setup(copying: MailRuntime, desk: MailDesk, relay: RelayPeer) -> Setup:
     return Setup(desk, agent, ticket.id, reply_to)
 
 
-def test_the_copy_carries_the_agents_signed_reply_address(setup: Setup, relay: RelayPeer) -> None:
+def test_the_notification_carries_the_agents_signed_reply_address(
+    setup: Setup, relay: RelayPeer
+) -> None:
     tokens = AgentReplyTokens(setup.desk.services.settings.secret_key)
     expected = tokens.address(
         setup.desk.support.email, setup.desk.tenant.id, setup.agent.id, setup.ticket_id
@@ -109,8 +116,16 @@ def test_the_copy_carries_the_agents_signed_reply_address(setup: Setup, relay: R
     (copy,) = _copies(relay, setup.agent, setup.desk)
     text = copy.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "It is still on fire." in text and "#note" in text
-    # One copy only: the first mail came before anyone was assigned, so nobody got one.
+    # The customer's words are in it (to answer from the mail alone), the first mail's
+    # not: it came before anyone was assigned.
     assert "It is on fire.\n" not in text
+    # Every notification about the ticket can be answered: being assigned is one too.
+    assigned = [
+        item
+        for item in relay.to(setup.agent.email, setup.desk.support.email)
+        if "Assigned to you" in str(item.message["Subject"])
+    ]
+    assert [str(item.message["Reply-To"]) for item in assigned] == [expected]
 
 
 def test_an_answer_becomes_the_agents_reply_mailed_to_the_customer(

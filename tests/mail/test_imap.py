@@ -7,15 +7,8 @@ is a failure.
 
 from __future__ import annotations
 
-import imaplib
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from email.utils import formatdate
 from pathlib import Path
 
@@ -26,161 +19,20 @@ from frontdesk.mail.imap import ImapPoller
 from frontdesk.mail.inbound import Inbound
 from frontdesk.services import sealing
 from frontdesk.storage.blobs import LocalBlobStore
-from tests.conftest import unavailable
 from tests.faults import read_only_directory
-from tests.mail.conftest import MailDesk, free_port, mail, mail_services
-
-DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
-PASSWORD = "imap-secret-1"
-
-
-@dataclass
-class Dovecot:
-    port: int
-    user: str
-
-    def client(self) -> imaplib.IMAP4:
-        conn = imaplib.IMAP4("127.0.0.1", self.port, timeout=10)
-        conn.login(self.user, PASSWORD)
-        return conn
-
-    def append(self, raw: bytes, folder: str = "INBOX") -> None:
-        conn = self.client()
-        try:
-            assert conn.append(folder, None, None, raw)[0] == "OK"
-        finally:
-            conn.logout()
-
-    def create(self, folder: str) -> str:
-        conn = self.client()
-        try:
-            assert conn.create(folder)[0] == "OK"
-        finally:
-            conn.logout()
-        return folder
-
-    def unseen(self, folder: str = "INBOX") -> int:
-        conn = self.client()
-        try:
-            conn.select(folder)
-            return len((conn.uid("SEARCH", "UNSEEN")[1][0] or b"").split())
-        finally:
-            conn.logout()
-
-
-def _config(root: Path, port: int) -> Path:
-    if os.getuid() == 0:
-        # dovecot will not serve mail as root: the mailbox belongs to `nobody`.
-        owner = pwd.getpwnam("nobody")
-        users = ""
-    else:
-        owner = pwd.getpwuid(os.getuid())
-        users = f"default_login_user = {owner.pw_name}\ndefault_internal_user = {owner.pw_name}\n"
-    home = root / "home"
-    home.mkdir()
-    os.chown(home, owner.pw_uid, owner.pw_gid)
-    (root / "passwd").write_text(f"support:{{PLAIN}}{PASSWORD}\n")
-    config = root / "dovecot.conf"
-    config.write_text(
-        f"""base_dir = {root}/run
-state_dir = {root}/state
-log_path = {root}/dovecot.log
-{users}protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-auth_failure_delay = 0
-first_valid_uid = 1
-mail_location = maildir:~/Maildir
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {root}/passwd
-}}
-userdb {{
-  driver = static
-  args = uid={owner.pw_uid} gid={owner.pw_gid} home={home}/%u
-}}
-service imap-login {{
-  inet_listener imap {{
-    address = 127.0.0.1
-    port = {port}
-  }}
-  inet_listener imaps {{
-    port = 0
-  }}
-}}
-service stats {{
-  unix_listener stats-reader {{
-    mode = 0666
-  }}
-  unix_listener stats-writer {{
-    mode = 0666
-  }}
-}}
-"""
-    )
-    return config
+from tests.mail.conftest import MailDesk, mail, mail_services
+from tests.mail.dovecot import PASSWORD, Dovecot, running_dovecot
 
 
 @pytest.fixture(scope="module")
 def dovecot() -> Iterator[Dovecot]:
-    if not os.path.exists(DOVECOT):
-        unavailable("dovecot is not installed (Debian package dovecot-imapd)")
-    # Not under pytest's tmp directory: that is private (0700) to us, and dovecot's auth
-    # and mail processes run as other users.
-    root = Path(tempfile.mkdtemp(prefix="frontdesk-dovecot-"))
-    root.chmod(0o755)
-    port = free_port()
-    process = subprocess.Popen(
-        [DOVECOT, "-F", "-c", str(_config(root, port))],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    server = Dovecot(port, "support")
-    try:
-        _wait_until_up(server, process, root)
+    with running_dovecot() as server:
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def _wait_until_up(server: Dovecot, process: subprocess.Popen[bytes], root: Path) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            log = (root / "dovecot.log").read_text() if (root / "dovecot.log").exists() else ""
-            pytest.fail(f"dovecot exited: {process.stderr.read() if process.stderr else ''}{log}")
-        try:
-            server.client().logout()
-            return
-        except (OSError, imaplib.IMAP4.error):
-            time.sleep(0.1)
-    pytest.fail("dovecot did not come up")
 
 
 def _connect_inbox(desk: MailDesk, client: TestClient, dovecot: Dovecot, folder: str) -> None:
-    response = client.put(
-        f"/api/v1/inboxes/{desk.support.id}/imap",
-        json={
-            "host": "127.0.0.1",
-            "port": dovecot.port,
-            "tls": False,
-            "username": dovecot.user,
-            "password": PASSWORD,
-            "folder": folder,
-        },
-        headers=desk.tenant.headers(),
-    )
-    assert response.status_code == 200, response.text
-    shown = response.json()
-    assert shown["password_set"] is True and PASSWORD not in response.text
+    shown = dovecot.connect(client, desk.support.id, desk.tenant.headers(), folder)
+    assert shown["password_set"] is True and PASSWORD not in str(shown)
     # At rest the password is encrypted: a database dump alone does not reveal it.
     with desk.services.store.read() as uow:
         stored = uow.mail.get_imap(desk.tenant.id, desk.support.id)

@@ -68,8 +68,12 @@ def test_a_reply_is_listed_as_the_inbox_and_agent_only_once_sent(
         (support, "Agnes Berg", ["ann@example.org"]),
         (support, "Support", ["ann@example.org"]),  # the auto reply
     ]
+    # The agent's reply shows who answered, for which inbox; the auto reply the inbox.
     sent = relay.to("ann@example.org", support)
-    assert [item.message["From"] for item in sent] == [f"Support <{support}>"] * 2
+    assert sorted(item.message["From"] for item in sent) == [
+        f'"Agnes Berg (Support)" <{support}>',
+        f"Support <{support}>",
+    ]
 
 
 def test_a_failed_reply_is_not_listed(desk: MailDesk, relay: RelayPeer, client: TestClient) -> None:

@@ -9,30 +9,22 @@ real Postfix whose `smtpd_end_of_data_restrictions = sleep 3` does the same.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 import pytest
-from aiosmtpd.smtp import SMTP as SmtpServer
-from aiosmtpd.smtp import Envelope, Session
 from fastapi.testclient import TestClient
 
 from frontdesk.mail.inbound import SMTP
-from tests.mail.conftest import MailDesk, RelayPeer, drain, free_port, mail, worker_for
+from tests.mail.conftest import (
+    MailDesk,
+    RelayPeer,
+    SlowRelay,
+    drain,
+    free_port,
+    mail,
+    worker_for,
+)
 from tests.mail.postfix import Postfix, wait_for
-
-
-@dataclass
-class SlowRelay(RelayPeer):
-    """Keeps the mail, then answers the end of DATA after `delay` seconds."""
-
-    delay: float = 0.0
-
-    async def handle_DATA(self, server: SmtpServer, session: Session, envelope: Envelope) -> str:
-        answer = await super().handle_DATA(server, session, envelope)
-        await asyncio.sleep(self.delay)
-        return answer
 
 
 @pytest.fixture

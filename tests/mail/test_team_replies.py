@@ -9,7 +9,7 @@ from frontdesk.core import mail as mail_records
 from frontdesk.core import tickets
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.accounts import AgentFields
-from frontdesk.core.mail import bounces, copies, outbox, replies
+from frontdesk.core.mail import bounces, outbox, replies
 from frontdesk.core.mail.records import OutboxMail
 from frontdesk.core.mail.replies import NotMailed, TeamMessage
 from frontdesk.core.shared.errors import Conflict, DomainError, Invalid
@@ -17,7 +17,8 @@ from frontdesk.core.tickets import NewMessage, NewTicket
 from frontdesk.core.tickets.attachments import Upload, upload
 from frontdesk.core.tickets.listing import MAX_PAGE
 from frontdesk.core.tickets.records import MessageKind, Status, Ticket
-from tests.mail.conftest import MailDesk
+from frontdesk.mail.inbound import SMTP
+from tests.mail.conftest import MailDesk, mail
 
 CUSTOMER = "cora@example.org"
 
@@ -248,7 +249,13 @@ def test_receipts_are_listed_by_status_and_up_to_the_limit(desk: MailDesk) -> No
 @pytest.mark.parametrize(
     ("status", "limit", "code", "field", "message"),
     [
-        ("lost", 5, "invalid_status", None, "status is one of delivered, quarantined, bounce"),
+        (
+            "lost",
+            5,
+            "invalid_status",
+            None,
+            "status is one of delivered, quarantined, bounce, discarded",
+        ),
         (None, 0, "invalid_limit", "limit", "limit must be between 1 and 1000"),
         (None, 1001, "invalid_limit", "limit", "limit must be between 1 and 1000"),
     ],
@@ -354,7 +361,12 @@ def test_a_bounce_report_is_said_on_the_ticket_with_every_recipient(
         assert failed == []
 
 
-def test_each_assigned_agent_but_the_author_gets_one_copy_of_a_message(desk: MailDesk) -> None:
+def test_ticket_notifications_quote_the_message_and_say_how_to_answer_by_mail(
+    desk: MailDesk,
+) -> None:
+    # What the assignee copies did (FRONTDESK_MAIL_COPY_ASSIGNEES, removed) the "customer
+    # replied" notification does now: the customer's words and how to answer, once per
+    # agent; the author of a message hears nothing of it.
     actor = desk.tenant.actor
     with desk.services.store.write() as uow:
         alva, bo, cy = (
@@ -363,35 +375,21 @@ def test_each_assigned_agent_but_the_author_gets_one_copy_of_a_message(desk: Mai
             )
             for name in ("Alva", "Bo", "Cy")
         )
-        opened = tickets.open_ticket(
-            uow,
-            actor,
-            NewTicket(
-                subject="Printer on fire",
-                message=NewMessage(body_text="It smokes", email_message_id="<m1@example.org>"),
-                requester_email=CUSTOMER,
-                inbox_id=desk.support.id,
-                assignee_ids=(alva.id, bo.id),
-            ),
-        )
-        ticket, first = opened.ticket, opened.message
-        note = tickets.add_message(
-            uow, actor, ticket.id, NewMessage(body_text="On it", agent_id=alva.id)
-        )
-        to_customer = copies.queue_agent_copies(uow, actor, ticket, first, lambda a: f"r-{a.id}")
-        again = copies.queue_agent_copies(uow, actor, ticket, first, lambda a: f"r-{a.id}")
-        by_alva = copies.queue_agent_copies(uow, actor, ticket, note, lambda a: f"r-{a.id}")
-        history = uow.events.list_events(desk.tenant.id, ticket.id)
-    assert (len(to_customer), again, len(by_alva)) == (2, [], 1)
-    rows = {row.id: row for row in _outbox(desk, ticket.id)}
-    assert sorted(rows[i].to for i in to_customer) == [(alva.email,), (bo.email,)]
-    [copy_of_note] = [rows[i] for i in by_alva]
-    assert (copy_of_note.to, copy_of_note.reply_to) == ((bo.email,), f"r-{bo.id}")
-    copy = rows[to_customer[0]]
-    assert copy.body.startswith(f"{CUSTOMER} wrote:\n\nIt smokes\n\n-- \nAnswer this mail")
-    assert (copy.body_html, copy.attempts, copy.in_reply_to) == ("", 0, "<m1@example.org>")
-    assert copy.references == ("<m1@example.org>",)
-    queued = [data for kind, _, data in history if kind == "mail.queued"]
-    assert [d["outbox_id"] for d in queued] == [*to_customer, *by_alva]
-    assert {d["kind"] for d in queued} == {"agent_copy"}
-    assert all(cy.email not in row.to for row in rows.values())
+    raw = mail(sender=CUSTOMER, to=desk.support.email, Message_ID="<m1@example.org>")
+    (first,) = desk.inbound.deliver(raw.as_bytes(), [desk.support.email], source=SMTP)
+    assert first.ticket_id is not None
+    with desk.services.store.write() as uow:
+        tickets.assign(uow, actor, first.ticket_id, [alva.id, bo.id])
+    again = mail(sender=CUSTOMER, to=desk.support.email, body="It smokes now.")
+    desk.inbound.deliver(again.as_bytes(), [desk.support.email], source=SMTP)
+    rows = [row for row in _outbox(desk, first.ticket_id) if row.kind == outbox.NOTIFICATION]
+    replied = [row for row in rows if "The customer replied" in row.subject]
+    assert sorted(row.to for row in replied) == [(alva.email,), (bo.email,)]
+    body = replied[0].body
+    assert f"{CUSTOMER} wrote:\n\nIt smokes now.\n" in body and replies.ANSWER_BY_MAIL in body
+    assert "It is on fire." not in body  # the first mail came before anyone was assigned
+    assigned = [row for row in rows if "Assigned to you" in row.subject]
+    assert len(assigned) == 2 and all(replies.ANSWER_BY_MAIL in row.body for row in assigned)
+    assert all(cy.email not in row.to for row in rows)
+    # No row carries a reply address yet: the worker, which holds the secret, adds it.
+    assert all(row.reply_to is None for row in rows)

@@ -59,3 +59,69 @@ def test_existing_rows_are_filled_in(empty_engine: Engine) -> None:
     assert len(uuids) == 3 and len(set(uuids)) == 3
     assert all(value and len(value) == 36 for value in uuids)
     assert verified == 1234  # made by the old widget: taken as verified at its creation
+
+
+def test_saved_notification_settings_get_the_sla_kinds_on(empty_engine: Engine) -> None:
+    """0077: an agent who saved their settings before the SLA kinds existed has them on in
+    the bell, and by mail unless they had turned every mail off; what they had chosen
+    stays as it was."""
+    upgrade(empty_engine, "0072")
+    with empty_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO accounts (id, name, public_id, ticket_seq, created)"
+                " VALUES (1, 'A', 'w1', 0, 5)"
+            )
+        )
+        for n, email in ((1, ""), (2, "assigned")):
+            conn.execute(
+                text(
+                    "INSERT INTO agents (id, account_id, uuid, name, email, role, groups,"
+                    " is_back_office, created) VALUES (:n, 1, :uuid, 'A', :address, 'agent',"
+                    " '', false, 7)"
+                ),
+                {
+                    "n": n,
+                    "uuid": f"00000000-0000-4000-8000-00000000000{n}",
+                    "address": f"a{n}@example.org",
+                },
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO notification_settings (agent_id, account_id, web, email,"
+                    " delivery, updated) VALUES (:n, 1, 'assigned,mention', :email, 'instant', 7)"
+                ),
+                {"n": n, "email": email},
+            )
+    upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT web, email FROM notification_settings ORDER BY agent_id")
+        ).all()
+    assert [tuple(row) for row in rows] == [
+        ("assigned,mention,sla_breach,sla_warning", ""),  # every mail off: it stays off
+        ("assigned,mention,sla_breach,sla_warning", "assigned,sla_breach,sla_warning"),
+    ]
+
+
+def test_existing_custom_fields_become_text_fields(empty_engine: Engine) -> None:
+    """0078: a field defined before fields had types is a text field without options, and
+    the values tickets hold in it stay as they were."""
+    upgrade(empty_engine, "0077")
+    with empty_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO accounts (id, name, public_id, ticket_seq, created)"
+                " VALUES (1, 'A', 'w1', 0, 5)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO custom_fields (id, account_id, name, created)"
+                " VALUES (1, 1, 'Order number', 5)"
+            )
+        )
+    upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        row = conn.execute(text("SELECT name, field_type, options FROM custom_fields")).one()
+    assert tuple(row) == ("Order number", "text", "")

@@ -226,7 +226,7 @@ def test_the_sweep_removes_old_files_no_row_names(services: Services, tenant: Te
         )
     orphan = blobs.put(b"left by a failed write " + os.urandom(8))
     young = blobs.put(b"still being written " + os.urandom(8))
-    paths = dict(blobs.stored())
+    paths = {name: blobs.path(name) for name in (named, orphan, young)}
     tmp = paths[orphan].with_name(".tmp-crashed")
     tmp.write_bytes(b"half")
     old = time.time() - 2 * 86_400

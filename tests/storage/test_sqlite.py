@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.exc import IntegrityError
 
 from frontdesk.core.identity import accounts
@@ -65,3 +66,40 @@ def test_concurrent_read_then_write_transactions_all_commit(tmp_path: Path) -> N
     assert errors == []
     with store.write() as uow:
         assert uow.tickets.next_ticket_number(account.id) == per_thread * threads + 1
+
+
+def test_two_engines_on_one_file_queue_on_one_writer_lock(tmp_path: Path) -> None:
+    """`serve` has several engines on the file (the app's, the background workers'): a
+    writer of one waits for the other's commit on the process's lock, then begins at once,
+    instead of sleeping in SQLite's busy handler at BEGIN IMMEDIATE."""
+    holder, other = _store(tmp_path), _store(tmp_path)
+    begins: list[float] = []
+
+    def timed_begin(conn: object, cursor: object, statement: str, *_: object) -> None:
+        if statement.startswith("BEGIN IMMEDIATE"):
+            begins.append(time.perf_counter())
+
+    def finished_begin(conn: object, cursor: object, statement: str, *_: object) -> None:
+        if statement.startswith("BEGIN IMMEDIATE"):
+            begins.append(time.perf_counter() - begins.pop())
+
+    event.listen(other.engine, "before_cursor_execute", timed_begin)
+    event.listen(other.engine, "after_cursor_execute", finished_begin)
+    holding = threading.Event()
+
+    def hold() -> None:
+        with holder.write() as uow:
+            accounts.create_account(uow, "held")
+            holding.set()
+            time.sleep(0.5)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    holding.wait(10)
+    started = time.perf_counter()
+    with other.write() as uow:
+        accounts.create_account(uow, "queued")
+    waited = time.perf_counter() - started
+    thread.join(10)
+    assert waited >= 0.3  # it did wait for the holder's commit...
+    assert begins and begins[0] < 0.15  # ...on the lock: SQLite found the file free

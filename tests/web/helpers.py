@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.accounts import AgentFields
-from frontdesk.core.identity.records import Agent, Inbox
+from frontdesk.core.identity.records import Agent, Inbox, Role
 from frontdesk.core.tickets import NewMessage, NewTicket, open_ticket
 from frontdesk.core.tickets.records import Ticket
 from frontdesk.services import Services
@@ -67,6 +67,16 @@ def make_desk(services: Services, tenant: Tenant) -> Desk:
             AgentFields(name="Jonas Berg", email=tenant.address("jonas"), password=PASSWORD),
         )  # fmt: skip
     return Desk(tenant, inbox, agent, colleague)
+
+
+def make_owner(desk: Desk) -> Agent:
+    """The account's owner, who can sign in too."""
+    with desk.services.store.write() as uow:
+        return accounts.create_agent(
+            uow, desk.tenant.actor,
+            AgentFields(name="Olga Owner", email=desk.tenant.address("olga"), password=PASSWORD,
+                        role=Role.OWNER),
+        )  # fmt: skip
 
 
 def csrf_of(html: str) -> str:

@@ -121,9 +121,19 @@ def test_join_reply_tags_labels_transfer_and_close(web_app: FastAPI, desk: Desk)
     with desk.services.store.read() as uow:
         panel = console.chat_desk(uow, desk.tenant.actor, public_id)
     assert (sorted(panel.tags), panel.labels) == (["parcel", "vip"], ["Shipping"])
-    assert act("transfer", to_agent=str(desk.colleague.id)) == 303
+    note = "  She wants a <b>refund</b>; order 1234.  "
+    assert act("transfer", to_agent=str(desk.colleague.id), note=note) == 303
     assert stored(desk, public_id).agent_id == desk.colleague.id
-    assert lines(desk, public_id)[-1].event["type"] == "transfer"
+    transferred = lines(desk, public_id)[-1]
+    assert transferred.event["type"] == "transfer" and transferred.note == note.strip()
+    assert "refund" not in str(transferred.event)  # not in the body the visitor reads
+    # The agent taking over reads it in the transcript, as text, with who wrote it.
+    theirs = signed_in(web_app, desk.colleague.email).get(f"/chats/{public_id}").text
+    assert re.search(
+        r'class="logline__note"><strong>Note from Alva Lindqvist:</strong> '
+        r"She wants a &lt;b&gt;refund&lt;/b&gt;; order 1234\.</p>",
+        theirs,
+    )
     assert act("close") == 303
     assert stored(desk, public_id).status is ChatStatus.CLOSED
     html = client.get(f"/chats/{public_id}").text
@@ -143,13 +153,39 @@ def test_an_htmx_reply_answers_204(web_app: FastAPI, desk: Desk) -> None:
     assert lines(desk, public_id)[-1].text == "Hello"
 
 
+def test_a_reply_sent_again_with_its_ref_is_stored_once(web_app: FastAPI, desk: Desk) -> None:
+    """The console's reply box tags each reply with a ref (chats.js): a retry after a lost
+    answer keeps it and writes nothing more; a new ref is a new message."""
+    public_id = waiting_chat(desk)
+    client = signed_in(web_app, desk.agent.email)
+    page = client.get(f"/chats/{public_id}").text
+    assert 'name="ref" value="" data-chat-ref' in page
+    headers = {"HX-Request": "true", "X-CSRF-Token": csrf_of(page)}
+    for ref in ("r-1", "r-1", "r-2"):
+        answer = client.post(
+            f"/chats/{public_id}/reply", data={"text": "On its way", "ref": ref}, headers=headers
+        )
+        assert answer.status_code == 204
+    assert [line.text for line in lines(desk, public_id)].count("On its way") == 2
+    colleague = signed_in(web_app, desk.colleague.email)  # a ref is its sender's own
+    token = csrf_of(colleague.get(f"/chats/{public_id}").text)
+    taken = colleague.post(
+        f"/chats/{public_id}/reply", data={"csrf_token": token, "text": "Me too", "ref": "r-1"}
+    )
+    assert taken.status_code == 409 and "Someone changed this at the same time" in taken.text
+    assert [line.text for line in lines(desk, public_id)].count("Me too") == 0
+
+
 @pytest.mark.parametrize(
     ("action", "fields", "status"),
     [
         ("reply", {"text": "   "}, 422),
         ("reply", {"text": "x" * 5001}, 422),
+        ("reply", {"text": "hi", "ref": "r" * 65}, 422),
         ("transfer", {"to_agent": "abc"}, 422),
         ("transfer", {"to_agent": "99999999"}, 404),
+        ("transfer", {"to_agent": "COLLEAGUE", "note": "x" * 1001}, 422),
+        ("transfer", {"to_agent": "COLLEAGUE", "note": "a\x00b"}, 422),
         ("close", {}, 303),  # the one that works, to show the others were refused for cause
     ],
 )
@@ -162,6 +198,8 @@ def test_bad_input_is_a_page_and_writes_nothing(
     before = lines(desk, public_id)
     client = signed_in(web_app, desk.agent.email)
     token = csrf_of(client.get(f"/chats/{public_id}").text)
+    if fields.get("to_agent") == "COLLEAGUE":  # a colleague who could take it: the note is why
+        fields = {**fields, "to_agent": str(desk.colleague.id)}
     answer = client.post(
         f"/chats/{public_id}/{action}", data={"csrf_token": token, **fields},
         follow_redirects=False,
@@ -227,10 +265,27 @@ def test_chat_notices_reach_the_live_stream_without_text() -> None:
                     "status": "waiting", "agent_id": None})  # fmt: skip
     fanout.publish({"kind": chat.MESSAGE_POSTED, "account_id": 8, "public_id": "V2",
                     "message": message})  # fmt: skip
+    # The visitor's name (not their words) rides along, for the desktop notification.
+    named = {**message, "from": "Ada"}
+    fanout.publish({"kind": chat.MESSAGE_POSTED, "account_id": 7, "public_id": "V1",
+                    "message": named})  # fmt: skip
+    fanout.publish({"kind": chat.MESSAGE_POSTED, "account_id": 7, "public_id": "V1",
+                    "message": {**message, "from": "V1"}})  # fmt: skip
+    fanout.publish({"kind": chat.MESSAGE_POSTED, "account_id": 7, "public_id": "V1",
+                    "message": {**named, "sender": "agent"}})  # fmt: skip
+    fanout.publish({"kind": chat.CHAT_CHANGED, "account_id": 7, "public_id": "V1",
+                    "status": "waiting", "agent_id": None, "visitor_name": "Ada"})  # fmt: skip
     assert got == [
-        {"kind": "chat.message", "chat": "V1", "sender": "visitor"},
-        {"kind": "chat.changed", "chat": "V1", "status": "waiting", "agent": None},
-    ]
+        {"kind": "chat.message", "chat": "V1", "sender": "visitor", "visitor": None},
+        {"kind": "chat.changed", "chat": "V1", "status": "waiting", "agent": None,
+         "visitor": None},
+        {"kind": "chat.message", "chat": "V1", "sender": "visitor", "visitor": "Ada"},
+        {"kind": "chat.message", "chat": "V1", "sender": "visitor", "visitor": None},
+        {"kind": "chat.message", "chat": "V1", "sender": "agent"},
+        {"kind": "chat.changed", "chat": "V1", "status": "waiting", "agent": None,
+         "visitor": "Ada"},
+    ]  # fmt: skip
+    assert all("secret words" not in str(notice) for notice in got)
     hub.close()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any
 
@@ -10,6 +11,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from frontdesk.app import create_app
 from frontdesk.core.tickets.records import Status
 from frontdesk.services import Services
 from frontdesk.storage import tables as t
@@ -61,6 +63,22 @@ def test_the_cookie_is_secure_over_https(web_app: FastAPI, desk: Desk) -> None:
     client = TestClient(web_app, base_url="https://testserver")
     answer = _login(client, desk.agent.email, PASSWORD)
     assert "Secure" in answer.headers["set-cookie"]
+
+
+def test_a_client_cannot_claim_https_and_an_https_public_address_makes_it_secure(
+    web_app: FastAPI, desk: Desk, services: Services
+) -> None:
+    """Behind a proxy that ends TLS the request's scheme is http: the header a client can
+    send (X-Forwarded-Proto) changes nothing; the https public address is what counts."""
+    forged = _login(TestClient(web_app), desk.agent.email, PASSWORD)
+    assert "Secure" not in forged.headers["set-cookie"]
+    claimed = TestClient(web_app, headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" not in _login(claimed, desk.agent.email, PASSWORD).headers["set-cookie"]
+    public = services.settings.model_copy(update={"public_base_url": "https://help.example.com"})
+    behind_tls = TestClient(create_app(services=dataclasses.replace(services, settings=public)))
+    # Its sign-in form's cookie is Secure although this request came over http (the
+    # client here then keeps it to itself, as a browser on http would).
+    assert "Secure" in behind_tls.get("/login").headers["set-cookie"]
 
 
 def test_a_wrong_password_and_an_unknown_address_read_the_same(
@@ -161,11 +179,11 @@ def test_an_idle_session_ends(web_app: FastAPI, desk: Desk) -> None:
 def test_an_agent_lists_and_ends_their_other_sessions(web_app: FastAPI, desk: Desk) -> None:
     laptop = signed_in(web_app, desk.agent.email)
     phone = signed_in(web_app, desk.agent.email)
-    profile = laptop.get("/settings/profile")
+    profile = laptop.get("/settings/security")
     assert profile.text.count("End session") == 1 and "This browser" in profile.text
     other = max(row.id for row in _sessions(desk.services, desk.agent.id))
     ended = laptop.post(
-        f"/settings/sessions/{other}/end",
+        f"/settings/security/sessions/{other}/end",
         data={"csrf_token": csrf_of(profile.text)},
         follow_redirects=False,
     )
@@ -176,7 +194,7 @@ def test_an_agent_lists_and_ends_their_other_sessions(web_app: FastAPI, desk: De
     colleague = signed_in(web_app, desk.colleague.email)
     theirs = max(row.id for row in _sessions(desk.services, desk.colleague.id))
     refused = laptop.post(
-        f"/settings/sessions/{theirs}/end",
+        f"/settings/security/sessions/{theirs}/end",
         data={"csrf_token": csrf_of(laptop.get("/tickets").text)},
     )
     assert refused.status_code == 404

@@ -11,6 +11,9 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from frontdesk.core import tickets
+from frontdesk.core.automation import service_levels
+from frontdesk.core.automation.service_levels import PolicyFields
+from frontdesk.core.automation.sla import Targets
 from frontdesk.core.identity.sessions import agent_actor
 from frontdesk.core.shared.records import Event
 from frontdesk.core.tickets import NewMessage, queues
@@ -19,7 +22,7 @@ from frontdesk.services import Services
 from frontdesk.services.fanout import LocalFanout
 from frontdesk.storage import tables as t
 from frontdesk.web import mailview
-from frontdesk.web.live import LiveHub, PresenceBoard, Stream
+from frontdesk.web.live import PRESENCE, LiveHub, PresenceBoard, Stream
 from tests.conftest import Tenant
 from tests.web.helpers import Desk, csrf_of, make_desk, signed_in
 
@@ -35,6 +38,10 @@ def _ids(html: str) -> list[int]:
 
 @pytest.mark.parametrize("sort", list(Sort))
 def test_keyset_pages_walk_every_ticket_once_both_ways(desk: Desk, sort: Sort) -> None:
+    if sort is Sort.DUE:  # only tickets with a counting SLA clock have a due time
+        every = {priority: Targets(60, 120, 480) for priority in Priority}
+        with desk.services.store.write() as uow:
+            service_levels.create_policy(uow, desk.tenant.actor, PolicyFields("All", every))
     made = []
     for index, priority in enumerate(
         ["low", "urgent", "normal", "high", "normal", "urgent", "low"]
@@ -61,6 +68,8 @@ def test_keyset_pages_walk_every_ticket_once_both_ways(desk: Desk, sort: Sort) -
         assert ranks[:2] == [Priority.URGENT, Priority.URGENT] and ranks[-2:] == [Priority.LOW] * 2
     elif sort is Sort.CREATED:
         assert seen == sorted(made, reverse=True)
+    elif sort is Sort.DUE:  # the same target for all: the oldest is due first
+        assert seen == sorted(made)
 
 
 def test_the_queue_page_shows_views_filters_search_and_unread(web_app: FastAPI, desk: Desk) -> None:
@@ -174,12 +183,46 @@ def test_reply_with_cc_bcc_and_a_file_is_queued_and_shown(web_app: FastAPI, desk
         now = uow.tickets.get_ticket(desk.tenant.id, ticket.id)
         files = uow.attachments.attachments_of_messages([mail.message_id])[mail.message_id]
     assert now.status is Status.SOLVED  # type: ignore[union-attr]
+    with desk.services.store.read() as uow:  # the solve is an event (issue 19), just once
+        changes = [d for k, _, d in uow.events.list_events(desk.tenant.id, ticket.id)
+                   if k == "ticket.status_changed"]  # fmt: skip
+    assert [c["after"] for c in changes] == ["solved"]
     assert [f.original_name for f in files] == ["invoice.pdf"]
     shown = client.get(f"/tickets/{ticket.id}").text
     assert "E-mail queued" in shown and "invoice.pdf" in shown
     download = client.get(f"/tickets/{ticket.id}/attachments/{files[0].id}")
     assert download.content == b"%PDF-1.4 fake"
     assert download.headers["content-disposition"].startswith("attachment;")
+
+
+def test_a_reply_takes_a_file_up_to_the_attachment_limit_and_refuses_one_over_it(
+    web_app: FastAPI, desk: Desk
+) -> None:
+    """The reply form is an upload route: its body may pass the plain request limit."""
+    settings = desk.services.settings
+    ticket = desk.ticket()
+    client = signed_in(web_app, desk.agent.email)
+    page = client.get(f"/tickets/{ticket.id}").text
+    seen = re.search(r'name="seen" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+
+    def reply(data: bytes) -> Any:
+        return client.post(
+            f"/tickets/{ticket.id}/reply",
+            data={"body": "The log you asked for.", "to": desk.tenant.address("customer"),
+                  "seen": seen, "csrf_token": csrf_of(page)},
+            files=[("files", ("app.log", data, "text/plain"))],
+            follow_redirects=False,
+        )  # fmt: skip
+
+    fits = b"line\n" * ((settings.max_request_bytes + 1024) // 5)
+    assert settings.max_request_bytes < len(fits) < settings.max_attachment_bytes
+    assert reply(fits).status_code == 303
+    refused = reply(b"x" * (settings.max_attachment_bytes + 1))
+    assert refused.status_code == 413
+    [mail] = _outbox(desk.services, ticket.id)  # only the first reply was posted
+    with desk.services.store.read() as uow:
+        files = uow.attachments.attachments_of_messages([mail.message_id])[mail.message_id]
+    assert [f.size for f in files] == [len(fits)]
 
 
 def test_the_reply_box_copies_the_customers_colleagues_and_never_our_inbox(
@@ -377,6 +420,43 @@ def test_the_live_hub_passes_an_accounts_notices_and_keeps_drafts_private() -> N
     finally:
         hub.close()
         loop.close()
+
+
+def test_the_live_hub_knows_whether_an_account_changed_since_a_page_was_read() -> None:
+    """A page read before a change whose stream opens after it is told to catch up; a
+    viewer's presence, a draft or an agent's notifications read is no change; another
+    account's change is not ours."""
+    now = [1_000.0]
+    fanout = LocalFanout()
+    hub = LiveHub(fanout, clock=lambda: now[0])
+    try:
+        assert not hub.changed_since(1, 0)  # nothing heard yet
+        fanout.publish_event(Event(1, "draft.saved", "x", ticket_id=7))
+        fanout.publish_event(Event(1, "notification.read", "x", agent_id=2))  # opening one
+        fanout.publish({"kind": PRESENCE, "account_id": 1, "ticket_id": 7, "agent_id": 2,
+                        "name": "Maja", "state": "viewing", "tab": "tab-one-1234"})  # fmt: skip
+        assert not hub.changed_since(1, 0)
+        fanout.publish_event(Event(1, "ticket.priority_changed", "x", ticket_id=7))
+        assert hub.changed_since(1, 999_000)  # page read before the change
+        assert hub.changed_since(1, 1_000_050)  # read in the margin: caught up to be safe
+        assert not hub.changed_since(1, 1_000_500)  # read after it
+        assert not hub.changed_since(2, 0)
+    finally:
+        hub.close()
+
+
+def test_a_stream_opened_after_a_change_its_page_missed_starts_with_a_resync(
+    web_app: FastAPI, desk: Desk
+) -> None:
+    client = signed_in(web_app, desk.agent.email)
+    page = client.get("/tickets?view=open")
+    rendered_at = int(re.search(r'data-rendered-at="(\d+)"', page.text).group(1))  # type: ignore[union-attr]
+    desk.ticket("Arrived between the page and its stream")
+    with client.stream("GET", f"/tickets/live?since={rendered_at}") as stream:
+        lines = stream.iter_lines()
+        assert next(lines).startswith("retry:")
+        told = [next(lines) for _ in range(4)]
+    assert 'data: {"kind":"resync"}' in told, told
 
 
 def test_changes_by_another_agent_reach_the_queue_query(desk: Desk) -> None:

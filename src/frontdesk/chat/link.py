@@ -27,7 +27,7 @@ from fastapi import WebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from frontdesk.chat import protocol as p
-from frontdesk.chat.hub import TYPING, ChatHub, Subscriber
+from frontdesk.chat.hub import CHAT_STATE, QUEUE_MOVED, TYPING, ChatHub, Subscriber
 from frontdesk.chat.protocol import Close, ClosedBy
 from frontdesk.core import chat
 from frontdesk.core.chat.records import ChatMessage, ChatStatus
@@ -44,6 +44,7 @@ class Outcome:
 
     frame: dict[str, Any]
     follow: tuple[int, str, int] | None = None  # (conversation id, public id, after id)
+    shown: tuple[str, ...] = ()  # chats an agent's console now lists (public ids)
 
 
 @dataclass
@@ -58,6 +59,14 @@ class Link:
     public_ids: dict[int, str] = field(default_factory=dict)
     agent_id: int | None = None
     sender: asyncio.Task[None] | None = None
+    # A visitor's socket: reads the visitor's availability (blocking; a worker thread runs
+    # it) to push the place in the queue when it moves; `waiting` while the chat waits.
+    read_place: Callable[[], dict[str, Any]] | None = None
+    waiting: bool = False
+    told_place: dict[str, Any] | None = None
+    # An agent's socket: the chats its console lists (public ids), so it hears when one of
+    # them leaves its view; other chats' changes are not its business (see `_shows`).
+    shown: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         settings = self.services.settings
@@ -148,10 +157,14 @@ class Link:
         elif kind == RESYNC:
             for conversation_id in list(self.last_seq):
                 await self._catch_up(conversation_id, after_seq=self.last_seq[conversation_id])
-        elif kind == chat.CHAT_CHANGED:
-            await self._chat_changed(item)
+        elif kind == CHAT_STATE:
+            state = self.sub.take_state(item["conversation"]) if self.sub else None
+            if state is not None:
+                await self._chat_changed(state)
         elif kind == TYPING:
             await self._typing(item)
+        elif kind == QUEUE_MOVED:
+            await self._queue_moved()
         elif kind == chat.VISITOR_CHANGED and self.agent_id is not None:
             change = item.get("change") or {}
             await self.send({"type": "visitor", "conversationId": item["public_id"], **change})
@@ -199,9 +212,25 @@ class Link:
         frame = {"type": "typing", "conversationId": item["public_id"], "typing": typing}
         await self.send({**frame, "who": item.get("who"), "agentId": item.get("agent_id")})
 
+    async def _queue_moved(self) -> None:
+        """Another chat of the account changed: a waiting visitor's place may have moved.
+
+        Only waiting visitors read (one small query each), and a place is pushed only when
+        it differs from the last one pushed while this chat waits."""
+        assert self.sub is not None
+        self.sub.queue_moved = False  # moves from now on need a read of their own
+        if self.read_place is None or not self.waiting:
+            return
+        frame = await to_thread.run_sync(self.read_place)
+        if self.waiting and frame != self.told_place:
+            self.told_place = frame
+            await self.send(frame)
+
     async def _chat_changed(self, item: dict[str, Any]) -> None:
         conversation_id = item["conversation"]
         if self.agent_id is None:
+            if conversation_id in self.public_ids:
+                self.set_waiting(item["status"] == ChatStatus.WAITING)
             agent = None
             if item.get("agent_id") is not None:
                 agent = {
@@ -210,6 +239,8 @@ class Link:
                     "picture": item.get("agent_picture"),
                 }
             await self.send({"type": "status", "status": item["status"], "agent": agent})
+            return
+        if not self._shows(item):
             return
         await self.send(
             {
@@ -224,6 +255,34 @@ class Link:
         mine = item.get("agent_id") == self.agent_id and item["status"] == ChatStatus.ACTIVE
         if mine and conversation_id not in self.public_ids:
             self.follow(conversation_id, item["public_id"], 0)
+
+    def _shows(self, item: dict[str, Any]) -> bool:
+        """Whether an agent's console is told of this chat state.
+
+        A console shows the waiting chats, the agent's own and the ones it follows (and
+        those it listed): it hears a change that puts a chat in that view or takes one
+        out of it, and nothing about colleagues' chats otherwise. Twenty consoles hearing
+        every chat of a busy site was most of the frames they were sent."""
+        public_id = item["public_id"]
+        visible = (
+            item["status"] == ChatStatus.WAITING
+            or (item.get("agent_id") == self.agent_id and self.agent_id is not None)
+            or item["conversation"] in self.public_ids
+        )
+        was_shown = public_id in self.shown
+        if visible:
+            self.shown.add(public_id)
+        else:
+            self.shown.discard(public_id)
+        return visible or was_shown
+
+    def set_waiting(self, waiting: bool) -> None:
+        """The visitor's chat waits in the queue (or no longer): the hub tells it of moves."""
+        assert self.sub is not None
+        if waiting != self.waiting:
+            self.waiting = waiting
+            self.told_place = None  # a new wait starts with no place pushed
+            self.hub.waiting(self.sub, waiting)
 
     async def send(self, frame: dict[str, Any]) -> None:
         await self.ws.send_text(p.dumps(frame))
@@ -258,6 +317,7 @@ class Link:
             return
         if outcome.follow is not None:
             self.follow(*outcome.follow)
+        self.shown.update(outcome.shown)
         if ref is not None:
             outcome.frame["ref"] = ref
         self.queue(outcome.frame)

@@ -105,6 +105,9 @@ async def _visitor(link: Link) -> None:
     link.follow(conversation.id, conversation.public_id, after_id)
     actor = chat.visitor_actor(conversation)
     public_id = conversation.public_id
+    # The place in the queue is pushed when another chat of the account changes state.
+    link.set_waiting(conversation.status is ChatStatus.WAITING)
+    link.read_place = lambda: _visitor_availability(services, actor, public_id, presence).frame
     admit = admission(limits, address or "unknown", f"account:{conversation.account_id}")
 
     def handle(frame: dict[str, Any]) -> Callable[[], Outcome]:
@@ -321,6 +324,7 @@ async def _agent(link: Link) -> None:
             "chats": start.chats,
         }
     )
+    link.shown.update(summary["conversationId"] for summary in start.chats)
     for follow in start.follows:
         link.follow(*follow)
     actor, agent_id = start.actor, start.agent.id
@@ -410,7 +414,8 @@ def _agent_command(
     if kind == "list":
         with services.store.read() as uow:
             summaries = _summaries(uow, actor, chat.list_chats(uow, actor, OPEN))
-        return Outcome({"type": "chats", "chats": summaries})
+        listed = tuple(summary["conversationId"] for summary in summaries)
+        return Outcome({"type": "chats", "chats": summaries}, shown=listed)
     public_id = _conversation_of(frame)
     with services.store.write() as uow:
         result: dict[str, Any] = {"type": "ack", "conversationId": public_id}
@@ -422,14 +427,19 @@ def _agent_command(
                 conversation = chat.get_conversation(uow, actor, public_id)
             return Outcome(result, (conversation.id, conversation.public_id, after))
         if kind == "message":
-            message = chat.agent_reply(uow, actor, public_id, agent_id, p.text(frame, "text") or "")
+            text, ref = p.text(frame, "text") or "", p.ref_of(frame)
+            message = chat.agent_reply(
+                uow, actor, public_id, agent_id, text, ref if isinstance(ref, str) else None
+            )
             result["id"] = message.id
             follow = None
             if message.conversation_id not in following:
                 follow = (message.conversation_id, public_id, 0)
             return Outcome(result, follow)
         if kind == "transfer":
-            chat.transfer(uow, actor, public_id, agent_id, p.integer(frame, "agentId"))
+            to_agent = p.integer(frame, "agentId")
+            note = p.text(frame, "note", required=False)
+            chat.transfer(uow, actor, public_id, agent_id, to_agent, note)
         elif kind == "close":
             chat.close(uow, actor, public_id, agent_id)
         elif kind == "tags":

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import click
@@ -22,6 +24,7 @@ from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.identity.records import CredentialKind, Role
 from frontdesk.core.shared.errors import DomainError
 from frontdesk.core.shared.records import ALL_SCOPES, Actor, Scope
+from frontdesk.http.serving import uvicorn_options
 from frontdesk.mail.commands import (
     exit_cleanly_on_signals,
     import_group,
@@ -29,11 +32,18 @@ from frontdesk.mail.commands import (
     start_for_serve,
 )
 from frontdesk.services import Services, build_services
+from frontdesk.services.blobstores import BlobStoreConfigError, build_s3_store
+from frontdesk.services.rules import SlaSweepJob, TimeRulesJob
+from frontdesk.services.scheduler import Scheduler
 from frontdesk.services.webhooks import WebhookWorker
 from frontdesk.settings import DataDirError, Settings
+from frontdesk.storage.blobcopy import Copied, blobs_to_copy, copy_blobs
+from frontdesk.storage.blobs import LocalBlobStore
 from frontdesk.storage.faults import classify, describe
 from frontdesk.storage.sweep import DEFAULT_GRACE_SECONDS, sweep_blobs
 from frontdesk.storage.uow import SqlUnitOfWork
+
+PROGRESS_EVERY = 100  # files between two lines of counts when not on a terminal
 
 
 @dataclass
@@ -78,7 +88,7 @@ class _Frontdesk(click.Group):
                 for e in exc.errors()
             )
             raise click.ClickException(f"invalid setting {wrong}") from exc
-        except DataDirError as exc:
+        except (DataDirError, BlobStoreConfigError) as exc:
             raise click.ClickException(str(exc)) from exc
         except OSError as exc:
             if classify(exc) is None:
@@ -123,23 +133,16 @@ def serve(host: str | None, port: int | None, workers: int) -> None:
     hooks = WebhookWorker(
         services.store, settings, hook_payloads.renderer(settings.public_base_url)
     ).start()
+    scheduler = Scheduler(
+        services.store,
+        [TimeRulesJob(every_seconds=settings.time_rules_every_seconds), SlaSweepJob()],
+        tick_seconds=settings.scheduler_tick_seconds,
+    ).start()
     exit_cleanly_on_signals()
     try:
-        uvicorn.run(
-            "frontdesk.app:factory",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=workers,
-            log_level="info",
-            access_log=False,  # dialects carry keys in paths; access logs would print them
-            # X-Forwarded-For is read by the app itself, from FRONTDESK_TRUSTED_PROXIES only.
-            proxy_headers=False,
-            server_header=False,
-            # Chat frames over the limit are refused (1009) before they are buffered whole.
-            ws_max_size=settings.chat_max_frame_bytes,
-        )
+        uvicorn.run("frontdesk.app:factory", factory=True, **uvicorn_options(settings, workers))
     finally:
+        scheduler.stop()
         hooks.stop()
         if mail is not None:
             mail.stop()
@@ -215,7 +218,11 @@ def account() -> None:
 def account_create(obj: Context, name: str) -> None:
     with writing() as (_services, uow):
         created = accounts.create_account(uow, name)
-    obj.emit({"id": created.id, "name": created.name}, [f"account {created.id} {created.name!r}"])
+    portal = f"/portal/{created.public_id}"  # the customer portal's address (docs/portal.md)
+    obj.emit(
+        {"id": created.id, "name": created.name, "public_id": created.public_id, "portal": portal},
+        [f"account {created.id} {created.name!r}", f"customer portal: {portal}"],
+    )
 
 
 @main.group()
@@ -338,17 +345,17 @@ def blobs() -> None:
     """The attachment and raw-mail store."""
 
 
-@blobs.command("sweep")
+@blobs.command("gc")
 @click.option(
     "--grace-hours",
     type=click.FloatRange(0, 24 * 365),
     default=DEFAULT_GRACE_SECONDS / 3600,
     show_default=True,
-    help="Leave files younger than this alone (a transaction may still be writing a row).",
+    help="Leave files younger than this alone (an upload may not have committed its row yet).",
 )
 @click.option("--dry-run", is_flag=True, help="Only list what would go.")
 @click.pass_obj
-def blobs_sweep(obj: Context, grace_hours: float, dry_run: bool) -> None:
+def blobs_gc(obj: Context, grace_hours: float, dry_run: bool) -> None:
     """Remove stored files that no row names (left by failed writes); run it daily."""
     services = build_services(Settings())
     try:
@@ -362,6 +369,82 @@ def blobs_sweep(obj: Context, grace_hours: float, dry_run: bool) -> None:
         {"kept": swept.kept, "removed": swept.removed, "dry_run": dry_run},
         [f"{verb} {len(swept.removed)} file(s), kept {swept.kept}"],
     )
+
+
+blobs.add_command(blobs_gc, "sweep")  # its first name, kept for existing cron jobs
+
+
+@blobs.command("migrate")
+@click.option("--no-verify", is_flag=True, help="Do not read each copied object back.")
+@click.pass_obj
+def blobs_migrate(obj: Context, no_verify: bool) -> None:
+    """Copy the data directory's blobs to the S3 bucket of FRONTDESK_S3_*; resumable.
+
+    Run it, switch FRONTDESK_BLOB_STORE to s3, restart, and run it once more for what
+    was stored meanwhile."""
+    settings = Settings().resolved()
+    target = build_s3_store(settings)
+    source = LocalBlobStore(settings.blob_dir)
+    files = blobs_to_copy(source)
+    with _progress(len(files)) as advance:
+        copied = copy_blobs(source, target, files, verify=not no_verify, advance=advance)
+    obj.emit(
+        {"copied": copied.copied, "skipped": copied.skipped, "failed": copied.failed},
+        [
+            f"copied {copied.copied}, skipped {copied.skipped} already there, "
+            f"failed {len(copied.failed)}"
+        ]
+        + [f"failed (hash differs when read back): {name}" for name in copied.failed],
+    )
+    if copied.failed:
+        raise SystemExit(1)
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[Copied], None]]:
+    """A progress bar on a terminal; elsewhere (a log, cron) a line of counts every
+    PROGRESS_EVERY files and at the end."""
+    if sys.stderr.isatty():
+        with click.progressbar(length=total, label="copying", file=sys.stderr) as bar:
+            yield lambda _copied: bar.update(1)
+        return
+    done = [0]
+
+    def count(copied: Copied) -> None:
+        done[0] += 1
+        if done[0] % PROGRESS_EVERY == 0 or done[0] == total:
+            click.echo(
+                f"{done[0]}/{total}: copied {copied.copied}, skipped {copied.skipped}, "
+                f"failed {len(copied.failed)}",
+                err=True,
+            )
+
+    yield count
+
+
+@main.command()
+@click.argument("dest", type=click.Path(path_type=Path))
+@click.pass_obj
+def backup(obj: Context, dest: Path) -> None:
+    """Copy the SQLite database (online, while serving), its files and the secret key into
+    DEST: a new directory, or a .tar.gz file (docs/deploy.md)."""
+    from frontdesk.cli.backup import make_backup
+
+    summary = make_backup(Settings(), dest)
+    obj.emit(asdict(summary), [f"backup in {dest}: {summary.describe()}"])
+
+
+@main.command()
+@click.argument("src", type=click.Path(exists=True, path_type=Path))
+@click.option("--force", is_flag=True, help="Replace the database, files and key there.")
+@click.pass_obj
+def restore(obj: Context, src: Path, force: bool) -> None:
+    """Restore a backup (directory or .tar.gz) into the data directory, which must be empty
+    unless --force. Stop the server first; `serve` migrates the data on start."""
+    from frontdesk.cli.backup import restore_backup
+
+    summary = restore_backup(Settings(), src, force=force)
+    obj.emit(asdict(summary), [f"restored {src} into {summary.path}: {summary.describe()}"])
 
 
 main.add_command(mail_command)

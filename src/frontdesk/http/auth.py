@@ -24,7 +24,7 @@ from frontdesk.services import Services
 from frontdesk.services.auth import actor_for
 
 log = logging.getLogger(__name__)
-_KEY_ID = re.compile(r"fd[kc]_([0-9a-f]{16})_")
+_KEY_ID = re.compile(r"fd[kcp]_([0-9a-f]{16})_")  # API key, customer token, personal token
 
 
 @dataclass(frozen=True)

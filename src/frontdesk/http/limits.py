@@ -6,6 +6,11 @@ it streams and cut off when it passes the limit. Only the routes that take a fil
 own framing, and only for a multipart body: claiming `multipart/form-data` elsewhere buys
 nothing. Those routes read their form themselves, after authentication
 (api/common/files.py), so an unauthenticated upload is refused before its body is read.
+
+A middleware inside this one that reads the body before routing (Idempotency-Key spools
+a keyed request first) puts the route's endpoint in the scope itself, as routing will, so
+that a keyed upload gets the upload limit too; a body cut off at the limit is marked in
+the scope (`BODY_CUT`), so that such a middleware knows not to act on it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from frontdesk.http.errors import ErrorRouter, Problem
 Message = MutableMapping[str, Any]
 MULTIPART_OVERHEAD = 64 * 1024
 _UPLOAD = "_frontdesk_takes_upload"
+BODY_CUT = "frontdesk.body_cut"  # set in the scope once the body passed its limit
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
 
@@ -28,6 +34,10 @@ def takes_upload(endpoint: Endpoint) -> Endpoint:
     large as an attachment. Put it below the router's decorator."""
     setattr(endpoint, _UPLOAD, True)
     return endpoint
+
+
+def takes_uploads(endpoint: object) -> bool:
+    return bool(getattr(endpoint, _UPLOAD, False))
 
 
 class BodyLimitMiddleware:
@@ -42,7 +52,7 @@ class BodyLimitMiddleware:
     def _limit(self, scope: Scope) -> int:
         """The route's limit, known once routing has put its endpoint in the scope: the
         body is first received after that, so nothing is read before it is chosen."""
-        if _is_multipart(scope) and getattr(scope.get("endpoint"), _UPLOAD, False):
+        if _is_multipart(scope) and takes_uploads(scope.get("endpoint")):
             return self.upload_limit
         return self.json_limit
 
@@ -70,6 +80,8 @@ class BodyLimitMiddleware:
             if limit is None:
                 limit = self._limit(scope)
                 exceeded = declared is not None and declared > limit
+                if exceeded:
+                    scope[BODY_CUT] = True
             if exceeded:
                 return {"type": "http.request", "body": b"", "more_body": False}
             message = await receive()
@@ -77,6 +89,7 @@ class BodyLimitMiddleware:
                 seen += len(message.get("body", b""))
                 if seen > limit:
                     exceeded = True
+                    scope[BODY_CUT] = True
                     return {"type": "http.request", "body": b"", "more_body": False}
             return message
 

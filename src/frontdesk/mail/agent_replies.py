@@ -1,6 +1,7 @@
 """Agents answer by e-mail: a signed, per-agent, per-ticket reply address.
 
-A copy of a customer's mail sent to an agent (core/mail/copies.py) carries as Reply-To
+A notification mail about a ticket sent to an agent (core/notify/mails.py) carries as
+Reply-To (set by the outbox worker, which holds the secret)
 the inbox's address with a plus token, `support+r<agent>-<ticket>-<hmac20>@example.com`.
 The HMAC (SHA-256 under a key derived from the server's secret, 80 bits shown) binds
 account, agent and ticket, so the address can be neither forged nor moved to another
@@ -30,8 +31,8 @@ from frontdesk.core.identity import accounts
 from frontdesk.core.identity.records import Agent
 from frontdesk.core.identity.sessions import agent_actor
 from frontdesk.core.mail import quoting, replies
-from frontdesk.core.mail.copies import NOTE_KEYWORD
 from frontdesk.core.mail.ports import MailUnit
+from frontdesk.core.mail.replies import NOTE_KEYWORD
 from frontdesk.core.shared.addresses import is_address, normalise_address
 from frontdesk.core.shared.errors import DomainError
 from frontdesk.core.shared.html import html_to_text

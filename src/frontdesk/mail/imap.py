@@ -11,16 +11,15 @@ from __future__ import annotations
 import imaplib
 import logging
 import re
-import socket
 import ssl
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from frontdesk.core import mail
-from frontdesk.core.mail.records import ImapSettings
+from frontdesk.core.mail.records import OAUTH2, ImapSettings
 from frontdesk.mail.inbound import IMAP, Inbound
-from frontdesk.services.fetch import Resolver, permitted, resolve
-from frontdesk.services.sealing import IMAP_LOGIN, unseal
+from frontdesk.services import imap
+from frontdesk.services.fetch import Resolver, resolve
+from frontdesk.services.oauth import OAuthFailed, TokenSource
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +35,12 @@ class PollResult:
 
 
 class ImapPoller:
-    def __init__(self, inbound: Inbound, *, resolver: Resolver = resolve) -> None:
+    def __init__(
+        self, inbound: Inbound, *, resolver: Resolver = resolve, tokens: TokenSource | None = None
+    ) -> None:
         self.inbound = inbound
         self.resolver = resolver
+        self.tokens = tokens or TokenSource(inbound.store, inbound.settings, resolver=resolver)
 
     def poll_all(self) -> int:
         """One round over every enabled inbox; errors are recorded per inbox."""
@@ -57,7 +59,7 @@ class ImapPoller:
             imported = result.imported
             if result.skipped:
                 error = f"{result.skipped} mail(s) over the size limit left unread"
-        except (OSError, imaplib.IMAP4.error, ssl.SSLError) as exc:
+        except (OSError, imaplib.IMAP4.error, ssl.SSLError, OAuthFailed) as exc:
             error = f"{type(exc).__name__}: {exc}"[:2000]
             log.warning("IMAP poll of inbox %s failed: %s", settings.inbox_id, error)
         except Exception as exc:
@@ -72,15 +74,9 @@ class ImapPoller:
             inbox = uow.accounts.get_inbox(settings.account_id, settings.inbox_id)
         if inbox is None:
             return PollResult(0, 0)
-        conn = _connect(
-            settings,
-            allow_private=self.inbound.settings.allow_private_fetch,
-            resolver=self.resolver,
-        )
+        conn = self._logged_in(settings)
         try:
-            secret = self.inbound.settings.secret_key
-            conn.login(settings.username, unseal(settings.password, secret, IMAP_LOGIN))
-            _ok(conn.select(_quoted(settings.folder)))
+            imap.ok(conn.select(imap.quoted(settings.folder)))
             _typ, data = conn.uid("SEARCH", "UNSEEN")
             uids = [uid.decode("ascii") for uid in (data[0] or b"").split()[:MAX_PER_POLL]]
             imported = skipped = 0
@@ -95,11 +91,38 @@ class ImapPoller:
                 if raw is None:
                     continue
                 self.inbound.deliver(raw, [inbox.email], source=IMAP, backlog=first)
-                _ok(conn.uid("STORE", uid, "+FLAGS", "(\\Seen)"))
+                imap.ok(conn.uid("STORE", uid, "+FLAGS", "(\\Seen)"))
                 imported += 1
             return PollResult(imported, skipped)
         finally:
-            _close(conn)
+            imap.close(conn)
+
+    def _connect(self, settings: ImapSettings) -> imaplib.IMAP4:
+        return imap.connect(
+            settings,
+            allow_private=self.inbound.settings.allow_private_fetch,
+            resolver=self.resolver,
+        )
+
+    def _logged_in(self, settings: ImapSettings) -> imaplib.IMAP4:
+        conn = self._connect(settings)
+        secret = self.inbound.settings.secret_key
+        try:
+            try:
+                imap.sign_in(conn, settings, secret, self.tokens)
+                return conn
+            except imaplib.IMAP4.error:
+                if settings.auth != OAUTH2:
+                    raise
+                # Refused though we held it fresh (revoked, or ended early): one new token,
+                # one more try on a new connection; a second refusal is the poll's error.
+                imap.close(conn)
+            conn = self._connect(settings)
+            imap.sign_in(conn, settings, secret, self.tokens, refresh=True)
+            return conn
+        except BaseException:
+            imap.close(conn)
+            raise
 
     def _too_large(self, conn: imaplib.IMAP4, uid: str) -> bool:
         _typ, data = conn.uid("FETCH", uid, "(RFC822.SIZE)")
@@ -111,47 +134,6 @@ class ImapPoller:
         return False
 
 
-def _connect(
-    settings: ImapSettings, *, allow_private: bool, resolver: Resolver = resolve
-) -> imaplib.IMAP4:
-    # An account admin names the host: like URL fetches, private and local networks are
-    # off limits unless the operator allows them (FRONTDESK_ALLOW_PRIVATE_FETCH). The
-    # connection goes to the address that was checked, never to a second resolution of
-    # the name (which a rebinding DNS server could answer with a private address); TLS
-    # still checks the certificate against the name.
-    addresses = resolver(settings.host, settings.port)
-    if not addresses or not all(permitted(a, allow_private=allow_private) for a in addresses):
-        raise imaplib.IMAP4.error(f"{settings.host} is on a private or local network")
-    if settings.tls:
-        context = ssl.create_default_context()
-        return _PinnedImapTls(settings.host, settings.port, addresses[0], context)
-    return _PinnedImap(settings.host, settings.port, addresses[0])
-
-
-class _PinnedImap(imaplib.IMAP4):
-    """IMAP over a connection to one checked address, the name kept for the protocol."""
-
-    def __init__(self, host: str, port: int, address: str) -> None:
-        self.address = address
-        super().__init__(host, port, timeout=TIMEOUT_SECONDS)
-
-    def _create_socket(self, timeout: float | None) -> socket.socket:
-        return socket.create_connection((self.address, self.port), timeout)
-
-
-class _PinnedImapTls(imaplib.IMAP4_SSL):
-    """IMAP over TLS to one checked address; SNI and the certificate check use the name."""
-
-    def __init__(self, host: str, port: int, address: str, context: ssl.SSLContext) -> None:
-        self.address = address
-        super().__init__(host, port, ssl_context=context, timeout=TIMEOUT_SECONDS)
-
-    def _create_socket(self, timeout: float | None) -> socket.socket:
-        raw = socket.create_connection((self.address, self.port), timeout)
-        wrapped: ssl.SSLSocket = self.ssl_context.wrap_socket(raw, server_hostname=self.host)
-        return wrapped
-
-
 def _fetch(conn: imaplib.IMAP4, uid: str) -> bytes | None:
     # BODY.PEEK leaves \Seen alone: the flag is set only once the ticket committed.
     _typ, data = conn.uid("FETCH", uid, "(BODY.PEEK[])")
@@ -159,19 +141,3 @@ def _fetch(conn: imaplib.IMAP4, uid: str) -> bytes | None:
         if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], bytes):
             return item[1]
     return None
-
-
-def _ok(answer: tuple[str, Sequence[object]]) -> None:
-    if answer[0] != "OK":
-        raise imaplib.IMAP4.error(f"IMAP said {answer[0]}: {answer[1]!r}"[:500])
-
-
-def _quoted(folder: str) -> str:
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _close(conn: imaplib.IMAP4) -> None:
-    try:
-        conn.logout()
-    except Exception:  # the connection is going away anyway
-        log.debug("IMAP logout failed", exc_info=True)

@@ -24,8 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from frontdesk.core import mail as mail_records
 from frontdesk.core import tickets
-from frontdesk.core.identity.records import Agent, Inbox
-from frontdesk.core.mail import bounces, copies, inline, outbox
+from frontdesk.core.identity.records import Inbox
+from frontdesk.core.mail import bounces, inline, outbox
 from frontdesk.core.mail.ports import MailUnit
 from frontdesk.core.mail.records import BOUNCE, QUARANTINED, RECEIVED
 from frontdesk.core.shared.addresses import is_address, normalise_address
@@ -248,10 +248,6 @@ class Inbound:
         mail_records.file_receipt(
             uow, receipt_id, ticket_id=opened.ticket.id, message_id=opened.message.id
         )
-        if self.settings.mail_copy_assignees:
-            copies.queue_agent_copies(
-                uow, actor, opened.ticket, opened.message, self._reply_address(route, opened)
-            )
         # (An unverified sender gets no auto reply either: _auto_reply says so on the ticket.)
         queued = not opened.appended and self._auto_reply(uow, actor, mail, route, opened)
         return Outcome(
@@ -314,15 +310,6 @@ class Inbound:
             uow, receipt_id, ticket_id=taken.ticket_id, message_id=taken.message_id
         )
         return Outcome(actor.account_id, RECEIVED, ticket_id=taken.ticket_id, receipt_id=receipt_id)
-
-    def _reply_address(self, route: Route, opened: Opened) -> Callable[[Agent], str]:
-        """An agent's signed reply address for the ticket, at the inbox the mail came to."""
-        inbox, ticket_id = route.inbox, opened.ticket.id
-
-        def address(agent: Agent) -> str:
-            return self.agent_tokens.address(inbox.email, inbox.account_id, agent.id, ticket_id)
-
-        return address
 
     def _ticket(self, uow: MailUnit, actor: Actor, mail: _Mail, route: Route) -> Opened:
         parsed = mail.parsed

@@ -22,6 +22,8 @@ from frontdesk.mail.inbound import Inbound
 from frontdesk.mail.outbound import OutboxWorker, Relay
 from frontdesk.mail.smtp import bound_port, start_listener
 from frontdesk.services import Services
+from frontdesk.services.oauth import TokenSource
+from frontdesk.storage.faults import log_round_failure
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,10 @@ class MailRuntime:
         self.services = services
         self.settings = services.settings
         self.inbound = Inbound(services.store, services.blobs, self.settings, on_queued=self.wake)
+        # One per process for the poller and the worker: their refreshes of an inbox's OAuth
+        # token take turns, so a provider that rotates refresh tokens never sees the old one
+        # used after the new one was issued.
+        self.access = TokenSource(services.store, self.settings)
         self._want = {"smtp": smtp, "outbox": outbox, "imap": imap}
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -114,11 +120,16 @@ class MailRuntime:
 
     def _jobs(self, stop: asyncio.Event, wake: asyncio.Event) -> list[Coroutine[Any, Any, None]]:
         jobs: list[Coroutine[Any, Any, None]] = []
-        relay = Relay.from_settings(self.settings)
-        if self._want["outbox"] and relay is not None:
-            worker = OutboxWorker(self.services.store, self.services.blobs, self.settings, relay)
+        if self._want["outbox"]:
+            # Always started: an inbox may have its own relay even when the installation
+            # has none (mail of the other inboxes then waits, its attempts not counted).
+            relay = Relay.from_settings(self.settings)
+            worker = OutboxWorker(
+                self.services.store, self.services.blobs, self.settings, relay, access=self.access
+            )
             jobs.append(worker.run(stop, wake))
-            self.running.append(f"outbox to {relay.host}:{relay.port}")
+            where = f"{relay.host}:{relay.port}" if relay else "inboxes' own relays only"
+            self.running.append(f"outbox to {where}")
             jobs.append(self._digests(stop, wake))
             self.running.append("notification digests")
         if self._want["imap"]:
@@ -138,17 +149,17 @@ class MailRuntime:
             try:
                 if await asyncio.to_thread(queue):
                     wake.set()
-            except Exception:
-                log.exception("notification digest round failed")
+            except Exception as exc:
+                log_round_failure(log, "notification digest round", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), DIGEST_SECONDS)
 
     async def _poll_imap(self, stop: asyncio.Event) -> None:
-        poller = ImapPoller(self.inbound)
+        poller = ImapPoller(self.inbound, tokens=self.access)
         while not stop.is_set():
             try:
                 await asyncio.to_thread(poller.poll_all)
-            except Exception:
-                log.exception("IMAP round failed")
+            except Exception as exc:
+                log_round_failure(log, "IMAP round", exc)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.settings.imap_poll_seconds)

@@ -1,4 +1,5 @@
-"""Secrets Frontdesk must give back to a third party (IMAP passwords), sealed at rest.
+"""Secrets Frontdesk must give back to a third party (IMAP and relay passwords, OAuth
+tokens), sealed at rest.
 
 A stored API key is only ever compared, so a hash suffices; an IMAP password has to be
 sent to the mail server, so it is encrypted instead (Fernet: AES-128-CBC with an HMAC),
@@ -16,6 +17,8 @@ from cryptography.fernet import Fernet, InvalidToken
 
 PREFIX = "fernet:"
 IMAP_LOGIN = "imap-login"
+RELAY_LOGIN = "relay-login"  # an inbox's own relay's password
+OAUTH_GRANT = "oauth-grant"  # an inbox's OAuth client secret, refresh and access tokens
 
 
 class SealBroken(Exception):

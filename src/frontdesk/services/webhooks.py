@@ -20,15 +20,16 @@ from collections.abc import Callable
 import httpx2
 
 from frontdesk.core.automation import deliveries, idempotency
-from frontdesk.core.automation.deliveries import Outcome, Work
+from frontdesk.core.automation.deliveries import DAY_MS, Attempted, Outcome, Work
 from frontdesk.core.automation.ports import AutomationUnit
 from frontdesk.core.automation.records import DeliveryPolicy, FeedEvent
 from frontdesk.core.automation.webhooks import queue_deliveries
 from frontdesk.core.shared.clock import now_ms
+from frontdesk.core.shared.errors import Invalid
 from frontdesk.services import sealing
 from frontdesk.services.fetch import AddressRefused, Resolver, pin, resolve
 from frontdesk.settings import Settings
-from frontdesk.storage.faults import classify, describe
+from frontdesk.storage.faults import log_round_failure
 from frontdesk.storage.store import Store
 from frontdesk.storage.uow import SqlUnitOfWork
 
@@ -36,7 +37,11 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_SECRET = "webhook-secret"  # noqa: S105 (the sealing purpose, not a secret)
 USER_AGENT = "Frontdesk-Webhooks/1"
-SWEEP_SECONDS = 3600.0  # how often the worker forgets expired Idempotency-Keys
+SWEEP_SECONDS = 3600.0  # how often the worker forgets expired keys and old deliveries
+SWEEP_BATCH = 500  # deliveries deleted per transaction: no lock is held for long
+# A round's outcomes are recorded together, at the latest after this long of sending: one
+# commit per round instead of one per delivery, and a slow receiver delays no record long.
+RECORD_EVERY = 1.0
 # The object a webhook body carries, as the native API shows it (api/native/hook_payloads).
 Render = Callable[[AutomationUnit, FeedEvent], object]
 
@@ -51,12 +56,42 @@ def install(store: Store) -> None:
     store.before_commit.append(queue)
 
 
+def seal_secret(settings: Settings, secret: str) -> str:
+    """A new endpoint secret as it is stored: sealed with the installation's key (the
+    worker unseals it to sign each delivery)."""
+    return sealing.seal(secret, settings.secret_key, WEBHOOK_SECRET)
+
+
+def check_target(url: str | None, *, allow_private: bool, resolver: Resolver = resolve) -> None:
+    """Refuse an endpoint on a private or local network when it is registered (the settings
+    screen and the native API alike) instead of every delivery failing later. A host that
+    does not resolve (yet) is not refused here; its deliveries say so in the log."""
+    if url and _refuses_address(url.strip(), allow_private=allow_private, resolver=resolver):
+        raise Invalid(
+            "address_not_allowed",
+            "The address is on a private or local network (loopback, private, link-local)",
+            field="url",
+        )
+
+
+def _refuses_address(url: str, *, allow_private: bool, resolver: Resolver) -> bool:
+    try:
+        pin(httpx2.URL(url), allow_private=allow_private, resolver=resolver)
+    except AddressRefused as refused:
+        return refused.reason == "private"
+    except (httpx2.InvalidURL, UnicodeError, ValueError):
+        return False  # the core's own check says what is wrong with it
+    return False
+
+
 def policy_of(settings: Settings) -> DeliveryPolicy:
     return DeliveryPolicy(
         retry_base_ms=int(settings.webhook_retry_base_seconds * 1000),
         retry_max_ms=int(settings.webhook_retry_max_seconds * 1000),
         max_attempts=settings.webhook_max_attempts,
         disable_after_ms=settings.webhook_disable_after_seconds * 1000,
+        keep_delivered_ms=settings.webhook_keep_delivered_days * DAY_MS,
+        keep_failed_ms=settings.webhook_keep_failed_days * DAY_MS,
     )
 
 
@@ -90,13 +125,7 @@ REFUSALS = {
 
 
 def _log_failure(what: str, exc: Exception) -> None:
-    """The database away is the storage's state, said in one line (the round is tried
-    again at the next poll); anything else is a bug, logged with its traceback."""
-    fault = classify(exc)
-    if fault is not None:
-        log.warning("%s: storage %s: %s", what, fault.value, describe(exc))
-    else:
-        log.exception("%s failed", what)
+    log_round_failure(log, what, exc)
 
 
 class WebhookWorker:
@@ -152,6 +181,7 @@ class WebhookWorker:
             if time.monotonic() - swept > SWEEP_SECONDS:
                 swept = time.monotonic()
                 self.sweep()
+                self.sweep_deliveries()
             try:
                 handled = self.run_once()
             except Exception as exc:
@@ -171,27 +201,66 @@ class WebhookWorker:
             _log_failure("idempotency sweep", exc)
             return 0
 
+    def sweep_deliveries(self, now: int | None = None, batch: int = SWEEP_BATCH) -> int:
+        """Delete finished deliveries past their keeping time, a batch per transaction so
+        that senders and admins never wait long; how many (errors are logged)."""
+        at = now_ms() if now is None else now
+        gone = 0
+        try:
+            while True:
+                with self.store.write() as uow:
+                    done = deliveries.forget_old(uow, self.policy, at, batch)
+                gone += done
+                if done < batch or self._stop.is_set():
+                    return gone
+        except Exception as exc:
+            _log_failure("webhook delivery sweep", exc)
+            return gone
+
     def run_once(self) -> int:
-        """Claim one batch of due deliveries and send them; how many were handled."""
+        """Claim one batch of due deliveries, send them, and record their outcomes a few
+        transactions at a time (one per RECORD_EVERY seconds of sending, at least one per
+        batch); how many were handled."""
         with self.store.write() as uow:
             claimed = deliveries.claim(uow, now_ms(), self.batch, self.lease_ms)
+        if not claimed:
+            return 0
+        bodies = self._bodies(claimed)
+        done: list[Attempted] = []
+        since = time.monotonic()
         for work in claimed:
-            self._handle(work)
+            done.append(self._attempt(work, bodies.get(work.delivery.id, work.delivery.body)))
+            if time.monotonic() - since > RECORD_EVERY:
+                self._record(done)
+                done, since = [], time.monotonic()
+        self._record(done)
         return len(claimed)
 
-    def _handle(self, work: Work) -> None:
-        body = work.delivery.body
-        if work.event is None:
+    def _bodies(self, claimed: list[Work]) -> dict[int, str]:
+        """The bodies of the deliveries tried for the first time, rendered in one read."""
+        first = [work for work in claimed if work.delivery.body is None and work.event]
+        if not first:
+            return {}
+        with self.store.read() as uow:
+            return {
+                work.delivery.id: body_of(work, self.render(uow, work.event))
+                for work in first
+                if work.event is not None
+            }
+
+    def _attempt(self, work: Work, body: str | None) -> Attempted:
+        if work.event is None or body is None:
             outcome = Outcome(deliveries.FAILED, None, "the event no longer exists", 0)
         else:
-            if body is None:
-                with self.store.read() as uow:
-                    body = body_of(work, self.render(uow, work.event))
             outcome = self._send(work, body)
-        with self.store.write() as uow:
-            deliveries.record(uow, work, outcome, body, self.policy, now_ms())
         if outcome.kind != deliveries.DELIVERED:
             log.warning("webhook delivery %s %s: %s", work.delivery.id, outcome.kind, outcome.error)
+        return Attempted(work, outcome, body)
+
+    def _record(self, done: list[Attempted]) -> None:
+        if done:
+            with self.store.write() as uow:
+                deliveries.record_all(uow, done, self.policy, now_ms())
 
     def _send(self, work: Work, body: str) -> Outcome:
         started = time.monotonic()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Table, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,9 @@ from frontdesk.core.contacts.records import Contact
 from frontdesk.core.identity.records import Account
 from frontdesk.core.shared.errors import Conflict
 from frontdesk.core.shared.paging import Window
+from frontdesk.core.tickets.records import OPEN_STATUSES
 from frontdesk.storage import hot_queries
+from frontdesk.storage import tables as t
 
 
 def insert_row(conn: Connection, table: Table, values: Mapping[str, Any]) -> Any:
@@ -83,6 +85,32 @@ def within(column: Any, window: Window) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def by_team() -> ColumnElement[bool]:
+    """A message the team wrote: an agent's, or one with neither agent nor contact (a
+    rule's or macro's reply), as core.automation.service_levels counts replies."""
+    ms = t.messages
+    return or_(ms.c.agent_id.is_not(None), ms.c.contact_id.is_(None))
+
+
+def open_ticket_ids(conn: Connection, account_id: int, after_id: int, limit: int) -> list[int]:
+    """The account's open, unarchived, unmerged tickets in id order, after `after_id` (the
+    batches the time rules' sweep and an SLA policy change walk)."""
+    tk = t.tickets
+    rows = conn.execute(
+        select(tk.c.id)
+        .where(
+            tk.c.account_id == account_id,
+            tk.c.status.in_(sorted(status.value for status in OPEN_STATUSES)),
+            tk.c.id > after_id,
+            tk.c.archived_at.is_(None),
+            tk.c.merged_into_id.is_(None),
+        )
+        .order_by(tk.c.id)
+        .limit(limit)
+    )
+    return [int(ticket_id) for ticket_id in rows.scalars()]
+
+
 def join_lines(values: Iterable[str]) -> str:
     """Address lists are stored one per line."""
     return "\n".join(values)
@@ -93,7 +121,17 @@ def split_lines(value: str) -> tuple[str, ...]:
 
 
 def account_from_row(row: Any) -> Account:
-    return Account(id=row.id, name=row.name, public_id=row.public_id, created=row.created)
+    return Account(
+        id=row.id,
+        name=row.name,
+        public_id=row.public_id,
+        created=row.created,
+        require_two_factor=bool(row.require_two_factor),
+        time_zone=row.time_zone,
+        language=row.language,
+        logo_blob=row.logo_blob,
+        logo_type=row.logo_type,
+    )
 
 
 def contact_from_row(row: Any) -> Contact:

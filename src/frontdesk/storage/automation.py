@@ -7,7 +7,18 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import aliased
 
 from frontdesk.core.automation.records import (
@@ -120,21 +131,40 @@ class SqlWebhooks:
         ).all()
         return sorted((_delivery(row) for row in rows), key=lambda item: item.id)
 
-    def finish_delivery(self, delivery_id: int, attempts: int, changes: Mapping[str, Any]) -> bool:
+    def finish_deliveries(self, rows: Sequence[Mapping[str, Any]]) -> set[int]:
+        if not rows:
+            return set()
         wd = t.webhook_deliveries
-        done = self.conn.execute(
-            update(wd)
-            .where(
-                wd.c.id == delivery_id,
-                wd.c.status == DeliveryStatus.SENDING.value,
-                wd.c.attempts == attempts,
+        wanted = {row["id"]: row["attempts"] for row in rows}
+        query = select(wd.c.id, wd.c.attempts).where(
+            wd.c.id.in_(list(wanted)), wd.c.status == DeliveryStatus.SENDING.value
+        )
+        if locks_rows(self.conn):
+            query = query.with_for_update(of=wd)
+        ours = {row.id for row in self.conn.execute(query) if wanted[row.id] == row.attempts}
+        params = [{f"v_{key}": value for key, value in row.items()} for row in rows]
+        mine = [values for values in params if values["v_id"] in ours]
+        if mine:
+            # One statement for the lot (executemany); each row keeps its own values.
+            self.conn.execute(
+                update(wd)
+                .where(wd.c.id == bindparam("v_id"))
+                .values(
+                    status=bindparam("v_status"),
+                    response_code=bindparam("v_response_code"),
+                    last_error=bindparam("v_last_error"),
+                    last_attempt=bindparam("v_last_attempt"),
+                    body=bindparam("v_body"),
+                    delivered=func.coalesce(bindparam("v_delivered"), wd.c.delivered),
+                    next_attempt=func.coalesce(bindparam("v_next_attempt"), wd.c.next_attempt),
+                ),
+                mine,
             )
-            .values(**changes)
-        ).rowcount
-        return bool(done)
+        return ours
 
-    def add_attempt(self, values: Mapping[str, Any]) -> None:
-        self.conn.execute(insert(t.webhook_attempts).values(**values))
+    def add_attempts(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if rows:
+            self.conn.execute(insert(t.webhook_attempts), [dict(row) for row in rows])
 
     def get_delivery(self, account_id: int, delivery_id: int) -> Delivery | None:
         row = one_in_account(self.conn, t.webhook_deliveries, account_id, delivery_id)
@@ -156,6 +186,17 @@ class SqlWebhooks:
             .limit(limit)
         )
         return [_delivery(row) for row in rows]
+
+    def latest_deliveries(self, account_id: int) -> dict[int, Delivery]:
+        wd = t.webhook_deliveries
+        newest = (
+            select(func.max(wd.c.id))
+            .where(wd.c.account_id == account_id)
+            .group_by(wd.c.endpoint_id)
+            .scalar_subquery()
+        )
+        rows = self.conn.execute(select(wd).where(wd.c.id.in_(newest)))
+        return {row.endpoint_id: _delivery(row) for row in rows}
 
     def attempts_of(self, delivery_ids: Sequence[int]) -> dict[int, list[Attempt]]:
         if not delivery_ids:
@@ -187,6 +228,22 @@ class SqlWebhooks:
             .values(next_attempt=now)
         )
 
+    def forget_deliveries(self, status: str, before: int, limit: int) -> int:
+        wd, wa = t.webhook_deliveries, t.webhook_attempts
+        query = (
+            select(wd.c.id)
+            .where(wd.c.status == status, wd.c.last_attempt < before)
+            .order_by(wd.c.status, wd.c.last_attempt)
+            .limit(limit)
+        )
+        if locks_rows(self.conn):  # a row an admin redelivers right now is left alone
+            query = query.with_for_update(skip_locked=True)
+        ids = list(self.conn.execute(query).scalars())
+        if ids:
+            self.conn.execute(delete(wa).where(wa.c.delivery_id.in_(ids)))
+            self.conn.execute(delete(wd).where(wd.c.id.in_(ids)))
+        return len(ids)
+
 
 class SqlEventFeed:
     def __init__(self, conn: Connection) -> None:
@@ -210,14 +267,21 @@ class SqlEventFeed:
             conditions.append(ev.c.created >= query.since)
         if query.until is not None:
             conditions.append(ev.c.created <= query.until)
+        if query.actor is not None:
+            conditions.append(ev.c.actor == query.actor)
+        if query.before_id is not None:
+            conditions.append(ev.c.id < query.before_id)
+        order = ev.c.id.desc() if query.newest_first else ev.c.id
         rows = self.conn.execute(
-            select(ev).where(and_(*conditions)).order_by(ev.c.id).limit(query.limit)
+            select(ev).where(and_(*conditions)).order_by(order).limit(query.limit)
         )
         return [_event(row) for row in rows]
 
-    def get_feed_event(self, account_id: int, event_id: int) -> FeedEvent | None:
-        row = one_in_account(self.conn, t.events, account_id, event_id)
-        return _event(row) if row else None
+    def feed_events(self, event_ids: Sequence[int]) -> dict[int, FeedEvent]:
+        if not event_ids:
+            return {}
+        rows = self.conn.execute(select(t.events).where(t.events.c.id.in_(list(set(event_ids)))))
+        return {row.id: _event(row) for row in rows}
 
 
 class SqlIdempotency:

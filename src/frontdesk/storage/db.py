@@ -32,6 +32,11 @@ _WRITE = "frontdesk_write"
 _WRITER_LOCKS: weakref.WeakKeyDictionary[Engine, tuple[threading.RLock, float]] = (
     weakref.WeakKeyDictionary()
 )
+# One lock per database file, shared by every engine of the process on that file: `serve`
+# runs the web app's engine next to the webhook, outbox and scheduler workers' (each its
+# own Services), and writers of two engines met in SQLite's busy handler, which sleeps.
+_FILE_LOCKS: dict[str, threading.RLock] = {}
+_FILE_LOCKS_GUARD = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -91,13 +96,22 @@ def _sqlite_engine(url: str, busy_timeout_ms: int) -> Engine:
         cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
-    _WRITER_LOCKS[engine] = (threading.RLock(), busy_timeout_ms / 1000)
+    _WRITER_LOCKS[engine] = (_file_lock(make_url(url).database), busy_timeout_ms / 1000)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.info.get(_WRITE) else "BEGIN")
 
     return engine
+
+
+def _file_lock(database: str | None) -> threading.RLock:
+    """The writers' lock of this database file (a private one for an in-memory database)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return threading.RLock()
+    key = os.path.realpath(database)
+    with _FILE_LOCKS_GUARD:
+        return _FILE_LOCKS.setdefault(key, threading.RLock())
 
 
 def _create_private(database: str | None) -> None:
@@ -137,8 +151,10 @@ def _writer_turn(engine: Engine, write: bool) -> Iterator[None]:
 
     SQLite's busy handler polls with sleeps of up to 100 ms, so threads of one process
     contending for the write lock waited in steps of 100 ms (a 583 ms p99 in the chat
-    benchmark); a lock wakes the next writer as soon as the last one commits. Other
-    processes still meet at SQLite's lock. Re-entrant, so a nested writer behaves as before.
+    benchmark); a lock wakes the next writer as soon as the last one commits. The lock is
+    the database file's, so the process's other engines on it (serve's background
+    workers) queue on it too; other processes still meet at SQLite's lock. Re-entrant, so
+    a nested writer behaves as before.
     """
     turn = _WRITER_LOCKS.get(engine) if write else None
     if turn is None:

@@ -9,6 +9,7 @@ again later (HTTP 503 / 507, SMTP 451 / 452, an IMAP mail left unseen)? Or was i
 from __future__ import annotations
 
 import errno
+import logging
 import sqlite3
 from collections.abc import Iterator
 from enum import Enum
@@ -57,6 +58,17 @@ def is_unique_race(exc: BaseException) -> bool:
         if isinstance(link, psycopg.Error) and link.sqlstate == _PG_UNIQUE_VIOLATION:
             return True
     return False
+
+
+def log_round_failure(log: logging.Logger, what: str, exc: BaseException) -> None:
+    """For a background round (outbox, webhooks, IMAP, digests): the database away is the
+    storage's state, said in one line (the round is tried again at the next poll);
+    anything else is a bug, logged with its traceback."""
+    fault = classify(exc)
+    if fault is not None:
+        log.warning("%s: storage %s: %s", what, fault.value, describe(exc))
+    else:
+        log.error("%s failed", what, exc_info=exc)
 
 
 def describe(exc: BaseException) -> str:

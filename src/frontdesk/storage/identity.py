@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from types import SimpleNamespace
@@ -19,6 +20,7 @@ from sqlalchemy import (
     func,
     insert,
     select,
+    text,
     update,
 )
 
@@ -28,14 +30,28 @@ from frontdesk.core.identity.records import (
     Credential,
     CredentialKind,
     Inbox,
+    Passkey,
     PasswordReset,
     Role,
+    SessionWithAgent,
+    Totp,
     WebSession,
 )
 from frontdesk.core.shared.records import Scope
 from frontdesk.storage import hot_queries
 from frontdesk.storage import tables as t
-from frontdesk.storage._sql import account_from_row, insert_row, one_in_account, update_row
+from frontdesk.storage._sql import (
+    account_from_row,
+    insert_row,
+    locks_rows,
+    one_in_account,
+    update_row,
+)
+
+# The advisory lock classes of sign-in throttling (pg_advisory_xact_lock's first int):
+# numbers the application uses for nothing else.
+_ADDRESS_LOCK = 0x46440001
+_IP_LOCK = 0x46440002
 
 # An agent's row with its inbox ids ("3,7") in the same statement: the web app reads the
 # signed-in agent and the team on every page, and each second statement was a round trip.
@@ -51,8 +67,16 @@ _ONE_AGENT = _AGENTS.where(
 )
 _TEAM = _AGENTS.where(t.agents.c.account_id == bindparam("account_id")).order_by(t.agents.c.id)
 
+# The account's time zone rides along: an agent without one of their own sees the
+# account's, and a separate read of the account would cost every page a statement.
+_ACCOUNT_TIME_ZONE = (
+    select(t.accounts.c.time_zone)
+    .where(t.accounts.c.id == t.web_sessions.c.account_id)
+    .scalar_subquery()
+    .label("account_time_zone")
+)
 _SESSION_WITH_AGENT = (
-    select(t.web_sessions, t.agents, _INBOX_LIST)
+    select(t.web_sessions, t.agents, _INBOX_LIST, _ACCOUNT_TIME_ZONE)
     .select_from(
         t.web_sessions.outerjoin(
             t.agents,
@@ -186,6 +210,7 @@ class SqlAccounts:
 
     def delete_inbox(self, inbox_id: int) -> None:
         self.conn.execute(delete(t.agent_inboxes).where(t.agent_inboxes.c.inbox_id == inbox_id))
+        self.conn.execute(delete(t.csat_settings).where(t.csat_settings.c.inbox_id == inbox_id))
         self.conn.execute(delete(t.inboxes).where(t.inboxes.c.id == inbox_id))
 
     def inbox_in_use(self, inbox_id: int) -> bool:
@@ -222,6 +247,24 @@ class SqlCredentials:
         ).all()
         return [_credential(row) for row in rows]
 
+    def agent_credentials(self, agent_id: int) -> list[Credential]:
+        creds = t.credentials
+        rows = self.conn.execute(
+            select(creds)
+            .where(creds.c.agent_id == agent_id, creds.c.revoked.is_(None))
+            .order_by(creds.c.id)
+        )
+        return [_credential(row) for row in rows]
+
+    def revoke_agent_credentials(self, agent_id: int, now: int) -> int:
+        creds = t.credentials
+        done = self.conn.execute(
+            update(creds)
+            .where(creds.c.agent_id == agent_id, creds.c.revoked.is_(None))
+            .values(revoked=now)
+        )
+        return int(done.rowcount or 0)
+
     def update_credential(self, credential_id: int, changes: Mapping[str, Any]) -> Credential:
         return _credential(update_row(self.conn, t.credentials, credential_id, changes))
 
@@ -253,6 +296,7 @@ def _agent(row: Any, inbox_ids: tuple[int, ...]) -> Agent:
         uuid=row.uuid or "",
         locale=row.locale,
         time_zone=row.time_zone,
+        deactivated=row.deactivated,
     )
 
 
@@ -270,6 +314,7 @@ def _inbox(row: Any) -> Inbox:
         email=row.email,
         auto_reply=row.auto_reply,
         created=row.created,
+        signature=row.signature,
     )
 
 
@@ -286,6 +331,7 @@ def _credential(row: Any) -> Credential:
         last_used=row.last_used,
         revoked=row.revoked,
         secret_hash=row.secret_hash,
+        agent_id=row.agent_id,
     )
 
 
@@ -304,15 +350,15 @@ class SqlSessions:
         ).one_or_none()
         return _session(row) if row else None
 
-    def find_session_with_agent(self, public_id: str) -> tuple[WebSession, Agent | None] | None:
-        """The session and its agent (None when the agent is gone) in one statement: the
-        web app checks both on every page."""
+    def find_session_with_agent(self, public_id: str) -> SessionWithAgent | None:
+        """The session, its agent (None when the agent is gone) and the account's time zone
+        in one statement: the web app checks them on every page."""
         row = self.conn.execute(_SESSION_WITH_AGENT, {"public_id": public_id}).one_or_none()
         if row is None:
             return None
         session = _session(_columns_of(row, t.web_sessions))
         agent = _listed_agent(_columns_of(row, t.agents)) if row.agents_id is not None else None
-        return session, agent
+        return SessionWithAgent(session, agent, row.account_time_zone or "")
 
     def update_session(self, session_id: int, changes: Mapping[str, Any]) -> WebSession:
         return _session(update_row(self.conn, t.web_sessions, session_id, changes))
@@ -333,6 +379,50 @@ class SqlSessions:
         )
         return int(done.rowcount or 0)
 
+    def set_stage(self, agent_id: int, stage_from: str, stage_to: str) -> int:
+        ws = t.web_sessions
+        done = self.conn.execute(
+            update(ws)
+            .where(ws.c.agent_id == agent_id, ws.c.revoked.is_(None), ws.c.stage == stage_from)
+            .values(stage=stage_to)
+        )
+        return int(done.rowcount or 0)
+
+    def take_challenge(self, session_id: int, challenge: str) -> bool:
+        ws = t.web_sessions
+        done = self.conn.execute(
+            update(ws)
+            .where(ws.c.id == session_id, ws.c.challenge == challenge)
+            .values(challenge=None)
+        )
+        return bool(done.rowcount)
+
+    def release_stage(self, account_id: int, stage: str) -> int:
+        ws = t.web_sessions
+        done = self.conn.execute(
+            update(ws)
+            .where(ws.c.account_id == account_id, ws.c.revoked.is_(None), ws.c.stage == stage)
+            .values(stage="")
+        )
+        return int(done.rowcount or 0)
+
+    def set_stage_where_no_factor(self, account_id: int, stage: str) -> int:
+        ws, totp, keys = t.web_sessions, t.agent_totp, t.agent_passkeys
+        has_app = select(totp.c.agent_id).where(totp.c.confirmed.is_not(None))
+        has_key = select(keys.c.agent_id)
+        done = self.conn.execute(
+            update(ws)
+            .where(
+                ws.c.account_id == account_id,
+                ws.c.revoked.is_(None),
+                ws.c.stage == "",
+                ws.c.agent_id.not_in(has_app),
+                ws.c.agent_id.not_in(has_key),
+            )
+            .values(stage=stage)
+        )
+        return int(done.rowcount or 0)
+
     def insert_reset(self, values: Mapping[str, Any]) -> PasswordReset:
         return _reset(insert_row(self.conn, t.password_resets, values))
 
@@ -348,6 +438,18 @@ class SqlSessions:
             update(pr).where(pr.c.id == reset_id, pr.c.used.is_(None)).values(used=now)
         )
         return bool(done.rowcount)
+
+    def hold_attempts(self, kind: str, email: str, ip: str) -> None:
+        """PostgreSQL: queue behind any other transaction counting the same address or IP
+        (advisory locks until commit, the address's first, so no two wait on each other).
+        SQLite: nothing to do, its writers already take turns at BEGIN IMMEDIATE."""
+        if not locks_rows(self.conn):
+            return
+        for lock_class, value in ((_ADDRESS_LOCK, email), (_IP_LOCK, ip)):
+            self.conn.execute(
+                text("SELECT pg_advisory_xact_lock(:class, :key)"),
+                {"class": lock_class, "key": _lock_key(kind, value)},
+            )
 
     def record_attempt(self, kind: str, email: str, ip: str, now: int) -> None:
         self.conn.execute(
@@ -370,6 +472,13 @@ class SqlSessions:
         self.conn.execute(delete(t.signin_attempts).where(t.signin_attempts.c.created < before))
 
 
+def _lock_key(kind: str, value: str) -> int:
+    """A signed 32-bit key for pg_advisory_xact_lock(int, int); a collision only makes two
+    unrelated attempts take turns."""
+    digest = hashlib.sha256(f"{kind}\0{value}".encode()).digest()
+    return int.from_bytes(digest[:4], "big", signed=True)
+
+
 def _session(row: Any) -> WebSession:
     return WebSession(
         id=row.id,
@@ -383,6 +492,8 @@ def _session(row: Any) -> WebSession:
         expires=row.expires,
         revoked=row.revoked,
         secret_hash=row.secret_hash,
+        stage=row.stage,
+        challenge=row.challenge,
     )
 
 
@@ -396,4 +507,130 @@ def _reset(row: Any) -> PasswordReset:
         expires=row.expires,
         used=row.used,
         secret_hash=row.secret_hash,
+    )
+
+
+class SqlTwoFactor:
+    """Authenticator apps, recovery codes (hashes only) and passkeys (public keys only)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def get_totp(self, agent_id: int) -> Totp | None:
+        row = self.conn.execute(
+            select(t.agent_totp).where(t.agent_totp.c.agent_id == agent_id)
+        ).one_or_none()
+        return _totp(row) if row else None
+
+    def put_totp(self, values: Mapping[str, Any]) -> Totp:
+        self.delete_totp(values["agent_id"])
+        return _totp(
+            self.conn.execute(insert(t.agent_totp).values(**values).returning(t.agent_totp)).one()
+        )
+
+    def update_totp(self, agent_id: int, changes: Mapping[str, Any]) -> Totp:
+        table = t.agent_totp
+        row = self.conn.execute(
+            update(table).where(table.c.agent_id == agent_id).values(**changes).returning(table)
+        ).one()
+        return _totp(row)
+
+    def use_totp_step(self, agent_id: int, step: int) -> bool:
+        table = t.agent_totp
+        done = self.conn.execute(
+            update(table)
+            .where(table.c.agent_id == agent_id, table.c.last_step < step)
+            .values(last_step=step)
+        )
+        return bool(done.rowcount)
+
+    def delete_totp(self, agent_id: int) -> None:
+        self.conn.execute(delete(t.agent_totp).where(t.agent_totp.c.agent_id == agent_id))
+
+    def replace_recovery_codes(
+        self, account_id: int, agent_id: int, hashes: Sequence[str], now: int
+    ) -> None:
+        codes = t.agent_recovery_codes
+        self.conn.execute(delete(codes).where(codes.c.agent_id == agent_id))
+        if hashes:
+            self.conn.execute(
+                insert(codes),
+                [
+                    {"account_id": account_id, "agent_id": agent_id, "code_hash": h, "created": now}
+                    for h in hashes
+                ],
+            )
+
+    def use_recovery_code(self, agent_id: int, code_hash: str, now: int) -> bool:
+        codes = t.agent_recovery_codes
+        done = self.conn.execute(
+            update(codes)
+            .where(
+                codes.c.agent_id == agent_id, codes.c.code_hash == code_hash, codes.c.used.is_(None)
+            )
+            .values(used=now)
+        )
+        return bool(done.rowcount)
+
+    def recovery_codes_left(self, agent_id: int) -> int:
+        codes = t.agent_recovery_codes
+        count = self.conn.execute(
+            select(func.count()).where(codes.c.agent_id == agent_id, codes.c.used.is_(None))
+        ).scalar_one()
+        return int(count)
+
+    def list_passkeys(self, agent_id: int) -> list[Passkey]:
+        keys = t.agent_passkeys
+        rows = self.conn.execute(
+            select(keys).where(keys.c.agent_id == agent_id).order_by(keys.c.id)
+        )
+        return [_passkey(row) for row in rows]
+
+    def insert_passkey(self, values: Mapping[str, Any]) -> Passkey:
+        return _passkey(insert_row(self.conn, t.agent_passkeys, values))
+
+    def find_passkey(self, credential_id: str) -> Passkey | None:
+        keys = t.agent_passkeys
+        row = self.conn.execute(
+            select(keys).where(keys.c.credential_id == credential_id)
+        ).one_or_none()
+        return _passkey(row) if row else None
+
+    def update_passkey(self, passkey_id: int, changes: Mapping[str, Any]) -> Passkey:
+        return _passkey(update_row(self.conn, t.agent_passkeys, passkey_id, changes))
+
+    def delete_passkey(self, passkey_id: int) -> None:
+        self.conn.execute(delete(t.agent_passkeys).where(t.agent_passkeys.c.id == passkey_id))
+
+    def has_factor(self, agent_id: int) -> bool:
+        totp, keys = t.agent_totp, t.agent_passkeys
+        app = select(totp.c.agent_id).where(
+            totp.c.agent_id == agent_id, totp.c.confirmed.is_not(None)
+        )
+        key = select(keys.c.agent_id).where(keys.c.agent_id == agent_id)
+        return self.conn.execute(select(app.union_all(key).exists())).scalar_one() is True
+
+
+def _totp(row: Any) -> Totp:
+    return Totp(
+        agent_id=row.agent_id,
+        account_id=row.account_id,
+        created=row.created,
+        confirmed=row.confirmed,
+        last_step=row.last_step,
+        secret=row.secret,
+    )
+
+
+def _passkey(row: Any) -> Passkey:
+    return Passkey(
+        id=row.id,
+        account_id=row.account_id,
+        agent_id=row.agent_id,
+        name=row.name,
+        credential_id=row.credential_id,
+        public_key=row.public_key,
+        sign_count=row.sign_count,
+        created=row.created,
+        last_used=row.last_used,
     )

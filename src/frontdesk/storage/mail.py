@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Table,
     delete,
     func,
     insert,
@@ -14,7 +15,14 @@ from sqlalchemy import (
     update,
 )
 
-from frontdesk.core.mail.records import CustomerMail, ImapSettings, MailReceipt, OutboxMail
+from frontdesk.core.mail.records import (
+    CustomerMail,
+    ImapSettings,
+    InboxRelay,
+    MailReceipt,
+    OAuthGrant,
+    OutboxMail,
+)
 from frontdesk.storage import tables as t
 from frontdesk.storage._sql import (
     split_lines,
@@ -197,6 +205,16 @@ class SqlMail:
         ).all()
         return sorted((_outbox(row) for row in rows), key=lambda mail: mail.id)
 
+    def renew_outbox(self, outbox_id: int, attempts: int, until: int) -> bool:
+        """Extend a claim to `until`, if the row is still this claim's (same attempt)."""
+        ob = t.outbox
+        renewed = self.conn.execute(
+            update(ob)
+            .where(ob.c.id == outbox_id, ob.c.status == "sending", ob.c.attempts == attempts)
+            .values(next_attempt=until)
+        ).rowcount
+        return bool(renewed)
+
     def finish_outbox(self, outbox_id: int, attempts: int, changes: Mapping[str, Any]) -> bool:
         """Record a send's outcome, unless another worker has claimed the row since."""
         ob = t.outbox
@@ -242,22 +260,63 @@ class SqlMail:
         rows = self.conn.execute(query.order_by(ob.c.id.desc()).limit(limit)).all()
         return [_outbox(row) for row in rows]
 
+    def sender_outbox(
+        self, account_id: int, from_addr: str, statuses: Sequence[str], limit: int
+    ) -> list[OutboxMail]:
+        ob = t.outbox
+        query = (
+            select(ob)
+            .where(ob.c.account_id == account_id, ob.c.from_addr == from_addr)
+            .where(ob.c.status.in_(list(statuses)))
+            .order_by(ob.c.id.desc())
+            .limit(limit)
+        )
+        return [_outbox(row) for row in self.conn.execute(query).all()]
+
+    def count_sender_outbox(self, account_id: int, from_addr: str, statuses: Sequence[str]) -> int:
+        ob = t.outbox
+        query = (
+            select(func.count())
+            .select_from(ob)
+            .where(ob.c.account_id == account_id, ob.c.from_addr == from_addr)
+            .where(ob.c.status.in_(list(statuses)))
+        )
+        return int(self.conn.execute(query).scalar_one())
+
+    def last_sent(self, account_id: int, from_addr: str) -> int | None:
+        ob = t.outbox
+        query = select(func.max(ob.c.sent)).where(
+            ob.c.account_id == account_id, ob.c.from_addr == from_addr
+        )
+        found = self.conn.execute(query).scalar_one()
+        return int(found) if found is not None else None
+
+    def requeue_failed(self, outbox_id: int, now: int) -> bool:
+        ob = t.outbox
+        done = self.conn.execute(
+            update(ob)
+            .where(ob.c.id == outbox_id, ob.c.status == "failed")
+            .values(status="queued", attempts=0, next_attempt=now, last_error=None)
+        ).rowcount
+        return bool(done)
+
     def put_imap(self, values: Mapping[str, Any]) -> ImapSettings:
-        im = t.inbox_imap
+        return _imap(self._put_by_inbox(t.inbox_imap, values))
+
+    def _put_by_inbox(self, table: Table, values: Mapping[str, Any]) -> Any:
+        """Insert or update the row keyed by `inbox_id` (its `created` kept on update)."""
         exists = self.conn.execute(
-            select(im.c.inbox_id).where(im.c.inbox_id == values["inbox_id"])
+            select(table.c.inbox_id).where(table.c.inbox_id == values["inbox_id"])
         ).first()
         if exists is None:
-            row = self.conn.execute(insert(im).values(**values).returning(im)).one()
-        else:
-            changes = {key: value for key, value in values.items() if key != "created"}
-            row = self.conn.execute(
-                update(im)
-                .where(im.c.inbox_id == values["inbox_id"])
-                .values(**changes)
-                .returning(im)
-            ).one()
-        return _imap(row)
+            return self.conn.execute(insert(table).values(**values).returning(table)).one()
+        changes = {key: value for key, value in values.items() if key != "created"}
+        return self.conn.execute(
+            update(table)
+            .where(table.c.inbox_id == values["inbox_id"])
+            .values(**changes)
+            .returning(table)
+        ).one()
 
     def get_imap(self, account_id: int, inbox_id: int) -> ImapSettings | None:
         im = t.inbox_imap
@@ -280,6 +339,35 @@ class SqlMail:
         self.conn.execute(
             update(t.inbox_imap).where(t.inbox_imap.c.inbox_id == inbox_id).values(**changes)
         )
+
+    def put_oauth(self, values: Mapping[str, Any]) -> OAuthGrant:
+        return _oauth(self._put_by_inbox(t.inbox_oauth, values))
+
+    def get_oauth(self, inbox_id: int) -> OAuthGrant | None:
+        row = self.conn.execute(
+            select(t.inbox_oauth).where(t.inbox_oauth.c.inbox_id == inbox_id)
+        ).one_or_none()
+        return _oauth(row) if row else None
+
+    def update_oauth(self, inbox_id: int, changes: Mapping[str, Any]) -> None:
+        self.conn.execute(
+            update(t.inbox_oauth).where(t.inbox_oauth.c.inbox_id == inbox_id).values(**changes)
+        )
+
+    def delete_oauth(self, inbox_id: int) -> None:
+        self.conn.execute(delete(t.inbox_oauth).where(t.inbox_oauth.c.inbox_id == inbox_id))
+
+    def put_relay(self, values: Mapping[str, Any]) -> InboxRelay:
+        return _relay(self._put_by_inbox(t.inbox_relays, values))
+
+    def get_relay(self, inbox_id: int) -> InboxRelay | None:
+        row = self.conn.execute(
+            select(t.inbox_relays).where(t.inbox_relays.c.inbox_id == inbox_id)
+        ).one_or_none()
+        return _relay(row) if row else None
+
+    def delete_relay(self, inbox_id: int) -> None:
+        self.conn.execute(delete(t.inbox_relays).where(t.inbox_relays.c.inbox_id == inbox_id))
 
     def queue_mail(self, values: Mapping[str, Any]) -> int | None:
         """Insert unless the dedupe key exists; racing writers cannot both succeed."""
@@ -358,4 +446,15 @@ def _imap(row: Any) -> ImapSettings:
         created=m["created"],
         updated=m["updated"],
         password=m["password"],
+        auth=m["auth"],
     )
+
+
+def _oauth(row: Any) -> OAuthGrant:
+    m = row._mapping
+    return OAuthGrant(**{name: m[name] for name in OAuthGrant.__dataclass_fields__})
+
+
+def _relay(row: Any) -> InboxRelay:
+    m = row._mapping
+    return InboxRelay(**{name: m[name] for name in InboxRelay.__dataclass_fields__})

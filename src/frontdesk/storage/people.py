@@ -118,6 +118,8 @@ class SqlPeople:
         self.conn.execute(delete(at).where(at.c.ticket_id.in_(ticket_ids)))
         for table in (t.ticket_fields, t.drafts, t.outbox):
             self.conn.execute(delete(table).where(table.c.ticket_id.in_(ticket_ids)))
+        cs = t.csat_surveys  # the rating stays (a number); the customer's words go
+        self.conn.execute(update(cs).where(cs.c.ticket_id.in_(ticket_ids)).values(comment=None))
         self.conn.execute(
             update(ms)
             .where(ms.c.ticket_id.in_(ticket_ids))

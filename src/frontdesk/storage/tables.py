@@ -27,20 +27,34 @@ from frontdesk.storage.schema.chat import (
     chat_tags,
 )
 from frontdesk.storage.schema.contacts import contacts
+from frontdesk.storage.schema.csat import csat_settings, csat_surveys
 from frontdesk.storage.schema.events import events
 from frontdesk.storage.schema.identity import (
     accounts,
     agent_inboxes,
+    agent_passkeys,
+    agent_recovery_codes,
+    agent_totp,
     agents,
     credentials,
     inboxes,
     password_resets,
+    portal_links,
+    portal_sessions,
     signin_attempts,
     web_sessions,
 )
-from frontdesk.storage.schema.mail import inbox_imap, mail_receipts, outbox
+from frontdesk.storage.schema.mail import (
+    inbox_imap,
+    inbox_oauth,
+    inbox_relays,
+    mail_receipts,
+    outbox,
+)
 from frontdesk.storage.schema.meta import Stamp, metadata
 from frontdesk.storage.schema.notify import notification_settings, notifications
+from frontdesk.storage.schema.rules import agent_capacity, inbox_assignment, rule_firings, rules
+from frontdesk.storage.schema.sla import sla_calendars, sla_policies, ticket_sla
 from frontdesk.storage.schema.tickets import (
     SEARCH_TABLES,
     account_labels,
@@ -65,9 +79,13 @@ __all__ = [
     "Stamp",
     "account_labels",
     "accounts",
+    "agent_capacity",
     "agent_chat_status",
     "agent_inboxes",
+    "agent_passkeys",
+    "agent_recovery_codes",
     "agent_tabs",
+    "agent_totp",
     "agents",
     "attachments",
     "canned_responses",
@@ -84,12 +102,17 @@ __all__ = [
     "chat_tags",
     "contacts",
     "credentials",
+    "csat_settings",
+    "csat_surveys",
     "custom_fields",
     "departments",
     "drafts",
     "events",
     "idempotency_keys",
+    "inbox_assignment",
     "inbox_imap",
+    "inbox_oauth",
+    "inbox_relays",
     "inboxes",
     "mail_receipts",
     "messages",
@@ -98,12 +121,19 @@ __all__ = [
     "notifications",
     "outbox",
     "password_resets",
+    "portal_links",
+    "portal_sessions",
+    "rule_firings",
+    "rules",
     "signin_attempts",
+    "sla_calendars",
+    "sla_policies",
     "ticket_assignees",
     "ticket_fields",
     "ticket_labels",
     "ticket_links",
     "ticket_reads",
+    "ticket_sla",
     "ticket_tags",
     "tickets",
     "web_sessions",

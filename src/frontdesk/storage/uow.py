@@ -7,6 +7,8 @@ touches two areas builds two. The core names what it needs as small Protocols pe
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 
 from sqlalchemy import Connection
@@ -17,11 +19,16 @@ from frontdesk.storage.chat.presence import SqlPresence
 from frontdesk.storage.chat.reports import SqlChatReports
 from frontdesk.storage.chat.visitors import SqlVisitors
 from frontdesk.storage.contacts import SqlContacts
+from frontdesk.storage.csat import SqlCsat
 from frontdesk.storage.events import SqlEventLog
-from frontdesk.storage.identity import SqlAccounts, SqlCredentials, SqlSessions
+from frontdesk.storage.identity import SqlAccounts, SqlCredentials, SqlSessions, SqlTwoFactor
 from frontdesk.storage.mail import SqlMail
 from frontdesk.storage.notify import SqlNotifications
 from frontdesk.storage.people import SqlPeople
+from frontdesk.storage.portal import SqlPortal
+from frontdesk.storage.reports import SqlReports
+from frontdesk.storage.rules import SqlRules
+from frontdesk.storage.sla import SqlSla
 from frontdesk.storage.tickets.attachments import SqlAttachments
 from frontdesk.storage.tickets.canned import SqlCanned
 from frontdesk.storage.tickets.listing import SqlDrafts, SqlReadMarks, SqlTicketListing
@@ -34,6 +41,21 @@ class SqlUnitOfWork:
         self.conn = conn
         # Always built: the store publishes what it collected once the transaction commits.
         self.events = SqlEventLog(conn)
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A nested transaction: an exception inside rolls back its writes and forgets the
+        events it recorded, and leaves the outer transaction as it was."""
+        pending, recorded = len(self.events.pending), len(self.events.recorded)
+        nested = self.conn.begin_nested()
+        try:
+            yield
+        except BaseException:
+            nested.rollback()
+            del self.events.pending[pending:]
+            del self.events.recorded[recorded:]
+            raise
+        nested.commit()
 
     # -- identity and contacts ----------------------------------------------------------------
 
@@ -48,6 +70,14 @@ class SqlUnitOfWork:
     @cached_property
     def sessions(self) -> SqlSessions:
         return SqlSessions(self.conn)
+
+    @cached_property
+    def two_factor(self) -> SqlTwoFactor:
+        return SqlTwoFactor(self.conn)
+
+    @cached_property
+    def portal(self) -> SqlPortal:
+        return SqlPortal(self.conn)
 
     @cached_property
     def contacts(self) -> SqlContacts:
@@ -128,3 +158,21 @@ class SqlUnitOfWork:
     @cached_property
     def idempotency(self) -> SqlIdempotency:
         return SqlIdempotency(self.conn)
+
+    @cached_property
+    def csat(self) -> SqlCsat:
+        return SqlCsat(self.conn)
+
+    # -- rules ------------------------------------------------------------------------------
+
+    @cached_property
+    def rules(self) -> SqlRules:
+        return SqlRules(self.conn)
+
+    @cached_property
+    def sla(self) -> SqlSla:
+        return SqlSla(self.conn)
+
+    @cached_property
+    def reports(self) -> SqlReports:
+        return SqlReports(self.conn)

@@ -17,8 +17,8 @@ from frontdesk.core.tickets.records import CannedResponse
 from frontdesk.http.deps import PathId, services_from
 from frontdesk.web import session, words
 from frontdesk.web.security import web_router
+from frontdesk.web.settings.area import settings_area
 from frontdesk.web.templating import render
-from frontdesk.web.tickets.workspace import workspace
 
 router = web_router()
 Signed = Annotated[SignedIn, Depends(session.signed_in)]
@@ -31,7 +31,7 @@ PublicId = Annotated[str, Path(pattern=r"^V[0-9]{1,30}$")]
 @router.get("/settings/canned", response_class=HTMLResponse)
 def settings_page(request: Request, signed: Signed) -> Response:
     with services_from(request).store.read() as uow:
-        context = workspace(uow, signed)
+        context = settings_area(signed)
         context["canned"] = canned.listed(uow, signed.actor)
     context["may_change"] = canned.may_change(signed.actor)
     return render(request, "settings/canned.html", context)

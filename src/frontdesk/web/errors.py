@@ -23,7 +23,9 @@ log = logging.getLogger(__name__)
 
 # The screen families' paths (templates/<family>/), whether or not their routes exist
 # yet: a mistyped ticket URL is a page to a person, not JSON.
-OWNED_PREFIXES = ("/static/", "/login", "/logout", "/tickets", "/chats", "/settings", "/portal")
+OWNED_PREFIXES = (
+    "/static/", "/login", "/logout", "/tickets", "/chats", "/settings", "/portal", "/csat/",
+)  # fmt: skip
 ROOT = "/"
 
 # What a person is told, by status. The Problem's own message is for API clients and
@@ -41,6 +43,7 @@ TITLES = {
 SERVER_ERROR = N_("Something went wrong on our side")
 CLIENT_ERROR = N_("That did not work")
 HINTS = {
+    403: N_("An owner or admin of your account can do this, or give you access."),
     404: N_("The address may be mistyped, or the page has moved."),
     409: N_("Reload the page to see the latest version, then try again."),
     429: N_("Wait a moment, then try again."),

@@ -2,7 +2,7 @@
 
 A request's locale is negotiated from `Accept-Language` for now; once agents sign in,
 the choice in their profile goes first (`request.state.locale`, set by the session layer)
-and so does their account's time zone (`request.state.time_zone`).
+and so does their time zone, else their account's (`request.state.time_zone`).
 
 Templates and Python share one set of gettext callables that read the locale activated
 for the current render from a context variable: a single Jinja environment serves every
@@ -28,7 +28,7 @@ from starlette.requests import HTTPConnection
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 LOCALES = ("en", "sv")  # a catalog for each under translations/
 DEFAULT_LOCALE = "en"
-DEFAULT_TIME_ZONE = "Europe/Stockholm"  # the account's, until accounts carry their own
+DEFAULT_TIME_ZONE = "Europe/Stockholm"  # the installation's: for accounts that set none
 # Closer than this reads as "just now": a clock a few seconds off must not say "in 3 s".
 JUST_NOW = timedelta(seconds=45)
 
@@ -79,10 +79,10 @@ def _quality(params: str) -> float:
     return 1.0
 
 
-def negotiate(accept_language: str | None) -> str:
-    """The best of LOCALES for the header (`sv-SE` finds `sv`), else the default."""
+def negotiate(accept_language: str | None, default: str = DEFAULT_LOCALE) -> str:
+    """The best of LOCALES for the header (`sv-SE` finds `sv`), else `default`."""
     found = negotiate_locale(preferred_languages(accept_language), LOCALES, sep="-")
-    return found or DEFAULT_LOCALE
+    return found or default
 
 
 def for_request(connection: HTTPConnection) -> Localisation:

@@ -48,6 +48,10 @@ HEARTBEAT = 15  # seconds between a page's presence posts
 EXPIRY = 40  # seconds after which a tab that stopped posting is gone
 KEEPALIVE = 20  # seconds between comment lines on an idle stream (proxies close silent ones)
 QUEUE_LIMIT = 500
+# The page's time is taken before its route reads anything, and a change is heard after
+# its commit, so no margin is needed for the order; this one covers clocks of different
+# machines behind one Redis.
+CATCH_UP_MARGIN_MS = 100
 STATES = ("viewing", "replying", "gone")
 PRIVATE = ("draft.", "session.", "password.", "ticket.read")  # never announced (or per agent)
 
@@ -66,17 +70,25 @@ CHAT_NOTICES = frozenset(
 def chat_notice(kind: str, item: dict[str, Any]) -> dict[str, Any]:
     """A chat event as the console hears it: which chat, and who wrote or took it.
 
-    No text travels: the console re-fetches what it shows. `sender` (visitor, agent,
-    system) lets it ring for a visitor's message; `status` and `agent` for a new chat;
-    `who` and `typing` show (or hide) the typing indicator.
+    No message text travels: the console re-fetches what it shows. `sender` (visitor,
+    agent, system) lets it ring for a visitor's message; `status` and `agent` for a new
+    chat; `visitor` (the name the visitor gave, or null) names them in the desktop
+    notification, which the console shows before it has re-fetched anything; `who` and
+    `typing` show (or hide) the typing indicator.
     """
-    notice: dict[str, Any] = {"kind": kind, "chat": item.get("public_id")}
+    public_id = item.get("public_id")
+    notice: dict[str, Any] = {"kind": kind, "chat": public_id}
     if kind == chat.MESSAGE_POSTED:
-        message = item.get("message")
-        notice["sender"] = message.get("sender") if isinstance(message, dict) else None
+        found = item.get("message")
+        message: dict[str, Any] = found if isinstance(found, dict) else {}
+        notice["sender"] = message.get("sender")
+        if notice["sender"] == "visitor":
+            # A visitor's message is signed with their name, or the public id when unnamed.
+            notice["visitor"] = message.get("from") if message.get("from") != public_id else None
     elif kind == chat.CHAT_CHANGED:
         notice["status"] = item.get("status")
         notice["agent"] = item.get("agent_id")
+        notice["visitor"] = item.get("visitor_name")
     elif kind == chat.TYPING:
         notice.update(who=item.get("who"), agent=item.get("agent_id"), typing=item.get("typing"))
     return notice
@@ -146,14 +158,27 @@ class Stream:
 
 
 class LiveHub:
-    """This process's open streams and presence board, fed by the fan-out."""
+    """This process's open streams and presence board, fed by the fan-out.
 
-    def __init__(self, fanout: Fanout) -> None:
+    It also remembers when each account last changed, so that a stream opened by a page
+    read before a change (the change came between the page's read and its stream) starts
+    with a catch-up notice instead of missing it.
+    """
+
+    def __init__(self, fanout: Fanout, clock: Any = time.time) -> None:
         self.fanout = fanout
         self.board = PresenceBoard()
         self._lock = threading.Lock()
         self._streams: dict[int, set[Stream]] = defaultdict(set)
+        self._changed: dict[int, float] = {}  # account id -> when it last changed (s)
+        self._clock = clock
         fanout.listen(self.on_notice)
+
+    def changed_since(self, account_id: int, since_ms: int) -> bool:
+        """Did the account change after `since_ms` (less a small margin)? Unknown here
+        (this process started later) counts as no."""
+        last = self._changed.get(account_id)
+        return last is not None and last * 1000 > since_ms - CATCH_UP_MARGIN_MS
 
     def on_notice(self, item: dict[str, Any]) -> None:
         kind = str(item.get("kind", ""))
@@ -163,10 +188,21 @@ class LiveHub:
             self.board.hear(item)
             self._deliver(item.get("account_id"), {"kind": "presence", "ticket": item["ticket_id"]})
         elif kind in CHAT_NOTICES:
+            self._heard_change(item)
             self._deliver(item.get("account_id"), chat_notice(kind, item))
         elif not kind.startswith(PRIVATE) and not kind.startswith("chat."):
+            self._heard_change(item)
             notice = {"kind": kind, "ticket": item.get("ticket_id")}
             self._deliver(item.get("account_id"), notice)
+
+    def _heard_change(self, item: dict[str, Any]) -> None:
+        """A change some page shows: a ticket's or a chat's (typing is no change, and an
+        agent's own notifications being read, as opening a ticket does, is only theirs)."""
+        if item.get("account_id") is None or item.get("kind") == chat.TYPING:
+            return
+        if item.get("ticket_id") is None and item.get("public_id") is None:
+            return
+        self._changed[int(item["account_id"])] = self._clock()
 
     def _deliver(self, account_id: Any, notice: dict[str, Any]) -> None:
         with self._lock:
@@ -199,12 +235,16 @@ def _hub(request: Request) -> LiveHub:
 
 
 @router.get("/tickets/live")
-async def live(request: Request, signed: Signed) -> Response:
-    """Server-sent events: `change` notices for the agent's account, until the tab closes."""
+async def live(request: Request, signed: Signed, since: int | None = None) -> Response:
+    """Server-sent events: `change` notices for the agent's account, until the tab closes.
+    `since`: when the page was read (epoch ms); a change after it is told at once as a
+    `resync`, on which the page re-fetches its live parts."""
     hub = _hub(request)
     await to_thread.run_sync(hub.fanout.start)  # blocking once: Redis subscribed first
     stream = Stream(asyncio.get_running_loop(), signed.agent.account_id)
     hub.add(stream)
+    if since is not None and hub.changed_since(signed.agent.account_id, since):
+        stream.queue.put_nowait({"kind": "resync"})
     return StreamingResponse(
         _events(request, hub, stream),
         media_type="text/event-stream",

@@ -19,6 +19,7 @@ from frontdesk.http.deps import services_from
 from frontdesk.web import session
 from frontdesk.web.i18n import N_
 from frontdesk.web.security import web_router
+from frontdesk.web.settings.area import settings_area
 from frontdesk.web.templating import render
 from frontdesk.web.tickets.workspace import workspace
 
@@ -31,6 +32,9 @@ LABELS = {  # translated in the templates: _(label(kind))
     Kind.CUSTOMER_REPLY: N_("The customer replied"),
     Kind.MENTION: N_("You were mentioned"),
     Kind.CHAT_TRANSFER: N_("A chat was transferred to you"),
+    Kind.RULE: N_("A rule asks for your attention"),
+    Kind.SLA_WARNING: N_("The SLA runs out soon"),
+    Kind.SLA_BREACH: N_("The SLA was breached"),
 }
 
 
@@ -77,6 +81,7 @@ def settings(request: Request, signed: Signed) -> Response:
     with services.store.read() as uow:
         context = workspace(uow, signed)
         chosen = inbox.preferences_of(uow, signed.actor, signed.agent.id)
+    context.update(settings_area(signed))  # one of the agent's own settings pages
     context.update(chosen=chosen, kinds=list(Kind), deliveries=list(Delivery), what=label)
     return render(request, "notify/settings.html", context)
 

@@ -8,6 +8,7 @@ them themselves, since those are answered outside any route.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -53,12 +54,15 @@ SECURITY_HEADERS = {
 
 
 class WebRoute(APIRoute):
-    """A route whose every response carries SECURITY_HEADERS."""
+    """A route whose every response carries SECURITY_HEADERS, and knows when it began
+    (`request.state.read_at`, epoch ms: what its page shows was read after it)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
 
         async def with_headers(request: Request) -> Response:
+            # Before anything is read: the page's live channel catches up from here.
+            request.state.read_at = int(time.time() * 1000)
             response = await handler(request)
             response.headers.update(SECURITY_HEADERS)
             return response

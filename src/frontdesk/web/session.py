@@ -1,11 +1,10 @@
 """Who is signed in: the session cookie, the CSRF check, and the agent's Actor.
 
 The cookie `fd_session` holds `<public id>.<secret>` (core/identity/sessions.py), and is
-HttpOnly, SameSite=Lax, and Secure when the request came over https. A request counts as
-https when its own scheme is https: behind a proxy that means uvicorn's
-`--proxy-headers` (which `frontdesk serve` turns on) took `X-Forwarded-Proto` from a proxy
-it trusts, and uvicorn trusts only 127.0.0.1 unless FORWARDED_ALLOW_IPS names more. A
-`public_base_url` starting with https makes the cookie Secure whatever the request says.
+HttpOnly, SameSite=Lax, and Secure when the request came over https or `public_base_url`
+starts with https. `frontdesk serve` does not take `X-Forwarded-Proto` (uvicorn's
+proxy_headers is off; the app reads X-Forwarded-For itself from trusted proxies only), so
+behind a proxy that ends TLS the https public address is what makes the cookie Secure.
 
 CSRF: every state-changing request carries a token bound to the session (web/csrf.py), in
 the `X-CSRF-Token` header (htmx, via app.js) or the `csrf_token` form field. The sign-in
@@ -24,6 +23,7 @@ from fastapi.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from frontdesk.core.identity import sessions
+from frontdesk.core.identity.records import SignInStage
 from frontdesk.core.identity.sessions import Client, Policy, SignedIn
 from frontdesk.core.shared.errors import Forbidden, Unauthenticated
 from frontdesk.http.deps import services_from
@@ -34,6 +34,14 @@ from frontdesk.web import csrf, i18n
 COOKIE = "fd_session"
 ANON_COOKIE = "fd_anon"
 ANON_PREFIX = "anon:"
+
+
+# A session held at the second factor, or at enrolling one, reaches only the pages that
+# finish that step; everywhere else it counts as not signed in (and is sent on to the step).
+SIGNED_IN = frozenset({SignInStage.DONE})
+ENROLLING = frozenset({SignInStage.DONE, SignInStage.ENROL})
+VERIFYING = frozenset({SignInStage.VERIFY})
+ANY_STAGE = frozenset(SignInStage)
 
 
 class SignInRequired(Exception):
@@ -64,8 +72,21 @@ def _secret(services: Services) -> str:
     return services.settings.secret_key
 
 
-def load(request: Request) -> SignedIn | None:
-    """The request's valid session, if any; kept on request.state. Blocking (database)."""
+def load(request: Request, allow: frozenset[SignInStage] = SIGNED_IN) -> SignedIn | None:
+    """The request's valid session at one of the `allow`ed stages, if any. Blocking."""
+    signed = _load_any(request)
+    return signed if signed is not None and signed.stage in allow else None
+
+
+def held_at(request: Request) -> SignInStage | None:
+    """The stage a valid session of this request waits at, when it is not signed in yet
+    (known once the request looked for its session)."""
+    signed: SignedIn | None = getattr(request.state, "signed_in", None)
+    return signed.stage if signed is not None and signed.stage != SignInStage.DONE else None
+
+
+def _load_any(request: Request) -> SignedIn | None:
+    """The request's valid session at any stage; kept on request.state."""
     if hasattr(request.state, "signed_in"):
         found: SignedIn | None = request.state.signed_in
         return found
@@ -93,7 +114,7 @@ def reading(request: Request) -> Iterator[tuple[Any, SignedIn]]:
         raise SignInRequired()
     with services.store.read() as uow:
         signed = known or _authenticated(request, services, uow)
-        if signed is None:
+        if signed is None or signed.stage != SignInStage.DONE:
             raise SignInRequired()
         yield uow, signed
     if known is None:
@@ -126,8 +147,8 @@ def _adopt(request: Request, services: Services, signed: SignedIn) -> None:
     agent = signed.agent
     if agent.locale in i18n.LOCALES:
         request.state.locale = agent.locale
-    if agent.time_zone:
-        request.state.time_zone = agent.time_zone
+    if signed.time_zone:  # theirs, else the account's; none: the installation's
+        request.state.time_zone = signed.time_zone
 
 
 async def _checked_token(request: Request, session_key: str) -> None:
@@ -143,7 +164,26 @@ async def _checked_token(request: Request, session_key: str) -> None:
 
 async def signed_in(request: Request) -> SignedIn:
     """Dependency: the signed-in agent, with the CSRF token checked on state changes."""
-    signed = await run_in_threadpool(load, request)
+    return await _at_stage(request, SIGNED_IN)
+
+
+async def enrolling(request: Request) -> SignedIn:
+    """Dependency of the security page: signed in, or held until a second factor is set up."""
+    return await _at_stage(request, ENROLLING)
+
+
+async def verifying(request: Request) -> SignedIn:
+    """Dependency of the sign-in's second step: a session waiting for its second factor."""
+    return await _at_stage(request, VERIFYING)
+
+
+async def any_stage(request: Request) -> SignedIn:
+    """Dependency of sign-out: a session at any stage may end itself."""
+    return await _at_stage(request, ANY_STAGE)
+
+
+async def _at_stage(request: Request, allow: frozenset[SignInStage]) -> SignedIn:
+    signed = await run_in_threadpool(load, request, allow)
     if signed is None:
         raise SignInRequired()
     await _checked_token(request, signed.session.public_id)
@@ -168,11 +208,12 @@ def new_anon_key() -> str:
     return secrets.token_urlsafe(16)
 
 
-def set_anon_cookie(response: Response, request: Request, key: str) -> None:
+def set_anon_cookie(response: Response, request: Request, key: str, path: str = "/login") -> None:
+    """The cookie a form for visitors binds its CSRF token to, sent only to `path`."""
     settings = services_from(request).settings
     response.set_cookie(
         ANON_COOKIE, key, httponly=True, samesite="lax", secure=secure(request, settings),
-        path="/login",
+        path=path,
     )  # fmt: skip
 
 

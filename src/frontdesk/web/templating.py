@@ -11,6 +11,7 @@ Components are the macros in templates/_components/, reachable in every template
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,6 +19,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from jinja2.runtime import Macro
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -55,6 +57,9 @@ class Templates:
             pgettext=i18n.pgettext,
             npgettext=i18n.npgettext,
         )
+        # `_()` and `gettext()` are the calls a page makes most (about 200 on the queue):
+        # Jinja's own go through two context calls each; this one is a plain function.
+        self.env.globals["_"] = self.env.globals["gettext"] = template_gettext
         self.env.filters.update(i18n.filters(), initials=initials, avatar_tone=avatar_tone)
         self.env.globals.update(static_url=static_url, product=PRODUCT, version=__version__)
         self.env.globals.update(words.GLOBALS)
@@ -131,7 +136,20 @@ def base_context(request: Request, loc: i18n.Localisation) -> dict[str, Any]:
         "current_path": request.url.path,
         "csrf_token": getattr(request.state, "csrf_token", ""),
         "theme": getattr(request.state, "theme", None),  # None follows the system
+        # When the page began to be read: its live channel catches up on what changed
+        # since (web/live.py), so a change made before the channel opened is not missed.
+        "rendered_at": getattr(request.state, "read_at", None) or int(time.time() * 1000),
     }
+
+
+def template_gettext(message: str, **variables: Any) -> Markup:
+    """Jinja's new-style `gettext` for an autoescaping environment, in one call: the
+    translation is markup, each variable is escaped into it, and the text is always a
+    format string (so `%%` is a percent sign, with or without variables)."""
+    text = Markup(i18n.gettext(message))  # noqa: S704 (translations are ours, not input)
+    if variables or "%" in text:
+        return text % variables
+    return text
 
 
 def _macros(template: Template) -> Iterable[tuple[str, Macro]]:

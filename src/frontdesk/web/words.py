@@ -47,6 +47,12 @@ SORTS = {
     "activity": N_("Last activity"),
     "created": N_("Created"),
     "priority": N_("Priority"),
+    "due": N_("SLA due soonest"),
+}
+SLA_METRICS = {
+    "first_response": N_("First response"),
+    "next_response": N_("Next response"),
+    "resolution": N_("Resolution"),
 }
 
 CHAT_STATUSES = {
@@ -82,6 +88,10 @@ def delivery_name(status: str) -> str:
     return gettext(DELIVERY.get(status, status))
 
 
+def sla_metric_name(value: str) -> str:
+    return gettext(SLA_METRICS.get(value, value))
+
+
 def sort_options() -> list[tuple[str, str]]:
     return [(value, gettext(name)) for value, name in SORTS.items()]
 
@@ -115,6 +125,7 @@ GLOBALS = {
     "priority_name": priority_name,
     "priority_options": priority_options,
     "sort_options": sort_options,
+    "sla_metric_name": sla_metric_name,
     "status_options": status_options,
     "status_name": status_name,
     "view_label": view_label,

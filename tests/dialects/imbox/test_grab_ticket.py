@@ -9,9 +9,9 @@ from sqlalchemy import update
 from frontdesk.core import tickets
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.accounts import AgentFields
-from frontdesk.core.tickets import NewMessage, attachments, taxonomy
+from frontdesk.core.tickets import NewMessage, attachments, custom_fields, taxonomy
 from frontdesk.core.tickets.attachments import Upload
-from frontdesk.core.tickets.records import MessageKind
+from frontdesk.core.tickets.records import FieldType, MessageKind
 from frontdesk.storage import tables as t
 from tests.dialects.imbox.conftest import ImBox
 
@@ -201,3 +201,26 @@ def test_a_message_from_an_unverified_sender_says_so(imbox: ImBox) -> None:
         conn.execute(first.values(unverified=True))
     again = imbox.get("grabTicket", made["ticket"]).json()["json"]
     assert {row["unverifiedSender"] for row in again} == {True}
+
+
+def test_typed_custom_fields_keep_the_title_value_string_shape(imbox: ImBox) -> None:
+    """Field types change what a value may be, not how ImBox shows it: every value is the
+    stored normal form as a string, text fields exactly as before."""
+    actor = imbox.tenant.actor
+    ticket_id = imbox.open("Typed fields", sender="typed@example.org")
+    with imbox.services.store.write() as uow:
+        custom_fields.create_field(uow, actor, "A note")
+        custom_fields.create_field(uow, actor, "Seats", FieldType.NUMBER)
+        custom_fields.create_field(uow, actor, "Trial", FieldType.CHECKBOX)
+        custom_fields.create_field(uow, actor, "Plan", FieldType.DROPDOWN, ["Basic", "Pro"])
+        tickets.set_custom_fields(
+            uow, actor, ticket_id, {"A note": "  12.50 ", "Seats": "12.50", "Trial": "true",
+                                    "Plan": "pro"},
+        )  # fmt: skip
+    meta = imbox.get("grabTicket", ticket_id).json()["meta"]
+    assert sorted(meta["customFields"], key=lambda f: f["title"]) == [
+        {"title": "A note", "value": "12.50"},
+        {"title": "Plan", "value": "Pro"},
+        {"title": "Seats", "value": "12.5"},
+        {"title": "Trial", "value": "yes"},
+    ]

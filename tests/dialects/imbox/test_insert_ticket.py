@@ -11,6 +11,7 @@ from frontdesk.core.mail import outbox
 from frontdesk.core.shared.html import html_to_text, text_to_html
 from frontdesk.core.shared.records import Scope
 from tests.conftest import Tenant
+from tests.core.helpers import status_changes
 from tests.dialects.imbox.conftest import AUTO_REPLY, ImBox, payload
 
 BASE = "http://frontdesk.test"
@@ -121,6 +122,14 @@ def test_ticket_id_appends_to_that_ticket(imbox: ImBox) -> None:
     assert _inserted(imbox, ticketId=str(other), message="more") == other
     assert [m["messagePlain"] for m in _grab(imbox, ticket_id)["json"]] == ["My message", "more"]
     assert _row(imbox, ticket_id)["subject"] == "My subject"
+
+
+def test_a_status_given_with_a_message_is_a_recorded_status_change(imbox: ImBox) -> None:
+    ticket_id = _inserted(imbox, status="on-hold", appendOpenTicket=False)
+    assert status_changes(imbox.tenant, ticket_id) == [("new", "on-hold")]
+    _inserted(imbox, ticketId=ticket_id, message="Solved on the phone", status="solved")
+    _inserted(imbox, ticketId=ticket_id, message="Noted", status="solved")  # solved already
+    assert status_changes(imbox.tenant, ticket_id) == [("new", "on-hold"), ("on-hold", "solved")]
 
 
 def test_assign_agents_needs_inbox_access(imbox: ImBox) -> None:

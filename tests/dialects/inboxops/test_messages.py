@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from frontdesk.storage import tables as t
 from tests.conftest import Tenant
+from tests.core.helpers import status_changes, ticket_id_of
 from tests.dialects.inboxops.conftest import PNG, Ops, error_of
 
 # The spec's example of POST .../messages, verbatim.
@@ -45,6 +46,14 @@ def test_reply_as_in_the_spec_queues_one_mail_to_the_requester(ops: Ops) -> None
     assert mail.to_addr == ops.tenant.address("jane") and mail.kind == "agent_reply"
     assert mail.body == "Thanks for reaching out." and mail.from_addr == ops.inbox.email
     assert ops.ticket(ticket["id"])["status"] == "pending"  # awaiting the customer now
+
+
+def test_a_reply_that_sets_pending_records_the_status_change_once(ops: Ops) -> None:
+    ticket = _customer_ticket(ops)
+    for text in ("First answer", "Second answer"):
+        assert ops.post(f"/{ticket['id']}/messages", {"body": text}).status_code == 201
+    changes = status_changes(ops.tenant, ticket_id_of(ops.tenant, ticket["id"]))
+    assert changes == [("new", "pending")]
 
 
 def test_reply_to_given_addresses_with_copies(ops: Ops) -> None:

@@ -17,6 +17,7 @@ from frontdesk.core.tickets import threads
 from frontdesk.core.tickets.records import MessageKind, Status
 from frontdesk.storage import tables as t
 from tests.conftest import Tenant
+from tests.core.helpers import status_changes
 from tests.dialects.v3.conftest import V3, error_of, make_customer
 
 TICKET_FIELDS = {
@@ -375,6 +376,19 @@ def test_a_reply_reopens_a_closed_ticket(v3: V3) -> None:
         headers=v3.headers(),
     )
     assert response.status_code == 200 and response.json()["status"] == "open"
+
+
+def test_a_reply_that_reopens_records_the_status_change_once(v3: V3) -> None:
+    ticket_id = v3.ticket()["id"]
+    v3.set_status(ticket_id, Status.SOLVED)
+    for text in ("still broken", "really"):  # the second reply finds it open already
+        response = v3.client.post(
+            f"/v3/tickets/{ticket_id}/reply",
+            json={"title": "t", "content": text},
+            headers=v3.headers(),
+        )
+        assert response.status_code == 200
+    assert status_changes(v3.tenant, ticket_id) == [("new", "solved"), ("solved", "reply")]
 
 
 def test_unknown_body_fields_are_ignored(v3: V3) -> None:

@@ -7,21 +7,12 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response, StreamingResponse
 from starlette.datastructures import FormData, UploadFile
 
-from frontdesk.core.shared.errors import Invalid, TooLarge
-from frontdesk.core.tickets.attachments import Upload
+from frontdesk.core.shared.errors import Invalid
 from frontdesk.core.tickets.records import Attachment
-
-
-async def read_upload(upload: UploadFile, limit: int, ticket_id: int | None = None) -> Upload:
-    """Read at most limit + 1 bytes, so an oversize file is refused without holding it all."""
-    data = await upload.read(limit + 1)
-    if len(data) > limit:
-        raise TooLarge("file_too_large", f"Files may be at most {limit} bytes", field="attachment")
-    return Upload(filename=upload.filename or "", data=data, ticket_id=ticket_id)
-
+from frontdesk.storage.blobs import BlobBackend
 
 # An upload form carries one file and a field or two; anything more is refused (400).
 MAX_FORM_FILES = 1
@@ -61,21 +52,31 @@ def multipart_body(*files: str, **fields: str) -> dict[str, Any]:
     }
 
 
-def attachment_response(record: Attachment, data: bytes) -> Response:
-    """Always a download, never rendered inline, and never sniffed into something else."""
+def attachment_download(record: Attachment, blobs: BlobBackend) -> Response:
+    """The file streamed a chunk at a time from its store, or, with presigned downloads
+    configured (FRONTDESK_S3_PRESIGN), a redirect to a short-lived URL of the bucket that
+    answers with the same disposition and type. Found before the response starts: a
+    missing file is the dialect's 404, not a broken stream."""
+    url = blobs.download_url(record.stored_name, record.original_name, record.content_type)
+    if url is not None:
+        return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
+    return StreamingResponse(
+        blobs.stream(record.stored_name),
+        media_type=record.content_type,
+        headers={**_download_headers(record), "Content-Length": str(record.size)},
+    )
+
+
+def _download_headers(record: Attachment) -> dict[str, str]:
     ascii_name = (
         record.original_name.encode("ascii", "replace").decode().replace('"', "_").replace("?", "_")
     )
     disposition = (
         f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(record.original_name)}"
     )
-    return Response(
-        content=data,
-        media_type=record.content_type,
-        headers={
-            "Content-Disposition": disposition,
-            "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "Cache-Control": "private, max-age=0",
-        },
-    )
+    return {
+        "Content-Disposition": disposition,
+        "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, max-age=0",
+    }

@@ -12,16 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from fastapi.responses import StreamingResponse
 
-# A cell starting with one of these is run as a formula by spreadsheet programs.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
+from frontdesk.http.cells import cell
 
 
 def csv_chunks(

@@ -11,8 +11,11 @@ from typing import TypeVar
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from starlette.datastructures import Headers
+from starlette.types import Scope as HttpScope
 
-from frontdesk.api.common.files import attachment_response
+from frontdesk.api.common.files import attachment_download
+from frontdesk.api.common.idempotency import KeyedRoutes
 from frontdesk.api.common.responses import model_json
 from frontdesk.api.common.tabular import csv_chunks, csv_response
 from frontdesk.api.imbox import schemas as s
@@ -31,6 +34,16 @@ from frontdesk.services.fetch import FetchLimits, fetch_files
 from frontdesk.settings import MIB, Settings
 
 router = APIRouter(prefix="/message", tags=["imbox"])
+
+
+def _path_key(scope: HttpScope, _headers: Headers) -> str:
+    """The key in `/message/insertTicket/{apiKey}/{userId}`."""
+    parts = str(scope["path"]).split("/")
+    return parts[3] if len(parts) > 3 else ""
+
+
+# insertTicket, the one create, takes an Idempotency-Key.
+KEYED = KeyedRoutes("/message/insertTicket/", _path_key, routes=router.routes)
 ATTACHMENTS_TOTAL = 50 * MIB  # the vendor's limit for all of one ticket's attachment URLs
 T = TypeVar("T")
 CSV_BATCH = 1000
@@ -185,8 +198,8 @@ def download_attachment(
 ) -> Response:
     """Where grabTicket's attachment URLs point: same key, same account, Tickets Read."""
     with services.store.read() as uow:
-        record, data = attachments.read(uow, services.blobs, actor, s.attachment_id(attachmentId))
-    return attachment_response(record, data)
+        record = attachments.get_attachment(uow, actor, s.attachment_id(attachmentId))
+    return attachment_download(record, services.blobs)
 
 
 @router.post("/insertTicket/{apiKey}/{userId}", response_model=s.InsertOut)

@@ -8,6 +8,7 @@ render the result.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Annotated
@@ -17,12 +18,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from frontdesk.api.common.files import (
-    attachment_response,
+    attachment_download,
     form_file,
     multipart_body,
-    read_upload,
     upload_form,
 )
+from frontdesk.api.common.idempotency import KeyedRoutes, bearer
 from frontdesk.api.common.responses import model_json, models_json
 from frontdesk.api.inboxops import schemas as s
 from frontdesk.api.inboxops import translate as out
@@ -41,6 +42,7 @@ from frontdesk.core.tickets.threads import split as split_ticket
 from frontdesk.http.auth import authenticated
 from frontdesk.http.deps import services_from
 from frontdesk.http.limits import takes_upload
+from frontdesk.http.uploads import store_upload
 from frontdesk.services import Services
 from frontdesk.services.auth import bearer_token, require_scope
 
@@ -48,6 +50,8 @@ router = APIRouter(prefix="/v1/workspaces/{workspaceId}/tickets", tags=["inboxop
 TicketPath = Annotated[str, Path(alias="ticketId", max_length=100)]
 AttachmentPath = Annotated[str, Path(alias="attachmentId", max_length=100)]
 WORKSPACE_HEADER = "x-workspace-id"
+# Every POST (creates, messages, uploads, transitions) takes an Idempotency-Key.
+KEYED = KeyedRoutes("/v1/workspaces/", bearer, routes=router.routes)
 UNMATCHED = -1  # an assignee filter no ticket can match (UNASSIGNED, 0, means none)
 
 
@@ -268,13 +272,14 @@ async def upload_attachment(
     """One file, as multipart field `file` (or `attachment`), read once the key is known."""
     limit = ws.services.settings.max_attachment_bytes
     form = await upload_form(request)
-    item = await read_upload(form_file(form, ("file", "attachment"), "file"), limit)
+    file = form_file(form, ("file", "attachment"), "file")
 
     def store() -> s.AttachmentOut:
+        stored = store_upload(file, ws.services.blobs, limit)
         with ws.services.store.write() as uow:
             ticket = _ticket(uow, ws, ticket_uuid)
-            upload = attachments.Upload(item.filename, item.data, ticket.id)
-            saved = attachments.upload(uow, ws.services.blobs, ws.actor, upload, limit)
+            item = dataclasses.replace(stored, ticket_id=ticket.id)
+            saved = attachments.upload_stored(uow, ws.actor, item, limit)
             return out.attachment(ws.ctx, ticket.uuid, saved, None)
 
     return await run_in_threadpool(store)
@@ -288,8 +293,8 @@ def download_attachment(
     with ws.services.store.read() as uow:
         ticket_id = _ticket_id(uow, ws, ticket_uuid)
         (found,) = refs.attachments(uow, ws.actor, [wanted], ticket_id=ticket_id, field=None)
-        record, data = attachments.read(uow, ws.services.blobs, ws.actor, found.id)
-    return attachment_response(record, data)
+        record = attachments.get_attachment(uow, ws.actor, found.id)
+    return attachment_download(record, ws.services.blobs)
 
 
 # -- status, merge, split, archive ----------------------------------------------------------------

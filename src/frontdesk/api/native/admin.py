@@ -9,11 +9,13 @@ from frontdesk.api.native import translate as out
 from frontdesk.api.native.deps import scoped
 from frontdesk.core import contacts
 from frontdesk.core.contacts import ContactFields
-from frontdesk.core.identity import accounts, credentials
+from frontdesk.core.identity import accounts, business, credentials
 from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.identity.business import BusinessFields
 from frontdesk.core.identity.records import CredentialKind
+from frontdesk.core.rules import renames
 from frontdesk.core.shared.records import MAX_ROW_ID, Actor, Scope
-from frontdesk.core.tickets import taxonomy
+from frontdesk.core.tickets import custom_fields, taxonomy
 from frontdesk.http.deps import PathId, services_of
 from frontdesk.services import Services
 
@@ -34,7 +36,8 @@ def patch_account(
     body: s.AccountPatch, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> s.AccountOut:
     with services.store.write() as uow:
-        return out.account(accounts.rename_account(uow, actor, body.name))
+        fields = BusinessFields(time_zone=body.time_zone, language=body.language, name=body.name)
+        return out.account(business.update_business(uow, actor, fields))
 
 
 # -- agents ----------------------------------------------------------------------------------
@@ -152,12 +155,52 @@ def _named_routes(path: str, kind: str) -> None:
         return Response(status_code=204)
 
 
-for _path, _kind in (
-    ("categories", "category"),
-    ("departments", "department"),
-    ("custom-fields", "custom_field"),
-):
+for _path, _kind in (("categories", "category"), ("departments", "department")):
     _named_routes(_path, _kind)
+
+
+# -- custom fields: a name with a type and, for a dropdown, options ----------------------------
+
+
+@router.get("/custom-fields", response_model=list[s.CustomFieldOut])
+def list_custom_fields(
+    actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> list[s.CustomFieldOut]:
+    with services.store.read() as uow:
+        return [out.custom_field(item) for item in custom_fields.list_fields(uow, actor)]
+
+
+@router.post("/custom-fields", response_model=s.CustomFieldOut, status_code=201)
+def create_custom_field(
+    body: s.CustomFieldIn, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> s.CustomFieldOut:
+    with services.store.write() as uow:
+        created = custom_fields.create_field(uow, actor, body.name, body.type, body.options)
+        return out.custom_field(created)
+
+
+@router.patch("/custom-fields/{field_id}", response_model=s.CustomFieldOut)
+def patch_custom_field(
+    field_id: PathId,
+    body: s.CustomFieldPatch,
+    actor: Actor = Depends(admin),
+    services: Services = Depends(services_of),
+) -> s.CustomFieldOut:
+    """Rename, retype, or replace the options; all of it or nothing."""
+    with services.store.write() as uow:
+        if body.name is not None:
+            renames.rename_field(uow, actor, field_id, body.name)  # rules naming it too
+        changed = custom_fields.change_field(uow, actor, field_id, body.type, body.options)
+        return out.custom_field(changed)
+
+
+@router.delete("/custom-fields/{field_id}", status_code=204)
+def delete_custom_field(
+    field_id: PathId, actor: Actor = Depends(admin), services: Services = Depends(services_of)
+) -> Response:
+    with services.store.write() as uow:
+        taxonomy.delete_named(uow, actor, custom_fields.KIND, field_id)
+    return Response(status_code=204)
 
 
 # -- contacts --------------------------------------------------------------------------------

@@ -5,7 +5,8 @@ The manifest shows each object as the native API does (a ticket as `GET /tickets
 answers it, a chat as the chat endpoints do, a mail as `GET /mail/receipts/{id}`), so a
 reader needs no other documentation.
 The archive is built in a spooled temporary file: in memory while small, on disk beyond
-SPOOL_BYTES, so that a contact with many large files costs no more memory than a small one.
+SPOOL_BYTES, so that a contact with many large files costs no more memory than a small one;
+each file goes into it a chunk at a time from the blob store, never whole in memory.
 """
 
 from __future__ import annotations
@@ -25,10 +26,12 @@ from frontdesk.core.people.gdpr import Dossier
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.tickets.attachments import safe_name
 from frontdesk.core.tickets.records import Attachment
-from frontdesk.storage.blobs import LocalBlobStore
+from frontdesk.storage.blobs import BlobBackend
 
 FORMAT = "frontdesk-contact-export/1"
-SPOOL_BYTES = 8 * 1024 * 1024
+# Past this the archive is on disk: the spool holds at most this much, and copies it once
+# when it rolls over (8 MiB cost a 20 MiB export 12 MiB of memory).
+SPOOL_BYTES = 1024 * 1024
 CHUNK = 64 * 1024
 
 
@@ -46,7 +49,7 @@ class Archive:
             self.file.close()
 
 
-def contact_archive(dossier: Dossier, blobs: LocalBlobStore, base_url: str) -> Archive:
+def contact_archive(dossier: Dossier, blobs: BlobBackend, base_url: str) -> Archive:
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 (closed by chunks)
     with zipfile.ZipFile(spool, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         files = [_add_file(archive, blobs, item) for item in _attachments(dossier)]
@@ -88,10 +91,10 @@ def _attachments(dossier: Dossier) -> Iterator[Attachment]:
             yield from attachments
 
 
-def _add_file(archive: zipfile.ZipFile, blobs: LocalBlobStore, item: Attachment) -> dict[str, Any]:
+def _add_file(archive: zipfile.ZipFile, blobs: BlobBackend, item: Attachment) -> dict[str, Any]:
     """The file into the archive under its id and clean name; its line of the manifest."""
     path = f"files/{item.id}-{safe_name(item.original_name) or 'file'}"
-    archive.writestr(path, blobs.open(item.stored_name))
+    _copy(archive, path, blobs, item.stored_name, item.size)
     return {
         "attachment_id": item.id,
         "message_id": item.message_id,
@@ -101,8 +104,16 @@ def _add_file(archive: zipfile.ZipFile, blobs: LocalBlobStore, item: Attachment)
     }
 
 
-def _add_mail(archive: zipfile.ZipFile, blobs: LocalBlobStore, item: MailReceipt) -> dict[str, Any]:
+def _add_mail(archive: zipfile.ZipFile, blobs: BlobBackend, item: MailReceipt) -> dict[str, Any]:
     """The raw mail, byte for byte, into the archive; its receipt with the path."""
     path = f"mail/{item.id}.eml"
-    archive.writestr(path, blobs.open(item.raw_sha256))
+    _copy(archive, path, blobs, item.raw_sha256, item.size)
     return {**_receipt(item).model_dump(mode="json"), "path": path, "sha256": item.raw_sha256}
+
+
+def _copy(archive: zipfile.ZipFile, path: str, blobs: BlobBackend, name: str, size: int) -> None:
+    """A blob into the archive as it streams from its store (local disk or S3). An entry
+    written from a stream has no size up front: zip64 is asked for when it may need it."""
+    with archive.open(path, "w", force_zip64=size >= zipfile.ZIP64_LIMIT) as entry:
+        for chunk in blobs.stream(name):
+            entry.write(chunk)

@@ -66,6 +66,7 @@ class ChatMessageOut(BaseModel):
     from_name: str
     body: str
     created: int
+    note: str | None = None  # a transfer's note for the agent taking over (agents only)
 
 
 class ChatDetailOut(ChatOut):
@@ -85,6 +86,7 @@ class ReplyIn(AgentIn):
 
 class TransferIn(AgentIn):
     to_agent_id: DbId
+    note: str | None = Field(default=None, max_length=chat.MAX_NOTE)
 
 
 class TagsIn(Strict):
@@ -139,6 +141,7 @@ def _message(record: ChatMessage) -> ChatMessageOut:
         from_name=record.from_name,
         body=record.body,
         created=record.created,
+        note=record.note,
     )
 
 
@@ -224,7 +227,9 @@ def transfer(
     services: Services = Depends(services_of),
 ) -> ChatOut:
     with services.store.write() as uow:
-        moved = chat.transfer(uow, actor, conversation_id, body.agent_id, body.to_agent_id)
+        moved = chat.transfer(
+            uow, actor, conversation_id, body.agent_id, body.to_agent_id, body.note
+        )
         return _chat(moved)
 
 

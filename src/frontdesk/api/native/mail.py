@@ -3,7 +3,10 @@ included, with the raw mail), and a ticket's outgoing mail with its delivery sta
 
 from __future__ import annotations
 
+from typing import Literal
+
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from frontdesk.api.native.deps import scoped
@@ -13,8 +16,7 @@ from frontdesk.core.mail import outbox
 from frontdesk.core.mail.records import ImapSettings, MailReceipt, OutboxMail
 from frontdesk.core.shared.records import MAX_ROW_ID, Actor, Scope
 from frontdesk.http.deps import PathId, services_of
-from frontdesk.services import Services, sealing
-from frontdesk.services.sealing import IMAP_LOGIN
+from frontdesk.services import Services, imap
 
 router = APIRouter(prefix="/api/v1", tags=["mail"])
 admin = scoped(Scope.ADMIN)
@@ -29,6 +31,7 @@ class ImapIn(Strict):
     password: str | None = Field(default=None, max_length=1000)  # omitted: keep the stored one
     folder: str = Field(default="INBOX", min_length=1, max_length=200)
     enabled: bool = True
+    auth: Literal["password", "oauth2"] = "password"  # oauth2: the inbox's OAuth grant
 
 
 class ImapOut(BaseModel):
@@ -42,6 +45,7 @@ class ImapOut(BaseModel):
     password_set: bool
     folder: str
     enabled: bool
+    auth: str
     last_polled: int | None
     last_error: str | None
     updated: int
@@ -91,6 +95,7 @@ def _imap(record: ImapSettings) -> ImapOut:
         password_set=bool(record.password),
         folder=record.folder,
         enabled=record.enabled,
+        auth=record.auth,
         last_polled=record.last_polled,
         last_error=record.last_error,
         updated=record.updated,
@@ -151,11 +156,7 @@ def put_imap(
     services: Services = Depends(services_of),
 ) -> ImapOut:
     fields = mail.ImapFields(**body.model_dump())
-    secret = services.settings.secret_key
-
-    def seal_password(password: str) -> str:
-        return sealing.seal(password, secret, IMAP_LOGIN)
-
+    seal_password = imap.sealer(services.settings.secret_key)
     with services.store.write() as uow:
         return _imap(mail.set_imap(uow, actor, inbox_id, fields, seal=seal_password))
 
@@ -198,8 +199,8 @@ def get_raw(
     """The mail exactly as it arrived, as a download (never rendered inline)."""
     with services.store.read() as uow:
         receipt = mail.get_receipt(uow, actor, receipt_id)
-    return Response(
-        content=services.blobs.open(receipt.raw_sha256),
+    return StreamingResponse(
+        services.blobs.stream(receipt.raw_sha256),  # opened now: missing bytes are a 404
         media_type="message/rfc822",
         headers={
             "Content-Disposition": f'attachment; filename="mail-{receipt.id}.eml"',

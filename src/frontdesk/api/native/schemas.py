@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from frontdesk.core.identity.records import Role
 from frontdesk.core.shared.records import MAX_ROW_ID, Scope
-from frontdesk.core.tickets.records import MessageKind, Priority, Status
+from frontdesk.core.tickets.records import FieldType, MessageKind, Priority, Status
 
 # Row ids are 32-bit on every backend; a larger number is bad input, not a database error.
 DbId = Annotated[int, Field(ge=1, le=MAX_ROW_ID)]
@@ -26,10 +26,15 @@ class AccountOut(BaseModel):
     name: str
     public_id: str
     created: int
+    time_zone: str = Field(description="IANA name; empty: the installation's default")
+    language: str = Field(description="en or sv: customers' language when theirs is unknown")
+    logo_url: str | None = Field(description="the portal's public address of the logo")
 
 
 class AccountPatch(Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    time_zone: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=8)
 
 
 class AgentIn(Strict):
@@ -80,6 +85,9 @@ class InboxPatch(Strict):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     email: str | None = Field(default=None, max_length=254)
     auto_reply: str | None = Field(default=None, max_length=20_000)
+    signature: str | None = Field(
+        default=None, max_length=4000, description="placeholders {agent_name}, {inbox_name}"
+    )
 
 
 class InboxOut(BaseModel):
@@ -88,6 +96,7 @@ class InboxOut(BaseModel):
     email: str
     auto_reply: str | None
     created: int
+    signature: str | None = None
 
 
 class NamedIn(Strict):
@@ -98,6 +107,32 @@ class NamedOut(BaseModel):
     id: int
     name: str
     created: int
+
+
+class CustomFieldIn(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    type: FieldType = Field(default=FieldType.TEXT, description="What values the field takes")
+    options: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=100, description="A dropdown's options, in order"
+    )
+
+
+class CustomFieldPatch(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    type: FieldType | None = None
+    options: list[Annotated[str, Field(max_length=200)]] | None = Field(
+        default=None,
+        max_length=100,
+        description="Replaces the list; absent keeps it while the field stays a dropdown",
+    )
+
+
+class CustomFieldOut(BaseModel):
+    id: int
+    name: str
+    created: int
+    type: FieldType
+    options: list[str]
 
 
 class ContactIn(Strict):

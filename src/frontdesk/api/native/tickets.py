@@ -9,12 +9,12 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from frontdesk.api.common.files import (
-    attachment_response,
+    attachment_download,
     form_file,
     multipart_body,
-    read_upload,
     upload_form,
 )
+from frontdesk.api.common.idempotency import KeyedRoutes, bearer
 from frontdesk.api.common.responses import model_json
 from frontdesk.api.native import schemas as s
 from frontdesk.api.native import translate as out
@@ -27,9 +27,12 @@ from frontdesk.core.tickets.ports import TicketsUnit
 from frontdesk.core.tickets.records import VersionCondition
 from frontdesk.http.deps import PathId, services_of
 from frontdesk.http.limits import takes_upload
+from frontdesk.http.uploads import store_upload
 from frontdesk.services import Services
 
 router = APIRouter(prefix="/api/v1", tags=["tickets"])
+# Every POST of the native API takes an Idempotency-Key (docs/native.md); uploads are here.
+KEYED = KeyedRoutes("/api/v1/", bearer, routes=router.routes)
 reader = scoped(Scope.TICKETS_READ)
 writer = scoped(Scope.TICKETS_WRITE)
 # Every change of one ticket honours If-Match; every answer that is one ticket has its ETag.
@@ -253,11 +256,12 @@ async def upload_attachment(
     form = await upload_form(request)
     limit = services.settings.max_attachment_bytes
     file = form_file(form, ("attachment",), "attachment")
-    item = await read_upload(file, limit, _form_ticket_id(form.get("ticket_id")))
+    ticket_id = _form_ticket_id(form.get("ticket_id"))
 
     def store() -> s.AttachmentOut:
+        item = store_upload(file, services.blobs, limit, ticket_id)
         with services.store.write() as uow:
-            stored = attachments.upload(uow, services.blobs, actor, item, limit)
+            stored = attachments.upload_stored(uow, actor, item, limit)
         return out.attachment(stored, services.settings.public_base_url)
 
     return await run_in_threadpool(store)
@@ -276,5 +280,5 @@ def download_attachment(
     attachment_id: PathId, actor: Actor = Depends(reader), services: Services = Depends(services_of)
 ) -> Response:
     with services.store.read() as uow:
-        record, data = attachments.read(uow, services.blobs, actor, attachment_id)
-    return attachment_response(record, data)
+        record = attachments.get_attachment(uow, actor, attachment_id)
+    return attachment_download(record, services.blobs)

@@ -6,14 +6,23 @@ from collections.abc import Mapping
 
 from frontdesk.api.native import schemas as s
 from frontdesk.core.contacts.records import Contact
+from frontdesk.core.identity import business
 from frontdesk.core.identity.records import Account, Agent, Credential, Inbox
-from frontdesk.core.tickets.records import Attachment, Message, Named, Ticket, TicketDetails
+from frontdesk.core.tickets.records import (
+    Attachment,
+    CustomField,
+    Message,
+    Named,
+    Ticket,
+    TicketDetails,
+)
 
 
 def account(record: Account) -> s.AccountOut:
     return s.AccountOut(
-        id=record.id, name=record.name, public_id=record.public_id, created=record.created
-    )
+        id=record.id, name=record.name, public_id=record.public_id, created=record.created,
+        time_zone=record.time_zone, language=record.language, logo_url=business.logo_path(record),
+    )  # fmt: skip
 
 
 def agent(record: Agent) -> s.AgentOut:
@@ -39,11 +48,19 @@ def inbox(record: Inbox) -> s.InboxOut:
         email=record.email,
         auto_reply=record.auto_reply,
         created=record.created,
+        signature=record.signature,
     )
 
 
 def named(record: Named) -> s.NamedOut:
     return s.NamedOut(id=record.id, name=record.name, created=record.created)
+
+
+def custom_field(record: CustomField) -> s.CustomFieldOut:
+    return s.CustomFieldOut(
+        id=record.id, name=record.name, created=record.created,
+        type=record.type, options=list(record.options),
+    )  # fmt: skip
 
 
 def contact(record: Contact) -> s.ContactOut:

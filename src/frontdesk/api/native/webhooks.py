@@ -12,8 +12,8 @@ from frontdesk.core.automation import deliveries
 from frontdesk.core.automation.records import Attempt, Delivery, DeliveryStatus, Endpoint
 from frontdesk.core.shared.records import MAX_ROW_ID, Actor, Scope
 from frontdesk.http.deps import PathId, services_of
-from frontdesk.services import Services, sealing
-from frontdesk.services.webhooks import WEBHOOK_SECRET
+from frontdesk.services import Services
+from frontdesk.services.webhooks import check_target, seal_secret
 
 router = APIRouter(prefix="/api/v1", tags=["webhooks"])
 admin = scoped(Scope.ADMIN)
@@ -64,10 +64,6 @@ def _delivery(record: Delivery, attempts: list[Attempt]) -> h.DeliveryOut:
     )
 
 
-def _sealed(services: Services, secret: str) -> str:
-    return sealing.seal(secret, services.settings.secret_key, WEBHOOK_SECRET)
-
-
 @router.get("/webhooks", response_model=list[h.WebhookOut])
 def list_webhooks(
     actor: Actor = Depends(admin), services: Services = Depends(services_of)
@@ -80,10 +76,13 @@ def list_webhooks(
 def create_webhook(
     body: h.WebhookIn, actor: Actor = Depends(admin), services: Services = Depends(services_of)
 ) -> h.WebhookCreated:
+    check_target(body.url, allow_private=services.settings.allow_private_webhooks)
     secret = automation.new_secret()
     fields = automation.EndpointFields(**body.model_dump())
     with services.store.write() as uow:
-        created = automation.create_endpoint(uow, actor, fields, _sealed(services, secret))
+        created = automation.create_endpoint(
+            uow, actor, fields, seal_secret(services.settings, secret)
+        )
     return h.WebhookCreated(**_out(created).model_dump(), secret=secret)
 
 
@@ -104,6 +103,7 @@ def patch_webhook(
 ) -> h.WebhookOut:
     given = body.model_dump(exclude_unset=True)
     clear_inbox = "inbox_id" in given and given["inbox_id"] is None
+    check_target(given.get("url"), allow_private=services.settings.allow_private_webhooks)
     fields = automation.EndpointFields(**given)
     with services.store.write() as uow:
         updated = automation.update_endpoint(
@@ -119,7 +119,9 @@ def rotate_secret(
     """A new signing secret, shown once; the old one stops signing at once."""
     secret = automation.new_secret()
     with services.store.write() as uow:
-        updated = automation.rotate_secret(uow, actor, webhook_id, _sealed(services, secret))
+        updated = automation.rotate_secret(
+            uow, actor, webhook_id, seal_secret(services.settings, secret)
+        )
     return h.WebhookCreated(**_out(updated).model_dump(), secret=secret)
 
 

@@ -12,9 +12,12 @@ from fastapi import APIRouter, Depends, Header, Path, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from fastapi.security import APIKeyHeader
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
+from starlette.types import Scope as HttpScope
 
-from frontdesk.api.common.files import attachment_response, form_file, read_upload, upload_form
+from frontdesk.api.common.files import attachment_download, form_file, upload_form
+from frontdesk.api.common.idempotency import KeyedRoutes
 from frontdesk.api.v3 import schemas as s
 from frontdesk.api.v3 import translate as out
 from frontdesk.core.identity.records import CredentialKind
@@ -25,6 +28,7 @@ from frontdesk.http.auth import authenticated
 from frontdesk.http.deps import services_of
 from frontdesk.http.limits import takes_upload
 from frontdesk.http.ratelimit import RateLimiter, retry_after
+from frontdesk.http.uploads import store_upload
 from frontdesk.services import Services
 
 router = APIRouter(prefix="/v3/tickets", tags=["v3"])
@@ -32,6 +36,15 @@ router = APIRouter(prefix="/v3/tickets", tags=["v3"])
 TicketId = Annotated[int, Path(alias="ticketId", ge=1, le=s.MAX_ID)]
 AttachmentId = Annotated[int, Path(alias="attachmentId", ge=1, le=s.MAX_ID)]
 _token = APIKeyHeader(name="PRIVATE-TOKEN", auto_error=False)
+
+
+def _private_token(_scope: HttpScope, headers: Headers) -> str:
+    return headers.get("private-token", "")
+
+
+# Every POST (tickets, the contact form, uploads, replies) takes an Idempotency-Key; a
+# customer token's keys are its contact's own.
+KEYED = KeyedRoutes("/v3/tickets", _private_token, CredentialKind.CUSTOMER, router.routes)
 
 
 # Dependencies that do no I/O are async: FastAPI runs a plain `def` one in the thread pool.
@@ -134,14 +147,16 @@ def contact_form(body: s.ContactIn, actor: Customer, services: Svc) -> s.TicketO
 @router.post("/attachment", response_model=s.UploadOut)
 @takes_upload
 async def upload_attachment(request: Request, actor: Customer, services: Svc) -> s.UploadOut:
-    """Multipart field `attachment`, read once the token is known."""
+    """Multipart field `attachment`, read once the token is known, and streamed into the
+    blob store (never held whole in memory)."""
     limit = services.settings.max_attachment_bytes
     form = await upload_form(request)
-    item = await read_upload(form_file(form, ("attachment",), "attachment"), limit)
+    file = form_file(form, ("attachment",), "attachment")
 
     def store() -> int:
+        item = store_upload(file, services.blobs, limit)
         with services.store.write() as uow:
-            return customers.upload(uow, services.blobs, actor, item, limit).id
+            return customers.upload(uow, actor, item, limit).id
 
     return s.UploadOut(attachmentId=await run_in_threadpool(store))
 
@@ -181,12 +196,11 @@ def download_attachment(
     accept: str | None = Header(default=None, include_in_schema=False),
 ) -> Response:
     with services.store.read() as uow:
-        record, data = customers.read_attachment(
-            uow, services.blobs, actor, ticket_id, attachment_id
-        )
+        record = customers.find_attachment(uow, actor, ticket_id, attachment_id)
     if out.wants_json(accept):
-        return out.attachment_json(data)
-    response = attachment_response(record, data)
+        # The JSON form carries the bytes in base64: it needs them whole (docs/v3.md).
+        return out.attachment_json(services.blobs.open(record.stored_name))
+    response = attachment_download(record, services.blobs)
     response.headers["Vary"] = "Accept"
     return response
 

@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from frontdesk.core.shared.errors import Invalid
 from frontdesk.core.shared.records import MAX_ROW_ID
+from frontdesk.core.tickets import customers as rules
 from frontdesk.core.tickets.customers import MAX_RESULTS, MAX_START
 
 MAX_ID = MAX_ROW_ID
@@ -47,16 +48,20 @@ Name = Annotated[str, _bounds(1, 200), _line]
 Content = Annotated[str, Field(max_length=MAX_CONTENT), AfterValidator(_no_nul)]
 Csv = Annotated[str, Field(max_length=20_000), AfterValidator(_no_nul)]
 AttachmentIds = Annotated[list[DbId], Field(max_length=100)]
-# The contact form's bounds, as the spec prints them.
-FirstName = Annotated[str, _bounds(2, 64), _line]
-LastName = Annotated[str, _bounds(2, 128), _line]
-CompanyName = Annotated[str, _bounds(0, 120), _line]
-FormEmail = Annotated[str, _bounds(3, 128), _line]
-FormTitle = Annotated[str, _bounds(2, 250), _line]
+# The contact form's bounds, as the spec prints them: the core keeps them (the portal's
+# form has the same), and checks them again.
+FirstName = Annotated[str, _bounds(*rules.FIRST_NAME), _line]
+LastName = Annotated[str, _bounds(*rules.LAST_NAME), _line]
+CompanyName = Annotated[str, _bounds(*rules.COMPANY), _line]
+FormEmail = Annotated[str, _bounds(*rules.EMAIL), _line]
+FormTitle = Annotated[str, _bounds(*rules.FORM_TITLE), _line]
 Phone = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, min_length=5, max_length=15, pattern=r"^[0-9+()./ -]+$"
+        strip_whitespace=True,
+        min_length=rules.PHONE[0],
+        max_length=rules.PHONE[1],
+        pattern=rules.PHONE_PATTERN,
     ),
 ]
 

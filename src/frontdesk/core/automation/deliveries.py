@@ -9,7 +9,9 @@ and its account's owners and admins are told (an event, and a mail through the o
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from frontdesk.core.automation.ports import AutomationUnit
 from frontdesk.core.automation.records import (
@@ -62,34 +64,84 @@ def _system(account_id: int) -> Actor:
 def claim(uow: AutomationUnit, now: int, limit: int, lease_ms: int) -> list[Work]:
     """Due deliveries whose earlier deliveries (same endpoint and ticket) are done."""
     claimed = uow.webhooks.claim_deliveries(now, limit, lease_ms)
+    endpoints: dict[int, Endpoint] = {}  # a batch is mostly a few endpoints' rows
+    public_ids: dict[int, str] = {}
+    found = uow.feed.feed_events([delivery.event_id for delivery in claimed])
     work = []
     for delivery in claimed:
-        endpoint = uow.webhooks.get_endpoint(delivery.account_id, delivery.endpoint_id)
-        assert endpoint is not None  # a delivery's endpoint is deleted with it
-        account = accounts.get_account(uow, delivery.account_id)
-        event = uow.feed.get_feed_event(delivery.account_id, delivery.event_id)
-        work.append(Work(delivery, endpoint, event, account.public_id))
+        if delivery.endpoint_id not in endpoints:
+            endpoint = uow.webhooks.get_endpoint(delivery.account_id, delivery.endpoint_id)
+            assert endpoint is not None  # a delivery's endpoint is deleted with it
+            endpoints[delivery.endpoint_id] = endpoint
+        if delivery.account_id not in public_ids:
+            account = accounts.get_account(uow, delivery.account_id)
+            public_ids[delivery.account_id] = account.public_id
+        event = found.get(delivery.event_id)
+        if event is not None and event.account_id != delivery.account_id:
+            event = None  # never another account's event, whatever a row says
+        work.append(
+            Work(delivery, endpoints[delivery.endpoint_id], event, public_ids[delivery.account_id])
+        )
     return work
 
 
-def record(
-    uow: AutomationUnit,
-    work: Work,
-    outcome: Outcome,
-    body: str | None,
-    policy: DeliveryPolicy,
-    now: int,
-) -> bool:
-    """Record one attempt; False when another worker had claimed the row meanwhile."""
-    delivery, endpoint = work.delivery, work.endpoint
-    kind = outcome.kind
-    if kind == RETRY and delivery.attempts >= policy.max_attempts:
-        kind = FAILED
-    changes: dict[str, object] = {
-        "response_code": outcome.response_code,
-        "last_error": (outcome.error or "")[:2000] or None,
+@dataclass(frozen=True, slots=True)
+class Attempted:
+    """One claimed delivery, tried: what came of it and the body it was sent (or None)."""
+
+    work: Work
+    outcome: Outcome
+    body: str | None
+
+
+def record_all(
+    uow: AutomationUnit, attempted: Sequence[Attempted], policy: DeliveryPolicy, now: int
+) -> int:
+    """Record a worker's attempts together: a few statements and one commit for the lot.
+
+    Delivery stays at least once: a worker that dies before this commit leaves its rows
+    'sending', and they are sent again when their lease ends. Order per ticket holds: a
+    claim never holds two deliveries of one endpoint and ticket, and the next one becomes
+    claimable only once this one is recorded. A row another worker took over meanwhile
+    (its lease ran out) is left to that worker. How many were recorded.
+    """
+    kinds = {item.work.delivery.id: _final_kind(item, policy) for item in attempted}
+    changes = [_changes(item, kinds[item.work.delivery.id], policy, now) for item in attempted]
+    ours = uow.webhooks.finish_deliveries(changes)
+    mine = [item for item in attempted if item.work.delivery.id in ours]
+    uow.webhooks.add_attempts(
+        [_attempt_row(item, kinds[item.work.delivery.id], now) for item in mine]
+    )
+    by_endpoint: dict[int, list[bool]] = {}
+    for item in mine:
+        by_endpoint.setdefault(item.work.endpoint.id, []).append(
+            kinds[item.work.delivery.id] == DELIVERED
+        )
+    for item in mine:
+        outcomes = by_endpoint.pop(item.work.endpoint.id, None)
+        if outcomes is not None:
+            _endpoint_health(uow, item.work.endpoint, outcomes, policy, now)
+    return len(mine)
+
+
+def _final_kind(item: Attempted, policy: DeliveryPolicy) -> str:
+    if item.outcome.kind == RETRY and item.work.delivery.attempts >= policy.max_attempts:
+        return FAILED
+    return item.outcome.kind
+
+
+def _changes(item: Attempted, kind: str, policy: DeliveryPolicy, now: int) -> dict[str, Any]:
+    """The row's new values; `delivered` and `next_attempt` None where they keep theirs."""
+    delivery = item.work.delivery
+    changes: dict[str, Any] = {
+        "id": delivery.id,
+        "attempts": delivery.attempts,
+        "response_code": item.outcome.response_code,
+        "last_error": _error(item),
         "last_attempt": now,
-        "body": body,
+        "body": item.body,
+        "delivered": None,
+        "next_attempt": None,
     }
     if kind == DELIVERED:
         changes.update(status=DeliveryStatus.DELIVERED.value, delivered=now)
@@ -98,36 +150,60 @@ def record(
         changes.update(status=DeliveryStatus.QUEUED.value, next_attempt=now + wait)
     else:
         changes["status"] = DeliveryStatus.FAILED.value
-    if not uow.webhooks.finish_delivery(delivery.id, delivery.attempts, changes):
-        return False
-    uow.webhooks.add_attempt(
-        {
-            "delivery_id": delivery.id,
-            "attempt": delivery.attempts,
-            "outcome": kind,
-            "response_code": outcome.response_code,
-            "error": changes["last_error"],
-            "duration_ms": outcome.duration_ms,
-            "created": now,
-        }
+    return changes
+
+
+def _error(item: Attempted) -> str | None:
+    return (item.outcome.error or "")[:2000] or None
+
+
+def _attempt_row(item: Attempted, kind: str, now: int) -> dict[str, Any]:
+    return {
+        "delivery_id": item.work.delivery.id,
+        "attempt": item.work.delivery.attempts,
+        "outcome": kind,
+        "response_code": item.outcome.response_code,
+        "error": _error(item),
+        "duration_ms": item.outcome.duration_ms,
+        "created": now,
+    }
+
+
+def forget_old(uow: AutomationUnit, policy: DeliveryPolicy, now: int, batch: int) -> int:
+    """One batch of the retention sweep: up to `batch` delivered deliveries older than
+    `keep_delivered_ms`, else failed ones older than `keep_failed_ms`, deleted with their
+    log; how many (the caller runs batches, each its own transaction, until one is short).
+    Queued and sending deliveries are never touched, however old."""
+    gone = uow.webhooks.forget_deliveries(
+        DeliveryStatus.DELIVERED.value, now - policy.keep_delivered_ms, batch
     )
-    _endpoint_health(uow, endpoint, kind == DELIVERED, policy, now)
-    return True
+    if gone < batch:
+        gone += uow.webhooks.forget_deliveries(
+            DeliveryStatus.FAILED.value, now - policy.keep_failed_ms, batch - gone
+        )
+    return gone
 
 
 def _endpoint_health(
-    uow: AutomationUnit, endpoint: Endpoint, ok: bool, policy: DeliveryPolicy, now: int
+    uow: AutomationUnit, endpoint: Endpoint, outcomes: list[bool], policy: DeliveryPolicy, now: int
 ) -> None:
+    """Fold a round's outcomes for one endpoint, in order, into its failing_since; switch
+    it off once it has failed for `disable_after_ms` without a success between."""
     fresh = uow.webhooks.get_endpoint(endpoint.account_id, endpoint.id)
     if fresh is None:
         return
-    if ok:
-        if fresh.failing_since is not None:
-            uow.webhooks.update_endpoint(fresh.id, {"failing_since": None})
-        return
-    if fresh.failing_since is None:
-        uow.webhooks.update_endpoint(fresh.id, {"failing_since": now})
-    elif fresh.active and now - fresh.failing_since >= policy.disable_after_ms:
+    failing_since = fresh.failing_since
+    for ok in outcomes:
+        failing_since = None if ok else (now if failing_since is None else failing_since)
+    if failing_since != fresh.failing_since:
+        fresh = uow.webhooks.update_endpoint(fresh.id, {"failing_since": failing_since})
+        if fresh.failing_since == now:
+            return  # failing from now: too new to switch off
+    if (
+        failing_since is not None
+        and fresh.active
+        and now - failing_since >= policy.disable_after_ms
+    ):
         _disable(uow, fresh, now)
 
 
@@ -195,6 +271,11 @@ def list_deliveries(
     )
     attempts = uow.webhooks.attempts_of([item.id for item in found])
     return [(item, attempts.get(item.id, [])) for item in found]
+
+
+def latest_deliveries(uow: AutomationUnit, actor: Actor) -> dict[int, Delivery]:
+    """Each of the account's endpoints' newest delivery, by endpoint id (the settings list)."""
+    return uow.webhooks.latest_deliveries(actor.account_id)
 
 
 def get_delivery(uow: AutomationUnit, actor: Actor, delivery_id: int) -> Delivery:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from frontdesk.core.automation.ports import AutomationUnit
 from frontdesk.core.automation.records import FeedEvent, FeedQuery
 from frontdesk.core.automation.webhooks import checked_types
+from frontdesk.core.identity import accounts
 from frontdesk.core.shared.errors import Invalid
 from frontdesk.core.shared.paging import Page
 from frontdesk.core.shared.records import Actor
@@ -20,13 +23,11 @@ def list_events(uow: AutomationUnit, actor: Actor, query: FeedQuery) -> Page[Fee
         raise Invalid("invalid", f"limit must be 1..{MAX_LIMIT}", field="limit")
     if query.since is not None and query.until is not None and query.since > query.until:
         raise Invalid("invalid", "since is after until", field="since")
-    wanted = FeedQuery(
-        kinds=query.kinds,
-        ticket_id=query.ticket_id,
-        since=query.since,
-        until=query.until,
-        after_id=query.after_id,
-        limit=query.limit + 1,
-    )
-    found = uow.feed.list_feed(actor.account_id, wanted)
+    found = uow.feed.list_feed(actor.account_id, replace(query, limit=query.limit + 1))
     return Page(items=found[: query.limit], more=len(found) > query.limit)
+
+
+def audit_log(uow: AutomationUnit, actor: Actor, query: FeedQuery) -> Page[FeedEvent]:
+    """Who changed what and when, newest first: the settings' audit log (admins only)."""
+    accounts.require_admin(actor)
+    return list_events(uow, actor, replace(query, newest_first=True))

@@ -9,6 +9,7 @@ No event is recorded: this is bookkeeping about requests, not a change of the ac
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -43,8 +44,16 @@ def checked_key(key: str) -> str:
     return key
 
 
+def owned_key(actor: Actor, key: str) -> str:
+    """The key as stored. An account's API keys share its keys; a customer token's are its
+    contact's own, so two customers who pick the same key never get each other's answer."""
+    if actor.contact_id is None:
+        return key
+    return f"contact:{actor.contact_id}:{hashlib.sha256(key.encode()).hexdigest()}"
+
+
 def claim(uow: AutomationUnit, actor: Actor, key: str, fingerprint: str, now: int) -> Claim:
-    checked_key(key)
+    key = owned_key(actor, checked_key(key))
     uow.idempotency.drop_expired_key(actor.account_id, key, now)
     reserved = uow.idempotency.reserve_key(
         {
@@ -79,6 +88,7 @@ def finish(
     headers: Mapping[str, str],
 ) -> None:
     """Keep a success to replay; free the key after anything else."""
+    key = owned_key(actor, key)
     if not 200 <= status_code < 300:
         uow.idempotency.drop_key(actor.account_id, key)
         return
@@ -96,7 +106,7 @@ def finish(
 
 def release(uow: AutomationUnit, actor: Actor, key: str) -> None:
     """The request failed without an answer (an exception): its key is free again."""
-    uow.idempotency.drop_key(actor.account_id, key)
+    uow.idempotency.drop_key(actor.account_id, owned_key(actor, key))
 
 
 def sweep(uow: AutomationUnit, now: int) -> int:

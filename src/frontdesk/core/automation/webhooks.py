@@ -202,6 +202,18 @@ def queue_deliveries(uow: AutomationUnit, recorded: Sequence[tuple[int, Event, i
     return len(rows)
 
 
+def queue_one(
+    uow: AutomationUnit, actor: Actor, endpoint_id: int, recorded: tuple[int, Event, int]
+) -> None:
+    """Deliver one recorded event to one endpoint of the actor's account, whatever kinds it
+    subscribed to: a rule's "call a webhook" action (core/rules)."""
+    endpoint = get_endpoint(uow, actor, endpoint_id)
+    if not endpoint.active:
+        return
+    event_id, event, now = recorded
+    uow.webhooks.queue_deliveries([_delivery_row(endpoint, event_id, event, now)])
+
+
 def _inboxes_if_filtered(
     uow: AutomationUnit, endpoints: list[Endpoint], recorded: list[tuple[int, Event, int]]
 ) -> dict[int, int | None]:

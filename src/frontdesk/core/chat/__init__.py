@@ -23,6 +23,7 @@ from frontdesk.core.chat._agent import (
 )
 from frontdesk.core.chat._base import (
     CHAT_CHANGED,
+    MAX_NOTE,
     MAX_TAGS,
     MAX_TEXT,
     MESSAGE_POSTED,
@@ -82,6 +83,7 @@ from frontdesk.core.chat._visitor import (
 __all__ = [
     "CHAT_CHANGED",
     "CHAT_TRANSFERRED",
+    "MAX_NOTE",
     "MAX_TAGS",
     "MAX_TEXT",
     "MESSAGE_POSTED",

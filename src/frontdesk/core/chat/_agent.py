@@ -13,6 +13,7 @@ from frontdesk.core.chat._base import (
     locked_conversation,
     start_session,
     system_message,
+    transfer_note,
     unique_words,
     visitor_changed,
 )
@@ -55,12 +56,27 @@ def join(uow: ChatUnit, actor: Actor, public_id: str, agent_id: int) -> Conversa
 
 
 def agent_reply(
-    uow: ChatUnit, actor: Actor, public_id: str, agent_id: int, text: str
+    uow: ChatUnit,
+    actor: Actor,
+    public_id: str,
+    agent_id: int,
+    text: str,
+    client_ref: str | None = None,
 ) -> ChatMessage:
-    """An agent writes. A waiting chat is joined first; with no chat open, one is started."""
+    """An agent writes. A waiting chat is joined first; with no chat open, one is started.
+
+    A `client_ref` this agent already gave a message of the conversation is that same
+    message again (a console resending after a reconnect): nothing is written. The refs of
+    a conversation are one set, the visitor's included, so a ref someone else's message
+    holds is refused (Conflict) rather than answered with their message.
+    """
     agent = get_agent(uow, actor, agent_id)
     text = chat_text(text)
     conversation = locked_conversation(uow, actor, public_id)
+    if client_ref:
+        known = uow.chat.chat_message_by_ref(conversation.id, client_ref[:64])
+        if known is not None:
+            return _own_message(known, agent.id)
     now = now_ms()
     if conversation.status not in OPEN_CHAT:
         check_room(uow, actor, agent)
@@ -68,13 +84,30 @@ def agent_reply(
     elif conversation.status is ChatStatus.WAITING:
         check_room(uow, actor, agent)
         conversation = hand_to(uow, actor, conversation, agent, {"type": "agentJoin"})
-    return append_message(uow, actor, conversation, Sender.AGENT, agent.id, agent.name, text, now)
+    return append_message(
+        uow, actor, conversation, Sender.AGENT, agent.id, agent.name, text, now, client_ref
+    )
+
+
+def _own_message(known: ChatMessage, agent_id: int) -> ChatMessage:
+    if known.sender is not Sender.AGENT or known.agent_id != agent_id:
+        raise Conflict("ref_taken", "Another message of this chat has that ref", field="ref")
+    return known
 
 
 def transfer(
-    uow: ChatUnit, actor: Actor, public_id: str, agent_id: int, to_agent_id: int
+    uow: ChatUnit,
+    actor: Actor,
+    public_id: str,
+    agent_id: int,
+    to_agent_id: int,
+    note: str | None = None,
 ) -> Conversation:
-    """Hand an active chat to another agent of the account."""
+    """Hand an active chat to another agent of the account, with a note for them if given.
+
+    The note rides on the transfer's system message, apart from its body: agents read it
+    in the console, the visitor never sees it."""
+    note = transfer_note(note)
     by = get_agent(uow, actor, agent_id)
     to = get_agent(uow, actor, to_agent_id)
     conversation = locked_conversation(uow, actor, public_id)
@@ -84,7 +117,7 @@ def transfer(
         return conversation
     check_room(uow, actor, to)
     event = {"type": "transfer", "fromAgentId": conversation.agent_id, "byAgentId": by.id}
-    handed = hand_to(uow, actor, conversation, to, event)
+    handed = hand_to(uow, actor, conversation, to, event, note)
     events.record(
         uow, actor, CHAT_TRANSFERRED, now_ms(), conversation=conversation.id,
         public_id=conversation.public_id, to_agent_id=to.id, by_agent_id=by.id,

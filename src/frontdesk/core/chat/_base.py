@@ -52,6 +52,7 @@ PAGE_FILTER_CHANGED = "chat.page_filter"
 
 
 MAX_TEXT = 5000
+MAX_NOTE = 1000  # a transfer's note: a few lines for a colleague, not a second transcript
 
 
 MAX_NAME = 200
@@ -102,6 +103,13 @@ def clean(value: str, field: str, limit: int) -> str:
 
 def chat_text(value: str) -> str:
     return clean(value, "text", MAX_TEXT)
+
+
+def transfer_note(value: str | None) -> str | None:
+    """A transfer's note: optional (blank is none), at most MAX_NOTE characters."""
+    if value is None or not check_text(value, "note").strip():
+        return None
+    return clean(value, "note", MAX_NOTE)
 
 
 def page_url(raw: str | None) -> str | None:
@@ -225,6 +233,7 @@ def hand_to(
     conversation: Conversation,
     agent: Agent,
     event: dict[str, Any],
+    note: str | None = None,
 ) -> Conversation:
     now = now_ms()
     assert conversation.session_id is not None  # open chats have a session
@@ -235,7 +244,7 @@ def hand_to(
     )
     # The name as it was then: the widget says "Ada joined" from the transcript alone.
     handed = {**event, "agentId": agent.id, "agentName": agent.name}
-    system_message(uow, actor, conversation, handed, now)
+    system_message(uow, actor, conversation, handed, now, note=note)
     return conversation_changed(uow, actor, conversation, now)
 
 
@@ -276,10 +285,18 @@ def visitor_changed(
 
 
 def system_message(
-    uow: ChatUnit, actor: Actor, conversation: Conversation, event: dict[str, Any], now: int
+    uow: ChatUnit,
+    actor: Actor,
+    conversation: Conversation,
+    event: dict[str, Any],
+    now: int,
+    *,
+    note: str | None = None,
 ) -> ChatMessage:
     body = json.dumps(event, separators=(",", ":"))
-    return append_message(uow, actor, conversation, Sender.SYSTEM, None, SYSTEM_NAME, body, now)
+    return append_message(
+        uow, actor, conversation, Sender.SYSTEM, None, SYSTEM_NAME, body, now, note=note
+    )
 
 
 def append_message(
@@ -292,6 +309,8 @@ def append_message(
     body: str,
     now: int,
     client_ref: str | None = None,
+    *,
+    note: str | None = None,
 ) -> ChatMessage:
     seq = uow.chat.take_seq(conversation.id, now)
     message = uow.chat.insert_chat_message(
@@ -306,6 +325,7 @@ def append_message(
             "body": body,
             "created": now,
             "client_ref": client_ref[:64] if client_ref else None,
+            "note": note,
         }
     )
     events.record(

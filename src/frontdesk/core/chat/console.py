@@ -54,6 +54,7 @@ class Line:
     text: str  # the message; empty for a system event
     created: int
     event: dict[str, Any] = field(default_factory=dict)  # a system message's event
+    note: str | None = None  # a transfer's note for the agent taking over (agents only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,4 +139,5 @@ def line_of(message: ChatMessage) -> Line:
         text=text,
         created=message.created,
         event=event,
+        note=message.note,
     )

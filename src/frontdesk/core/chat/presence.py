@@ -78,6 +78,15 @@ def set_limit(uow: ChatUnit, actor: Actor, agent_id: int, limit: int | None) -> 
     events.record(uow, actor, AGENT_STATUS_CHANGED, now, agent_id=agent.id, chat_limit=limit)
 
 
+def limits(uow: ChatUnit, actor: Actor) -> dict[int, int]:
+    """The chat limit of each agent of the account that has one."""
+    return {
+        status.agent_id: status.chat_limit
+        for status in uow.presence.statuses(actor.account_id, now_ms())
+        if status.chat_limit is not None
+    }
+
+
 def heartbeat(uow: ChatUnit, actor: Actor, agent_id: int, tab: str, active: bool) -> None:
     """A console tab is open (and was used lately, or not). Old silent tabs are dropped."""
     agent = _self(uow, actor, agent_id)

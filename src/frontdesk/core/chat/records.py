@@ -107,6 +107,7 @@ class ChatMessage:
     body: str
     created: int
     client_ref: str | None = None  # the widget's tag of a visitor message (resends match it)
+    note: str | None = None  # agents only: a transfer's note for the agent taking over
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,16 +12,28 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from frontdesk.core.identity import signatures
 from frontdesk.core.identity.ports import IdentityUnit
 from frontdesk.core.identity.records import Account, Agent, Inbox, Role
 from frontdesk.core.shared import events
 from frontdesk.core.shared.addresses import normalise_address
 from frontdesk.core.shared.clock import now_ms
-from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
-from frontdesk.core.shared.records import Actor
+from frontdesk.core.shared.errors import Conflict, Forbidden, Invalid, NotFound
+from frontdesk.core.shared.records import Actor, Scope
 from frontdesk.core.shared.text import clean_name
 
 _hasher = PasswordHasher()
+
+
+def administers(actor: Actor) -> bool:
+    """Owners and admins (their sessions carry the admin scope), and admin keys."""
+    return actor.can(Scope.ADMIN)
+
+
+def require_admin(actor: Actor) -> None:
+    """Forbidden unless the actor administers the account (the settings screens)."""
+    if not administers(actor):
+        raise Forbidden("missing_scope", "Only owners and admins change the account's settings")
 
 
 def create_account(uow: IdentityUnit, name: str) -> Account:
@@ -36,12 +48,6 @@ def get_account(uow: IdentityUnit, account_id: int) -> Account:
     account = uow.accounts.get_account(account_id)
     if account is None:
         raise NotFound("account_not_found", f"No account {account_id}")
-    return account
-
-
-def rename_account(uow: IdentityUnit, actor: Actor, name: str) -> Account:
-    account = uow.accounts.update_account(actor.account_id, {"name": clean_name(name)})
-    events.record(uow, actor, events.SETTINGS_CHANGED, now_ms(), name=account.name)
     return account
 
 
@@ -84,6 +90,8 @@ def create_agent(uow: IdentityUnit, actor: Actor, fields: AgentFields) -> Agent:
 
 def update_agent(uow: IdentityUnit, actor: Actor, agent_id: int, fields: AgentFields) -> Agent:
     agent = get_agent(uow, actor, agent_id)
+    if fields.role is not None and fields.role != agent.role and actor.agent_id == agent.id:
+        raise Forbidden("own_role", "Agents cannot change their own role", field="role")
     values = _agent_changes(uow, actor, fields)
     if fields.email is not None:
         email = normalise_address(fields.email)
@@ -92,7 +100,7 @@ def update_agent(uow: IdentityUnit, actor: Actor, agent_id: int, fields: AgentFi
             raise Conflict("agent_exists", f"An agent with e-mail {email} exists", field="email")
         values["email"] = email
     if agent.role is Role.OWNER and values.get("role", Role.OWNER) is not Role.OWNER:
-        _keep_an_owner(uow, actor, agent.id)
+        keep_an_owner(uow, actor, agent.id)
     if values:
         uow.accounts.update_agent(agent.id, values)
     if fields.inbox_ids is not None:
@@ -120,7 +128,7 @@ def _agent_changes(uow: IdentityUnit, actor: Actor, fields: AgentFields) -> dict
     if fields.locale is not None:
         values["locale"] = _locale(fields.locale)
     if fields.time_zone is not None:
-        values["time_zone"] = _time_zone(fields.time_zone)
+        values["time_zone"] = checked_time_zone(fields.time_zone)
     if fields.password is not None:
         if len(fields.password) < 10:
             raise Invalid(
@@ -137,7 +145,8 @@ def _locale(tag: str) -> str:
     return tag[:16]
 
 
-def _time_zone(name: str) -> str:
+def checked_time_zone(name: str) -> str:
+    """An IANA zone name, trimmed; empty stays empty (the default); Invalid otherwise."""
     name = name.strip()
     if not name:
         return ""
@@ -148,8 +157,13 @@ def _time_zone(name: str) -> str:
     return name
 
 
-def _keep_an_owner(uow: IdentityUnit, actor: Actor, leaving_id: int) -> None:
-    owners = [a for a in uow.accounts.list_agents(actor.account_id) if a.role is Role.OWNER]
+def keep_an_owner(uow: IdentityUnit, actor: Actor, leaving_id: int) -> None:
+    """Conflict if the agent leaving is the account's last active owner."""
+    owners = [
+        a
+        for a in uow.accounts.list_agents(actor.account_id)
+        if a.role is Role.OWNER and a.deactivated is None
+    ]
     if [owner.id for owner in owners] == [leaving_id]:
         raise Conflict("last_owner", "An account keeps at least one owner", field="role")
 
@@ -247,6 +261,7 @@ def update_inbox(
     name: str | None = None,
     email: str | None = None,
     auto_reply: str | None = None,
+    signature: str | None = None,
 ) -> Inbox:
     inbox = get_inbox(uow, actor, inbox_id)
     changes: dict[str, object] = {}
@@ -260,6 +275,8 @@ def update_inbox(
         changes["email"] = address
     if auto_reply is not None:
         changes["auto_reply"] = auto_reply or None
+    if signature is not None:
+        changes["signature"] = signatures.checked_signature(signature)
     if changes:
         inbox = uow.accounts.update_inbox(inbox.id, changes)
         events.record(uow, actor, "inbox.updated", now_ms(), inbox_id=inbox.id)

@@ -1,8 +1,16 @@
-"""API keys and customer tokens: issued once, stored hashed, compared in constant time.
+"""API keys, personal tokens and customer tokens: issued once, stored hashed, compared in
+constant time.
 
-A token reads `fdk_<key id>_<secret>` (API key) or `fdc_<key id>_<secret>` (customer
-token). The key id finds the row; only a SHA-256 of the secret is stored. The secret has
-256 bits of entropy, so a fast hash is enough: there is nothing to brute-force.
+A token reads `fdk_<key id>_<secret>` (API key), `fdp_<key id>_<secret>` (an agent's
+personal token) or `fdc_<key id>_<secret>` (customer token). The key id finds the row;
+only a SHA-256 of the secret is stored. The secret has 256 bits of entropy, so a fast hash
+is enough: there is nothing to brute-force.
+
+A personal token goes wherever an API key goes, and acts as its agent: the actor carries
+the agent's id and the label `agent:<id>`, so the event log names the person, and its
+scopes are the token's within what the agent's role allows today (an admin made an agent
+keeps no admin scope through an old token). It ends when revoked, one by one or all of an
+agent's at once (`revoke_agent_tokens`, for deactivation).
 """
 
 from __future__ import annotations
@@ -14,7 +22,8 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from frontdesk.core.contacts import get_contact
+from frontdesk.core.contacts import ContactFields, find_or_create_contact, get_contact
+from frontdesk.core.identity import accounts, sessions
 from frontdesk.core.identity.ports import IdentityUnit
 from frontdesk.core.identity.records import Credential, CredentialKind
 from frontdesk.core.shared import events
@@ -24,7 +33,18 @@ from frontdesk.core.shared.records import Actor, Scope
 
 _KEY_ID = re.compile(r"[0-9a-f]{16}")
 _SECRET = re.compile(r"[A-Za-z0-9_-]{1,200}")
-PREFIXES = {CredentialKind.API_KEY: "fdk", CredentialKind.CUSTOMER: "fdc"}
+PREFIXES = {
+    CredentialKind.API_KEY: "fdk",
+    CredentialKind.CUSTOMER: "fdc",
+    CredentialKind.PERSONAL: "fdp",
+}
+# Where an API key is taken, an agent's personal token is taken too.
+ACCEPTED = {
+    CredentialKind.API_KEY: frozenset({CredentialKind.API_KEY, CredentialKind.PERSONAL}),
+    CredentialKind.CUSTOMER: frozenset({CredentialKind.CUSTOMER}),
+    CredentialKind.PERSONAL: frozenset({CredentialKind.PERSONAL}),
+}
+MAX_PERSONAL_TOKENS = 20
 # Touching last_used on every request would turn each read into a write.
 LAST_USED_RESOLUTION_MS = 60_000
 
@@ -48,6 +68,7 @@ def _issue(
     name: str,
     scopes: Iterable[Scope],
     contact_id: int | None,
+    agent_id: int | None = None,
 ) -> Issued:
     key_id = secrets.token_hex(8)
     secret = secrets.token_urlsafe(32)
@@ -61,6 +82,7 @@ def _issue(
             "secret_hash": _hash(secret),
             "scopes": [scope.value for scope in scopes],
             "contact_id": contact_id,
+            "agent_id": agent_id,
             "created": now,
         }
     )
@@ -101,6 +123,63 @@ def issue_customer_token(
     return _issue(uow, actor, CredentialKind.CUSTOMER, name or contact.email, (), contact.id)
 
 
+def issue_customer_token_for(uow: IdentityUnit, actor: Actor, email: str, name: str = "") -> Issued:
+    """A customer token for the contact with this address, made if the account has none
+    (an admin hands a customer a token before they ever wrote)."""
+    contact = find_or_create_contact(uow, actor, ContactFields(email=email))
+    return issue_customer_token(uow, actor, contact.id, name)
+
+
+def issue_personal_token(
+    uow: IdentityUnit, actor: Actor, name: str, scopes: Iterable[Scope]
+) -> Issued:
+    """A token for scripts that act as the signed-in agent, with scopes the agent holds."""
+    agent_id = _own_agent_id(uow, actor)
+    chosen = frozenset(scopes)
+    if not chosen:
+        raise Invalid("no_scopes", "A token needs at least one scope", field="scopes")
+    if not name.strip():
+        raise Invalid("required", "Give the token a name", field="name")
+    _only_held(actor, chosen)
+    if len(uow.credentials.agent_credentials(agent_id)) >= MAX_PERSONAL_TOKENS:
+        raise Invalid("too_many_tokens", f"At most {MAX_PERSONAL_TOKENS} tokens per agent")
+    return _issue(uow, actor, CredentialKind.PERSONAL, name, sorted(chosen), None, agent_id)
+
+
+def personal_tokens(uow: IdentityUnit, actor: Actor) -> list[Credential]:
+    """The agent's own live tokens, oldest first."""
+    return uow.credentials.agent_credentials(_own_agent_id(uow, actor))
+
+
+def revoke_personal_token(uow: IdentityUnit, actor: Actor, credential_id: int) -> Credential:
+    """Revoke one of the agent's own tokens; another's (or another account's) is not found."""
+    agent_id = _own_agent_id(uow, actor)
+    credential = uow.credentials.get_credential(actor.account_id, credential_id)
+    if credential is None or credential.agent_id != agent_id:
+        raise NotFound("credential_not_found", f"No personal token {credential_id}")
+    return revoke(uow, actor, CredentialKind.PERSONAL, credential_id)
+
+
+def revoke_agent_tokens(uow: IdentityUnit, actor: Actor, agent_id: int) -> int:
+    """Revoke every personal token of an agent: an admin for anyone in the account (as
+    deactivating an agent must), an agent for themselves. How many were live."""
+    if actor.agent_id != agent_id and not actor.can(Scope.ADMIN):
+        raise Forbidden("admin_only", "Only an admin can revoke another agent's tokens")
+    agent = accounts.get_agent(uow, actor, agent_id)
+    now = now_ms()
+    revoked = uow.credentials.revoke_agent_credentials(agent.id, now)
+    if revoked:
+        events.record(uow, actor, events.CREDENTIAL_REVOKED, now, agent_id=agent.id)
+    return revoked
+
+
+def _own_agent_id(uow: IdentityUnit, actor: Actor) -> int:
+    agent = accounts.find_agent(uow, actor.account_id, actor.agent_id or 0)
+    if agent is None:
+        raise Forbidden("agent_only", "Only an agent has personal tokens")
+    return agent.id
+
+
 def revoke(uow: IdentityUnit, actor: Actor, kind: CredentialKind, credential_id: int) -> Credential:
     credential = uow.credentials.get_credential(actor.account_id, credential_id)
     if credential is None or credential.kind is not kind:
@@ -118,13 +197,20 @@ def list_credentials(uow: IdentityUnit, actor: Actor, kind: CredentialKind) -> l
 
 def parse_token(token: str, kind: CredentialKind) -> tuple[str, str]:
     """Split a token into key id and secret, or refuse it without touching storage."""
+    key_id, secret, _kind = _parsed(token, kind)
+    return key_id, secret
+
+
+def _parsed(token: str, kind: CredentialKind) -> tuple[str, str, CredentialKind]:
+    """Key id, secret and the kind its prefix names (one of those taken where `kind` is)."""
     prefix, _, rest = token.partition("_")
     key_id, _, secret = rest.partition("_")
+    named = next((k for k in ACCEPTED[kind] if PREFIXES[k] == prefix), None)
     # Issued secrets are URL-safe base64; anything else (a non-ASCII character pasted in
     # with the key) cannot match and must not reach the ASCII-only hash.
-    if prefix != PREFIXES[kind] or not _KEY_ID.fullmatch(key_id) or not _SECRET.fullmatch(secret):
+    if named is None or not _KEY_ID.fullmatch(key_id) or not _SECRET.fullmatch(secret):
         raise Unauthenticated("invalid_credentials", "The key is not valid")
-    return key_id, secret
+    return key_id, secret, named
 
 
 def authenticate(uow: IdentityUnit, token: str, kind: CredentialKind) -> tuple[Actor, bool]:
@@ -132,7 +218,7 @@ def authenticate(uow: IdentityUnit, token: str, kind: CredentialKind) -> tuple[A
 
     Every failure reads the same, so a caller learns nothing about which part was wrong.
     """
-    key_id, secret = parse_token(token, kind)
+    key_id, secret, named = _parsed(token, kind)
     credential = uow.credentials.find_credential(key_id)
     expected = credential.secret_hash if credential else _hash("no such key")
     matches = hmac.compare_digest(expected, _hash(secret))
@@ -140,20 +226,39 @@ def authenticate(uow: IdentityUnit, token: str, kind: CredentialKind) -> tuple[A
         credential is None
         or not matches
         or credential.revoked is not None
-        or credential.kind is not kind
+        or credential.kind is not named
     ):
         raise Unauthenticated("invalid_credentials", "The key is not valid")
-    actor = Actor(
-        account_id=credential.account_id,
-        label=f"{kind.value}:{credential.id}",
-        scopes=credential.scopes,
-        contact_id=credential.contact_id,
-        credential_id=credential.id,
+    actor = (
+        _personal_actor(uow, credential)
+        if named is CredentialKind.PERSONAL
+        else Actor(
+            account_id=credential.account_id,
+            label=f"{named.value}:{credential.id}",
+            scopes=credential.scopes,
+            contact_id=credential.contact_id,
+            credential_id=credential.id,
+        )
     )
     stale = (
         credential.last_used is None or now_ms() - credential.last_used > LAST_USED_RESOLUTION_MS
     )
     return actor, stale
+
+
+def _personal_actor(uow: IdentityUnit, credential: Credential) -> Actor:
+    """The token's agent, acting with the token's scopes that the agent's role allows."""
+    agent = accounts.find_agent(uow, credential.account_id, credential.agent_id or 0)
+    if agent is None or agent.deactivated is not None:
+        raise Unauthenticated("invalid_credentials", "The key is not valid")
+    as_agent = sessions.agent_actor(agent)
+    return Actor(
+        account_id=agent.account_id,
+        label=as_agent.label,
+        scopes=credential.scopes & as_agent.scopes,
+        agent_id=agent.id,
+        credential_id=credential.id,
+    )
 
 
 def touch(uow: IdentityUnit, credential_id: int) -> None:

@@ -13,7 +13,12 @@ from frontdesk.core.identity.records import (
     Credential,
     CredentialKind,
     Inbox,
+    Passkey,
     PasswordReset,
+    PortalLink,
+    PortalSession,
+    SessionWithAgent,
+    Totp,
     WebSession,
 )
 
@@ -73,6 +78,12 @@ class CredentialRepo(Protocol):
 
     def update_credential(self, credential_id: int, changes: Mapping[str, Any]) -> Credential: ...
 
+    def agent_credentials(self, agent_id: int) -> list[Credential]:
+        """The agent's personal tokens that are not revoked, oldest first."""
+        ...
+
+    def revoke_agent_credentials(self, agent_id: int, now: int) -> int: ...
+
 
 class SessionRepo(Protocol):
     """Web sessions, password resets and the count of failed attempts."""
@@ -81,7 +92,7 @@ class SessionRepo(Protocol):
 
     def find_session(self, public_id: str) -> WebSession | None: ...
 
-    def find_session_with_agent(self, public_id: str) -> tuple[WebSession, Agent | None] | None: ...
+    def find_session_with_agent(self, public_id: str) -> SessionWithAgent | None: ...
 
     def update_session(self, session_id: int, changes: Mapping[str, Any]) -> WebSession: ...
 
@@ -91,12 +102,34 @@ class SessionRepo(Protocol):
 
     def revoke_sessions(self, agent_id: int, now: int) -> int: ...
 
+    def set_stage(self, agent_id: int, stage_from: str, stage_to: str) -> int:
+        """Move the agent's live sessions at one sign-in stage to another."""
+        ...
+
+    def take_challenge(self, session_id: int, challenge: str) -> bool:
+        """Clear the session's WebAuthn challenge if it is still this one (used once)."""
+        ...
+
+    def release_stage(self, account_id: int, stage: str) -> int:
+        """Let the account's live sessions held at `stage` go on (signed in)."""
+        ...
+
+    def set_stage_where_no_factor(self, account_id: int, stage: str) -> int:
+        """Hold the account's signed-in sessions of agents without a second factor."""
+        ...
+
     def insert_reset(self, values: Mapping[str, Any]) -> PasswordReset: ...
 
     def find_reset(self, public_id: str) -> PasswordReset | None: ...
 
     def use_reset(self, reset_id: int, now: int) -> bool:
         """Mark it used; False when it already was (two tabs racing)."""
+        ...
+
+    def hold_attempts(self, kind: str, email: str, ip: str) -> None:
+        """Until the transaction ends, make any other transaction that holds the same
+        address's or IP's attempts of this kind wait: counting them and recording one
+        is then a single step, whatever the number of processes."""
         ...
 
     def record_attempt(self, kind: str, email: str, ip: str, now: int) -> None: ...
@@ -111,6 +144,66 @@ class SessionRepo(Protocol):
     def forget_attempts(self, before: int) -> None: ...
 
 
+class TwoFactorRepo(Protocol):
+    """Authenticator apps, recovery codes and passkeys, per agent."""
+
+    def get_totp(self, agent_id: int) -> Totp | None: ...
+
+    def put_totp(self, values: Mapping[str, Any]) -> Totp:
+        """Insert or replace the agent's (unconfirmed) authenticator."""
+        ...
+
+    def update_totp(self, agent_id: int, changes: Mapping[str, Any]) -> Totp: ...
+
+    def use_totp_step(self, agent_id: int, step: int) -> bool:
+        """Record `step` as the newest accepted; False when it, or a later one, was used."""
+        ...
+
+    def delete_totp(self, agent_id: int) -> None: ...
+
+    def replace_recovery_codes(
+        self, account_id: int, agent_id: int, hashes: Sequence[str], now: int
+    ) -> None: ...
+
+    def use_recovery_code(self, agent_id: int, code_hash: str, now: int) -> bool:
+        """Spend an unused code with this hash; False when there is none."""
+        ...
+
+    def recovery_codes_left(self, agent_id: int) -> int: ...
+
+    def list_passkeys(self, agent_id: int) -> list[Passkey]: ...
+
+    def insert_passkey(self, values: Mapping[str, Any]) -> Passkey: ...
+
+    def find_passkey(self, credential_id: str) -> Passkey | None: ...
+
+    def update_passkey(self, passkey_id: int, changes: Mapping[str, Any]) -> Passkey: ...
+
+    def delete_passkey(self, passkey_id: int) -> None: ...
+
+    def has_factor(self, agent_id: int) -> bool:
+        """A confirmed authenticator or at least one passkey."""
+        ...
+
+
+class PortalRepo(Protocol):
+    """Customers' one-time sign-in links and portal sessions (secrets only as hashes)."""
+
+    def insert_link(self, values: Mapping[str, Any]) -> PortalLink: ...
+
+    def find_link(self, public_id: str) -> PortalLink | None: ...
+
+    def use_link(self, link_id: int, now: int) -> bool:
+        """Mark it used; False when it already was (two clicks racing)."""
+        ...
+
+    def insert_session(self, values: Mapping[str, Any]) -> PortalSession: ...
+
+    def find_session(self, public_id: str) -> PortalSession | None: ...
+
+    def update_session(self, session_id: int, changes: Mapping[str, Any]) -> PortalSession: ...
+
+
 class IdentityUnit(ContactsUnit, Protocol):
     @property
     def accounts(self) -> AccountRepo: ...
@@ -120,3 +213,9 @@ class IdentityUnit(ContactsUnit, Protocol):
 
     @property
     def sessions(self) -> SessionRepo: ...
+
+    @property
+    def two_factor(self) -> TwoFactorRepo: ...
+
+    @property
+    def portal(self) -> PortalRepo: ...

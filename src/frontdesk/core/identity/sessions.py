@@ -20,12 +20,19 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.identity.ports import IdentityUnit
-from frontdesk.core.identity.records import Agent, PasswordReset, Role, WebSession
+from frontdesk.core.identity.records import (
+    Agent,
+    PasswordReset,
+    Role,
+    SessionWithAgent,
+    SignInStage,
+    WebSession,
+)
 from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Conflict, NotFound, RateLimited, Unauthenticated
@@ -86,10 +93,21 @@ class SignedIn:
     session: WebSession
     agent: Agent
     stale: bool
+    account_time_zone: str = ""
+
+    @property
+    def time_zone(self) -> str:
+        """The zone the agent's pages show: their own, else the account's (empty: the
+        installation's default)."""
+        return self.agent.time_zone or self.account_time_zone
 
     @property
     def actor(self) -> Actor:
         return agent_actor(self.agent)
+
+    @property
+    def stage(self) -> SignInStage:
+        return SignInStage(self.session.stage)
 
 
 @dataclass(frozen=True)
@@ -97,6 +115,7 @@ class ResetIssued:
     agent: Agent
     token: str
     expires: int
+    id: int = 0  # the password_resets row
 
 
 def agent_actor(agent: Agent) -> Actor:
@@ -107,11 +126,11 @@ def agent_actor(agent: Agent) -> Actor:
     )
 
 
-def _hash(secret: str) -> str:
+def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode("ascii")).hexdigest()
 
 
-def _new_token() -> tuple[str, str, str]:
+def new_token() -> tuple[str, str, str]:
     """(public id, secret, token)."""
     public_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
     return public_id, secret, f"{public_id}.{secret}"
@@ -125,7 +144,7 @@ def _parse(token: str) -> tuple[str, str] | None:
 Found = TypeVar("Found")
 
 
-def _verified(
+def verified_token(
     token: str, find: Callable[[str], Found | None], secret_hash: Callable[[Found], str]
 ) -> Found | None:
     """What a `<public id>.<secret>` token names, if its secret matches (constant time;
@@ -135,11 +154,13 @@ def _verified(
         return None
     public_id, secret = parsed
     found = find(public_id)
-    expected = secret_hash(found) if found is not None else _hash("no such token")
-    return found if hmac.compare_digest(expected, _hash(secret)) and found is not None else None
+    expected = secret_hash(found) if found is not None else hash_secret("no such token")
+    return (
+        found if hmac.compare_digest(expected, hash_secret(secret)) and found is not None else None
+    )
 
 
-def _session_hash(found: tuple[WebSession, Agent | None]) -> str:
+def _session_hash(found: SessionWithAgent) -> str:
     return found[0].secret_hash
 
 
@@ -147,7 +168,7 @@ def _reset_hash(found: PasswordReset) -> str:
     return found.secret_hash
 
 
-def _address(email: str) -> str:
+def address_key(email: str) -> str:
     return email.strip().lower()[:320]
 
 
@@ -157,8 +178,17 @@ def _decoy_hash() -> str:
     return accounts.hash_password(secrets.token_urlsafe(16))
 
 
-def _wait(uow: IdentityUnit, kind: str, email: str, ip: str, policy: Policy, now: int) -> int:
-    """Seconds until another attempt is allowed; 0 when it is allowed now."""
+def attempt_wait(
+    uow: IdentityUnit, kind: str, email: str, ip: str, policy: Policy, now: int
+) -> int:
+    """Seconds until another attempt of this kind is allowed; 0 when it is allowed now.
+    (The second factor's codes count here too, under a kind of their own.)
+
+    It first holds the address's and the IP's attempts until the transaction ends, so
+    that simultaneous attempts (threads, processes behind a load balancer) count one after
+    another, each seeing the ones before it recorded: never more than the limit through.
+    """
+    uow.sessions.hold_attempts(kind, email, ip)
     since = now - policy.window_ms
     waits = [0]
     for column, value, limit in (
@@ -180,8 +210,8 @@ def sign_in(
     (an exception would roll the record back). An address that is an agent in several
     accounts signs in to the oldest whose password matches.
     """
-    address, now = _address(email), now_ms()
-    wait = _wait(uow, SIGNIN, address, client.ip, policy, now)
+    address, now = address_key(email), now_ms()
+    wait = attempt_wait(uow, SIGNIN, address, client.ip, policy, now)
     if wait:
         return Refused(retry_after=wait)
     agent = _matching_agent(uow, address, password)
@@ -189,23 +219,34 @@ def sign_in(
         uow.sessions.forget_attempts(now - max(policy.window_ms, 86_400_000))
         uow.sessions.record_attempt(SIGNIN, address, client.ip, now)
         return Refused()
-    public_id, secret, token = _new_token()
+    public_id, secret, token = new_token()
     session = uow.sessions.insert_session(
         {
             "account_id": agent.account_id,
             "agent_id": agent.id,
             "public_id": public_id,
-            "secret_hash": _hash(secret),
+            "secret_hash": hash_secret(secret),
             "user_agent": client.user_agent[:300],
             "ip": client.ip[:64],
             "created": now,
             "last_seen": now,
             "expires": now + policy.absolute_ms,
+            "stage": _first_stage(uow, agent),
         }
     )
     accounts.agent_seen(uow, agent_actor(agent), agent)
     events.record(uow, agent_actor(agent), SESSION_STARTED, now, session_id=session.id)
     return Started(session, agent, token)
+
+
+def _first_stage(uow: IdentityUnit, agent: Agent) -> SignInStage:
+    """Where a right password leads: the second factor, enrolling one, or in."""
+    if uow.two_factor.has_factor(agent.id):
+        return SignInStage.VERIFY
+    account = uow.accounts.get_account(agent.account_id)
+    if account is not None and account.require_two_factor:
+        return SignInStage.ENROL
+    return SignInStage.DONE
 
 
 def _matching_agent(uow: IdentityUnit, address: str, password: str) -> Agent | None:
@@ -214,7 +255,7 @@ def _matching_agent(uow: IdentityUnit, address: str, password: str) -> Agent | N
         accounts.check_password(_decoy_hash(), password)
         return None
     for agent in candidates:
-        if accounts.verify_password(agent, password):
+        if accounts.verify_password(agent, password) and agent.deactivated is None:
             return agent
     return None
 
@@ -222,17 +263,32 @@ def _matching_agent(uow: IdentityUnit, address: str, password: str) -> Agent | N
 def authenticate(uow: IdentityUnit, token: str, policy: Policy) -> SignedIn:
     """The session a cookie's token stands for; Unauthenticated when it is not valid now."""
     # The session and its agent in one read: the web app asks on every page.
-    found = _verified(token, uow.sessions.find_session_with_agent, _session_hash)
+    found = verified_token(token, uow.sessions.find_session_with_agent, _session_hash)
     now = now_ms()
-    if found is None or not _alive(found[0], policy, now):
+    if found is None or not alive(found[0], policy, now):
         raise Unauthenticated("invalid_session", "Sign in to continue")
-    session, agent = found
-    if agent is None:
+    session, agent, account_time_zone = found
+    if agent is None or agent.deactivated is not None:
         raise Unauthenticated("invalid_session", "Sign in to continue")
-    return SignedIn(session, agent, stale=now - session.last_seen > LAST_SEEN_RESOLUTION_MS)
+    stale = now - session.last_seen > LAST_SEEN_RESOLUTION_MS
+    return SignedIn(session, agent, stale, account_time_zone)
 
 
-def _alive(session: WebSession, policy: Policy, now: int) -> bool:
+class Lived(Protocol):
+    """A session's clocks: an agent's WebSession, a customer's PortalSession."""
+
+    @property
+    def revoked(self) -> int | None: ...
+
+    @property
+    def expires(self) -> int: ...
+
+    @property
+    def last_seen(self) -> int: ...
+
+
+def alive(session: Lived, policy: Policy, now: int) -> bool:
+    """Not revoked, before its absolute end, and used within the idle time."""
     return (
         session.revoked is None
         and now < session.expires
@@ -273,8 +329,8 @@ def request_reset(
     Every request counts against the same limits as failed sign-ins (of its own kind),
     so the form cannot be used to flood an inbox. RateLimited when over them.
     """
-    address, now = _address(email), now_ms()
-    wait = _wait(uow, RESET, address, client.ip, policy, now)
+    address, now = address_key(email), now_ms()
+    wait = attempt_wait(uow, RESET, address, client.ip, policy, now)
     if wait:
         raise RateLimited(
             "too_many_resets", "Too many reset requests; try again later", retry_after=wait
@@ -282,25 +338,34 @@ def request_reset(
     uow.sessions.record_attempt(RESET, address, client.ip, now)
     issued = []
     for agent in uow.accounts.agents_with_email(address) if address else []:
-        public_id, secret, token = _new_token()
-        reset = uow.sessions.insert_reset(
-            {
-                "account_id": agent.account_id,
-                "agent_id": agent.id,
-                "public_id": public_id,
-                "secret_hash": _hash(secret),
-                "created": now,
-                "expires": now + policy.reset_ms,
-            }
-        )
-        events.record(uow, agent_actor(agent), PASSWORD_RESET_REQUESTED, now, reset_id=reset.id)
-        issued.append(ResetIssued(agent, token, reset.expires))
+        if agent.deactivated is not None:
+            continue
+        link = issue_link(uow, agent, now + policy.reset_ms)
+        events.record(uow, agent_actor(agent), PASSWORD_RESET_REQUESTED, now, reset_id=link.id)
+        issued.append(link)
     return issued
+
+
+def issue_link(uow: IdentityUnit, agent: Agent, expires: int) -> ResetIssued:
+    """A one-time link for `agent` to choose a password, valid until `expires`: a reset,
+    or an invitation (core.identity.team). Only its hash is stored."""
+    public_id, secret, token = new_token()
+    reset = uow.sessions.insert_reset(
+        {
+            "account_id": agent.account_id,
+            "agent_id": agent.id,
+            "public_id": public_id,
+            "secret_hash": hash_secret(secret),
+            "created": now_ms(),
+            "expires": expires,
+        }
+    )
+    return ResetIssued(agent, token, expires, reset.id)
 
 
 def check_reset(uow: IdentityUnit, token: str) -> PasswordReset:
     """The reset a link stands for, if it can still be used; NotFound otherwise."""
-    reset = _verified(token, uow.sessions.find_reset, _reset_hash)
+    reset = verified_token(token, uow.sessions.find_reset, _reset_hash)
     if reset is None or reset.used is not None or now_ms() >= reset.expires:
         raise NotFound("reset_not_found", "This link has expired or was used already")
     return reset

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from frontdesk.core.identity.accounts import get_inbox
+from frontdesk.core.identity.accounts import get_inbox, require_admin
 from frontdesk.core.mail.ports import MailUnit
-from frontdesk.core.mail.records import BOUNCE, QUARANTINED, RECEIVED, ImapSettings, MailReceipt
+from frontdesk.core.mail.records import (
+    BOUNCE,
+    DISCARDED,
+    OAUTH2,
+    PASSWORD,
+    QUARANTINED,
+    RECEIVED,
+    ImapSettings,
+    MailReceipt,
+)
 from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
-from frontdesk.core.shared.errors import Invalid, NotFound
+from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets.listing import MAX_PAGE
 
@@ -21,7 +30,7 @@ _HOST = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,253}[A-Za-z0-9])?$|^\[?[0-9A
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-RECEIPT_STATUSES = (RECEIVED, QUARANTINED, BOUNCE)
+RECEIPT_STATUSES = (RECEIVED, QUARANTINED, BOUNCE, DISCARDED)
 
 
 @dataclass(frozen=True)
@@ -33,15 +42,26 @@ class ImapFields:
     folder: str = "INBOX"
     enabled: bool = True
     password: str | None = field(default=None, repr=False)  # None keeps the stored one
+    auth: str = PASSWORD  # or OAUTH2: XOAUTH2 with the inbox's OAuth grant, no password
 
 
-def _plain(value: str, what: str, limit: int) -> str:
+def plain_value(value: str, what: str, limit: int) -> str:
     value = value.strip()
     if not value:
         raise Invalid("required", f"{what} must not be empty", field=what)
     if len(value) > limit or _CONTROL.search(value):
         raise Invalid("invalid_value", f"{what} is too long or has control characters", field=what)
     return value
+
+
+def server_address(host: str, port: int) -> str:
+    """The host name of a mail server an admin names, checked; the port in range."""
+    host = plain_value(host, "host", 255)
+    if not _HOST.match(host):
+        raise Invalid("invalid_host", "host is not a host name or address", field="host")
+    if not 1 <= port <= 65535:
+        raise Invalid("invalid_port", "port must be between 1 and 65535", field="port")
+    return host
 
 
 def set_imap(
@@ -54,21 +74,11 @@ def set_imap(
 ) -> ImapSettings:
     """Store an inbox's IMAP mailbox; `seal` encrypts a new password before it is stored."""
     inbox = get_inbox(uow, actor, inbox_id)
-    host = _plain(fields.host, "host", 255)
-    if not _HOST.match(host):
-        raise Invalid("invalid_host", "host is not a host name or address", field="host")
-    if not 1 <= fields.port <= 65535:
-        raise Invalid("invalid_port", "port must be between 1 and 65535", field="port")
+    host = server_address(fields.host, fields.port)
+    if fields.auth not in (PASSWORD, OAUTH2):
+        raise Invalid("invalid_auth", f"auth is {PASSWORD} or {OAUTH2}", field="auth")
     known = uow.mail.get_imap(actor.account_id, inbox.id)
-    password = fields.password
-    if password is None:
-        if known is None:
-            raise Invalid("required", "password must be given", field="password")
-        password = known.password
-    elif len(password) > 1000 or "\x00" in password:
-        raise Invalid("invalid_value", "password is too long", field="password")
-    else:
-        password = seal(password)
+    password = _imap_password(fields, known, seal)
     now = now_ms()
     saved = uow.mail.put_imap(
         {
@@ -77,10 +87,11 @@ def set_imap(
             "host": host,
             "port": fields.port,
             "tls": fields.tls,
-            "username": _plain(fields.username, "username", 320),
+            "username": plain_value(fields.username, "username", 320),
             "password": password,
-            "folder": _plain(fields.folder, "folder", 200),
+            "folder": plain_value(fields.folder, "folder", 200),
             "enabled": fields.enabled,
+            "auth": fields.auth,
             "last_error": None,
             "created": now,
             "updated": now,
@@ -88,6 +99,27 @@ def set_imap(
     )
     events.record(uow, actor, "inbox.imap_set", now, inbox_id=inbox.id, host=host)
     return saved
+
+
+def _imap_password(
+    fields: ImapFields, known: ImapSettings | None, seal: Callable[[str], str]
+) -> str:
+    """The sealed password to store: a new one, else the stored one; none for OAuth."""
+    if fields.auth == OAUTH2:
+        return "" if fields.password is None else seal_password(fields.password, seal)
+    if fields.password is not None:
+        return seal_password(fields.password, seal)
+    if known is None or not known.password:
+        raise Invalid("required", "password must be given", field="password")
+    return known.password
+
+
+def seal_password(
+    password: str, seal: Callable[[str], str], what: str = "password", limit: int = 1000
+) -> str:
+    if len(password) > limit or "\x00" in password:
+        raise Invalid("invalid_value", f"{what} is too long", field=what)
+    return seal(password)
 
 
 def get_imap(uow: MailUnit, actor: Actor, inbox_id: int) -> ImapSettings:
@@ -119,6 +151,18 @@ def get_receipt(uow: MailUnit, actor: Actor, receipt_id: int) -> MailReceipt:
     if found is None:
         raise NotFound("receipt_not_found", f"No mail receipt {receipt_id}")
     return found
+
+
+def discard_receipt(uow: MailUnit, actor: Actor, receipt_id: int) -> MailReceipt:
+    """An admin sets a quarantined mail aside: it leaves the quarantine, and its receipt and
+    raw bytes stay, so the same mail arriving again is still a no-op and nothing is lost."""
+    require_admin(actor)
+    found = get_receipt(uow, actor, receipt_id)
+    if found.status != QUARANTINED:
+        raise Conflict("not_quarantined", f"Mail receipt {receipt_id} is not quarantined")
+    uow.mail.update_receipt(found.id, {"status": DISCARDED})
+    events.record(uow, actor, "mail.discarded", now_ms(), receipt_id=found.id)
+    return replace(found, status=DISCARDED)
 
 
 def record_receipt(uow: MailUnit, values: Mapping[str, object]) -> int | None:

@@ -19,8 +19,8 @@ from frontdesk.core.mail import replies
 from frontdesk.core.mail.ports import MailUnit
 from frontdesk.core.mail.records import OutboxMail
 from frontdesk.core.shared.records import Actor
-from frontdesk.core.tickets import Thread, queues, taxonomy
-from frontdesk.core.tickets.records import MessageKind, Named, Ticket
+from frontdesk.core.tickets import Thread, custom_fields, queues
+from frontdesk.core.tickets.records import CustomField, MessageKind, Ticket
 
 OTHER_TICKETS = 6
 
@@ -33,7 +33,7 @@ class Desk:
     linked: list[Ticket]
     merged_into: Ticket | None
     inboxes: Mapping[int, Inbox]
-    field_names: list[Named]
+    field_names: list[CustomField]  # the account's custom fields, with their types
     mail: Mapping[int, OutboxMail]  # message id -> its outgoing mail (the latest row)
     unread: bool
     last_customer_message: int  # created time of the newest customer message (0: none)
@@ -76,9 +76,9 @@ def ticket_desk(uow: MailUnit, actor: Actor, ticket_id: int) -> Desk:
         linked=[related[i] for i in thread.details.linked_ids if i in related],
         merged_into=related.get(ticket.merged_into_id) if ticket.merged_into_id else None,
         inboxes={inbox.id: inbox for inbox in accounts.list_inboxes(uow, actor)},
-        field_names=taxonomy.list_named(uow, actor, "custom_field"),
+        field_names=custom_fields.list_fields(uow, actor),
         mail=mail,
         unread=queues.is_unread(ticket, read_at),
         last_customer_message=max(customer, default=0),
-        reply_cc=replies.reply_all_cc(uow, actor, ticket),
+        reply_cc=replies.reply_all_cc_of(uow, thread.messages, requester),
     )

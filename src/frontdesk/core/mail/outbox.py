@@ -11,14 +11,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from frontdesk.core import tickets
-from frontdesk.core.identity import accounts
+from frontdesk.core.identity import accounts, signatures
 from frontdesk.core.identity.records import Inbox
 from frontdesk.core.mail.ports import MailUnit
 from frontdesk.core.mail.records import OutboxMail
 from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
-from frontdesk.core.shared.errors import Invalid
-from frontdesk.core.shared.html import bodies
+from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
+from frontdesk.core.shared.html import bodies, text_to_html
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import get_ticket, log
 from frontdesk.core.tickets.records import Message, Ticket
@@ -26,17 +26,21 @@ from frontdesk.core.tickets.records import Message, Ticket
 AUTO_REPLY = "auto_reply"
 AGENT_REPLY = "agent_reply"
 PASSWORD_RESET = "password_reset"  # noqa: S105 (an outbox kind: core.mail.notices)
+INVITATION = "agent_invitation"  # a new agent's link to choose a password (notices)
+PORTAL_LINK = "portal_link"  # a customer's sign-in link to the portal (core.mail.notices)
+WITH_LINKS = frozenset({PASSWORD_RESET, INVITATION, PORTAL_LINK})  # mail carrying a one-time link
 NOTIFICATION = "notification"  # an agent's notification, one event (core.notify)
 NOTIFICATION_DIGEST = "notification_digest"  # an agent's notifications of an hour or a day
-# Mail to the team, not to customers: never part of a ticket's thread, never tagged with
-# its number (a reply to it must not land on the ticket), marked auto-generated.
-TO_AGENTS = frozenset({PASSWORD_RESET, NOTIFICATION, NOTIFICATION_DIGEST})
+# Mail to the team (and a customer's portal link, which is no more part of a ticket): never
+# part of a ticket's thread, never tagged with its number (a reply to it must not land on
+# the ticket), marked auto-generated.
+TO_AGENTS = frozenset({PASSWORD_RESET, INVITATION, NOTIFICATION, NOTIFICATION_DIGEST, PORTAL_LINK})
 QUEUED = "queued"
 SENT = "sent"
 FAILED = "failed"
 UNKNOWN = "unknown"  # DATA was sent and no answer came: the relay may have the mail
-MAIL_QUEUED = "mail.queued"
-MAIL_SENT = "mail.sent"
+MAIL_QUEUED = events.MAIL_QUEUED
+MAIL_SENT = events.MAIL_SENT
 MAIL_FAILED = "mail.failed"
 MAIL_UNKNOWN = "mail.unknown"
 MAX_REFERENCES = 20  # a References header names at most this many earlier messages
@@ -193,8 +197,7 @@ def queue_reply(
             "cc_addrs": "\n".join(cc),
             "bcc_addrs": "\n".join(bcc),
             "subject": f"Re: {ticket.subject}"[:1000],
-            "body": message.body_text,
-            "body_html": message.body_html,
+            **_signed(inbox, message),
             "email_message_id": email_message_id,
             "in_reply_to": parent,
             "references": " ".join(_references(earlier, parent)),
@@ -211,6 +214,30 @@ def queue_reply(
         uow, actor, MAIL_QUEUED, now, ticket_id=ticket.id, outbox_id=queued, kind=AGENT_REPLY
     )
     return queued
+
+
+def _signed(inbox: Inbox, message: Message) -> dict[str, str]:
+    """The mail's bodies: the message as the thread keeps it, and the inbox's signature
+    under both parts (only the mail carries it: the thread shows what the agent wrote)."""
+    signature = signatures.signed_text(inbox, message.from_name or inbox.name)
+    if not signature:
+        return {"body": message.body_text, "body_html": message.body_html}
+    html = message.body_html  # a mail without an HTML part keeps none
+    return {
+        "body": f"{message.body_text}\n\n-- \n{signature}",
+        "body_html": html + text_to_html(f"-- \n{signature}") if html else html,
+    }
+
+
+def display_name(inbox_name: str, agent_name: str | None) -> str:
+    """The From header's name: `Agnes Berg (Support)` for an agent's reply, so the
+    customer sees who answered and for which team; the inbox's name for everything else.
+    Brackets rather than a word ("from", "från"), so the name reads the same whatever
+    language the account and the customer write in."""
+    agent = (agent_name or "").strip()
+    if not agent or agent == inbox_name:
+        return inbox_name
+    return f"{agent} ({inbox_name})"
 
 
 def _parent(uow: MailUnit, ticket: Ticket, earlier: Sequence[str]) -> str | None:
@@ -240,6 +267,13 @@ def backoff_ms(attempts: int, base_ms: int, max_ms: int) -> int:
     return int(min(max_ms, base_ms * 2 ** min(max(attempts - 1, 0), 30)))
 
 
+def renew_claim(uow: MailUnit, mail: OutboxMail, now: int, lease_ms: int) -> bool:
+    """Extend this worker's claim on `mail` to cover one more send, right before it is
+    sent. False if the claim was lost (its lease ran out and another worker claimed the
+    row, or it was finished): the caller must not send it, or it would go out twice."""
+    return uow.mail.renew_outbox(mail.id, mail.attempts, now + lease_ms)
+
+
 def mail_sent(uow: MailUnit, mail: OutboxMail, now: int, note: str | None = None) -> bool:
     """The relay took the mail. A mail no message stands for (an auto reply) becomes one,
     so that the ticket's thread and e-mail lists show what left and to whom."""
@@ -252,9 +286,9 @@ def mail_sent(uow: MailUnit, mail: OutboxMail, now: int, note: str | None = None
         "last_error": note,
         "message_id": message_id,
     }
-    if mail.kind == PASSWORD_RESET:
+    if mail.kind in WITH_LINKS:
         # The link is a credential until used: once sent, no copy stays in the database.
-        changes["body"] = "(the reset link was removed once the mail was sent)"
+        changes["body"] = "(the one-time link was removed once the mail was sent)"
     done = uow.mail.finish_outbox(mail.id, mail.attempts, changes)
     if done:
         events.record(
@@ -286,6 +320,21 @@ def mail_retry(uow: MailUnit, mail: OutboxMail, error: str, next_attempt: int) -
         mail.id,
         mail.attempts,
         {"status": QUEUED, "next_attempt": next_attempt, "last_error": error[:2000]},
+    )
+
+
+def mail_held(uow: MailUnit, mail: OutboxMail, reason: str, next_attempt: int) -> bool:
+    """No way to send it yet (no relay for its inbox, an OAuth grant that needs an admin):
+    the row waits, and the wait does not use up its attempts."""
+    return uow.mail.finish_outbox(
+        mail.id,
+        mail.attempts,
+        {
+            "status": QUEUED,
+            "attempts": max(mail.attempts - 1, 0),
+            "next_attempt": next_attempt,
+            "last_error": reason[:2000],
+        },
     )
 
 
@@ -332,3 +381,46 @@ def ticket_mail(uow: MailUnit, actor: Actor, ticket_id: int, limit: int = 200) -
     """A ticket's outgoing mail, newest first: what was sent, waits, or failed, and why."""
     ticket = get_ticket(uow, actor, ticket_id)
     return uow.mail.list_outbox(actor.account_id, ticket_id=ticket.id, status=None, limit=limit)
+
+
+# -- an inbox's outbound relay, as admins see it (settings) ---------------------------------
+
+MAIL_RETRIED = "mail.retried"
+WAITING = (QUEUED, "sending")
+SHOWN_FAILURES = 20
+
+
+@dataclass(frozen=True)
+class RelayStatus:
+    """What left an inbox's address lately: when the relay last took a mail, how many
+    wait, and the latest failures with their reasons."""
+
+    last_sent: int | None
+    waiting: int
+    failed: list[OutboxMail]
+    unknown: list[OutboxMail]  # sent to the relay, no answer: they may have arrived
+
+
+def relay_status(uow: MailUnit, actor: Actor, inbox_id: int) -> RelayStatus:
+    accounts.require_admin(actor)
+    inbox = accounts.get_inbox(uow, actor, inbox_id)
+    account, sender = actor.account_id, inbox.email
+    return RelayStatus(
+        last_sent=uow.mail.last_sent(account, sender),
+        waiting=uow.mail.count_sender_outbox(account, sender, WAITING),
+        failed=uow.mail.sender_outbox(account, sender, (FAILED,), SHOWN_FAILURES),
+        unknown=uow.mail.sender_outbox(account, sender, (UNKNOWN,), SHOWN_FAILURES),
+    )
+
+
+def retry_failed(uow: MailUnit, actor: Actor, outbox_id: int) -> OutboxMail:
+    """A failed mail goes back in the queue, due now, with its attempts counted afresh.
+    A mail whose outcome is unknown is not retried: the relay may have it already."""
+    accounts.require_admin(actor)
+    mail = uow.mail.get_outbox(actor.account_id, outbox_id)
+    if mail is None:
+        raise NotFound("mail_not_found", f"No outgoing mail {outbox_id}")
+    if mail.status != FAILED or not uow.mail.requeue_failed(mail.id, now_ms()):
+        raise Conflict("not_failed", "Only a failed mail can be sent again")
+    events.record(uow, actor, MAIL_RETRIED, now_ms(), outbox_id=mail.id, ticket_id=mail.ticket_id)
+    return mail

@@ -5,7 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
-from frontdesk.core.mail.records import CustomerMail, ImapSettings, MailReceipt, OutboxMail
+from frontdesk.core.mail.records import (
+    CustomerMail,
+    ImapSettings,
+    InboxRelay,
+    MailReceipt,
+    OAuthGrant,
+    OutboxMail,
+)
 from frontdesk.core.tickets.ports import TicketsUnit
 
 
@@ -60,6 +67,8 @@ class MailRepo(Protocol):
 
     def claim_outbox(self, now: int, limit: int, lease_ms: int) -> list[OutboxMail]: ...
 
+    def renew_outbox(self, outbox_id: int, attempts: int, until: int) -> bool: ...
+
     def finish_outbox(self, outbox_id: int, attempts: int, changes: Mapping[str, Any]) -> bool: ...
 
     def get_outbox(self, account_id: int, outbox_id: int) -> OutboxMail | None: ...
@@ -76,6 +85,25 @@ class MailRepo(Protocol):
         self, account_id: int, *, ticket_id: int | None, status: str | None, limit: int
     ) -> list[OutboxMail]: ...
 
+    def sender_outbox(
+        self, account_id: int, from_addr: str, statuses: Sequence[str], limit: int
+    ) -> list[OutboxMail]:
+        """Mail from one address in these states, newest first."""
+        ...
+
+    def count_sender_outbox(
+        self, account_id: int, from_addr: str, statuses: Sequence[str]
+    ) -> int: ...
+
+    def last_sent(self, account_id: int, from_addr: str) -> int | None:
+        """When the relay last took a mail from this address."""
+        ...
+
+    def requeue_failed(self, outbox_id: int, now: int) -> bool:
+        """A failed row back in the queue, due now, with fresh attempts; False if it was
+        not failed (any more)."""
+        ...
+
     # IMAP
     def put_imap(self, values: Mapping[str, Any]) -> ImapSettings: ...
 
@@ -86,6 +114,21 @@ class MailRepo(Protocol):
     def list_enabled_imap(self) -> list[ImapSettings]: ...
 
     def update_imap(self, inbox_id: int, changes: Mapping[str, Any]) -> None: ...
+
+    # OAuth grants and an inbox's own relay
+    def put_oauth(self, values: Mapping[str, Any]) -> OAuthGrant: ...
+
+    def get_oauth(self, inbox_id: int) -> OAuthGrant | None: ...
+
+    def update_oauth(self, inbox_id: int, changes: Mapping[str, Any]) -> None: ...
+
+    def delete_oauth(self, inbox_id: int) -> None: ...
+
+    def put_relay(self, values: Mapping[str, Any]) -> InboxRelay: ...
+
+    def get_relay(self, inbox_id: int) -> InboxRelay | None: ...
+
+    def delete_relay(self, inbox_id: int) -> None: ...
 
 
 class MailUnit(TicketsUnit, Protocol):

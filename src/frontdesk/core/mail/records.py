@@ -9,6 +9,7 @@ RECEIVED = "delivered"
 
 QUARANTINED = "quarantined"
 BOUNCE = "bounce"  # a delivery report on our own mail: filed on the mail's ticket
+DISCARDED = "discarded"  # quarantined, then set aside by an admin: kept, no longer listed
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,7 +20,7 @@ class MailReceipt:
     account_id: int
     inbox_id: int | None
     source: str  # smtp | imap | import
-    status: str  # delivered | quarantined | bounce
+    status: str  # delivered | quarantined | bounce | discarded
     email_message_id: str | None
     envelope_from: str | None
     recipients: tuple[str, ...]
@@ -82,6 +83,50 @@ class ImapSettings:
     enabled: bool
     last_polled: int | None
     last_error: str | None
+    created: int
+    updated: int
+    password: str = field(default="", repr=False)
+    auth: str = "password"  # password | oauth2 (XOAUTH2 with the inbox's OAuthGrant)
+
+
+PASSWORD = "password"  # noqa: S105 (a login kind, not a password)
+OAUTH2 = "oauth2"
+NO_AUTH = "none"
+
+
+@dataclass(frozen=True, slots=True)
+class OAuthGrant:
+    """An inbox's OAuth 2 grant: the client, the refresh token, the cached access token.
+
+    Secrets are kept sealed here (services/sealing.py); only the services layer opens them.
+    """
+
+    inbox_id: int
+    account_id: int
+    token_url: str
+    client_id: str
+    scope: str
+    access_expires: int | None
+    last_refreshed: int | None
+    last_error: str | None
+    created: int
+    updated: int
+    client_secret: str = field(default="", repr=False)
+    refresh_token: str = field(default="", repr=False)
+    access_token: str = field(default="", repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class InboxRelay:
+    """An inbox's own outbound relay, used instead of the installation's for its mail."""
+
+    inbox_id: int
+    account_id: int
+    host: str
+    port: int
+    security: str  # none | starttls | tls
+    auth: str  # none | password | oauth2
+    username: str
     created: int
     updated: int
     password: str = field(default="", repr=False)

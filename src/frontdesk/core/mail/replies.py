@@ -17,19 +17,28 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from frontdesk.core import contacts, tickets
+from frontdesk.core.contacts.records import Contact
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.records import Agent
 from frontdesk.core.mail import outbox
 from frontdesk.core.mail.ports import MailUnit
+from frontdesk.core.mail.records import CustomerMail
 from frontdesk.core.shared import events
 from frontdesk.core.shared.addresses import normalise_addresses
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Conflict, Invalid
-from frontdesk.core.shared.ports import BlobStore
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import NewMessage, drafts, refs
-from frontdesk.core.tickets.attachments import Upload, upload
+from frontdesk.core.tickets.attachments import StoredFile, upload_stored
 from frontdesk.core.tickets.records import Message, MessageKind, Status, Ticket
+
+# An agent answering a notification mail by e-mail (mail/agent_replies.py) writes a note
+# instead of a reply by starting with this word.
+NOTE_KEYWORD = "#note"
+ANSWER_BY_MAIL = (
+    "Answer this mail to reply to the customer as yourself. Start your answer with "
+    f"{NOTE_KEYWORD} to add an internal note instead."
+)
 
 MAX_RECIPIENTS = 50
 MENTIONED = "ticket.mentioned"
@@ -123,17 +132,16 @@ def post(uow: MailUnit, actor: Actor, ticket_id: int, new: TeamMessage) -> Poste
 
 def post_with_files(
     uow: MailUnit,
-    blobs: BlobStore,
     actor: Actor,
     ticket_id: int,
     new: TeamMessage,
-    files: Sequence[Upload],
+    files: Sequence[StoredFile],
     limit: int,
 ) -> Posted:
-    """`post`, with files uploaded from the browser in the same transaction."""
+    """`post`, with files uploaded from the browser (their bytes already streamed into the
+    blob store) recorded in the same transaction."""
     uploaded = [
-        upload(uow, blobs, actor, Upload(item.filename, item.data, ticket_id), limit)
-        for item in files
+        upload_stored(uow, actor, replace(item, ticket_id=ticket_id), limit) for item in files
     ]
     names = tuple(item.uuid for item in uploaded)
     return post(uow, actor, ticket_id, replace(new, attachments=(*new.attachments, *names)))
@@ -143,10 +151,34 @@ def reply_all_cc(uow: MailUnit, actor: Actor, ticket: Ticket) -> tuple[str, ...]
     """Whom a reply copies by default: everyone else the customer's latest mail came from
     or went to (colleagues in its To and Cc), never the requester (they are in To) nor an
     inbox of this installation (ours, or another account's: they would answer each other)."""
-    latest = uow.mail.latest_customer_mail(ticket.id)
+    requester = (
+        contacts.find_contact(uow, actor.account_id, ticket.requester_id)
+        if ticket.requester_id
+        else None
+    )
+    return _copied(uow, uow.mail.latest_customer_mail(ticket.id), requester)
+
+
+def reply_all_cc_of(
+    uow: MailUnit, messages: Sequence[Message], requester: Contact | None
+) -> tuple[str, ...]:
+    """`reply_all_cc` from a thread and requester already loaded (the ticket page), without
+    reading them again."""
+    latest = max(
+        (m for m in messages if m.kind is MessageKind.EXTERNAL and m.contact_id is not None),
+        key=lambda m: m.id,
+        default=None,
+    )
+    mail = CustomerMail(latest.from_email, latest.to, latest.cc) if latest else None
+    return _copied(uow, mail, requester)
+
+
+def _copied(
+    uow: MailUnit, latest: CustomerMail | None, requester: Contact | None
+) -> tuple[str, ...]:
     if latest is None:
         return ()
-    seen = {address.lower() for address in _requester_address(uow, actor, ticket.requester_id)}
+    seen = {requester.email.lower()} if requester is not None else set()
     found: list[str] = []
     for address in (latest.from_email or "", *latest.to, *latest.cc):
         key = address.strip().lower()

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from frontdesk.core.chat import CHAT_TRANSFERRED
+from frontdesk.core.identity.records import Agent
 from frontdesk.core.mail.replies import MENTIONED
 from frontdesk.core.notify.mails import queue_instant
 from frontdesk.core.notify.ports import NotifyUnit
@@ -19,9 +20,11 @@ from frontdesk.core.notify.records import Delivery, Kind, NewNotification, Notif
 from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.records import Event
+from frontdesk.core.tickets.records import Ticket
 
+_SLA = {events.SLA_WARNING: Kind.SLA_WARNING, events.SLA_BREACHED: Kind.SLA_BREACH}
 _KINDS = {events.TICKET_OPENED, events.ASSIGNED, events.MESSAGE_ADDED, MENTIONED,
-          CHAT_TRANSFERRED}  # fmt: skip
+          CHAT_TRANSFERRED, events.RULE_NOTIFIED, *_SLA}  # fmt: skip
 
 
 def notify(uow: NotifyUnit, pending: Sequence[Event], base_url: str) -> list[Notification]:
@@ -49,6 +52,7 @@ def notify(uow: NotifyUnit, pending: Sequence[Event], base_url: str) -> list[Not
 
 def _wanted(uow: NotifyUnit, pending: Sequence[Event]) -> Iterator[NewNotification]:
     opened = {event.ticket_id for event in pending if event.kind == events.TICKET_OPENED}
+    alarmed = _SlaAudience(uow, pending)
     for event in pending:
         if event.kind == events.TICKET_OPENED:
             yield from _new_ticket(uow, event)
@@ -56,10 +60,14 @@ def _wanted(uow: NotifyUnit, pending: Sequence[Event]) -> Iterator[NewNotificati
             yield from _to(event, Kind.ASSIGNED, _ids(event.data.get("added")))
         elif event.kind == events.MESSAGE_ADDED and event.ticket_id not in opened:
             yield from _customer_reply(uow, event)
+        elif event.kind == events.RULE_NOTIFIED:
+            yield from _to(event, Kind.RULE, _ids(event.data.get("agent_ids")))
         elif event.kind == MENTIONED:
             yield from _mention(uow, event)
         elif event.kind == CHAT_TRANSFERRED:
             yield from _transfer(event)
+        elif event.kind in _SLA:
+            yield from _to(event, _SLA[event.kind], alarmed.told(event.ticket_id))
 
 
 def _ids(value: object) -> list[int]:
@@ -84,12 +92,55 @@ def _new_ticket(uow: NotifyUnit, event: Event) -> Iterator[NewNotification]:
     ticket = uow.tickets.get_ticket(event.account_id, event.ticket_id or 0)
     if ticket is None:
         return
-    working = [
-        agent.id
-        for agent in uow.accounts.list_agents(event.account_id)
-        if not agent.inbox_ids or ticket.inbox_id in agent.inbox_ids
+    yield from _to(event, Kind.NEW_TICKET, _working_in(uow, ticket))
+
+
+def _working_in(uow: NotifyUnit, ticket: Ticket) -> list[int]:
+    """The agents who work in the ticket's inbox (those with no inbox chosen work in all)."""
+    return _in_inbox(uow.accounts.list_agents(ticket.account_id), ticket)
+
+
+def _in_inbox(agents: Sequence[Agent], ticket: Ticket) -> list[int]:
+    return [
+        agent.id for agent in agents if not agent.inbox_ids or ticket.inbox_id in agent.inbox_ids
     ]
-    yield from _to(event, Kind.NEW_TICKET, working)
+
+
+class _SlaAudience:
+    """Whom each SLA warning and breach of a transaction goes to: the ticket's assignees,
+    or when it has none the agents of its inbox. The SLA clock is the event's actor; an
+    agent whose own change in this transaction recorded it (a late reply records the
+    breach) is the one who acted, and is not told.
+
+    A sweep records hundreds of alarms in one transaction: the tickets, their assignees and
+    each account's agents are read once for all of them, not once per alarm.
+    """
+
+    def __init__(self, uow: NotifyUnit, pending: Sequence[Event]) -> None:
+        alarms = [event for event in pending if event.kind in _SLA and event.ticket_id]
+        self.acting: dict[int, set[int]] = {}
+        for event in pending:
+            if event.ticket_id is not None and event.agent_id is not None:
+                self.acting.setdefault(event.ticket_id, set()).add(event.agent_id)
+        self.audience: dict[int, list[int]] = {}
+        for account_id in sorted({event.account_id for event in alarms}):
+            ids = sorted({event.ticket_id for event in alarms
+                          if event.account_id == account_id and event.ticket_id})  # fmt: skip
+            self._read(uow, account_id, ids)
+
+    def _read(self, uow: NotifyUnit, account_id: int, ticket_ids: list[int]) -> None:
+        found = uow.tickets.get_tickets(account_id, ticket_ids)
+        details = uow.tickets.tags_and_assignees(sorted(found))
+        unassigned = [ticket for ticket in found.values() if not details[ticket.id].assignee_ids]
+        agents = uow.accounts.list_agents(account_id) if unassigned else []
+        for ticket in found.values():
+            assignees = list(details[ticket.id].assignee_ids)
+            self.audience[ticket.id] = assignees or _in_inbox(agents, ticket)
+
+    def told(self, ticket_id: int | None) -> list[int]:
+        """The agents to tell of an alarm on the ticket (none when it is gone)."""
+        acting = self.acting.get(ticket_id or 0, set())
+        return [agent for agent in self.audience.get(ticket_id or 0, []) if agent not in acting]
 
 
 def _customer_reply(uow: NotifyUnit, event: Event) -> Iterator[NewNotification]:

@@ -12,10 +12,12 @@ from __future__ import annotations
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.records import Agent
 from frontdesk.core.mail.outbox import NOTIFICATION, NOTIFICATION_DIGEST, QUEUED, new_message_id
+from frontdesk.core.mail.replies import ANSWER_BY_MAIL
 from frontdesk.core.notify.ports import NotifyUnit
 from frontdesk.core.notify.records import Kind, Notification, Shown
 
 SETTINGS_PATH = "/notifications/settings"
+MAX_QUOTED = 10_000  # characters of the message a notification shows; the page has it all
 
 _WHAT = {
     Kind.NEW_TICKET: "New ticket",
@@ -23,6 +25,9 @@ _WHAT = {
     Kind.CUSTOMER_REPLY: "The customer replied",
     Kind.MENTION: "You were mentioned",
     Kind.CHAT_TRANSFER: "A chat was transferred to you",
+    Kind.RULE: "A rule asks for your attention",
+    Kind.SLA_WARNING: "The SLA runs out soon",
+    Kind.SLA_BREACH: "The SLA was breached",
 }
 
 
@@ -66,11 +71,30 @@ def queue_instant(uow: NotifyUnit, notification: Notification, base_url: str, no
     )
     by = f" (by {shown.by_name})" if shown.by_name else ""
     body = f"{what(notification.kind)}{by}: {about}\n\nOpen it: {link(shown, base_url)}\n"
+    if notification.ticket_id is not None:
+        # The outbox worker gives a ticket's notification the agent's signed reply address
+        # (mail/agent_replies.py): answered, it lands on the ticket as the agent's reply.
+        body += _their_words(uow, notification) + f"\n{ANSWER_BY_MAIL}\n"
     root = _thread_root(shown, sender.rsplit("@", 1)[-1])
     _queue(uow, agent, sender, f"[Frontdesk] {what(notification.kind)}: {about}",
            body + _footer(base_url), now, ticket_id=notification.ticket_id, root=root,
            dedupe=f"{NOTIFICATION}:{notification.id}", kind=NOTIFICATION)  # fmt: skip
     uow.notify.mark_mailed([notification.id], now)
+
+
+def _their_words(uow: NotifyUnit, notification: Notification) -> str:
+    """The message the notification is about, for an answer written from the mail alone."""
+    if notification.message_id is None:
+        return ""
+    found = uow.tickets.get_messages(notification.account_id, [notification.message_id])
+    if not found:
+        return ""
+    message = found[0]
+    who = message.from_name or message.from_email or "They"
+    text = message.body_text.strip()
+    if len(text) > MAX_QUOTED:
+        text = text[:MAX_QUOTED] + " [...]"
+    return f"\n{who} wrote:\n\n{text}\n"
 
 
 def queue_digests(uow: NotifyUnit, base_url: str, now: int) -> int:

@@ -12,6 +12,11 @@ class Kind(StrEnum):
     CUSTOMER_REPLY = "customer_reply"  # the customer wrote on a ticket assigned to them
     MENTION = "mention"  # an @mention of them in a note
     CHAT_TRANSFER = "chat_transfer"  # a chat handed to them
+    RULE = "rule"  # a trigger, time rule or macro asked to tell them (core.rules)
+    # A ticket's SLA clock is about to run out / ran out: its assignees, or when it has
+    # none, the agents who work in its inbox (core.automation.service_levels records them).
+    SLA_WARNING = "sla_warning"
+    SLA_BREACH = "sla_breach"
 
 
 class Delivery(StrEnum):

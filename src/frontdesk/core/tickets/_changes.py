@@ -7,11 +7,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from frontdesk.core.identity import accounts
 from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
-from frontdesk.core.shared.errors import Conflict, Invalid, NotFound, PreconditionFailed
+from frontdesk.core.shared.errors import Invalid, NotFound, PreconditionFailed
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets._checks import MAX_SUBJECT, checked_text, checked_words
 from frontdesk.core.tickets._lookup import details_of, get_ticket, live_ticket
-from frontdesk.core.tickets._messages import log
+from frontdesk.core.tickets._messages import change_status, log
+from frontdesk.core.tickets.field_types import normalised
 from frontdesk.core.tickets.ports import TicketsUnit
 from frontdesk.core.tickets.records import (
     Priority,
@@ -48,31 +49,7 @@ def set_status(
 ) -> Ticket:
     """Move a ticket in the lifecycle; `force` closes it so that the customer cannot reopen it."""
     ticket = live_ticket(uow, actor, ticket_id, lock=True)
-    status = Status(status)
-    if ticket.force_closed and status is not Status.CLOSED and actor.contact_id is not None:
-        raise Conflict("force_closed", "This ticket was closed by an agent and cannot be reopened")
-    force_closed = status is Status.CLOSED and (force or ticket.force_closed)
-    if status is ticket.status and force_closed == ticket.force_closed:
-        return ticket
-    now = now_ms()
-    line = f"Status changed from {ticket.status.value} to {status.value}"
-    if reason:
-        line += f". Reason: {checked_text(reason, 'reason', 2000)}"
-    log(uow, actor, ticket, line, now)
-    updated = uow.tickets.update_ticket(
-        ticket.id,
-        {
-            "status": status.value,
-            "force_closed": force_closed,
-            "updated": now,
-            "latest_activity": now,
-        },
-    )
-    events.record(
-        uow, actor, events.STATUS_CHANGED, now, ticket_id=ticket.id,
-        before=ticket.status.value, after=status.value, reason=reason,
-    )  # fmt: skip
-    return updated
+    return change_status(uow, actor, ticket, status, reason=reason, force=force)
 
 
 def assign(uow: TicketsUnit, actor: Actor, ticket_id: int, agent_ids: Iterable[int]) -> Ticket:
@@ -146,7 +123,8 @@ def write_words(
 def set_custom_fields(
     uow: TicketsUnit, actor: Actor, ticket_id: int, values: Mapping[str, str | None]
 ) -> Ticket:
-    """Set values by field name; the names must be defined for the account. None clears."""
+    """Set values by field name; the names must be defined for the account and each value
+    fit its field's type (stored in the type's normal form). None clears."""
     return write_fields(uow, actor, live_ticket(uow, actor, ticket_id), values)
 
 
@@ -155,12 +133,12 @@ def write_fields(
 ) -> Ticket:
     by_id: dict[int, str | None] = {}
     for name, value in values.items():
-        definition = uow.taxonomy.find_named("custom_field", actor.account_id, name.strip())
+        definition = uow.taxonomy.find_field(actor.account_id, name.strip(), lock=True)
         if definition is None:
             raise Invalid(
                 "unknown_field", f"No custom field named {name[:80]!r}", field="customFields"
             )
-        by_id[definition.id] = None if value is None else checked_text(value, name, 10_000)
+        by_id[definition.id] = None if value is None else normalised(definition, value)
     now = now_ms()
     uow.tickets.set_field_values(ticket.id, by_id)
     events.record(uow, actor, events.FIELDS_SET, now, ticket_id=ticket.id, names=sorted(values))

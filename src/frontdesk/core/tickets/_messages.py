@@ -54,9 +54,18 @@ class NewMessage:
 def add_message(
     uow: TicketsUnit, actor: Actor, ticket_id: int, new: NewMessage, *, status: Status | None = None
 ) -> Message:
-    """Append a message; the ticket's status follows who wrote it unless `status` is given."""
+    """Append a message; the ticket's status follows who wrote it unless `status` is given.
+
+    A given status ("send and set solved") is a status change like any other: it goes
+    through `change_status` after the message, so that it has its log line and its
+    `ticket.status_changed` event (triggers, webhooks, reports and CSAT react to that).
+    """
     ticket = live_ticket(uow, actor, ticket_id)
-    return write_message(uow, actor, ticket, new, status=status)[0]
+    if status is None:
+        return write_message(uow, actor, ticket, new)[0]
+    message, updated = write_message(uow, actor, ticket, new, status=ticket.status)
+    change_status(uow, actor, updated, status)
+    return message
 
 
 def write_message(
@@ -97,10 +106,11 @@ def write_message(
         }
     )
     _couple(uow, actor, ticket, message, new.attachment_ids)
-    changes: dict[str, object] = {"updated": now, "latest_activity": now}
     new_status = status or _status_after(ticket, new, sender)
-    if new_status is not ticket.status:
-        changes["status"] = new_status.value
+    # The status a message moves the ticket to rides on the message's own UPDATE, but is
+    # recorded as the same event an explicit change records (triggers, SLA clocks, reports).
+    moved = status_columns(ticket, new_status)
+    changes: dict[str, object] = {"updated": now, "latest_activity": now, **moved}
     if customer_wrote:
         changes["client_last_replied"] = now
     updated = uow.tickets.update_ticket(ticket.id, changes)
@@ -113,6 +123,8 @@ def write_message(
         message_id=message.id,
         kind=new.kind.value,
     )
+    if moved:
+        record_status_change(uow, actor, ticket, new_status, now, message_id=message.id)
     return message, updated
 
 
@@ -256,3 +268,64 @@ def log(uow: TicketsUnit, actor: Actor, ticket: Ticket, text: str, now: int) -> 
             "created": now,
         }
     )
+
+
+def change_status(
+    uow: TicketsUnit,
+    actor: Actor,
+    ticket: Ticket,
+    status: Status,
+    *,
+    reason: str | None = None,
+    force: bool = False,
+) -> Ticket:
+    """The one way a ticket's status is set on request: a log line, the change and the
+    `ticket.status_changed` event. `ticket` is live and locked in this transaction."""
+    status = Status(status)
+    if ticket.force_closed and status is not Status.CLOSED and actor.contact_id is not None:
+        raise Conflict("force_closed", "This ticket was closed by an agent and cannot be reopened")
+    moved = status_columns(ticket, status, force=force)
+    if not moved:
+        return ticket
+    now = now_ms()
+    line = f"Status changed from {ticket.status.value} to {status.value}"
+    if reason:
+        line += f". Reason: {checked_text(reason, 'reason', 2000)}"
+    log(uow, actor, ticket, line, now)
+    updated = uow.tickets.update_ticket(
+        ticket.id, {**moved, "updated": now, "latest_activity": now}
+    )
+    record_status_change(uow, actor, ticket, status, now, reason=reason)
+    return updated
+
+
+def status_columns(ticket: Ticket, status: Status, *, force: bool = False) -> dict[str, object]:
+    """The ticket's columns that moving it to `status` changes; empty when it stays.
+
+    Only a close keeps (or, with `force`, sets) the agent's force-close: any other status
+    clears it, whoever moved the ticket there.
+    """
+    force_closed = status is Status.CLOSED and (force or ticket.force_closed)
+    if status is ticket.status and force_closed == ticket.force_closed:
+        return {}
+    return {"status": status.value, "force_closed": force_closed}
+
+
+def record_status_change(
+    uow: TicketsUnit,
+    actor: Actor,
+    ticket: Ticket,
+    status: Status,
+    now: int,
+    *,
+    reason: str | None = None,
+    message_id: int | None = None,
+) -> None:
+    """The `ticket.status_changed` event of every status change, whatever caused it: an
+    explicit change, or a message (`message_id`) such as a customer's reply reopening."""
+    data: dict[str, object] = {
+        "before": ticket.status.value, "after": status.value, "reason": reason,
+    }  # fmt: skip
+    if message_id is not None:
+        data["message_id"] = message_id
+    events.record(uow, actor, events.STATUS_CHANGED, now, ticket_id=ticket.id, **data)

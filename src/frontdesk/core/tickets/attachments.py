@@ -28,6 +28,23 @@ class Upload:
     ticket_id: int | None = None
 
 
+# sniff_type reads no further than this (filetype reads the first 8 KiB).
+SNIFF_BYTES = 65536
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """An upload whose bytes the caller has already streamed into the blob store (the API
+    upload routes, so that no whole file is held in memory): the name the store gave them,
+    their size, and their first SNIFF_BYTES, which are all that typing them needs."""
+
+    filename: str
+    stored_name: str
+    size: int
+    head: bytes
+    ticket_id: int | None = None
+
+
 def safe_name(filename: str) -> str:
     """A display name with no path, no control characters and no leading dots.
 
@@ -62,13 +79,37 @@ def sniff_type(data: bytes) -> str:
 def upload(
     uow: TicketsUnit, blobs: BlobStore, actor: Actor, item: Upload, limit: int
 ) -> Attachment:
-    if not item.data:
-        raise Invalid("empty_file", "The file is empty", field="attachment")
-    if len(item.data) > limit:
-        raise TooLarge("file_too_large", f"Files may be at most {limit} bytes", field="attachment")
+    check_size(len(item.data), limit)
     if item.ticket_id is not None:
         get_ticket(uow, actor, item.ticket_id)
     digest = blobs.put(item.data)
+    head = item.data[:SNIFF_BYTES]
+    return _record(
+        uow, actor, StoredFile(item.filename, digest, len(item.data), head, item.ticket_id)
+    )
+
+
+def upload_stored(uow: TicketsUnit, actor: Actor, item: StoredFile, limit: int) -> Attachment:
+    """The row for bytes already stored. Refused here, they stay unnamed: `blobs gc`
+    removes them later, as any file a failed write leaves."""
+    check_size(item.size, limit)
+    if item.ticket_id is not None:
+        get_ticket(uow, actor, item.ticket_id)
+    return _record(uow, actor, item)
+
+
+def check_size(size: int, limit: int) -> None:
+    if not size:
+        raise Invalid("empty_file", "The file is empty", field="attachment")
+    if size > limit:
+        raise too_large(limit)
+
+
+def too_large(limit: int) -> TooLarge:
+    return TooLarge("file_too_large", f"Files may be at most {limit} bytes", field="attachment")
+
+
+def _record(uow: TicketsUnit, actor: Actor, item: StoredFile) -> Attachment:
     now = now_ms()
     attachment = uow.attachments.insert_attachment(
         {
@@ -78,10 +119,10 @@ def upload(
             "message_id": None,
             "contact_id": actor.contact_id,
             "original_name": safe_name(item.filename),
-            "stored_name": digest,
-            "content_type": sniff_type(item.data),
-            "size": len(item.data),
-            "sha256": digest,
+            "stored_name": item.stored_name,
+            "content_type": sniff_type(item.head),
+            "size": item.size,
+            "sha256": item.stored_name,
             "created": now,
         }
     )

@@ -4,14 +4,17 @@ Every function takes a customer actor (Actor.contact_id set, from a customer tok
 sees only the tickets that contact requested. Customers see the conversation only:
 external messages. Internal notes and log lines never leave this module.
 
-The one exception to "as one contact" is the public contact form: a customer token only
-names the account there, and the ticket is opened for the contact the form describes.
+The one exception to "as one contact" is the public contact form: the actor only names
+the account there (a customer token in the v3 API, the portal's path in the web portal),
+and the ticket is opened for the contact the form describes. Its rules live here, so the
+v3 API and the portal keep the same ones.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from frontdesk.core import contacts, tickets
 from frontdesk.core.contacts import ContactFields, find_or_create_contact
@@ -19,10 +22,9 @@ from frontdesk.core.contacts.records import Contact
 from frontdesk.core.identity import accounts
 from frontdesk.core.shared.addresses import normalise_address
 from frontdesk.core.shared.errors import Forbidden, Invalid, NotFound
-from frontdesk.core.shared.ports import BlobStore
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import NewMessage, NewTicket, attachments
-from frontdesk.core.tickets.attachments import Upload
+from frontdesk.core.tickets.attachments import StoredFile
 from frontdesk.core.tickets.ports import TicketsUnit
 from frontdesk.core.tickets.records import (
     Attachment,
@@ -40,6 +42,21 @@ MAX_START = 100_000  # offset paging, bounded (docs/v3.md)
 
 
 MAX_ADDRESSES = 50
+
+
+# The public contact form's bounds after trimming, as the v3 spec prints them: the v3
+# schemas and the portal's form take them from here.
+FIRST_NAME = (2, 64)
+LAST_NAME = (2, 128)
+COMPANY = (0, 120)
+EMAIL = (3, 128)
+PHONE = (5, 15)
+PHONE_PATTERN = r"^[0-9+()./ -]+$"
+FORM_TITLE = (2, 250)
+MAX_FORM_CONTENT = 1_000_000
+MAX_FORM_FILES = 10
+_PHONE = re.compile(PHONE_PATTERN)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +102,16 @@ class ContactForm:
     category: str
     company: str | None = None
     content: str | None = None
+    department: str | None = None  # by name; the portal's form offers it, v3's has none
+
+
+@dataclass(frozen=True)
+class FormFiles:
+    """Files sent with a contact form (the portal's), their bytes already in the blob
+    store; their rows are the form's contact's."""
+
+    files: tuple[StoredFile, ...]
+    limit: int  # bytes per file
 
 
 def is_customer_reply(message: Message) -> bool:
@@ -172,11 +199,11 @@ def read_ticket(uow: TicketsUnit, actor: Actor, ticket_id: int) -> CustomerThrea
     return CustomerThread(_summary(uow, actor, ticket, count), replies)
 
 
-def read_attachment(
-    uow: TicketsUnit, blobs: BlobStore, actor: Actor, ticket_id: int, attachment_id: int
-) -> tuple[Attachment, bytes]:
+def find_attachment(
+    uow: TicketsUnit, actor: Actor, ticket_id: int, attachment_id: int
+) -> Attachment:
     """A file of one of the customer's tickets, named through that ticket, on a message
-    the customer reads there (or not on a message yet)."""
+    the customer reads there (or not on a message yet): its row, for a route to stream."""
     customer = _customer(uow, actor)
     ticket = tickets.get_ticket(uow, actor, ticket_id)
     record = attachments.get_attachment(uow, actor, attachment_id)
@@ -184,7 +211,7 @@ def read_attachment(
     carriers = uow.tickets.get_messages(actor.account_id, carrier)
     if record.ticket_id != ticket.id or not all(shown_to(m, customer) for m in carriers):
         raise NotFound("attachment_not_found", f"No attachment {attachment_id}")
-    return record, blobs.open(record.stored_name)
+    return record
 
 
 def open_ticket(uow: TicketsUnit, actor: Actor, new: NewCustomerTicket) -> CustomerTicket:
@@ -209,14 +236,62 @@ def open_ticket(uow: TicketsUnit, actor: Actor, new: NewCustomerTicket) -> Custo
     return _summary(uow, actor, opened.ticket)
 
 
-def submit_contact_form(uow: TicketsUnit, actor: Actor, form: ContactForm) -> CustomerTicket:
+def check_contact_form(form: ContactForm) -> ContactForm:
+    """The form trimmed, or Invalid naming the first field at fault (field names are the
+    ContactForm's). Every bound the v3 spec prints for its contact form."""
+    lines = (
+        ("first_name", form.first_name, FIRST_NAME),
+        ("last_name", form.last_name, LAST_NAME),
+        ("company", form.company or "", COMPANY),
+        ("email", form.email, EMAIL),
+        ("title", form.title, FORM_TITLE),
+    )
+    trimmed = {field: _one_line(field, value, bounds) for field, value, bounds in lines}
+    phone = form.phone.strip()
+    if not PHONE[0] <= len(phone) <= PHONE[1] or not _PHONE.match(phone):
+        raise Invalid(
+            "invalid", f"A phone number is {PHONE[0]} to {PHONE[1]} digits", field="phone"
+        )
+    content = (form.content or "").strip()
+    if len(content) > MAX_FORM_CONTENT or "\x00" in content:
+        raise Invalid("invalid", "The message is too long", field="content")
+    normalise_address(trimmed["email"], field="email")
+    company = trimmed.pop("company") or None
+    return replace(form, **trimmed, company=company, phone=phone, content=content or None)
+
+
+def _one_line(field: str, value: str, bounds: tuple[int, int]) -> str:
+    value = value.strip()
+    low, high = bounds
+    if not low <= len(value) <= high:
+        raise Invalid("invalid", f"Between {low} and {high} characters", field=field)
+    if _CONTROL.search(value):
+        raise Invalid("invalid", "One line, without control characters", field=field)
+    return value
+
+
+def contact_form_choices(uow: TicketsUnit, account_id: int) -> tuple[list[str], list[str]]:
+    """The account's category and department names, for a contact form to offer."""
+    return (
+        [named.name for named in uow.taxonomy.list_named("category", account_id)],
+        [named.name for named in uow.taxonomy.list_named("department", account_id)],
+    )
+
+
+def submit_contact_form(
+    uow: TicketsUnit, actor: Actor, form: ContactForm, files: FormFiles | None = None
+) -> CustomerTicket:
     """Open a ticket for the contact the form names (found by address, or created).
 
-    The token only says which account the form belongs to; the ticket is the form's
-    contact's, so the token's own contact does not see it (unless it is the same person).
+    The actor only says which account the form belongs to; the ticket is the form's
+    contact's, so a v3 token's own contact does not see it (unless it is the same person).
+    Files (the portal's form) are uploaded as that contact, in this transaction.
     """
-    require_customer(actor)
+    form = check_contact_form(form)
     category_id = _named_id(uow, actor, "category", form.category)
+    department_id = (
+        _named_id(uow, actor, "department", form.department) if form.department else None
+    )
     contact = find_or_create_contact(
         uow,
         actor,
@@ -237,12 +312,28 @@ def submit_contact_form(uow: TicketsUnit, actor: Actor, form: ContactForm) -> Cu
         sender,
         NewTicket(
             subject=form.title,
-            message=NewMessage(body_text=body),
+            message=NewMessage(body_text=body, attachment_ids=_form_uploads(uow, sender, files)),
             category_id=category_id,
+            department_id=department_id,
             inbox_id=_inbox_for(uow, actor, ()),
         ),
     )
     return _summary(uow, sender, opened.ticket)
+
+
+def _form_uploads(uow: TicketsUnit, sender: Actor, files: FormFiles | None) -> tuple[int, ...]:
+    if files is None:
+        return ()
+    check_file_count(len(files.files))
+    return tuple(
+        attachments.upload_stored(uow, sender, item, files.limit).id for item in files.files
+    )
+
+
+def check_file_count(count: int) -> None:
+    """Checked by the form's route too, before any file is stored."""
+    if count > MAX_FORM_FILES:
+        raise Invalid("too_many_files", f"At most {MAX_FORM_FILES} files", field="attachment")
 
 
 def reply(
@@ -268,12 +359,11 @@ def set_status(uow: TicketsUnit, actor: Actor, ticket_id: int, status: Status) -
     return tickets.set_status(uow, actor, ticket.id, status)
 
 
-def upload(
-    uow: TicketsUnit, blobs: BlobStore, actor: Actor, item: Upload, limit: int
-) -> Attachment:
-    """An upload not on any ticket yet; only this contact can attach it, see it or delete it."""
+def upload(uow: TicketsUnit, actor: Actor, item: StoredFile, limit: int) -> Attachment:
+    """An upload not on any ticket yet (its bytes already streamed into the blob store);
+    only this contact can attach it, see it or delete it."""
     require_customer(actor)
-    return attachments.upload(uow, blobs, actor, Upload(item.filename, item.data), limit)
+    return attachments.upload_stored(uow, actor, replace(item, ticket_id=None), limit)
 
 
 def delete_upload(uow: TicketsUnit, actor: Actor, attachment_id: int) -> Attachment:

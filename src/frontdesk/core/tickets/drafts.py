@@ -16,8 +16,8 @@ from frontdesk.core.tickets.ports import TicketsUnit
 from frontdesk.core.tickets.records import Draft
 
 KINDS = ("reply", "note")
-DRAFT_SAVED = "draft.saved"
-DRAFT_DISCARDED = "draft.discarded"
+DRAFT_SAVED = events.DRAFT_SAVED
+DRAFT_DISCARDED = events.DRAFT_DISCARDED
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,11 @@ from frontdesk.core.tickets.records import (
     Attachment,
     CannedResponse,
     CustomerTicket,
+    CustomField,
     Draft,
     EmailCursor,
+    FieldType,
+    LabelUse,
     ListedEmail,
     ListedTicket,
     Message,
@@ -139,6 +142,62 @@ class TaxonomyRepo(Protocol):
     def named_in_use(self, kind: str, row_id: int) -> bool: ...
 
     def delete_named(self, kind: str, row_id: int) -> None: ...
+
+    def rename_named(self, kind: str, row_id: int, name: str) -> None:
+        """Conflict if another row of the account has the name (a concurrent writer)."""
+        ...
+
+    def list_fields(self, account_id: int) -> list[CustomField]: ...
+
+    def get_field(self, account_id: int, row_id: int, *, lock: bool = False) -> CustomField | None:
+        """`lock`: for a change of the definition (FOR UPDATE on PostgreSQL)."""
+        ...
+
+    def find_field(self, account_id: int, name: str, *, lock: bool = False) -> CustomField | None:
+        """By name, whatever its case. `lock`: a shared lock while a value is checked
+        against the definition and written, so that a concurrent change of the type or
+        options waits for the value, or the value for the change."""
+        ...
+
+    def insert_field(
+        self, account_id: int, name: str, field_type: FieldType, options: Sequence[str], now: int
+    ) -> CustomField | None:
+        """None when the account has a field of that name already."""
+        ...
+
+    def change_field(
+        self,
+        row_id: int,
+        field_type: FieldType,
+        options: Sequence[str],
+        rewrites: Mapping[str, str],
+        now: int,
+    ) -> None:
+        """Set a field's type and options, and rewrite its stored values (old -> new) into
+        the new type's normal form; the tickets holding a rewritten value move (`updated`,
+        version)."""
+        ...
+
+    def field_values(self, field_id: int) -> list[str]:
+        """The distinct values tickets hold in this field."""
+        ...
+
+    def label_uses(self, account_id: int) -> list[LabelUse]:
+        """The account's labels by name, each with the number of tickets carrying it."""
+        ...
+
+    def has_label(self, account_id: int, name: str) -> bool: ...
+
+    def add_label(self, account_id: int, name: str) -> None: ...
+
+    def rename_label(self, account_id: int, name: str, new_name: str, now: int) -> int:
+        """Every ticket of the account carrying `name` carries `new_name` instead (their
+        `updated` and version move); the account's label list follows. The tickets' count."""
+        ...
+
+    def remove_label(self, account_id: int, name: str, now: int) -> int:
+        """Take the label off every ticket of the account and off its list; the count."""
+        ...
 
 
 class TicketListing(Protocol):

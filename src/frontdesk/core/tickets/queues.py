@@ -34,7 +34,7 @@ from frontdesk.core.tickets.records import (
 
 COUNT_CAP = 1000
 MAX_PAGE = 100
-TICKET_READ = "ticket.read"
+TICKET_READ = events.TICKET_READ
 
 
 class ViewKind(StrEnum):
@@ -152,6 +152,8 @@ class QueueRow:
     tags: tuple[str, ...]
     assignee_ids: tuple[int, ...]
     unread: bool  # the customer wrote after the agent last read it
+    sla_due: int | None = None  # the soonest due time of its counting SLA clocks
+    sla_breached: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,10 +163,13 @@ class QueuePage:
     previous_cursor: str | None  # the page before it (None on the first page)
 
 
-def cursor_of(ticket: Ticket, sort: Sort) -> str:
+def cursor_of(entry: QueueEntry, sort: Sort) -> str:
     """A row's position in `sort`, as the URL carries it: its key values joined by dots."""
-    if sort is Sort.ACTIVITY:
-        values: tuple[int, ...] = (ticket.latest_activity, ticket.id)
+    ticket = entry.ticket
+    if sort is Sort.DUE:
+        values: tuple[int, ...] = (entry.sla_due or 0, ticket.id)
+    elif sort is Sort.ACTIVITY:
+        values = (ticket.latest_activity, ticket.id)
     elif sort is Sort.CREATED:
         values = (ticket.created, ticket.id)
     else:
@@ -209,14 +214,13 @@ def page(
     more = len(entries) > limit
     entries = (entries[1:] if backwards else entries[:limit]) if more else entries
     rows = _rows(uow, entries)
-    tickets = [entry.ticket for entry in entries]
     first_page = not backwards and after_key is None
     return QueuePage(
         rows=rows,
-        next_cursor=cursor_of(tickets[-1], sort) if tickets and (more or backwards) else None,
+        next_cursor=cursor_of(entries[-1], sort) if entries and (more or backwards) else None,
         previous_cursor=None
-        if first_page or not tickets or (backwards and not more)
-        else cursor_of(tickets[0], sort),
+        if first_page or not entries or (backwards and not more)
+        else cursor_of(entries[0], sort),
     )
 
 
@@ -241,6 +245,8 @@ def _rows(uow: TicketsUnit, entries: Sequence[QueueEntry]) -> list[QueueRow]:
             tags=details[entry.ticket.id].tags,
             assignee_ids=details[entry.ticket.id].assignee_ids,
             unread=is_unread(entry.ticket, entry.read_at),
+            sla_due=entry.sla_due,
+            sla_breached=entry.sla_breached,
         )
         for entry in entries
     ]

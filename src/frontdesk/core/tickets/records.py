@@ -45,6 +45,34 @@ class Named:
     created: int
 
 
+class FieldType(StrEnum):
+    """What a custom field holds. Values are stored as strings in every type, in one
+    normal form per type (core/tickets/field_types.py), so each dialect reads them as text."""
+
+    TEXT = "text"  # one line
+    MULTILINE = "multiline"
+    NUMBER = "number"  # a decimal: "12", "-0.5"
+    DATE = "date"  # YYYY-MM-DD
+    CHECKBOX = "checkbox"  # "yes" or "no"
+    DROPDOWN = "dropdown"  # one of the definition's options
+
+
+@dataclass(frozen=True, slots=True)
+class CustomField(Named):
+    """A custom field definition: a name with a type; a dropdown's options in their order."""
+
+    type: FieldType = FieldType.TEXT
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LabelUse:
+    """A label the account uses, and how many of its tickets carry it (archived too)."""
+
+    name: str
+    tickets: int
+
+
 @dataclass(frozen=True, slots=True)
 class Ticket:
     id: int
@@ -216,6 +244,9 @@ class Sort(StrEnum):
     ACTIVITY = "activity"  # latest activity
     CREATED = "created"
     PRIORITY = "priority"  # urgent first, then latest activity
+    # SLA due time, soonest (most overdue) first; only tickets with a counting SLA clock
+    # have one, so only they are in this order (docs/automation.md)
+    DUE = "due"
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +258,8 @@ class QueueEntry:
     requester_name: str | None
     requester_email: str | None
     read_at: int | None  # when the listing agent last read it
+    sla_due: int | None = None  # the soonest due time of its counting SLA clocks
+    sla_breached: bool = False
 
 
 PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}

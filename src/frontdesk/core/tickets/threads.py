@@ -12,6 +12,7 @@ from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import MAX_SUBJECT, details_of, get_ticket, log
 from frontdesk.core.tickets._checks import checked_text
+from frontdesk.core.tickets._messages import record_status_change, status_columns
 from frontdesk.core.tickets.ports import TicketsUnit
 from frontdesk.core.tickets.records import MessageKind, Status, Ticket
 
@@ -86,15 +87,13 @@ def merge(
         now,
     )
     log(uow, actor, source, f"Merged into ticket #{target.number}", now)
+    closing = status_columns(source, Status.CLOSED)
     uow.tickets.update_ticket(
         source.id,
-        {
-            "merged_into_id": target.id,
-            "status": Status.CLOSED.value,
-            "updated": now,
-            "latest_activity": now,
-        },
+        {"merged_into_id": target.id, **closing, "updated": now, "latest_activity": now},
     )
+    if closing:  # the source's SLA clocks stop and reports see it closed, as on any close
+        record_status_change(uow, actor, source, Status.CLOSED, now, reason="merged")
     events.record(
         uow, actor, events.MERGED, now, ticket_id=target.id, source_id=source.id, moved=moved
     )

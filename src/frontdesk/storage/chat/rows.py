@@ -72,6 +72,7 @@ def chat_message_from_row(row: Any) -> ChatMessage:
         body=m["body"],
         created=m["created"],
         client_ref=m["client_ref"],
+        note=m["note"],
     )
 
 

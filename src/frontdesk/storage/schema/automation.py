@@ -61,6 +61,8 @@ webhook_deliveries = Table(
     Index("ix_webhook_deliveries_due", "status", "next_attempt"),
     Index("ix_webhook_deliveries_order", "endpoint_id", "ticket_id", "id"),
     Index("ix_webhook_deliveries_event", "event_id"),
+    # The retention sweep's: finished rows by status and age (docs/webhooks.md).
+    Index("ix_webhook_deliveries_finished", "status", "last_attempt"),
 )
 
 # Each attempt of a delivery, for the admins' delivery log.

@@ -85,6 +85,9 @@ chat_messages = Table(
     Column("body", Text, nullable=False),
     Column("created", Stamp, nullable=False),
     Column("client_ref", String(64)),
+    # For agents only (a transfer's note to the agent who takes the chat over): never in
+    # the body, which the visitor's widget and the ImBox transcript read.
+    Column("note", Text),
     UniqueConstraint("conversation_id", "seq"),
     UniqueConstraint("conversation_id", "client_ref"),
     Index("ix_chat_messages_conversation", "conversation_id", "id"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     ForeignKey,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 from frontdesk.storage.schema.meta import Stamp, account_column, id_column, metadata
@@ -24,6 +26,14 @@ accounts = Table(
     Column("public_id", String(40), nullable=False, unique=True),
     Column("ticket_seq", Integer, nullable=False, default=0),
     Column("created", Stamp, nullable=False),
+    # 0060: the owner requires every agent to sign in with a second factor
+    Column("require_two_factor", Boolean, nullable=False, server_default=false()),
+    # 0073: the business's time zone and language ("": the installation's defaults), and
+    # its logo's file in the blob store (sha256 name) with the type its bytes showed.
+    Column("time_zone", String(64), nullable=False, server_default=""),
+    Column("language", String(8), nullable=False, server_default=""),
+    Column("logo_blob", String(64)),
+    Column("logo_type", String(32)),
 )
 
 agents = Table(
@@ -48,6 +58,8 @@ agents = Table(
     # (language) and the installation's default (time zone).
     Column("locale", String(16), nullable=False, server_default=""),
     Column("time_zone", String(64), nullable=False, server_default=""),
+    # 0057: when an admin deactivated the agent; a deactivated agent cannot sign in.
+    Column("deactivated", Stamp),
     UniqueConstraint("account_id", "email"),
     Index("ix_agents_uuid", "uuid", unique=True),
 )
@@ -62,6 +74,8 @@ inboxes = Table(
     Column("email", String(320), nullable=False, unique=True),
     Column("auto_reply", Text),
     Column("created", Stamp, nullable=False),
+    # 0073: appended to agents' replies mailed from the inbox, placeholders filled in
+    Column("signature", Text),
 )
 
 agent_inboxes = Table(
@@ -87,6 +101,9 @@ credentials = Table(
     Column("created", Stamp, nullable=False),
     Column("last_used", Stamp),
     Column("revoked", Stamp),
+    # 0061: the agent a personal token acts as (empty for account keys and customer tokens)
+    Column("agent_id", Integer, ForeignKey("agents.id")),
+    Index("ix_credentials_agent", "agent_id"),
 )
 
 
@@ -108,6 +125,10 @@ web_sessions = Table(
     Column("last_seen", Stamp, nullable=False),
     Column("expires", Stamp, nullable=False),  # the absolute end, whatever the activity
     Column("revoked", Stamp),
+    # 0060: "" signed in; "verify" waits for the second factor; "enrol" must enrol one first
+    Column("stage", String(8), nullable=False, server_default=""),
+    # 0060: the WebAuthn challenge this browser was last given (one ceremony at a time)
+    Column("challenge", String(128)),
     Index("ix_web_sessions_agent", "agent_id", "id"),
 )
 
@@ -125,6 +146,36 @@ password_resets = Table(
     Column("used", Stamp),
 )
 
+# The customer portal (web/portal): a one-time sign-in link mailed to a contact, stored
+# hashed, and the customer's browser sessions, kept apart from agents' web_sessions.
+portal_links = Table(
+    "portal_links",
+    metadata,
+    id_column(),
+    account_column(),
+    Column("contact_id", Integer, ForeignKey("contacts.id"), nullable=False),
+    Column("public_id", String(32), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created", Stamp, nullable=False),
+    Column("expires", Stamp, nullable=False),
+    Column("used", Stamp),
+)
+
+portal_sessions = Table(
+    "portal_sessions",
+    metadata,
+    id_column(),
+    account_column(),
+    Column("contact_id", Integer, ForeignKey("contacts.id"), nullable=False),
+    Column("public_id", String(32), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False),
+    Column("created", Stamp, nullable=False),
+    Column("last_seen", Stamp, nullable=False),
+    Column("expires", Stamp, nullable=False),
+    Column("revoked", Stamp),
+    Index("ix_portal_sessions_contact", "contact_id", "id"),
+)
+
 # Failed sign-ins and reset requests, by address and by client IP: the database is the one
 # state every server process shares, so a limit counted here holds across all of them.
 signin_attempts = Table(
@@ -138,4 +189,50 @@ signin_attempts = Table(
     Index("ix_signin_attempts_email", "kind", "email", "created"),
     Index("ix_signin_attempts_ip", "kind", "ip", "created"),
     Index("ix_signin_attempts_created", "created"),
+)
+
+
+# -- two-factor sign-in (issue 17, migration 0060) ----------------------------------------------
+
+# An agent's authenticator app. The shared secret must be read back to check a code, so it
+# is sealed (services/sealing.py), not hashed; `confirmed` stays empty until the agent typed
+# a first code; `last_step` is the newest 30-second step accepted, so a code works once.
+agent_totp = Table(
+    "agent_totp",
+    metadata,
+    Column("agent_id", Integer, ForeignKey("agents.id"), primary_key=True),
+    account_column(),
+    Column("secret", String(300), nullable=False),
+    Column("created", Stamp, nullable=False),
+    Column("confirmed", Stamp),
+    Column("last_step", Integer, nullable=False, server_default="0"),
+)
+
+# One-time codes for a lost phone: only a SHA-256 of each is kept; `used` spends one.
+agent_recovery_codes = Table(
+    "agent_recovery_codes",
+    metadata,
+    id_column(),
+    account_column(),
+    Column("agent_id", Integer, ForeignKey("agents.id"), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("created", Stamp, nullable=False),
+    Column("used", Stamp),
+    Index("ix_agent_recovery_codes_agent", "agent_id"),
+)
+
+# A passkey or security key (WebAuthn): its credential id and public key, never a secret.
+agent_passkeys = Table(
+    "agent_passkeys",
+    metadata,
+    id_column(),
+    account_column(),
+    Column("agent_id", Integer, ForeignKey("agents.id"), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("credential_id", String(1400), nullable=False, unique=True),  # base64url
+    Column("public_key", Text, nullable=False),  # base64url COSE key
+    Column("sign_count", BigInteger, nullable=False, server_default="0"),
+    Column("created", Stamp, nullable=False),
+    Column("last_used", Stamp),
+    Index("ix_agent_passkeys_agent", "agent_id"),
 )

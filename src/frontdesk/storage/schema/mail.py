@@ -77,8 +77,50 @@ inbox_imap = Table(
     Column("password", Text, nullable=False),
     Column("folder", String(200), nullable=False),
     Column("enabled", Boolean, nullable=False),
+    # password | oauth2 (XOAUTH2 with the inbox's OAuth grant, inbox_oauth)
+    Column("auth", String(16), nullable=False, server_default="password"),
     Column("last_polled", Stamp),
     Column("last_error", Text),
+    Column("created", Stamp, nullable=False),
+    Column("updated", Stamp, nullable=False),
+)
+
+# An inbox's OAuth 2 grant (issue 16): what the poller and the inbox's relay log in with
+# by XOAUTH2 where the provider takes no passwords (Microsoft 365, Gmail). The client
+# secret and both tokens are sealed (services/sealing.py); the access token is a cache,
+# refreshed before `access_expires` and after a refused login.
+inbox_oauth = Table(
+    "inbox_oauth",
+    metadata,
+    Column("inbox_id", Integer, ForeignKey("inboxes.id"), primary_key=True),
+    account_column(),
+    Column("token_url", String(2000), nullable=False),
+    Column("client_id", String(500), nullable=False),
+    Column("client_secret", Text, nullable=False),
+    Column("scope", String(1000), nullable=False),
+    Column("refresh_token", Text, nullable=False),
+    Column("access_token", Text, nullable=False),
+    Column("access_expires", Stamp),
+    Column("last_refreshed", Stamp),
+    Column("last_error", Text),
+    Column("created", Stamp, nullable=False),
+    Column("updated", Stamp, nullable=False),
+)
+
+# An inbox's own outbound relay (issue 16), used instead of FRONTDESK_RELAY_HOST for the
+# mail that leaves from that inbox. security: none | starttls | tls; auth: none |
+# password | oauth2. The password is sealed and write-only.
+inbox_relays = Table(
+    "inbox_relays",
+    metadata,
+    Column("inbox_id", Integer, ForeignKey("inboxes.id"), primary_key=True),
+    account_column(),
+    Column("host", String(255), nullable=False),
+    Column("port", Integer, nullable=False),
+    Column("security", String(16), nullable=False),
+    Column("auth", String(16), nullable=False),
+    Column("username", String(320), nullable=False),
+    Column("password", Text, nullable=False),
     Column("created", Stamp, nullable=False),
     Column("updated", Stamp, nullable=False),
 )

@@ -34,7 +34,19 @@ def _named(name: str) -> Table:
 
 categories = _named("categories")
 departments = _named("departments")
-custom_fields = _named("custom_fields")
+# A custom field's type (core FieldType) and, for a dropdown, its options in order, one a
+# line (an option is one line of at most 200 characters; core/tickets/field_types.py).
+custom_fields = Table(
+    "custom_fields",
+    metadata,
+    id_column(),
+    account_column(),
+    Column("name", String(200), nullable=False),
+    Column("created", Stamp, nullable=False),
+    Column("field_type", String(16), nullable=False, server_default="text"),
+    Column("options", Text, nullable=False, server_default=""),
+    UniqueConstraint("account_id", "name"),
+)
 
 
 tickets = Table(

@@ -6,6 +6,8 @@ from typing import Any
 
 from frontdesk.core.tickets.records import (
     Attachment,
+    CustomField,
+    FieldType,
     Message,
     MessageKind,
     Named,
@@ -47,6 +49,17 @@ def ticket_from_row(row: Any) -> Ticket:
 
 def named_from_row(row: Any) -> Named:
     return Named(id=row.id, account_id=row.account_id, name=row.name, created=row.created)
+
+
+def field_from_row(row: Any) -> CustomField:
+    return CustomField(
+        id=row.id,
+        account_id=row.account_id,
+        name=row.name,
+        created=row.created,
+        type=FieldType(row.field_type),
+        options=tuple(split_lines(row.options)),
+    )
 
 
 def message_from_row(row: Any) -> Message:

@@ -1,4 +1,5 @@
-"""Sign-in, sign-out, forgotten passwords, and the agent's own sessions and preferences.
+"""Sign-in, sign-out, forgotten passwords, and the agent's own preferences (their sessions
+and second factors are on the security page, web/auth/security.py).
 
 /login, /login/forgot and /login/reset/<token> work before any session exists; their
 CSRF tokens are bound to the `fd_anon` cookie (web/session.py). Every answer to a wrong
@@ -18,6 +19,7 @@ from starlette.responses import Response
 
 from frontdesk.core.identity import accounts, sessions
 from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.identity.records import SignInStage
 from frontdesk.core.identity.sessions import Refused, SignedIn, Started
 from frontdesk.core.mail import notices
 from frontdesk.core.shared.errors import Invalid, RateLimited
@@ -26,11 +28,13 @@ from frontdesk.http.ratelimit import retry_after
 from frontdesk.web import i18n, session
 from frontdesk.web.i18n import gettext as _
 from frontdesk.web.security import web_router
+from frontdesk.web.settings.area import settings_area
 from frontdesk.web.templating import render
-from frontdesk.web.tickets.workspace import workspace
 
 router = web_router()
 HOME = "/tickets"
+TWO_FACTOR_PAGE = "/login/two-factor"
+SECURITY_PAGE = "/settings/security"
 Text = Annotated[str, Form(max_length=1000)]
 Secret = Annotated[str, Form(max_length=1000)]
 
@@ -67,10 +71,22 @@ def _form_page(
     return response
 
 
+def _step_of(stage: SignInStage | None) -> str | None:
+    """The page that finishes a sign-in held at `stage`."""
+    if stage == SignInStage.VERIFY:
+        return TWO_FACTOR_PAGE
+    if stage == SignInStage.ENROL:
+        return SECURITY_PAGE
+    return None
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "") -> Response:
-    if session.load(request) is not None:
-        return RedirectResponse(safe_next(next), status_code=303)
+    signed = session.load(request, session.ANY_STAGE)
+    if signed is not None:
+        step = _step_of(signed.stage)
+        target = f"{step}?next={quote(safe_next(next), safe='')}" if step else safe_next(next)
+        return RedirectResponse(target, status_code=303)
     return _form_page(request, "auth/login.html", {"next": safe_next(next), "email": ""})
 
 
@@ -88,7 +104,9 @@ def login(
             uow, email, password, session.client_of(request), session.policy(services.settings)
         )
     if isinstance(outcome, Started):
-        response = RedirectResponse(safe_next(next), status_code=303)
+        step = _step_of(SignInStage(outcome.session.stage))
+        target = f"{step}?next={quote(safe_next(next), safe='')}" if step else safe_next(next)
+        response = RedirectResponse(target, status_code=303)
         session.set_session_cookie(response, request, outcome.token)
         return response
     return _refused(request, outcome, email, next)
@@ -110,7 +128,7 @@ def _refused(request: Request, refused: Refused, email: str, target: str) -> Res
 
 
 @router.post("/logout")
-def logout(request: Request, signed: Annotated[SignedIn, Depends(session.signed_in)]) -> Response:
+def logout(request: Request, signed: Annotated[SignedIn, Depends(session.any_stage)]) -> Response:
     services = services_from(request)
     with services.store.write() as uow:
         sessions.end_session(uow, signed.actor, signed.session.id)
@@ -148,29 +166,44 @@ def forgot(
     return _form_page(request, "auth/forgot.html", {"email": email[:320], "sent": True})
 
 
+# An invitation's link (/login/welcome/, core.identity.team) is a reset link for an agent
+# who has no password yet: the same check and the same form, with a welcome.
+
+
+def _link_kind(request: Request) -> str:
+    """reset or welcome: the two literal paths below (a `/login/{kind}/...` pattern would
+    also catch the sign-in's second step, `/login/two-factor/passkey`)."""
+    return request.url.path.split("/")[2]
+
+
 @router.get("/login/reset/{token}", response_class=HTMLResponse)
+@router.get("/login/welcome/{token}", response_class=HTMLResponse)
 def reset_page(request: Request, token: str) -> Response:
+    kind = _link_kind(request)
     services = services_from(request)
     with services.store.read() as uow:
         sessions.check_reset(uow, token[:100])
-    return _form_page(request, "auth/reset.html", {"token": token})
+    return _form_page(request, "auth/reset.html", {"token": token, "kind": kind})
 
 
 @router.post("/login/reset/{token}", response_class=HTMLResponse)
+@router.post("/login/welcome/{token}", response_class=HTMLResponse)
 def reset(
     request: Request,
     token: str,
     password: Secret,
     _anon: Annotated[str, Depends(session.anonymous_form)],
 ) -> Response:
+    kind = _link_kind(request)
     services = services_from(request)
     try:
         with services.store.write() as uow:
             sessions.reset_password(uow, token[:100], password)
     except Invalid:
-        context = {"token": token, "error": _("Choose a password of at least 10 characters.")}
+        error = _("Choose a password of at least 10 characters.")
+        context = {"token": token, "kind": kind, "error": error}
         return _form_page(request, "auth/reset.html", context, status_code=422)
-    return RedirectResponse("/login?reset=1", status_code=303)
+    return RedirectResponse(f"/login?{kind}=1", status_code=303)
 
 
 # -- the agent's own sessions and preferences ---------------------------------------------------
@@ -178,11 +211,8 @@ def reset(
 
 @router.get("/settings/profile", response_class=HTMLResponse)
 def profile(request: Request, signed: Annotated[SignedIn, Depends(session.signed_in)]) -> Response:
-    services = services_from(request)
-    with services.store.read() as uow:
-        context = workspace(uow, signed)
-        context.update(sessions=sessions.list_sessions(uow, signed.actor))
-    context.update(current=signed.session.id, locales=i18n.LOCALES)
+    context = settings_area(signed)
+    context.update(locales=i18n.LOCALES)
     return render(request, "auth/profile.html", context)
 
 
@@ -203,26 +233,11 @@ def save_profile(
     return RedirectResponse("/settings/profile", status_code=303)
 
 
-@router.post("/settings/sessions/{session_id}/end")
-def end_other_session(
-    request: Request,
-    session_id: int,
-    signed: Annotated[SignedIn, Depends(session.signed_in)],
-) -> Response:
-    services = services_from(request)
-    with services.store.write() as uow:
-        sessions.end_session(uow, signed.actor, session_id)
-    if session_id == signed.session.id:
-        response = RedirectResponse("/login", status_code=303)
-        session.clear_session_cookie(response, request)
-        return response
-    return RedirectResponse("/settings/profile", status_code=303)
-
-
 def sign_in_redirect(request: Request) -> Response:
-    """Where a request without a session goes: the sign-in page, then back here."""
+    """Where a request without a session goes: the sign-in page, then back here; a session
+    held at a step of its sign-in goes to that step instead."""
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    location = "/login?next=" + quote(target, safe="")
+    location = _step_of(session.held_at(request)) or "/login?next=" + quote(target, safe="")
     if request.headers.get("HX-Request") == "true":
         return Response(status_code=204, headers={"HX-Redirect": location})
     return RedirectResponse(location, status_code=303)

@@ -30,6 +30,7 @@ Signed = Annotated[SignedIn, Depends(session.signed_in)]
 PublicId = Annotated[str, Path(pattern=r"^V[0-9]{1,30}$")]
 Text = Annotated[str, Form(max_length=chat.MAX_TEXT * 2)]  # the core says what is too long
 Words = Annotated[str, Form(max_length=20_000)]
+Ref = Annotated[str, Form(max_length=64)]
 PARTS = (None, "board", "transcript", "side")
 
 
@@ -147,18 +148,26 @@ def join(request: Request, public_id: PublicId, signed: Signed) -> Response:
 
 
 @router.post("/chats/{public_id}/reply")
-def reply(request: Request, public_id: PublicId, signed: Signed, text: Text) -> Response:
+def reply(
+    request: Request, public_id: PublicId, signed: Signed, text: Text, ref: Ref = ""
+) -> Response:
+    """`ref` (the console's own tag of the message): sent again, the reply is not doubled."""
     with services_from(request).store.write() as uow:
-        chat.agent_reply(uow, signed.actor, public_id, signed.agent.id, text)
+        chat.agent_reply(uow, signed.actor, public_id, signed.agent.id, text, ref or None)
     return _back(request, public_id)
 
 
 @router.post("/chats/{public_id}/transfer")
 def transfer(
-    request: Request, public_id: PublicId, signed: Signed, to_agent: Annotated[str, Form()]
+    request: Request,
+    public_id: PublicId,
+    signed: Signed,
+    to_agent: Annotated[str, Form()],
+    note: Annotated[str, Form(max_length=chat.MAX_NOTE * 2)] = "",  # the core says too long
 ) -> Response:
+    to = form_id(to_agent, "to_agent")
     with services_from(request).store.write() as uow:
-        chat.transfer(uow, signed.actor, public_id, signed.agent.id, form_id(to_agent, "to_agent"))
+        chat.transfer(uow, signed.actor, public_id, signed.agent.id, to, note)
     return _back(request, public_id)
 
 

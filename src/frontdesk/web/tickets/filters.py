@@ -7,7 +7,6 @@ shared: `/tickets?view=mine&status=reply&label=vip&q=refund&sort=priority`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
 from typing import TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -20,6 +19,7 @@ from frontdesk.core.shared.records import MAX_ROW_ID
 from frontdesk.core.tickets.queues import View, ViewKind, parse_view
 from frontdesk.core.tickets.records import UNASSIGNED, Priority, Sort, Status, TicketQuery
 from frontdesk.core.tickets.search import search_words
+from frontdesk.web.forms import day_window
 
 MULTI = ("status", "label", "tag")
 SINGLE = ("q", "inbox", "assignee", "priority", "created_from", "created_to", "updated_from",
@@ -125,23 +125,4 @@ def _assignee(value: str, agent_id: int) -> int | None:
 
 def _window(state: QueueState, name: str, time_zone: ZoneInfo) -> Window:
     """A date range in the agent's time zone, both days whole (inclusive)."""
-    start, end = _day(state.value(f"{name}_from"), name), _day(state.value(f"{name}_to"), name)
-    if start and end and start > end:
-        raise Invalid("empty_window", f"The {name} range ends before it starts", field=name)
-    return Window(
-        _ms(start, time_zone) if start else None,
-        _ms(end + timedelta(days=1), time_zone) - 1 if end else None,
-    )
-
-
-def _day(value: str, name: str) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise Invalid("invalid_filter", f"{name}: not a date (YYYY-MM-DD)", field=name) from None
-
-
-def _ms(day: date, time_zone: ZoneInfo) -> int:
-    return int(datetime.combine(day, time(), tzinfo=time_zone).timestamp() * 1000)
+    return day_window(state.value(f"{name}_from"), state.value(f"{name}_to"), name, time_zone)

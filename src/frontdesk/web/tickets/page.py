@@ -7,27 +7,32 @@ multipart, so files come along from the browser.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 
 from frontdesk.core import tickets
+from frontdesk.core.automation import csat, service_levels
 from frontdesk.core.identity.sessions import SignedIn
 from frontdesk.core.mail import desk, replies
 from frontdesk.core.mail.inline import INLINE_PATH
 from frontdesk.core.mail.replies import TeamMessage
+from frontdesk.core.rules import define
+from frontdesk.core.rules.records import RuleKind
 from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from frontdesk.core.tickets import attachments, drafts, queues, threads
-from frontdesk.core.tickets.attachments import Upload
 from frontdesk.core.tickets.records import Priority, Sort, Status, TicketQuery
 from frontdesk.core.tickets.search import search_words
 from frontdesk.http.deps import PathId, services_from
+from frontdesk.http.limits import takes_upload
+from frontdesk.http.uploads import store_uploads
 from frontdesk.web import mailview, session
 from frontdesk.web.forms import comma_words, form_id
+from frontdesk.web.i18n import N_, gettext
 from frontdesk.web.security import web_router
 from frontdesk.web.templating import render
 from frontdesk.web.tickets.workspace import workspace
@@ -52,6 +57,15 @@ def _page_context(uow: Any, signed: SignedIn, ticket_id: int) -> dict[str, Any]:
         priorities=list(Priority),
         body_of=_body_of,
         requester_name=(found.requester.name or found.requester.email) if found.requester else "",
+        satisfaction=csat.satisfaction(
+            uow, signed.actor, ticket_id, found.thread.ticket.requester_id
+        ),
+        macros=[
+            (str(m.id), m.name)
+            for m in define.list_rules(uow, signed.actor, RuleKind.MACRO)
+            if m.active
+        ],
+        sla=service_levels.clocks_of(uow, found.thread.ticket),
     )
     return context
 
@@ -101,7 +115,7 @@ def inline_image(request: Request, attachment_id: PathId, signed: Signed) -> Res
     services = services_from(request)
     with services.store.read() as uow:
         item, data = attachments.read(uow, services.blobs, signed.actor, attachment_id)
-    return _served(item, data, inline=True)
+    return served(item, data, inline=True)
 
 
 @router.get("/tickets/{ticket_id}/attachments/{attachment_id}")
@@ -110,29 +124,34 @@ def attachment(
 ) -> Response:
     services = services_from(request)
     with services.store.read() as uow:
-        item, data = attachments.read(uow, services.blobs, signed.actor, attachment_id)
+        item = attachments.get_attachment(uow, signed.actor, attachment_id)
     if item.ticket_id != ticket_id:
         raise NotFound("attachment_not_found", f"No attachment {attachment_id}")
-    return _served(item, data, inline=inline)
+    # Streamed from the blob store a chunk at a time (opened here: missing bytes are a 404).
+    return served(item, services.blobs.stream(item.stored_name), inline=inline)
 
 
-def _served(item: Any, data: bytes, *, inline: bool) -> Response:
+def served(item: Any, data: bytes | Iterator[bytes], *, inline: bool = False) -> Response:
+    """An attachment as a download (or an image inline, when asked), sandboxed; the
+    portal serves its files through this too. Chunks are streamed, with the stored size."""
     shown_inline = inline and item.content_type in INLINE_IMAGES
     disposition = "inline" if shown_inline else "attachment"
     quoted = item.original_name.replace("\\", "_").replace('"', "_")
-    return Response(
-        data,
-        media_type=item.content_type if shown_inline else "application/octet-stream",
-        headers={
-            "Content-Disposition": f'{disposition}; filename="{quoted}"',
-            "Content-Security-Policy": "default-src 'none'; sandbox",
-            "X-Content-Type-Options": "nosniff",
-            "Cache-Control": "private, max-age=3600",
-        },
-    )
+    media_type = item.content_type if shown_inline else "application/octet-stream"
+    headers = {
+        "Content-Disposition": f'{disposition}; filename="{quoted}"',
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, max-age=3600",
+    }
+    if isinstance(data, bytes):
+        return Response(data, media_type=media_type, headers=headers)
+    headers["Content-Length"] = str(item.size)
+    return StreamingResponse(data, media_type=media_type, headers=headers)
 
 
 @router.post("/tickets/{ticket_id}/reply", response_class=HTMLResponse)
+@takes_upload
 def reply(
     request: Request,
     ticket_id: PathId,
@@ -156,13 +175,15 @@ def reply(
         status=status,
         seen_customer_at=seen,
     )
-    uploads = [Upload(f.filename or "attachment", f.file.read()) for f in files if f.filename]
+    limit = services.settings.max_attachment_bytes
+    # Streamed into the blob store before the transaction: no file is held in memory, and
+    # no write lock is held while its bytes are copied.
+    uploads = store_uploads(files, services.blobs, limit)
     try:
         with services.store.write() as uow:
             message = replies.post_with_files(
-                uow, services.blobs, signed.actor, ticket_id, new, uploads,
-                services.settings.max_attachment_bytes,
-            ).message  # fmt: skip
+                uow, signed.actor, ticket_id, new, uploads, limit
+            ).message
     except Conflict as exc:
         if exc.code != "stale_reply":
             raise
@@ -272,8 +293,30 @@ async def set_fields(request: Request, ticket_id: PathId, signed: Signed) -> Res
         with services.store.write() as uow:
             tickets.set_custom_fields(uow, signed.actor, ticket_id, values)
 
-    await run_in_threadpool(write)
-    return _back(ticket_id)
+    try:
+        await run_in_threadpool(write)
+    except Invalid as refused:  # a value its field's type does not take: nothing saved
+        extra = {"field_refusal": _field_refusal(refused), "typed_fields": values}
+        return await run_in_threadpool(_show, request, ticket_id, status_code=422, extra=extra)
+    return _back(ticket_id, "#side-fields")
+
+
+# What the ticket page says under a custom field whose value the core refused.
+FIELD_ERRORS = {
+    "field_not_a_number": N_("Write a number, such as 12 or 4.5."),
+    "field_not_a_date": N_("Write a date as YYYY-MM-DD."),
+    "field_not_yes_no": N_("Tick it, or leave it empty."),
+    "field_not_an_option": N_("Choose one of the options."),
+    "too_long": N_("At most 10,000 characters."),
+    "unknown_field": N_("A field was removed or renamed meanwhile. Reload the page."),
+}
+
+
+def _field_refusal(refused: Invalid) -> tuple[str, str]:
+    """(the field's name, or "" for the form as a whole; the words to show)."""
+    name = (refused.field or "").removeprefix("custom_fields.")
+    words = FIELD_ERRORS.get(refused.code, N_("Check the value and try again."))
+    return ("" if name == refused.field else name), gettext(words)
 
 
 @router.post("/tickets/{ticket_id}/merge")

@@ -108,10 +108,14 @@ function reset() {
   Array.prototype.slice.call(log.querySelectorAll(".fd-msg:not(.fd-pending),.fd-note"))
     .forEach(function (node) { log.removeChild(node); });
 }
-// While waiting, or while nobody is online, ask now and then: the place in the queue moves,
-// and an agent coming online swaps the form back for the message box.
+// While nobody is online, ask every 15 s: an agent coming online swaps the form back for the
+// message box. While waiting, the server pushes the place whenever the queue moves; asking
+// once a minute only covers a push that was lost (a Redis hiccup, a reconnect).
+var askedAt = 0;
 setInterval(function () {
-  if (state.ready && (state.status === "waiting" || !state.agentsOnline)) {
+  if (!state.ready || (state.status !== "waiting" && state.agentsOnline)) return;
+  if (!state.agentsOnline || Date.now() - askedAt >= 59000) {
+    askedAt = Date.now();
     transmit({ type: "availability" });
   }
 }, 15000);

@@ -313,7 +313,8 @@
     if (!scope || !window.EventSource) return;
     var ticket = document.querySelector("[data-ticket-id].ticket");
     var ticketId = ticket ? parseInt(ticket.getAttribute("data-ticket-id"), 10) : null;
-    var source = new EventSource("/tickets/live");
+    var since = body.getAttribute("data-rendered-at");
+    var source = new EventSource("/tickets/live" + (since ? "?since=" + encodeURIComponent(since) : ""));
     var openChat = scope.getAttribute("data-open-chat");
     source.addEventListener("change", function (event) {
       var notice = JSON.parse(event.data);
@@ -333,10 +334,47 @@
         if (notice.ticket === ticketId) body.dispatchEvent(new CustomEvent("fd:presence"));
         return;
       }
+      if (inFlight.length && notice.ticket) missed = true;  // a ticket's change (not a bell's)
       body.dispatchEvent(new CustomEvent("fd:changed"));
       var mine = ticketId !== null && (notice.ticket === ticketId || notice.kind === "resync");
       if (mine) body.dispatchEvent(new CustomEvent("fd:ticket-changed"));
       if (ticketId === null || mine) tell();
+    });
+    // A notice that arrives while a live part of the page (the queue, the views, a
+    // ticket's thread and side panel) is being fetched would be lost: its trigger waits on
+    // the element that the answer in flight replaces, and that answer may have been read
+    // before the change. That lasts until the new part has settled (htmx wires its
+    // triggers up then), not only until the answer is in. So the notices are played again
+    // once every live part asked for has settled.
+    var inFlight = [];  // the requests of live parts, until their answers settle
+    var missed = false;
+    function livePart(elt) {
+      return !!(elt && elt.getAttribute && /\bfd:/.test(elt.getAttribute("hx-trigger") || ""));
+    }
+    function settled(xhr) {
+      var at = inFlight.indexOf(xhr);
+      if (at >= 0) inFlight.splice(at, 1);
+    }
+    function replay() {
+      if (inFlight.length || !missed) return;
+      missed = false;
+      body.dispatchEvent(new CustomEvent("fd:changed"));
+      if (ticketId !== null) body.dispatchEvent(new CustomEvent("fd:ticket-changed"));
+    }
+    document.addEventListener("htmx:beforeSend", function (event) {
+      if (!livePart(event.detail.elt)) return;
+      var xhr = event.detail.xhr;
+      inFlight.push(xhr);
+      xhr.addEventListener("loadend", function () {
+        var failed = !xhr.status || xhr.status >= 400;
+        // A failed answer settles nothing, nor does one kept out while the agent chooses:
+        // neither may hold the replay back for good.
+        window.setTimeout(function () { settled(xhr); replay(); }, failed ? 1000 : 2000);
+      });
+    });
+    document.addEventListener("htmx:afterSettle", function (event) {
+      if (event.detail && event.detail.xhr) settled(event.detail.xhr);
+      replay();
     });
     // Screen readers hear that the page changed, at most every 10 s.
     var told = 0;
@@ -348,13 +386,63 @@
     window.addEventListener("pagehide", function () { source.close(); });
   }
 
-  // A live refresh never throws away what the agent is choosing (bulk or split picks).
-  document.addEventListener("htmx:beforeRequest", function (event) {
-    var target = event.detail.elt;
-    var live = event.detail.requestConfig && /^fd:/.test(event.detail.requestConfig.triggeringEvent ? event.detail.requestConfig.triggeringEvent.type : "");
-    if (live && target.querySelector && target.querySelector("input[type=checkbox]:checked")) {
-      event.preventDefault();
+  // A live refresh never throws away what the agent is choosing (bulk or split picks, a
+  // field they are in): it is not sent while they are, and its answer is not put in if
+  // they began while it was on its way (the page asks again a little later).
+  function liveRefresh(detail) {
+    var trigger = detail.requestConfig && detail.requestConfig.triggeringEvent;
+    return !!trigger && /^fd:/.test(trigger.type);
+  }
+  function choosing(part) {
+    if (!part || !part.querySelector) return false;
+    if (Array.prototype.some.call(part.querySelectorAll("input, select, textarea"), edited)) {
+      return true;
     }
+    var active = document.activeElement;
+    return !!active && active !== body && part.contains(active) && isTyping(active);
+  }
+  // A field the agent changed and has not sent yet (a ticked pick, a priority chosen but
+  // not set): what the page was rendered with is the field's default.
+  function edited(field) {
+    if (field.type === "hidden" || field.type === "file") return false;
+    if (field.type === "checkbox" || field.type === "radio") {
+      return field.checked !== field.defaultChecked;
+    }
+    if (field.tagName === "SELECT") {
+      if (field.multiple) {
+        return Array.prototype.some.call(field.options, function (option) {
+          return option.selected !== option.defaultSelected;
+        });
+      }
+      var initial = 0;  // with no option marked selected, a select starts on its first
+      Array.prototype.forEach.call(field.options, function (option, index) {
+        if (option.defaultSelected) initial = index;
+      });
+      return field.options.length > 0 && field.selectedIndex !== initial;
+    }
+    return field.value !== field.defaultValue;
+  }
+  var waiting = {};  // event type -> a timer that asks again once the agent is done
+  function askAgainLater(detail) {
+    var type = detail.requestConfig.triggeringEvent.type;
+    var part = detail.elt;
+    if (waiting[type]) return;
+    waiting[type] = window.setInterval(function () {
+      if (document.contains(part) && choosing(part)) return;  // nothing asked meanwhile
+      window.clearInterval(waiting[type]);
+      delete waiting[type];
+      body.dispatchEvent(new CustomEvent(type));
+    }, 1000);
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (!liveRefresh(event.detail) || !choosing(event.detail.elt)) return;
+    event.preventDefault();
+    askAgainLater(event.detail);
+  });
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (!liveRefresh(event.detail) || !choosing(event.detail.target)) return;
+    event.detail.shouldSwap = false;
+    askAgainLater(event.detail);
   });
 
   /* ---------- Start ---------- */

@@ -45,9 +45,18 @@
     oscillator.stop(audio.currentTime + 0.4);
   }
 
-  function notify(text, chat) {
+  // Who it is about: the name the visitor gave, else "Visitor" and the id's end, as the board says.
+  function visitorOf(notice) {
+    if (notice.visitor) return notice.visitor;
+    var chat = notice.chat || "";
+    var row = document.querySelector('#chat-board a.row__link[href="/chats/' + chat + '"]');
+    if (row) return row.textContent.trim();
+    return (root.getAttribute("data-visitor-label") || "{id}").replace("{id}", chat.slice(-4));
+  }
+
+  function notify(text, chat, who) {
     if (!window.Notification || Notification.permission !== "granted") return;
-    var shown = new Notification(text, { tag: "frontdesk-chat-" + chat });
+    var shown = new Notification(text, { body: who || "", tag: "frontdesk-chat-" + chat });
     shown.addEventListener("click", function () {
       window.focus();
       window.location.assign("/chats/" + chat);
@@ -60,12 +69,12 @@
   }
 
   var rang = {};
-  function alertAgent(text, chat) {
+  function alertAgent(text, chat, who) {
     // One ring per chat and moment: a new chat that is also offered to me rings once.
     if (rang[chat] && Date.now() - rang[chat] < 3000) return;
     rang[chat] = Date.now();
     tone();
-    notify(text, chat);
+    notify(text, chat, who);
     if (document.hidden || chat !== openChat) {
       unread += 1;
       showTitle();
@@ -85,9 +94,9 @@
     var notice = event.detail || {};
     if (!notice.chat) return;
     if (notice.kind === "chat.changed" && notice.status === "waiting" && !listed("waiting", notice.chat)) {
-      alertAgent(root.getAttribute("data-new-chat-label"), notice.chat);
+      alertAgent(root.getAttribute("data-new-chat-label"), notice.chat, visitorOf(notice));
     } else if (notice.kind === "chat.message" && notice.sender === "visitor" && listed("mine", notice.chat)) {
-      alertAgent(root.getAttribute("data-new-message-label"), notice.chat);
+      alertAgent(root.getAttribute("data-new-message-label"), notice.chat, visitorOf(notice));
     }
   });
 
@@ -113,7 +122,7 @@
     if (!event.detail.target || event.detail.target.id !== "chat-board") return;
     var now = listedOffers();
     now.filter(function (chat) { return offered.indexOf(chat) === -1; }).forEach(function (chat) {
-      alertAgent(root.getAttribute("data-offered-label"), chat);
+      alertAgent(root.getAttribute("data-offered-label"), chat, visitorOf({ chat: chat }));
     });
     offered = now;
     watchOffers();
@@ -219,10 +228,32 @@
       if (text.value.trim()) form.requestSubmit();
     }
   });
+  // Each reply carries a ref of its own (docs/chat.md, "No doubles"): sent again after a
+  // failed or unanswered request, the same text keeps its ref and the server stores it
+  // once; an edited text is a new message with a new ref. A capturing listener on the
+  // document runs before htmx reads the form.
+  var ref = form.querySelector("[data-chat-ref]");
+  var refText = null;
+  function newRef() {
+    var bytes = new Uint8Array(16);  // getRandomValues works over plain http too
+    crypto.getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+  document.addEventListener("submit", function (event) {
+    if (event.target !== form || !ref) return;
+    if (!ref.value || text.value !== refText) {
+      ref.value = newRef();
+      refText = text.value;
+    }
+  }, true);
   form.addEventListener("htmx:afterRequest", function (event) {
     if (event.detail.successful) {
       lastTyping = 0;  // the message itself tells the visitor the typing is over
       form.reset();
+      if (ref) ref.value = "";  // a hidden input keeps its value through reset()
+      refText = null;
       text.focus();
     }
   });
