@@ -123,7 +123,10 @@ def test_agents_and_a_visitor_chat_live_through_the_console(
         waiting = alva.locator('[data-chat-group="waiting"] .row__link')
         # The module's first chat: a cold server (widget, proof, first notices) on a busy
         # machine took longer than expect's 5 s once in a full run.
-        expect(waiting).to_have_count(1, timeout=30_000)
+        try:
+            expect(waiting).to_have_count(1, timeout=30_000)
+        except AssertionError as failed:
+            raise AssertionError(_what_each_side_saw(desk, alva, visitor)) from failed
         expect(alva).to_have_title("(1) Chats · Frontdesk")  # one ring, even when offered
         # The agent allowed notifications: one desktop notification for the waiting chat,
         # naming the (unnamed) visitor as the board does. Jonas did not allow them: the
@@ -303,6 +306,23 @@ def panel_shots(page: Any, name: str) -> None:
         path = SCREENSHOTS / f"{name}-{label}.png"
         panel.screenshot(path=str(path), animations="disabled", caret="hide")
     page.set_viewport_size(DESKTOP)
+
+
+def _what_each_side_saw(desk: Desk, agent: Any, visitor: Any) -> str:
+    """For a failure report: the conversations stored, the widget's text, the agent's board."""
+    with desk.services.store.engine.connect() as conn:
+        conversations = t.chat_conversations
+        chats = conn.execute(
+            select(conversations.c.public_id, conversations.c.status).where(
+                conversations.c.account_id == desk.tenant.id
+            )
+        ).all()
+    board = agent.locator("#chat-board")
+    return (
+        f"conversations stored: {[tuple(row) for row in chats]}\n"
+        f"widget: {visitor.locator('.fd-panel').all_inner_texts()}\n"
+        f"board: {board.inner_html()[:3000] if board.count() else 'none'}"
+    )
 
 
 def _agent_refs(desk: Desk) -> list[str]:
