@@ -32,6 +32,7 @@ from tests.web.browser import (
 )
 from tests.web.helpers import Desk, make_desk
 from tests.web.test_canned_web import admin_of
+from tests.web.test_chat_console import waiting_chat
 from tests.web.test_workspace_browser import sign_in
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -236,6 +237,65 @@ def test_agents_and_a_visitor_chat_live_through_the_console(
         for opened in (alva, jonas, visitor):
             opened.context.close()
     problems.assert_none()
+
+
+def test_a_chat_notice_heard_while_the_board_is_on_its_way_is_played_again(
+    browser: Any, live_server: str, problems: Problems, desk: Desk
+) -> None:
+    """A board answer read before a change, and the change's notice heard while that answer
+    is on its way: the board is fetched again once it settled. (The notice's own re-fetch
+    is lost with the board it was queued on; without the replay the chat showed only at the
+    board's 30 s poll.)"""
+    from playwright.sync_api import expect
+
+    agent = _context(browser, live_server, problems)
+    try:
+        sign_in(agent, desk.agent.email)
+        agent.goto("/chats")
+        rows = agent.locator('[data-chat-group="waiting"] .row__link')
+        expect(rows).to_have_count(0)
+        agent.evaluate(HEARD_CHATS)
+        board = re.compile(r".*/chats\?part=board.*")
+        held: list[tuple[Any, Any]] = []
+
+        def hold_the_first(route: Any) -> None:
+            if held:
+                route.continue_()
+            else:
+                held.append((route, route.fetch()))
+
+        agent.route(board, hold_the_first)
+
+        waiting_chat(desk, name="Ada")  # its notice fetches the board: read now, held
+        _wait_in(agent, lambda: bool(held))
+        second = waiting_chat(desk, name="Bea")  # heard while that answer is on its way
+        _wait_in(agent, lambda: second in agent.evaluate("window.__heardChats"))
+        route, answer = held[0]
+        route.fulfill(response=answer)
+
+        # Well within the 30 s poll: the replay fetched the board again.
+        expect(rows).to_have_count(2, timeout=10_000)
+        expect(agent.locator('[data-chat-group="waiting"]')).to_contain_text("Bea")
+    finally:
+        agent.context.close()
+    problems.assert_none()
+
+
+# Records the chat of each chat notice the page hears (app.js's fd:chat-changed).
+HEARD_CHATS = """
+window.__heardChats = [];
+document.body.addEventListener("fd:chat-changed", (event) => {
+  window.__heardChats.push((event.detail || {}).chat || "");
+});
+"""
+
+
+def _wait_in(page: Any, condition: Any, seconds: float = 10) -> None:
+    """Like _wait_for, but waiting in the browser, so Playwright runs route handlers."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "waited in vain"
+        page.wait_for_timeout(50)
 
 
 def test_the_canned_responses_screen(page: Any, desk: Desk) -> None:

@@ -323,6 +323,7 @@
         return;
       }
       if (notice.kind.indexOf("chat.") === 0 || notice.kind === "resync") {
+        if (inFlight.length) missedChat = true;  // the parts in flight may predate it
         // The chat console (chats.js) hears every chat notice; the open chat re-fetches.
         body.dispatchEvent(new CustomEvent("fd:chat-changed", { detail: notice }));
         if (openChat && (notice.chat === openChat || notice.kind === "resync")) {
@@ -348,6 +349,7 @@
     // once every live part asked for has settled.
     var inFlight = [];  // the requests of live parts, until their answers settle
     var missed = false;
+    var missedChat = false;  // likewise for the chat console's parts
     function livePart(elt) {
       return !!(elt && elt.getAttribute && /\bfd:/.test(elt.getAttribute("hx-trigger") || ""));
     }
@@ -356,7 +358,14 @@
       if (at >= 0) inFlight.splice(at, 1);
     }
     function replay() {
-      if (inFlight.length || !missed) return;
+      if (inFlight.length) return;
+      if (missedChat) {
+        // Played again without the notice's details: the parts re-fetch, nothing rings twice.
+        missedChat = false;
+        body.dispatchEvent(new CustomEvent("fd:chat-changed", { detail: { kind: "replay" } }));
+        if (openChat) body.dispatchEvent(new CustomEvent("fd:chat-open-changed", { detail: {} }));
+      }
+      if (!missed) return;
       missed = false;
       body.dispatchEvent(new CustomEvent("fd:changed"));
       if (ticketId !== null) body.dispatchEvent(new CustomEvent("fd:ticket-changed"));
