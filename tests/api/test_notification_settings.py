@@ -25,8 +25,8 @@ def test_settings_default_then_change_and_read_back(client: TestClient, tenant: 
     path = f"/api/v1/agents/{bo}/notification-settings"
     got = client.get(path, headers=tenant.headers())
     assert got.status_code == 200
-    told = ["assigned", "chat_transfer", "customer_reply", "mention", "rule", "sla_breach",
-            "sla_warning"]  # fmt: skip
+    told = ["assigned", "chat_transfer", "customer_reply", "mail_failed", "mention", "rule",
+            "sla_breach", "sla_warning"]  # fmt: skip
     assert got.json() == {
         "web": sorted([*told, "new_ticket"]),
         "email": told,  # a new ticket in every inbox would flood a busy team: off

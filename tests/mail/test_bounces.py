@@ -8,39 +8,61 @@ in test_postfix.py.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from email.message import EmailMessage
+from html import escape
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from frontdesk.core import tickets
-from frontdesk.core.mail import outbox
+from frontdesk.core.identity import sessions
+from frontdesk.core.identity.accounts import AgentFields, create_agent
+from frontdesk.core.identity.records import Agent
+from frontdesk.core.mail import bounces, outbox
+from frontdesk.core.notify import inbox, mails
+from frontdesk.core.notify.records import Kind, Preferences
+from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.tickets import NewMessage
 from frontdesk.core.tickets.records import Status
 from frontdesk.mail.inbound import SMTP
 from frontdesk.mail.tokens import BounceTokens
+from frontdesk.storage import tables as t
 from tests.mail.conftest import MailDesk, RelayPeer, drain, mail, worker_for
+from tests.web.helpers import PASSWORD, signed_in
 
 CUSTOMER = "ann@example.org"
 
 
-def _sent_reply(desk: MailDesk, relay: RelayPeer) -> tuple[int, Any, str]:
-    """A ticket whose agent reply went out: (ticket id, its outbox row, the return path)."""
-    raw = mail(to=desk.support.email, Message_ID="<q1@example.org>").as_bytes()
-    (outcome,) = desk.inbound.deliver(raw, [desk.support.email], source=SMTP)
-    ticket_id = outcome.ticket_id
-    assert ticket_id is not None
-    actor = desk.tenant.actor
-    with desk.services.store.write() as uow:
-        message = tickets.add_message(
-            uow, actor, ticket_id, NewMessage(body_text="Try this.", agent_id=desk.agent(uow).id)
-        )
-        ticket = tickets.get_ticket(uow, actor, ticket_id)
-        row_id = outbox.queue_reply(uow, actor, ticket, message, to=(CUSTOMER,))
+def _sent_reply(
+    desk: MailDesk, relay: RelayPeer, author: Agent | None = None
+) -> tuple[int, Any, str]:
+    """A ticket whose agent reply went out: (ticket id, its outbox row, the return path).
+    The reply is the `author`'s (by default the tenant's agent Agnes, through its key)."""
+    ticket_id, row_id = _queued_reply(desk, author, CUSTOMER)
     drain(worker_for(desk.services, relay))
     (row,) = [r for r in desk.outbox() if r.id == row_id]
     assert row.status == "sent"
     (sent,) = [r for r in relay.received if r.message["Message-ID"] == row.email_message_id]
     return ticket_id, row, sent.mail_from
+
+
+def _queued_reply(desk: MailDesk, author: Agent | None, to: str) -> tuple[int, int]:
+    raw = mail(to=desk.support.email, Message_ID="<q1@example.org>").as_bytes()
+    (outcome,) = desk.inbound.deliver(raw, [desk.support.email], source=SMTP)
+    ticket_id = outcome.ticket_id
+    assert ticket_id is not None
+    actor = sessions.agent_actor(author) if author else desk.tenant.actor
+    with desk.services.store.write() as uow:
+        agent_id = (author or desk.agent(uow)).id
+        message = tickets.add_message(
+            uow, actor, ticket_id, NewMessage(body_text="Try this.", agent_id=agent_id)
+        )
+        ticket = tickets.get_ticket(uow, actor, ticket_id)
+        row_id = outbox.queue_reply(uow, actor, ticket, message, to=(to,))
+    return ticket_id, row_id
 
 
 def _deliver(desk: MailDesk, raw: bytes, to: str, envelope: str = "") -> Any:
@@ -258,3 +280,171 @@ def test_an_auto_submitted_answer_is_recorded_without_reopening(
     assert ticket.status == "solved"
     assert desk.messages(ticket_id)[-1].body_text == "I am away until Monday."
     assert [r.status for r in desk.outbox() if r.id == row.id] == ["sent"]
+
+
+# -- who is told of a reply that failed (issue 16's "and notify") ---------------------------
+
+
+@dataclass
+class Crew:
+    maja: Agent  # wrote the reply
+    bo: Agent  # works in every inbox
+    cy: Agent  # works in sales only
+
+
+@pytest.fixture
+def crew(desk: MailDesk) -> Crew:
+    """Three agents on the default preferences (a failed reply: bell and mail, at once)."""
+    with desk.services.store.write() as uow:
+        return Crew(*(
+            create_agent(uow, desk.tenant.actor, AgentFields(
+                name=name, email=desk.tenant.address(local), inbox_ids=inboxes,
+                password=PASSWORD))
+            for name, local, inboxes in (
+                ("Maja", "maja", ()), ("Bo", "bo", ()), ("Cy", "cy", (desk.sales.id,)))
+        ))  # fmt: skip
+
+
+def _assign(desk: MailDesk, ticket_id: int, *agents: Agent) -> None:
+    with desk.services.store.write() as uow:
+        tickets.assign(uow, desk.tenant.actor, ticket_id, [agent.id for agent in agents])
+
+
+def _told(desk: MailDesk, agent: Agent) -> list[tuple[int | None, str | None]]:
+    """The failed-mail notifications under the agent's bell: (ticket id, what they quote)."""
+    with desk.services.store.read() as uow:
+        shown = inbox.notifications_of(uow, desk.tenant.actor, agent.id, before_id=None,
+                                       limit=100)  # fmt: skip
+    return [(item.notification.ticket_id, item.detail) for item in shown
+            if item.notification.kind is Kind.MAIL_FAILED]  # fmt: skip
+
+
+def _mailed(desk: MailDesk, relay: RelayPeer, agent: Agent) -> list[EmailMessage]:
+    """The failed-mail notification mails that reached the agent at the relay."""
+    subject = f"[Frontdesk] {mails.what(Kind.MAIL_FAILED)}: "
+    return [item.message for item in relay.to(agent.email, desk.support.email)
+            if str(item.message["Subject"]).startswith(subject)]  # fmt: skip
+
+
+def _heard(desk: MailDesk, relay: RelayPeer, agent: Agent) -> tuple[list[int | None], int]:
+    """The tickets of the agent's failed-mail notifications, and how many mails told them."""
+    return [ticket for ticket, _said in _told(desk, agent)], len(_mailed(desk, relay, agent))
+
+
+def _bounce(desk: MailDesk, relay: RelayPeer, return_path: str) -> None:
+    """The DSN reaches the reply's VERP return path; then the outbox sends what it made."""
+    assert _deliver(desk, _dsn("<unrelated@elsewhere.test>"), return_path).status == "bounce"
+    drain(worker_for(desk.services, relay))
+
+
+REASON = f"{CUSTOMER}: 550 5.1.1 <{CUSTOMER}>: Recipient address rejected: User unknown"
+
+
+def test_a_bounced_reply_tells_its_assignee_by_bell_and_mail(
+    desk: MailDesk, relay: RelayPeer, crew: Crew, client: TestClient
+) -> None:
+    ticket_id, _row, return_path = _sent_reply(desk, relay, crew.maja)
+    _assign(desk, ticket_id, crew.maja)
+    assert _told(desk, crew.maja) == []  # the reply left: nothing to tell yet
+    _bounce(desk, relay, return_path)
+    said = f"E-mail to {CUSTOMER} bounced: {REASON}"
+    assert _told(desk, crew.maja) == [(ticket_id, said)]
+    assert _told(desk, crew.bo) == []  # assigned to Maja: only she hears
+    (message,) = _mailed(desk, relay, crew.maja)
+    number = desk.tickets()[-1].number
+    assert str(message["Subject"]).endswith(f": #{number} Printer on fire")
+    body = message.get_content().replace("\r\n", "\n")
+    assert f"The ticket says:\n\n{said}\n" in body
+    assert f"/tickets/{ticket_id}" in body and "turn these mails off" in body
+    # The API's list of her notifications quotes the same line.
+    got = client.get(f"/api/v1/agents/{crew.maja.id}/notifications",
+                     headers=desk.tenant.headers())  # fmt: skip
+    assert [item["detail"] for item in got.json()["notifications"]
+            if item["kind"] == "mail_failed"] == [said]  # fmt: skip
+    # And so does the bell's list in the web app.
+    page = signed_in(client.app, crew.maja.email).get("/notifications")
+    assert page.status_code == 200
+    assert f"{mails.what(Kind.MAIL_FAILED)} · {escape(said)}" in page.text
+
+
+def test_with_the_kind_off_the_agent_hears_nothing_of_it(
+    desk: MailDesk, relay: RelayPeer, crew: Crew
+) -> None:
+    without = frozenset(Kind) - {Kind.MAIL_FAILED}
+    with desk.services.store.write() as uow:
+        inbox.set_preferences(uow, desk.tenant.actor, crew.maja.id,
+                              Preferences(web=without, email=without))  # fmt: skip
+    ticket_id, _row, return_path = _sent_reply(desk, relay, crew.maja)
+    _assign(desk, ticket_id, crew.maja, crew.bo)
+    _bounce(desk, relay, return_path)
+    assert _heard(desk, relay, crew.maja) == ([], 0)
+    # Bo, assigned too and on the defaults, is told: the bounce did make a notification.
+    assert _heard(desk, relay, crew.bo) == ([ticket_id], 1)
+
+
+def test_the_agent_who_acted_in_the_reports_transaction_is_not_told(
+    desk: MailDesk, relay: RelayPeer, crew: Crew
+) -> None:
+    # No transport files a report inside an agent's request today; the rule is derive's,
+    # as for the SLA: whoever acted on the ticket in the transaction that recorded the
+    # failure is not told of it. Here Maja assigns herself and Bo as the report is filed.
+    ticket_id, row, _path = _sent_reply(desk, relay, crew.maja)
+    with desk.services.store.write() as uow:
+        tickets.assign(uow, sessions.agent_actor(crew.maja), ticket_id,
+                       [crew.maja.id, crew.bo.id])  # fmt: skip
+        found = uow.mail.get_outbox(desk.tenant.id, row.id)
+        assert found is not None
+        bounces.report(uow, desk.tenant.actor, found, "failed", "550 User unknown", now_ms())
+    drain(worker_for(desk.services, relay))
+    assert _heard(desk, relay, crew.maja) == ([], 0)
+    assert _heard(desk, relay, crew.bo) == ([ticket_id], 1)
+
+
+def test_an_unassigned_ticket_tells_the_agents_of_its_inbox(
+    desk: MailDesk, relay: RelayPeer, crew: Crew
+) -> None:
+    ticket_id, _row, return_path = _sent_reply(desk, relay, crew.maja)
+    _bounce(desk, relay, return_path)
+    for agent in (crew.maja, crew.bo):  # both work in every inbox, the support one too
+        assert _heard(desk, relay, agent) == ([ticket_id], 1), agent.name
+    assert _heard(desk, relay, crew.cy) == ([], 0)  # he works in sales only
+
+
+def test_a_refused_reply_tells_but_a_refused_notification_tells_nobody(
+    desk: MailDesk, relay: RelayPeer, crew: Crew
+) -> None:
+    # The relay refuses the reply (550): the same notification as for a bounce. Zed, also
+    # assigned, has an address the relay refuses too: his notification's own failure is
+    # said on the ticket but must not notify again (it could fail in turn, for ever).
+    with desk.services.store.write() as uow:
+        zed_fields = AgentFields(name="Zed", email=desk.tenant.address("reject-zed"))
+        zed = create_agent(uow, desk.tenant.actor, zed_fields)
+    ticket_id, _row_id = _queued_reply(desk, crew.maja, "reject-dee@example.org")
+    _assign(desk, ticket_id, crew.maja, zed)
+    drain(worker_for(desk.services, relay))
+    said = "E-mail to reject-dee@example.org could not be delivered: "
+    [(ticket, quoted)] = _told(desk, crew.maja)  # of the reply only, not of Zed's mails
+    assert ticket == ticket_id and quoted is not None and quoted.startswith(said)
+    assert "No such user" in quoted
+    assert len(_mailed(desk, relay, crew.maja)) == 1
+    failed = [r for r in desk.outbox() if r.status == "failed"]
+    kinds = sorted(r.kind for r in failed)
+    assert kinds == ["agent_reply", "notification", "notification"]  # his two, unsent
+    assert [r.to_addr for r in failed if r.kind == "notification"] == [zed.email] * 2
+
+
+def test_an_outcome_unknown_reply_tells_its_assignee_too(
+    desk: MailDesk, relay: RelayPeer, crew: Crew
+) -> None:
+    ticket_id, row_id = _queued_reply(desk, crew.maja, CUSTOMER)
+    _assign(desk, ticket_id, crew.bo)
+    with desk.services.store.write() as uow:  # as the worker does when DATA got no answer
+        uow.conn.execute(update(t.outbox).where(t.outbox.c.id == row_id).values(
+            status="sending", attempts=1))  # fmt: skip
+        claimed = uow.mail.get_outbox(desk.tenant.id, row_id)
+        assert claimed is not None
+        assert outbox.mail_unknown(uow, claimed, "SMTPReadTimeoutError after DATA", now_ms())
+    [(ticket, quoted)] = _told(desk, crew.bo)
+    assert ticket == ticket_id and quoted is not None
+    assert quoted.startswith(f"E-mail to {CUSTOMER}: outcome unknown")
+    assert _told(desk, crew.maja) == []  # not assigned

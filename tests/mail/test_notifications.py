@@ -94,9 +94,10 @@ def test_each_kind_reaches_its_agent_and_never_the_one_who_acted(
 
     got = relay.to(bo.email, desk.support.email)
     subjects = sorted(str(item.message["Subject"]).split(":")[0] for item in got)
-    # Every kind but a rule's and the SLA's (no rule or SLA policy here: tests/core/
-    # test_rules_triggers.py and tests/automation/test_sla_notifications.py send those).
-    elsewhere = {Kind.RULE, Kind.SLA_WARNING, Kind.SLA_BREACH}
+    # Every kind but a rule's, the SLA's and a failed reply's (no rule, SLA policy or
+    # bounce here: tests/core/test_rules_triggers.py, tests/automation/
+    # test_sla_notifications.py and tests/mail/test_bounces.py send those).
+    elsewhere = {Kind.RULE, Kind.SLA_WARNING, Kind.SLA_BREACH, Kind.MAIL_FAILED}
     wanted = sorted(f"[Frontdesk] {mails.what(kind)}" for kind in Kind if kind not in elsewhere)
     assert subjects == wanted
     # Ann hears what the customer did, never what she did herself (assigning herself,

@@ -348,13 +348,15 @@ def test_a_bounce_report_is_said_on_the_ticket_with_every_recipient(
         thread = tickets.load_thread(uow, desk.tenant.actor, ticket.id)
         history = uow.events.list_events(desk.tenant.id, ticket.id)
     [after] = _outbox(desk, ticket.id)
-    [line] = [m.body_text for m in thread.messages if m.kind is MessageKind.LOG]
+    [logged] = [m for m in thread.messages if m.kind is MessageKind.LOG]
+    line = logged.body_text
     to = f"E-mail to {CUSTOMER}, boss@example.org"
     failed = [data for kind, _, data in history if kind == "mail.failed"]
     if action == "failed":
         assert line == f"{to} bounced: {reason}"[:2000]
         assert (after.status, after.last_error) == ("failed", f"bounced: {reason}"[:2000])
-        assert failed == [{"outbox_id": queued.id, "error": reason[:500]}]
+        # The line's id: the notification of the failure quotes it (core/notify/derive.py).
+        assert failed == [{"outbox_id": queued.id, "error": reason[:500], "message_id": logged.id}]
     else:
         assert line == f"{to} is delayed, the receiving side still tries: {reason}"[:2000]
         assert (after.status, after.last_error) == ("queued", None)

@@ -93,14 +93,53 @@ def test_saved_notification_settings_get_the_sla_kinds_on(empty_engine: Engine) 
                 ),
                 {"n": n, "email": email},
             )
-    upgrade(empty_engine)
-    with empty_engine.connect() as conn:
+    upgrade(empty_engine, "0077")
+    assert _saved_kinds(empty_engine) == [
+        ("assigned,mention,sla_breach,sla_warning", ""),  # every mail off: it stays off
+        ("assigned,mention,sla_breach,sla_warning", "assigned,sla_breach,sla_warning"),
+    ]
+
+
+def _saved_kinds(engine: Engine) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
         rows = conn.execute(
             text("SELECT web, email FROM notification_settings ORDER BY agent_id")
         ).all()
-    assert [tuple(row) for row in rows] == [
-        ("assigned,mention,sla_breach,sla_warning", ""),  # every mail off: it stays off
-        ("assigned,mention,sla_breach,sla_warning", "assigned,sla_breach,sla_warning"),
+    return [(row.web, row.email) for row in rows]
+
+
+def test_saved_notification_settings_get_the_failed_reply_kind_on(empty_engine: Engine) -> None:
+    """0079: the same for `mail_failed` (a reply that bounced): on in the bell, by mail
+    unless every mail was off, and nothing else changed."""
+    upgrade(empty_engine, "0078")
+    with empty_engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO accounts (id, name, public_id, ticket_seq, created)"
+                " VALUES (1, 'A', 'w1', 0, 5)"
+            )
+        )
+        for n, web, email in ((1, "mention", ""), (2, "", "assigned,sla_breach")):
+            conn.execute(
+                text(
+                    "INSERT INTO agents (id, account_id, uuid, name, email, role, groups,"
+                    " is_back_office, created) VALUES (:n, 1, :uuid, 'A', :address, 'agent',"
+                    " '', false, 7)"
+                ),
+                {"n": n, "uuid": f"00000000-0000-4000-8000-00000000000{n}",
+                 "address": f"a{n}@example.org"},
+            )  # fmt: skip
+            conn.execute(
+                text(
+                    "INSERT INTO notification_settings (agent_id, account_id, web, email,"
+                    " delivery, updated) VALUES (:n, 1, :web, :email, 'daily', 7)"
+                ),
+                {"n": n, "web": web, "email": email},
+            )
+    upgrade(empty_engine)
+    assert _saved_kinds(empty_engine) == [
+        ("mail_failed,mention", ""),  # every mail off: it stays off
+        ("mail_failed", "assigned,mail_failed,sla_breach"),
     ]
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from frontdesk.core.notify.records import (
     DIGEST_MS,
+    QUOTES_LOG,
     Delivery,
     Kind,
     NewNotification,
@@ -96,13 +97,20 @@ class SqlNotifications:
 
     def _shown_query(self) -> Any:
         nt, tk, cc, ag = t.notifications, t.tickets, t.chat_conversations, t.agents
+        # The log line a failed mail's notification quotes, read live (an erasure or the
+        # ticket's deletion takes it along); other kinds' messages are not read here.
+        ms = t.messages
+        quoted = and_(ms.c.id == nt.c.message_id,
+                      nt.c.kind.in_(sorted(kind.value for kind in QUOTES_LOG)))  # fmt: skip
         return (
             select(nt, tk.c.subject, tk.c.number, tk.c.uuid.label("ticket_uuid"),
-                   cc.c.public_id, cc.c.visitor_name, ag.c.name.label("by_name"))
+                   cc.c.public_id, cc.c.visitor_name, ag.c.name.label("by_name"),
+                   ms.c.body_text.label("detail"))
             .select_from(
                 nt.outerjoin(tk, tk.c.id == nt.c.ticket_id)
                 .outerjoin(cc, cc.c.id == nt.c.conversation_id)
                 .outerjoin(ag, ag.c.id == nt.c.by_agent_id)
+                .outerjoin(ms, quoted)
             )
         )  # fmt: skip
 
@@ -115,6 +123,7 @@ class SqlNotifications:
                 ticket_uuid=row.ticket_uuid,
                 conversation_public_id=row.public_id,
                 by_name=row.by_name,
+                detail=row.detail,
             )
             for row in rows
         ]

@@ -35,6 +35,7 @@ LABELS = {  # translated in the templates: _(label(kind))
     Kind.RULE: N_("A rule asks for your attention"),
     Kind.SLA_WARNING: N_("The SLA runs out soon"),
     Kind.SLA_BREACH: N_("The SLA was breached"),
+    Kind.MAIL_FAILED: N_("Delivery of a reply failed"),
 }
 
 

@@ -38,6 +38,10 @@ class NotificationOut(BaseModel):
     title: str
     by_agent_id: int | None
     by_name: str | None
+    detail: str | None = Field(
+        default=None,
+        description="mail_failed: the ticket's line naming the recipients and the reason",
+    )
     created: int
     read_at: int | None
     mailed: int | None
@@ -68,7 +72,7 @@ def _out(shown: Shown) -> NotificationOut:
         id=item.id, kind=item.kind, ticket_id=item.ticket_id,
         ticket_number=shown.ticket_number, conversation_id=shown.conversation_public_id,
         title=shown.title, by_agent_id=item.by_agent_id, by_name=shown.by_name,
-        created=item.created, read_at=item.read_at, mailed=item.mailed,
+        detail=shown.detail, created=item.created, read_at=item.read_at, mailed=item.mailed,
     )  # fmt: skip
 
 

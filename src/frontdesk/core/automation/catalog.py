@@ -1,8 +1,10 @@
 """The event types a webhook can subscribe to, by area, as an admin picks them from a list.
 
-Every recorded event is deliverable; this is the list the settings screen offers (the
-types docs/webhooks.md names). A webhook may still carry a type the list lacks (the native
-API takes any well-formed type): the screen keeps it as it is.
+Every recorded event is deliverable; this is the list the settings screen offers, the
+types docs/webhooks.md's table names (tests/unit/test_webhook_types_documented.py holds
+the two together, and checks that the code records each type). A webhook may still carry
+a type the list lacks (the native API takes any well-formed type): the screen keeps it as
+it is.
 """
 
 from __future__ import annotations
@@ -22,10 +24,10 @@ DELIVERABLE: tuple[tuple[str, tuple[str, ...]], ...] = (
         "page_filter",
     )),
     ("csat", ("queued", "rated", "commented", "withdrawn")),
-    ("mail", ("queued", "sent", "failed")),
+    ("mail", ("queued", "sent", "failed", "unknown")),
     ("draft", ("saved", "discarded")),
     ("inbox", ("created", "updated", "deleted")),
-    ("agent", ("created", "updated", "deleted", "deactivated", "reactivated")),
+    ("agent", ("created", "updated", "deactivated", "reactivated")),  # never deleted
     ("credential", ("issued", "revoked")),
     ("webhook", ("created", "updated", "deleted", "disabled", "redelivery")),
 )  # fmt: skip

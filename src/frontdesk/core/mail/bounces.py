@@ -36,8 +36,8 @@ def report(
     if mail.ticket_id is None:
         return
     ticket = get_ticket(uow, actor, mail.ticket_id)
-    log(uow, actor, ticket, line[:2000], now)
+    said = log(uow, actor, ticket, line[:2000], now)
     if action == LASTING:
-        events.record(
-            uow, actor, MAIL_FAILED, now, ticket_id=ticket.id, outbox_id=mail.id, error=reason[:500]
-        )
+        # The line's id: the agents' notification of it quotes it (core.notify.derive).
+        events.record(uow, actor, MAIL_FAILED, now, ticket_id=ticket.id, outbox_id=mail.id,
+                      error=reason[:500], message_id=said.id)  # fmt: skip

@@ -372,8 +372,9 @@ def _finish_told(
     if done and mail.ticket_id is not None:
         actor = _system(mail)
         ticket = get_ticket(uow, actor, mail.ticket_id)
-        log(uow, actor, ticket, line[:2000], now)
-        events.record(uow, actor, event, now, ticket_id=ticket.id, outbox_id=mail.id, error=error)
+        said = log(uow, actor, ticket, line[:2000], now)
+        events.record(uow, actor, event, now, ticket_id=ticket.id, outbox_id=mail.id,
+                      error=error, message_id=said.id)  # fmt: skip
     return done
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Sequence
 
 from frontdesk.core.chat import CHAT_TRANSFERRED
 from frontdesk.core.identity.records import Agent
+from frontdesk.core.mail.outbox import AGENT_REPLY, MAIL_FAILED, MAIL_UNKNOWN
 from frontdesk.core.mail.replies import MENTIONED
 from frontdesk.core.notify.mails import queue_instant
 from frontdesk.core.notify.ports import NotifyUnit
@@ -23,8 +24,11 @@ from frontdesk.core.shared.records import Event
 from frontdesk.core.tickets.records import Ticket
 
 _SLA = {events.SLA_WARNING: Kind.SLA_WARNING, events.SLA_BREACHED: Kind.SLA_BREACH}
+# A reply that bounced or was refused, or whose delivery is unknown (core.mail.outbox).
+_MAIL = frozenset({MAIL_FAILED, MAIL_UNKNOWN})
+_ALARMS = frozenset({*_SLA, *_MAIL})  # told to the ticket's assignees, else its inbox's agents
 _KINDS = {events.TICKET_OPENED, events.ASSIGNED, events.MESSAGE_ADDED, MENTIONED,
-          CHAT_TRANSFERRED, events.RULE_NOTIFIED, *_SLA}  # fmt: skip
+          CHAT_TRANSFERRED, events.RULE_NOTIFIED, *_SLA, *_MAIL}  # fmt: skip
 
 
 def notify(uow: NotifyUnit, pending: Sequence[Event], base_url: str) -> list[Notification]:
@@ -52,7 +56,7 @@ def notify(uow: NotifyUnit, pending: Sequence[Event], base_url: str) -> list[Not
 
 def _wanted(uow: NotifyUnit, pending: Sequence[Event]) -> Iterator[NewNotification]:
     opened = {event.ticket_id for event in pending if event.kind == events.TICKET_OPENED}
-    alarmed = _SlaAudience(uow, pending)
+    alarmed = _Audience(uow, pending)
     for event in pending:
         if event.kind == events.TICKET_OPENED:
             yield from _new_ticket(uow, event)
@@ -68,6 +72,8 @@ def _wanted(uow: NotifyUnit, pending: Sequence[Event]) -> Iterator[NewNotificati
             yield from _transfer(event)
         elif event.kind in _SLA:
             yield from _to(event, _SLA[event.kind], alarmed.told(event.ticket_id))
+        elif event.kind in _MAIL:
+            yield from _failed_reply(uow, event, alarmed)
 
 
 def _ids(value: object) -> list[int]:
@@ -106,18 +112,19 @@ def _in_inbox(agents: Sequence[Agent], ticket: Ticket) -> list[int]:
     ]
 
 
-class _SlaAudience:
-    """Whom each SLA warning and breach of a transaction goes to: the ticket's assignees,
-    or when it has none the agents of its inbox. The SLA clock is the event's actor; an
-    agent whose own change in this transaction recorded it (a late reply records the
-    breach) is the one who acted, and is not told.
+class _Audience:
+    """Whom each alarm of a transaction goes to (an SLA warning or breach, a reply that
+    failed): the ticket's assignees, or when it has none the agents of its inbox. The SLA
+    clock or the mail channel is the event's actor; an agent whose own change in this
+    transaction recorded it (a late reply records the breach) is the one who acted, and is
+    not told.
 
     A sweep records hundreds of alarms in one transaction: the tickets, their assignees and
     each account's agents are read once for all of them, not once per alarm.
     """
 
     def __init__(self, uow: NotifyUnit, pending: Sequence[Event]) -> None:
-        alarms = [event for event in pending if event.kind in _SLA and event.ticket_id]
+        alarms = [event for event in pending if event.kind in _ALARMS and event.ticket_id]
         self.acting: dict[int, set[int]] = {}
         for event in pending:
             if event.ticket_id is not None and event.agent_id is not None:
@@ -141,6 +148,17 @@ class _SlaAudience:
         """The agents to tell of an alarm on the ticket (none when it is gone)."""
         acting = self.acting.get(ticket_id or 0, set())
         return [agent for agent in self.audience.get(ticket_id or 0, []) if agent not in acting]
+
+
+def _failed_reply(uow: NotifyUnit, event: Event, audience: _Audience) -> Iterator[NewNotification]:
+    """An agent's reply that did not reach its recipients. Only replies: an auto reply or a
+    survey bouncing (a spammer's made-up address) needs nobody, and a notification mail
+    that failed must not make another (which could fail in turn)."""
+    outbox_id, line = event.data.get("outbox_id"), event.data.get("message_id")
+    mail = uow.mail.get_outbox(event.account_id, outbox_id) if isinstance(outbox_id, int) else None
+    if mail is None or mail.kind != AGENT_REPLY or not isinstance(line, int):
+        return
+    yield from _to(event, Kind.MAIL_FAILED, audience.told(event.ticket_id), message_id=line)
 
 
 def _customer_reply(uow: NotifyUnit, event: Event) -> Iterator[NewNotification]:

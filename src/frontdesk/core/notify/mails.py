@@ -14,7 +14,7 @@ from frontdesk.core.identity.records import Agent
 from frontdesk.core.mail.outbox import NOTIFICATION, NOTIFICATION_DIGEST, QUEUED, new_message_id
 from frontdesk.core.mail.replies import ANSWER_BY_MAIL
 from frontdesk.core.notify.ports import NotifyUnit
-from frontdesk.core.notify.records import Kind, Notification, Shown
+from frontdesk.core.notify.records import QUOTES_LOG, Kind, Notification, Shown
 
 SETTINGS_PATH = "/notifications/settings"
 MAX_QUOTED = 10_000  # characters of the message a notification shows; the page has it all
@@ -28,6 +28,7 @@ _WHAT = {
     Kind.RULE: "A rule asks for your attention",
     Kind.SLA_WARNING: "The SLA runs out soon",
     Kind.SLA_BREACH: "The SLA was breached",
+    Kind.MAIL_FAILED: "Delivery of a reply failed",
 }
 
 
@@ -90,10 +91,12 @@ def _their_words(uow: NotifyUnit, notification: Notification) -> str:
     if not found:
         return ""
     message = found[0]
-    who = message.from_name or message.from_email or "They"
     text = message.body_text.strip()
     if len(text) > MAX_QUOTED:
         text = text[:MAX_QUOTED] + " [...]"
+    if notification.kind in QUOTES_LOG:
+        return f"\nThe ticket says:\n\n{text}\n"  # whom the mail was for, and why it failed
+    who = message.from_name or message.from_email or "They"
     return f"\n{who} wrote:\n\n{text}\n"
 
 

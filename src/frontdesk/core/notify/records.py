@@ -17,6 +17,10 @@ class Kind(StrEnum):
     # none, the agents who work in its inbox (core.automation.service_levels records them).
     SLA_WARNING = "sla_warning"
     SLA_BREACH = "sla_breach"
+    # An agent's reply that bounced, was refused, or whose delivery is unknown: told like
+    # the SLA's alarms (the ticket's assignees, else its inbox's agents), quoting the line
+    # the ticket's thread got, which names the recipients and the reason.
+    MAIL_FAILED = "mail_failed"
 
 
 class Delivery(StrEnum):
@@ -37,6 +41,10 @@ class Preferences:
     email: frozenset[Kind] = frozenset(Kind) - {Kind.NEW_TICKET}
     delivery: Delivery = Delivery.INSTANT
     last_digest: int | None = None
+
+
+# The kinds whose message is a line of the ticket's log that the notification quotes.
+QUOTES_LOG = frozenset({Kind.MAIL_FAILED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +83,5 @@ class Shown:
     ticket_uuid: str | None
     conversation_public_id: str | None
     by_name: str | None  # the agent who acted
+    # What a failed mail's notification quotes: the ticket's log line (recipients, reason).
+    detail: str | None = None
