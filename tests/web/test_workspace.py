@@ -357,6 +357,9 @@ def test_side_panel_actions_note_merge_split_and_archive(web_app: FastAPI, desk:
     new_id = int(split.headers["location"].rsplit("/", 1)[1])
     with desk.services.store.read() as uow:
         assert uow.tickets.get_ticket(desk.tenant.id, new_id).subject == "Split off"  # type: ignore[union-attr]
+        kind, _actor, data = uow.events.list_events(desk.tenant.id, new_id)[0]
+    # Opened by the signed-in agent, as any new ticket is recorded, saying where it came from.
+    assert (kind, data["split_from"]) == ("ticket.opened", ticket.id)
     assert act("archive").status_code == 303
     with desk.services.store.read() as uow:
         assert uow.tickets.get_ticket(desk.tenant.id, ticket.id).archived_at is not None  # type: ignore[union-attr]

@@ -29,12 +29,20 @@ class SqlReports:
     def first_agent_replies(
         self, account_id: int, inbox_id: int | None, agent_id: int | None, window: Window
     ) -> dict[int, int]:
-        ms = t.messages
+        ms, ev = t.messages, t.events
+        opened = (
+            _opened(account_id, inbox_id, agent_id, window)
+            .add_columns(ev.c.created.label("at"))
+            .subquery()
+        )
+        # Replies at or after the opening only: a split's new ticket holds replies older
+        # than itself, which answered the ticket they were written on.
         query = (
             select(ms.c.ticket_id, func.min(ms.c.created).label("first"))
+            .join_from(ms, opened, opened.c.ticket_id == ms.c.ticket_id)
             .where(
                 ms.c.account_id == account_id,
-                ms.c.ticket_id.in_(_opened(account_id, inbox_id, agent_id, window)),
+                ms.c.created >= opened.c.at,
                 ms.c.kind == "external",
                 by_team(),
             )

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from frontdesk.storage import tables as t
+from tests.core.helpers import ticket_id_of
 from tests.dialects.inboxops.conftest import Ops, error_of
 
 UNKNOWN = "4831ac90-752a-4bb7-9563-f78ae90cc43f"
@@ -153,6 +154,13 @@ def test_split_as_in_the_spec(ops: Ops) -> None:
     assert [m["id"] for m in new["messages"] if m["type"] != "log"] == [second["id"], third["id"]]
     left = [m for m in ops.ticket(ticket["id"])["messages"] if m["type"] != "log"]
     assert [m["body"] for m in left] == ["Initial message text."]
+    # The new ticket is opened in the event log as any ticket, saying where it came from.
+    source_id, new_id = ticket_id_of(ops.tenant, ticket["id"]), ticket_id_of(ops.tenant, new["id"])
+    with ops.services.store.read() as uow:
+        opened = uow.events.list_events(ops.tenant.id, new_id)[0]
+    assert opened[0] == "ticket.opened"
+    assert opened[2]["split_from"] == source_id
+    assert opened[2]["split_from_number"] == ticket["ticketNumber"]
     default = ops.post(f"/{new['id']}/split", {"messageIds": [third["id"]]}).json()["ticket"]
     assert default["subject"] == "Split thread"
 

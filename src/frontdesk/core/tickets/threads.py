@@ -11,6 +11,7 @@ from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets import MAX_SUBJECT, details_of, get_ticket, log
+from frontdesk.core.tickets._changes import write_words
 from frontdesk.core.tickets._checks import checked_text
 from frontdesk.core.tickets._messages import record_status_change, status_columns
 from frontdesk.core.tickets.ports import TicketsUnit
@@ -119,36 +120,21 @@ def split(
     message_ids: Sequence[int],
     new_subject: str | None = None,
 ) -> Split:
-    """Move the chosen messages to a new ticket that inherits the source's settings."""
+    """Move the chosen messages to a new ticket that inherits the source's settings.
+
+    The new ticket is a ticket created by the actor, and its events say so as a created
+    ticket's do: `ticket.opened` (with `split_from` and `split_from_number`: the source), its
+    labels and tags, and the move from `new` to the source's status. Triggers on
+    `ticket.opened`, SLA clocks, reports, notifications and webhooks see a new ticket.
+    """
     source = get_ticket(uow, actor, ticket_id, lock=True)
     if source.merged_into_id is not None:
         raise Conflict("ticket_merged", f"Ticket {source.id} was merged into another ticket")
     chosen = _chosen(uow, actor, source, message_ids)
     now = now_ms()
     subject = checked_text(new_subject or source.subject, "newSubject", MAX_SUBJECT, required=True)
-    new_ticket = uow.tickets.insert_ticket(
-        {
-            "uuid": str(uuid.uuid4()),
-            "account_id": actor.account_id,
-            "number": uow.tickets.next_ticket_number(actor.account_id),
-            "subject": subject,
-            "status": source.status.value,
-            "priority": source.priority.value,
-            "category_id": source.category_id,
-            "department_id": source.department_id,
-            "inbox_id": source.inbox_id,
-            "requester_id": source.requester_id,
-            "notes": "",
-            "force_closed": False,
-            "created": now,
-            "updated": now,
-            "latest_activity": now,
-        }
-    )
+    new_ticket = _open_split(uow, actor, source, subject, now)
     moved = uow.tickets.move_messages(chosen, new_ticket.id)
-    details = details_of(uow, source)
-    uow.tickets.replace_values("labels", new_ticket.id, list(details.labels))
-    uow.tickets.replace_values("tags", new_ticket.id, list(details.tags))
     uow.tickets.add_link(source.id, new_ticket.id)
     uow.tickets.add_link(new_ticket.id, source.id)
     log(uow, actor, source, f"{moved} messages were split into ticket #{new_ticket.number}", now)
@@ -162,8 +148,62 @@ def split(
         new_ticket_id=new_ticket.id,
         moved=moved,
     )
+    new_ticket = _inherit(uow, actor, source, new_ticket, now)
     source = uow.tickets.update_ticket(source.id, {"updated": now, "latest_activity": now})
     return Split(source, uow.tickets.update_ticket(new_ticket.id, {"updated": now}), moved)
+
+
+def _open_split(uow: TicketsUnit, actor: Actor, source: Ticket, subject: str, now: int) -> Ticket:
+    """The split's new ticket, opened `new` as any ticket is (its status follows in `_inherit`)."""
+    ticket = uow.tickets.insert_ticket(
+        {
+            "uuid": str(uuid.uuid4()),
+            "account_id": actor.account_id,
+            "number": uow.tickets.next_ticket_number(actor.account_id),
+            "subject": subject,
+            "status": Status.NEW.value,
+            "priority": source.priority.value,
+            "category_id": source.category_id,
+            "department_id": source.department_id,
+            "inbox_id": source.inbox_id,
+            "requester_id": source.requester_id,
+            "notes": "",
+            "force_closed": False,
+            "created": now,
+            "updated": now,
+            "latest_activity": now,
+        }
+    )
+    events.record(
+        uow,
+        actor,
+        events.TICKET_OPENED,
+        now,
+        ticket_id=ticket.id,
+        number=ticket.number,
+        split_from=source.id,
+        split_from_number=source.number,
+    )
+    return ticket
+
+
+def _inherit(uow: TicketsUnit, actor: Actor, source: Ticket, ticket: Ticket, now: int) -> Ticket:
+    """The source's labels, tags and status on the new ticket, each recorded as the same
+    event a ticket opened with them records."""
+    details = details_of(uow, source)
+    if details.labels:
+        ticket = write_words(
+            uow, actor, ticket, "labels", list(details.labels), events.LABELS_SET, fresh=True
+        )
+    if details.tags:
+        ticket = write_words(
+            uow, actor, ticket, "tags", list(details.tags), events.TAGS_SET, fresh=True
+        )
+    moved = status_columns(ticket, source.status)
+    if moved:
+        record_status_change(uow, actor, ticket, source.status, now, reason="split")
+        ticket = uow.tickets.update_ticket(ticket.id, moved)
+    return ticket
 
 
 def _chosen(
