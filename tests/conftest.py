@@ -80,17 +80,24 @@ class BusErrors(logging.Handler):
         return taken
 
 
+# Where a broken listener is only logged: the bus's subscribers, the fan-out's listeners.
+LISTENER_LOGGERS = ("frontdesk.services.bus", "frontdesk.services.fanout")
+
+
 @pytest.fixture(autouse=True)
 def bus_errors() -> Iterator[BusErrors]:
-    """Fails the test if an event subscriber raised during it: in production the bus only
-    logs that (the change is committed), so without this a broken listener stays green."""
+    """Fails the test if an event subscriber or a fan-out listener raised during it: in
+    production they are only logged (the change is committed), so without this a broken
+    listener stays green."""
     handler = BusErrors()
-    logger = logging.getLogger("frontdesk.services.bus")
-    logger.addHandler(handler)
+    loggers = [logging.getLogger(name) for name in LISTENER_LOGGERS]
+    for logger in loggers:
+        logger.addHandler(handler)
     try:
         yield handler
     finally:
-        logger.removeHandler(handler)
+        for logger in loggers:
+            logger.removeHandler(handler)
     if handler.records:
         lines = "\n".join(handler.format(record) for record in handler.records)
         pytest.fail(f"an event subscriber raised during this test:\n{lines}")

@@ -17,6 +17,7 @@ import yaml
 
 from frontdesk.api.native.health import router as health
 from frontdesk.cli import main
+from frontdesk.http.serving import KEEP_ALIVE_SECONDS, uvicorn_options
 from frontdesk.settings import Settings
 from tests.conftest import unavailable
 
@@ -137,6 +138,16 @@ def test_haproxy_accepts_its_config_and_checks_health_on_healthz() -> None:
         ["haproxy", "-c", "-f", str(config)], capture_output=True, text=True, check=False
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_the_proxy_closes_idle_connections_before_serve_does() -> None:
+    """HAProxy reuses idle connections to a process: were the process to close one first, a
+    request sent as it closed would go unanswered (HAProxy drops the client's connection)."""
+    text = (DEPLOY / "haproxy.cfg").read_text()
+    defaults = text.split("\ndefaults", 1)[1].split("\nfrontend", 1)[0]
+    (server_timeout,) = re.findall(r"^\s*timeout server (\d+)s$", defaults, re.M)
+    options = uvicorn_options(Settings(), workers=1)
+    assert options["timeout_keep_alive"] == KEEP_ALIVE_SECONDS > int(server_timeout)
 
 
 def test_the_deploy_doc_names_every_setting_and_only_real_ones() -> None:

@@ -9,6 +9,9 @@ from typing import Any
 
 from frontdesk.settings import Settings
 
+# Seconds uvicorn keeps an idle connection open (see uvicorn_options).
+KEEP_ALIVE_SECONDS = 75
+
 
 def uvicorn_options(settings: Settings, workers: int) -> dict[str, Any]:
     return {
@@ -25,4 +28,10 @@ def uvicorn_options(settings: Settings, workers: int) -> dict[str, Any]:
         # Chat frames are small JSON: compressing each one cost the event loop more than
         # anything but the socket I/O itself (docs/benchmarks.md, issue 15).
         "ws_per_message_deflate": False,
+        # A proxy keeps idle connections to us for its next requests. If we close one
+        # first (uvicorn's default is 5 s), a request it sends on it as we close gets no
+        # answer, and HAProxy then drops the client's connection unanswered (docs/deploy.md,
+        # "Keep-alive"). So the proxy closes first: longer than deploy/haproxy.cfg's
+        # `timeout server` (65 s; tests/cli/test_deploy_files.py).
+        "timeout_keep_alive": KEEP_ALIVE_SECONDS,
     }

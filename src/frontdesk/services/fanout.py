@@ -73,7 +73,13 @@ class _Listeners:
         with self._lock:
             listeners = list(self._listeners)
         for listener in listeners:
-            listener(item)
+            try:
+                listener(item)
+            except Exception:
+                # One listener's fault must not keep the notice from the others (the chat
+                # sockets, the live pages) nor, on Redis's listener thread, end the
+                # subscription. The kind alone is logged: a notice may name a customer.
+                log.exception("a fan-out listener failed on a %r notice", item.get("kind"))
 
     def publish_event(self, event: Event) -> None:
         self.publish(notice(event))
