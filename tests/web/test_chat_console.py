@@ -90,7 +90,9 @@ def test_the_conversation_shows_the_transcript_and_the_visitor_panel(
     for shown in ("Gothenburg, Sweden", "Chrome 120.0.0", "Windows 10.0.0", "Organic (Google)",
                   "https://shop.example/cart", "Order 1234", "The visitor went to"):  # fmt: skip
         assert shown in html, shown
-    assert re.search(r'class="facts__url">https://shop.example/cart<', html)  # current page
+    # The current page: a link, its whole address in the text and the tooltip.
+    cart = "https://shop.example/cart"
+    assert re.search(rf'class="facts__url"><a class="url" href="{cart}" title="{cart}"', html)
     assert 'role="log"' in html and ">Join<" in html
     transcript = client.get(f"/chats/{public_id}?part=transcript", headers={"HX-Request": "true"})
     assert transcript.text.lstrip().startswith('<div id="chat-transcript"')

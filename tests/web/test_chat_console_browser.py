@@ -139,6 +139,7 @@ def test_agents_and_a_visitor_chat_live_through_the_console(
         assert first["tag"] == "frontdesk-chat-" + waiting_id(alva)
         expect(alva.locator("[data-notify-button]")).to_be_hidden()
         expect(jonas.get_by_role("button", name="Turn on desktop notifications")).to_be_visible()
+        at_phone_width(jonas, notify_button_looks_like_a_button)
         # Routing: both agents are online with room, so it is offered to one of them.
         expect(alva.locator('[data-chat-group="waiting"] .row')).to_contain_text(
             re.compile(r"Offered to (you|Jonas Berg)")
@@ -210,6 +211,9 @@ def test_agents_and_a_visitor_chat_live_through_the_console(
         assert_accessible(alva)
         screenshot(alva, "chat-console")
         panel_shots(alva, "chat-visitor-panel")
+        addresses_take_one_line(alva, live_server + shop)
+        at_phone_width(alva, the_card_lines_align)
+        at_phone_width(alva, the_queue_row_shows_it_scrolls)
 
         # A transfer moves the chat to Jonas's console, live, with Alva's note for him.
         alva.get_by_label("Transfer to").select_option(str(desk.colleague.id))
@@ -366,6 +370,77 @@ def panel_shots(page: Any, name: str) -> None:
         path = SCREENSHOTS / f"{name}-{label}.png"
         panel.screenshot(path=str(path), animations="disabled", caret="hide")
     page.set_viewport_size(DESKTOP)
+
+
+def at_phone_width(page: Any, check: Any) -> None:
+    page.set_viewport_size(PHONE)
+    try:
+        check(page)
+    finally:
+        page.set_viewport_size(DESKTOP)
+
+
+def notify_button_looks_like_a_button(page: Any) -> None:
+    """A border, a control's height and a bell on a phone: not a line of bold words."""
+    from playwright.sync_api import expect
+
+    button = page.locator("[data-notify-button]")
+    style = button.evaluate(
+        "b => { const s = getComputedStyle(b);"
+        " return {border: s.borderTopWidth, style: s.borderTopStyle, color: s.borderTopColor,"
+        " background: getComputedStyle(b.parentElement).backgroundColor}; }"
+    )
+    assert style["style"] == "solid" and float(style["border"].removesuffix("px")) >= 1, style
+    assert style["color"] != style["background"], style
+    assert button.bounding_box()["height"] >= 32  # --fd-control-height, not the small size
+    expect(button.locator("svg[aria-hidden=true]")).to_be_visible()  # its bell
+
+
+def the_card_lines_align(page: Any) -> None:
+    """A chat's card on a phone: title, address and time start at the same left edge."""
+    row = page.locator('[data-chat-group="mine"] .row').first
+    lefts = [
+        round(row.locator(part).first.bounding_box()["x"])
+        for part in (".row__link", ".row__subtitle", ".reltime")
+    ]
+    assert len(set(lefts)) == 1, lefts
+
+
+def the_queue_row_shows_it_scrolls(page: Any) -> None:
+    """The queues run past a phone's edge: the row scrolls, with a fade stuck to its right
+    edge over the links; scrolled to its end, the last link is clear of the fade."""
+    views = page.locator(".shell__nav > .views")
+    sizes = views.evaluate("v => [v.scrollWidth, v.clientWidth]")
+    assert sizes[0] > sizes[1], sizes
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    fade = views.evaluate(
+        "v => { const s = getComputedStyle(v, '::after');"
+        " return [s.content, s.position, s.right, s.width, s.pointerEvents]; }"
+    )
+    assert fade[:3] == ['""', "sticky", "0px"] and fade[4] == "none", fade
+    views.evaluate("v => { v.scrollLeft = v.scrollWidth; }")
+    last = views.locator(".nav-link").last.bounding_box()
+    box = views.bounding_box()
+    assert last["x"] + last["width"] <= box["x"] + box["width"] - float(fade[3][:-2])
+    views.evaluate("v => { v.scrollLeft = 0; }")
+
+
+def addresses_take_one_line(page: Any, shop_url: str) -> None:
+    """The visitor panel's addresses (288 px wide here): one line each, cut with an
+    ellipsis, the whole address in the link's text and tooltip."""
+    for link in (
+        page.locator("#chat-side .facts__url .url"),
+        page.locator("#chat-side .page-seen .url").first,
+    ):
+        expect_link = link.evaluate(
+            "a => ({href: a.href, title: a.title, text: a.firstChild.textContent,"
+            " target: a.target, height: a.getBoundingClientRect().height,"
+            " line: parseFloat(getComputedStyle(a).lineHeight),"
+            " cut: a.scrollWidth > a.clientWidth})"
+        )
+        assert expect_link["href"] == expect_link["title"] == expect_link["text"] == shop_url
+        assert expect_link["height"] < 1.5 * expect_link["line"], expect_link  # one line
+        assert expect_link["cut"] and expect_link["target"] == "_blank", expect_link
 
 
 def _what_each_side_saw(desk: Desk, agent: Any, visitor: Any) -> str:
