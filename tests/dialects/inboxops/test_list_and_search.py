@@ -216,6 +216,29 @@ def test_postgresql_plans_each_search_for_its_own_words(ops: Ops) -> None:
         assert ("quokka" in repr(params).lower()) is not inlined
 
 
+def test_postgresql_reads_a_search_page_and_its_total_at_once(ops: Ops) -> None:
+    """On PostgreSQL a full page of a search and its capped total are one statement (the
+    matches are read once: docs/benchmarks.md, 0080); SQLite counts in a second one."""
+    engine = ops.services.store.engine
+    for _ in range(3):
+        ops.create("Broken kettle")
+    sent: list[str] = []
+
+    def record(conn: Any, cursor: Any, statement: str, params: Any, *args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = ops.get("", search="kettle", limit=2)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.headers["x-total-count"] == "3"
+    assert len(response.json()) == 2
+    marker = "to_tsquery" if engine.dialect.name == "postgresql" else "MATCH"
+    expected = 1 if engine.dialect.name == "postgresql" else 2
+    assert len([sql for sql in sent if marker in sql]) == expected
+
+
 def test_search_words() -> None:
     assert search.search_words(None) == ()
     assert search.search_words("  ") == ()

@@ -1,4 +1,5 @@
-"""The search index's objects exist at head, and migration 0006 indexes rows that exist."""
+"""The search index's objects exist at head, migration 0006 indexes rows that exist, and
+PostgreSQL's search rows keep their ticket's account and archived state (0080)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from frontdesk.services import Services
 from frontdesk.storage.db import normalise_url
 from frontdesk.storage.migrate import upgrade
 from tests.conftest import PG_ADMIN_URL, Tenant
-from tests.core.helpers import open_ticket
+from tests.core.helpers import message_ids, open_ticket
 
 TRIGGERS = {
     "sqlite": {
@@ -26,7 +27,7 @@ TRIGGERS = {
     "postgresql": {
         "ticket_search_tickets_added", "ticket_search_subject_changed",
         "ticket_search_messages_added", "ticket_search_messages_changed",
-        "ticket_search_messages_removed",
+        "ticket_search_messages_removed", "ticket_search_ticket_moved",
     },
 }  # fmt: skip
 
@@ -149,3 +150,56 @@ def test_a_ticket_too_big_to_index_still_takes_messages(services: Services) -> N
     assert ticket.id in _search(engine, "qaaaa")
     # the second and third messages did not fit, on PostgreSQL only
     assert (ticket.id in _search(engine, "kaaaa")) is (engine.dialect.name == "sqlite")
+
+
+def _search_rows(engine: Engine, ticket_ids: list[int]) -> dict[int, tuple[int, bool]]:
+    """Each ticket's (account, archived) as its search row says and as the ticket says."""
+    query = text(
+        "SELECT tickets.id, ticket_search.account_id, ticket_search.archived, "
+        "tickets.account_id, tickets.archived_at IS NOT NULL "
+        "FROM tickets JOIN ticket_search ON ticket_search.ticket_id = tickets.id "
+        "WHERE tickets.id = ANY(:ids)"
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query, {"ids": ticket_ids}).all()
+    for row in rows:
+        assert (row[1], row[2]) == (row[3], row[4]), f"ticket {row[0]}'s search row lags"
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
+def test_search_rows_follow_account_and_archived_state(
+    services: Services, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    """PostgreSQL's search rows carry their ticket's account and archived state (0080),
+    which the search list filters on without reading tickets: every write keeps them."""
+    from frontdesk.core import tickets
+    from frontdesk.core.tickets.removal import delete_ticket
+    from frontdesk.core.tickets.threads import merge, split
+
+    engine = services.store.engine
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite's FTS5 rows carry the document only; search joins tickets")
+    first, second, third = (open_ticket(tenant, subject=f"Row {i}") for i in range(3))
+    ids = [first.id, second.id, third.id]
+    assert _search_rows(engine, ids) == dict.fromkeys(ids, (tenant.id, False))
+    with services.store.write() as uow:
+        tickets.archive(uow, tenant.actor, first.id)
+        merge(uow, tenant.actor, second.id, third.id)
+    assert _search_rows(engine, ids)[first.id] == (tenant.id, True)
+    moving = message_ids(tenant, third.id)[:1]
+    with services.store.write() as uow:
+        tickets.unarchive(uow, tenant.actor, first.id)
+        moved = split(uow, tenant.actor, third.id, moving)
+    split_id = moved.new_ticket.id
+    assert _search_rows(engine, [*ids, split_id])[first.id] == (tenant.id, False)
+    assert _search_rows(engine, [split_id]) == {split_id: (tenant.id, False)}
+    # Any writer, not only the core: a ticket moved to another account by hand.
+    with engine.begin() as conn:
+        conn.execute(
+            text("UPDATE tickets SET account_id = :a WHERE id = :t"),
+            {"a": other_tenant.id, "t": first.id},
+        )
+    assert _search_rows(engine, [first.id]) == {first.id: (other_tenant.id, False)}
+    with services.store.write() as uow:
+        delete_ticket(uow, tenant.actor, second.id)
+    assert second.id not in _search_rows(engine, ids)

@@ -215,6 +215,13 @@ class TicketListing(Protocol):
         self, account_id: int, query: TicketQuery, *, offset: int, limit: int
     ) -> list[Ticket]: ...
 
+    def find_counted_tickets(
+        self, account_id: int, query: TicketQuery, *, offset: int, limit: int, up_to: int
+    ) -> tuple[list[Ticket], int | None]:
+        """A page as `find_tickets`, and how many match up to `up_to` where the backend
+        reads that with the page (else None: ask `count_found_tickets`)."""
+        ...
+
     def count_found_tickets(
         self, account_id: int, query: TicketQuery, *, up_to: int | None = None
     ) -> int: ...

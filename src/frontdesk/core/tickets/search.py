@@ -90,8 +90,14 @@ def find_tickets(
         raise Invalid(
             "invalid_offset", f"offset must be between 0 and {MAX_OFFSET}", field="offset"
         )
-    tickets = uow.listing.find_tickets(actor.account_id, query, offset=offset, limit=limit)
-    total, exact = _total(uow, actor, query, offset, len(tickets), limit)
+    counted: int | None = None
+    if query.words:
+        tickets, counted = uow.listing.find_counted_tickets(
+            actor.account_id, query, offset=offset, limit=limit, up_to=SEARCH_TOTAL_CAP + 1
+        )
+    else:
+        tickets = uow.listing.find_tickets(actor.account_id, query, offset=offset, limit=limit)
+    total, exact = _total(uow, actor, query, (offset, len(tickets), limit), counted)
     requester_ids = sorted({ticket.requester_id for ticket in tickets if ticket.requester_id})
     return Found(
         tickets=tickets,
@@ -104,13 +110,23 @@ def find_tickets(
 
 
 def _total(
-    uow: TicketsUnit, actor: Actor, query: TicketQuery, offset: int, found: int, limit: int
+    uow: TicketsUnit,
+    actor: Actor,
+    query: TicketQuery,
+    page: tuple[int, int, int],
+    counted: int | None,
 ) -> tuple[int, bool]:
+    """The total and whether it is exact; `counted` is a search's capped count when the
+    backend read it with the page (PostgreSQL), so that it is not read twice."""
+    offset, found, limit = page
     if found < limit and (found or offset == 0):
         return offset + found, True  # the page ends the list: nothing left to count
     if not query.words:
         return uow.listing.count_found_tickets(actor.account_id, query), True
-    counted = uow.listing.count_found_tickets(actor.account_id, query, up_to=SEARCH_TOTAL_CAP + 1)
+    if counted is None:
+        counted = uow.listing.count_found_tickets(
+            actor.account_id, query, up_to=SEARCH_TOTAL_CAP + 1
+        )
     if counted <= SEARCH_TOTAL_CAP:
         return counted, True
     return max(SEARCH_TOTAL_CAP, offset + found), False

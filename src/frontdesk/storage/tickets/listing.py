@@ -370,6 +370,13 @@ class SqlTicketListing:
     ) -> list[Ticket]:
         return self._search.find_tickets(account_id, query, offset=offset, limit=limit)
 
+    def find_counted_tickets(
+        self, account_id: int, query: TicketQuery, *, offset: int, limit: int, up_to: int
+    ) -> tuple[list[Ticket], int | None]:
+        return self._search.find_counted_tickets(
+            account_id, query, offset=offset, limit=limit, up_to=up_to
+        )
+
     def count_found_tickets(
         self, account_id: int, query: TicketQuery, *, up_to: int | None = None
     ) -> int:

@@ -5,7 +5,9 @@ an FTS5 table on SQLite, a tsvector with a GIN index on PostgreSQL. Both are rea
 and joined to tickets by id, so a rare word costs a handful of rows whatever the size of
 the account. Pages run newest first (by id, which follows creation), the order the FTS5
 index can deliver without sorting; a page and its total are two statements, plus the
-batched details the caller loads for the page.
+batched details the caller loads for the page. On PostgreSQL a search's page and its
+capped total are one statement, and the search rows carry their ticket's account and
+archived state (0080): a search with no other filter reads `tickets` for the page only.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     ColumnElement,
     Connection,
@@ -27,6 +30,7 @@ from sqlalchemy import (
     bindparam,
     exists,
     func,
+    not_,
     null,
     select,
     tuple_,
@@ -61,8 +65,15 @@ _fts = Table("ticket_search", _search, Column("rowid", Integer), Column("ticket_
 _pg_search = MetaData()
 
 
+# PostgreSQL: one row per ticket, with the ticket's account and archived state beside its
+# document (0080), so that the search list's default filters need no look at `tickets`.
 _tsv = Table(
-    "ticket_search", _pg_search, Column("ticket_id", Integer), Column("document", TSVECTOR)
+    "ticket_search",
+    _pg_search,
+    Column("ticket_id", Integer),
+    Column("account_id", Integer),
+    Column("archived", Boolean),
+    Column("document", TSVECTOR),
 )
 
 
@@ -187,6 +198,61 @@ class SqlTicketSearch:
             found.order_by(newest_first.desc()).offset(offset).limit(limit)
         ).all()
         return [ticket_from_row(row) for row in rows]
+
+    def find_counted_tickets(
+        self, account_id: int, query: TicketQuery, *, offset: int, limit: int, up_to: int
+    ) -> tuple[list[Ticket], int | None]:
+        """A page of a search and, read with it, how many match up to `up_to`.
+
+        On PostgreSQL one statement: the newest `up_to` (or `offset + limit`) matching ids
+        once, counted, and the page's tickets read by primary key. The count is None where
+        it was not read with the page (SQLite, no words, or a page past the end), for the
+        caller to ask `count_found_tickets` when it needs one.
+        """
+        if self._sqlite or not query.words:
+            return self.find_tickets(account_id, query, offset=offset, limit=limit), None
+        tk = t.tickets
+        hits = (
+            self._pg_hits(account_id, query)
+            .order_by(_tsv.c.ticket_id.desc())
+            .limit(max(up_to, offset + limit))
+            .cte("hits")
+        )
+        page = (
+            select(hits.c.ticket_id)
+            .order_by(hits.c.ticket_id.desc())
+            .offset(offset)
+            .limit(limit)
+            .subquery("page")
+        )
+        counted = select(func.count()).select_from(hits).scalar_subquery().label("q_found")
+        rows = self.conn.execute(
+            select(tk, counted)
+            .select_from(page.join(tk, tk.c.id == page.c.ticket_id))
+            .order_by(tk.c.id.desc())
+        ).all()
+        if not rows:
+            return [], None
+        return [ticket_from_row(row) for row in rows], min(int(rows[0].q_found), up_to)
+
+    def _pg_hits(self, account_id: int, query: TicketQuery) -> Select[Any]:
+        """The ids of a search's matches, unordered (PostgreSQL).
+
+        A search with no filter but the archived state (the list's default) reads the
+        search rows alone: the GIN index gives a rare word's matches, and their rows say
+        which are the account's live tickets. Any other filter joins `tickets` as
+        `_found` does.
+        """
+        if query != TicketQuery(words=query.words, archived=query.archived):
+            return self._found(select(_tsv.c.ticket_id), account_id, query)
+        _, matched = self._matching(query.words)
+        own = [_tsv.c.account_id == account_id, matched]
+        # `NOT archived` as written, so that the live rows' partial index applies.
+        if query.archived is Archived.EXCLUDE:
+            own.append(not_(_tsv.c.archived))
+        elif query.archived is Archived.ONLY:
+            own.append(_tsv.c.archived)
+        return select(_tsv.c.ticket_id).where(*own)
 
     def count_found_tickets(
         self, account_id: int, query: TicketQuery, *, up_to: int | None = None
