@@ -11,13 +11,13 @@ import imaplib
 import logging
 import socket
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from frontdesk.core.mail.records import OAUTH2, ImapSettings
 from frontdesk.services.fetch import Resolver, permitted, resolve
 from frontdesk.services.oauth import OAuthFailed, TokenSource
-from frontdesk.services.sealing import IMAP_LOGIN, seal, unseal
+from frontdesk.services.sealing import IMAP_LOGIN, unseal
 
 log = logging.getLogger(__name__)
 
@@ -174,12 +174,3 @@ def close(conn: imaplib.IMAP4) -> None:
         conn.logout()
     except Exception:  # the connection is going away anyway
         log.debug("IMAP logout failed", exc_info=True)
-
-
-def sealer(secret_key: str) -> Callable[[str], str]:
-    """What `core.mail.set_imap` calls to encrypt a new password before storing it."""
-
-    def seal_password(password: str) -> str:
-        return seal(password, secret_key, IMAP_LOGIN)
-
-    return seal_password

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Callable
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -32,6 +33,11 @@ def _fernet(secret_key: str, purpose: str) -> Fernet:
 
 def seal(value: str, secret_key: str, purpose: str) -> str:
     return PREFIX + _fernet(secret_key, purpose).encrypt(value.encode()).decode("ascii")
+
+
+def sealer(secret_key: str, purpose: str) -> Callable[[str], str]:
+    """`seal` for one purpose, as the core's setters take it (`seal=`)."""
+    return lambda value: seal(value, secret_key, purpose)
 
 
 def unseal(stored: str, secret_key: str, purpose: str) -> str:

@@ -16,7 +16,7 @@ from frontdesk.core.mail import outbox
 from frontdesk.core.mail.records import ImapSettings, MailReceipt, OutboxMail
 from frontdesk.core.shared.records import MAX_ROW_ID, Actor, Scope
 from frontdesk.http.deps import PathId, services_of
-from frontdesk.services import Services, imap
+from frontdesk.services import Services, sealing
 
 router = APIRouter(prefix="/api/v1", tags=["mail"])
 admin = scoped(Scope.ADMIN)
@@ -156,7 +156,7 @@ def put_imap(
     services: Services = Depends(services_of),
 ) -> ImapOut:
     fields = mail.ImapFields(**body.model_dump())
-    seal_password = imap.sealer(services.settings.secret_key)
+    seal_password = sealing.sealer(services.settings.secret_key, sealing.IMAP_LOGIN)
     with services.store.write() as uow:
         return _imap(mail.set_imap(uow, actor, inbox_id, fields, seal=seal_password))
 

@@ -110,11 +110,7 @@ def put_relay(
     actor: Actor = Depends(admin),
     services: Services = Depends(services_of),
 ) -> RelayOut:
-    secret = services.settings.secret_key
-
-    def seal(value: str) -> str:
-        return sealing.seal(value, secret, RELAY_LOGIN)
-
+    seal = sealing.sealer(services.settings.secret_key, RELAY_LOGIN)
     with services.store.write() as uow:
         fields = mail.RelayFields(**body.model_dump())
         return _relay(mail.set_relay(uow, actor, inbox_id, fields, seal=seal))
@@ -144,11 +140,7 @@ def put_oauth(
     actor: Actor = Depends(admin),
     services: Services = Depends(services_of),
 ) -> OAuthOut:
-    secret = services.settings.secret_key
-
-    def seal(value: str) -> str:
-        return sealing.seal(value, secret, OAUTH_GRANT)
-
+    seal = sealing.sealer(services.settings.secret_key, OAUTH_GRANT)
     with services.store.write() as uow:
         fields = mail.OAuthFields(**body.model_dump())
         return _oauth(mail.set_oauth(uow, actor, inbox_id, fields, seal=seal))

@@ -50,7 +50,7 @@ def box(services: Services) -> Box:
     """Seals the authenticator's secret with a key derived from the installation's."""
     key = services.settings.secret_key
     return Box(
-        seal=lambda plain: sealing.seal(plain, key, TOTP_SECRET),
+        seal=sealing.sealer(key, TOTP_SECRET),
         unseal=lambda stored: sealing.unseal(stored, key, TOTP_SECRET),
     )
 

@@ -17,7 +17,7 @@ from frontdesk.core.mail import outbox
 from frontdesk.core.mail.records import ImapSettings
 from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from frontdesk.http.deps import PathId, services_from
-from frontdesk.services import imap
+from frontdesk.services import imap, sealing
 from frontdesk.services.oauth import TokenSource
 from frontdesk.web import session
 from frontdesk.web.forms import form_id
@@ -148,7 +148,7 @@ def set_mailbox(
             folder=folder, enabled=bool(enabled), password=password or None,
         )  # fmt: skip
         with services.store.write() as uow:
-            seal = imap.sealer(services.settings.secret_key)
+            seal = sealing.sealer(services.settings.secret_key, sealing.IMAP_LOGIN)
             mail.set_imap(uow, signed.actor, inbox_id, fields, seal=seal)
     except Invalid as error:
         return _inbox(request, signed, inbox_id, 422, imap_error=_message(error))
