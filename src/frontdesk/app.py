@@ -47,7 +47,7 @@ from frontdesk.chat import widget as chat_widget
 from frontdesk.chat.admission import ChatLimits
 from frontdesk.chat.hub import ChatHub
 from frontdesk.chat.presence import build_presence
-from frontdesk.http import errors
+from frontdesk.http import errors, gc_pauses
 from frontdesk.http.auth import AuthLimits
 from frontdesk.http.input import checked_input
 from frontdesk.http.limits import BodyLimitMiddleware
@@ -178,4 +178,9 @@ def _install_limiters(app: FastAPI, settings: Settings) -> None:
 
 def factory() -> FastAPI:
     """Entry point for `uvicorn --factory` worker processes: settings from the environment."""
-    return create_app(Settings())
+    settings = Settings()
+    app = create_app(settings)
+    # A serving process keeps its connections for long: short full collections (the chat's
+    # p99; http/gc_pauses.py). Here and not in create_app, so tests' apps leave gc alone.
+    gc_pauses.install(settings.gc_rescan_seconds)
+    return app

@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     # (a bucket of `burst` frames refilled at `rate` a second; closed with 4429 when empty).
     chat_max_frame_bytes: int = Field(default=16 * 1024, ge=1024, le=MIB)
     chat_frame_rate: float = Field(default=5.0, gt=0, le=10_000)
+    # How often `serve` hands the objects it froze back to the garbage collector for one
+    # full look (http/gc_pauses.py); 0 leaves CPython's collector as it is (no freezing).
+    gc_rescan_seconds: int = Field(default=600, ge=0, le=86_400)
     chat_frame_burst: int = Field(default=30, ge=1, le=100_000)
     # Flooding the agents' queue (docs/chat.md): within the window, at most this many new
     # conversations per client address, and new chats per address and per widget; and the
