@@ -30,12 +30,18 @@ started before the measured window (their first message is sent, not timed). Wit
 first, so every one starts a chat (and every agent socket hears each start).
 
 Client and server share the machine, so client-side scheduling is part of every figure.
+The client's own full garbage collections are kept out of the measured window: once its
+sockets are open it collects and freezes what it holds (`gc.freeze()`), as `serve` does
+(src/frontdesk/http/gc_pauses.py; `FRONTDESK_GC_RESCAN_SECONDS=0` in the environment turns
+that off in the servers, for a before/after pair). `delivery_slowest` lists the slowest
+2% with when they were sent, so one stall tells itself from slow writes spread out.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import resource
@@ -201,6 +207,7 @@ async def run(
     schedule = chat_schedule(args)
     sent: dict[str, float] = {}
     latencies: list[float] = []
+    timeline: list[tuple[float, float]] = []  # (sent at, seconds into the window; latency)
     done = asyncio.Event()
     expected = len(schedule.measured)
 
@@ -220,7 +227,9 @@ async def run(
         async for raw in ws:
             frame = json.loads(raw)
             if frame.get("type") == "message" and frame["message"] in sent:
-                latencies.append(time.perf_counter() - sent.pop(frame["message"]))
+                at = sent.pop(frame["message"])
+                latencies.append(time.perf_counter() - at)
+                timeline.append((at, latencies[-1]))
                 if len(latencies) >= expected:
                     done.set()
 
@@ -239,6 +248,9 @@ async def run(
         await asyncio.sleep(1.0 / args.rate)
     await asyncio.sleep(2.0)  # let those settle before timing anything
 
+    # The client's full collections would stall its receiving (1,000 sockets' objects).
+    gc.collect()
+    gc.freeze()
     interval = 1.0 / args.rate
     load_during: list[float] = []
     load_started = time.perf_counter()
@@ -287,6 +299,11 @@ async def run(
         "delivery_p99_ms": ms(latencies, 0.99),
         "delivery_max_ms": ms(latencies, 1.0),
         "delivery_mean_ms": round(statistics.fmean(latencies) * 1000, 2),
+        # When the slowest were sent (seconds into the window): one stall or spread out.
+        "delivery_slowest": [
+            [round(at - load_started, 3), round(latency * 1000, 1)]
+            for at, latency in sorted(timeline, key=lambda t: -t[1])[: max(1, expected // 50)]
+        ],
         "pong_p50_ms": ms(pings, 0.5),
         "pong_p99_ms": ms(pings, 0.99),
     }
@@ -365,6 +382,7 @@ def _measure(args: argparse.Namespace, data: Path, database_url: str) -> dict[st
     result["backend"] = backend(database_url)
     result["served_src"] = str(args.src) if args.src else "this tree"
     result["redis"] = bool(args.redis_url)
+    result["gc_rescan_seconds"] = os.environ.get("FRONTDESK_GC_RESCAN_SECONDS", "600 (default)")
     return result
 
 
