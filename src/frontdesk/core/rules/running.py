@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from frontdesk.core import tickets
 from frontdesk.core.rules import actions, sla
-from frontdesk.core.rules.conditions import excluded_by_event, matches
+from frontdesk.core.rules.conditions import matches, rule_test
 from frontdesk.core.rules.facts import facts_of, facts_of_many, subjects_of, with_event
 from frontdesk.core.rules.ports import RulesUnit
 from frontdesk.core.rules.records import Rule, RuleKind, TicketFacts
@@ -85,12 +85,13 @@ class _Run:
         for rule in rules:
             if (rule.id, event.ticket_id) in self.fired:
                 continue
-            if excluded_by_event(rule.match, rule.conditions, event.kind):
+            test = rule_test(rule.match, rule.conditions, event.kind)
+            if test is None:  # its event conditions refuse this kind: no need of the ticket
                 continue
             facts = self._facts(rule, event, needed)
             if facts is None:
                 return
-            if not matches(rule.match, rule.conditions, facts):
+            if not test(facts):
                 continue
             self.fired.add((rule.id, event.ticket_id))
             fire(self.uow, rule, event.ticket_id)
