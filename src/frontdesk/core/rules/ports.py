@@ -10,6 +10,7 @@ from frontdesk.core.automation.ports import AutomationUnit
 from frontdesk.core.rules.records import Rule, RuleKind
 from frontdesk.core.shared.ports import EventLog
 from frontdesk.core.shared.records import Event
+from frontdesk.core.tickets.records import Ticket
 
 
 class RulesRepo(Protocol):
@@ -50,6 +51,12 @@ class RulesRepo(Protocol):
         ...
 
     def requester_emails(self, ticket_ids: Sequence[int]) -> dict[int, str]: ...
+
+    def ticket_and_requester(
+        self, account_id: int, ticket_id: int
+    ) -> tuple[Ticket, str | None] | None:
+        """The account's ticket with its requester's address (None without one), in one read."""
+        ...
 
     def openers(self, account_id: int, ticket_ids: Sequence[int]) -> dict[int, str]:
         """The actor label of each ticket's `ticket.opened` event: its channel's source.

@@ -16,16 +16,23 @@ and the change that fired it still commits.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from frontdesk.core import tickets
 from frontdesk.core.rules import actions, sla
 from frontdesk.core.rules.conditions import matches, rule_test
-from frontdesk.core.rules.facts import facts_of, facts_of_many, subjects_of, with_event
+from frontdesk.core.rules.facts import (
+    REQUESTER,
+    facts_of,
+    facts_of_many,
+    subjects_of,
+    with_event,
+)
 from frontdesk.core.rules.ports import RulesUnit
 from frontdesk.core.rules.records import Rule, RuleKind, TicketFacts
 from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
-from frontdesk.core.shared.errors import DomainError, NotFound
+from frontdesk.core.shared.errors import DomainError
 from frontdesk.core.shared.records import ALL_SCOPES, Actor, Event
 from frontdesk.core.tickets.records import Ticket
 
@@ -118,17 +125,16 @@ class _Run:
 
 def _facts(uow: RulesUnit, rule: Rule, event: Event, needed: frozenset[str]) -> TicketFacts | None:
     """The ticket's facts for the first rule that needs them; None when the ticket is gone
-    (removed in this same transaction) or merged (frozen)."""
+    (removed in this same transaction) or merged (frozen). The ticket and its requester's
+    address come in one read (a rule's actor sees the whole account, as `get_ticket` would)."""
     assert event.ticket_id is not None
-    actor = rule_actor(rule)
-    try:
-        ticket = tickets.get_ticket(uow, actor, event.ticket_id)
-    except NotFound:
+    found = uow.rules.ticket_and_requester(rule.account_id, event.ticket_id)
+    if found is None or found[0].merged_into_id is not None:
         return None
-    if ticket.merged_into_id is not None:
-        return None
+    ticket, requester_email = found
     now = now_ms()
-    return facts_of(uow, actor, ticket, now, needed=needed, event=event)
+    facts = facts_of(uow, rule_actor(rule), ticket, now, needed=needed - REQUESTER, event=event)
+    return replace(facts, requester_email=requester_email)
 
 
 # -- time rules -----------------------------------------------------------------------------
