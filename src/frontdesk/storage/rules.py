@@ -47,7 +47,7 @@ _VERSION = select(
 ).where(
     t.rules.c.account_id == bindparam("account_id"), t.rules.c.kind == bindparam("kind")
 )  # fmt: skip
-_PARSED: dict[tuple[int, str], tuple[tuple[int, int, int], list[Rule]]] = {}
+_PARSED: dict[tuple[int, str], tuple[tuple[int, int, int], tuple[Rule, ...]]] = {}
 _REQUESTER = (
     select(t.tickets.c.id, t.contacts.c.email)
     .join(t.contacts, t.contacts.c.id == t.tickets.c.requester_id)
@@ -80,25 +80,21 @@ class SqlRules:
         row = one_in_account(self.conn, t.rules, account_id, rule_id)
         return _rule(row) if row else None
 
-    def list_rules(
-        self, account_id: int, kind: RuleKind, *, active_only: bool = False
-    ) -> list[Rule]:
-        if active_only:
-            return self._active(account_id, kind)
+    def list_rules(self, account_id: int, kind: RuleKind) -> list[Rule]:
         r = t.rules
         query = select(r).where(r.c.account_id == account_id, r.c.kind == kind.value)
         return [_rule(row) for row in self.conn.execute(query.order_by(r.c.position, r.c.id))]
 
-    def _active(self, account_id: int, kind: RuleKind) -> list[Rule]:
+    def active_rules(self, account_id: int, kind: RuleKind) -> tuple[Rule, ...]:
         params = {"account_id": account_id, "kind": kind.value}
         count, latest, total = self.conn.execute(_VERSION, params).one()
         version = (int(count), int(latest), int(total))
         known = _PARSED.get((account_id, kind.value))
         if known is not None and known[0] == version:
-            return list(known[1])
-        rules = [_rule(row) for row in self.conn.execute(_ACTIVE, params)]
+            return known[1]
+        rules = tuple(_rule(row) for row in self.conn.execute(_ACTIVE, params))
         _PARSED[(account_id, kind.value)] = (version, rules)
-        return list(rules)
+        return rules
 
     def delete_rule(self, rule_id: int) -> None:
         self.conn.execute(delete(t.rule_firings).where(t.rule_firings.c.rule_id == rule_id))

@@ -20,10 +20,14 @@ class RulesRepo(Protocol):
 
     def get_rule(self, account_id: int, rule_id: int) -> Rule | None: ...
 
-    def list_rules(
-        self, account_id: int, kind: RuleKind, *, active_only: bool = False
-    ) -> list[Rule]:
+    def list_rules(self, account_id: int, kind: RuleKind) -> list[Rule]:
         """In the order they run: position, then id."""
+        ...
+
+    def active_rules(self, account_id: int, kind: RuleKind) -> tuple[Rule, ...]:
+        """The active ones in the order they run. While they are unchanged the same tuple
+        comes back (parsed rules are kept per process), so what a caller works out from
+        them can be kept by the tuple's identity (`running.RuleSet`)."""
         ...
 
     def delete_rule(self, rule_id: int) -> None: ...

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from frontdesk.core import tickets
 from frontdesk.core.rules import actions, sla
-from frontdesk.core.rules.conditions import matches, rule_test
+from frontdesk.core.rules.conditions import Compiled, matches, rule_test
 from frontdesk.core.rules.facts import (
     REQUESTER,
     facts_of,
@@ -75,41 +75,71 @@ def run_triggers(uow: RulesUnit) -> int:
     return run.fired_count
 
 
+class RuleSet:
+    """What an account's active triggers work out once, kept while the storage returns the
+    same tuple of them: the subjects their conditions read, and per event kind the rules
+    that kind can match, each with its compiled test (`conditions.rule_test`). Most
+    triggers name their event, so most events try none or a few, without a test apiece."""
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+        self.needed = subjects_of(rules)
+        self._by_kind: dict[str, list[tuple[Rule, Compiled]]] = {}
+
+    def for_kind(self, kind: str) -> list[tuple[Rule, Compiled]]:
+        found = self._by_kind.get(kind)
+        if found is None:
+            found = self._by_kind[kind] = [
+                (rule, test)
+                for rule in self.rules
+                if (test := rule_test(rule.match, rule.conditions, kind)) is not None
+            ]
+        return found
+
+
+# Per account: its triggers' RuleSet, replaced when the storage returns another tuple.
+_SETS: dict[int, RuleSet] = {}
+
+
+def _rule_set(uow: RulesUnit, account_id: int) -> RuleSet:
+    rules = uow.rules.active_rules(account_id, RuleKind.TRIGGER)
+    known = _SETS.get(account_id)
+    if known is None or known.rules is not rules:
+        known = _SETS[account_id] = RuleSet(rules)
+    return known
+
+
 class _Run:
     """One transaction's trigger run: the rules per account, what fired on which ticket,
     and each ticket's facts, read once and kept until a trigger changes the ticket."""
 
     def __init__(self, uow: RulesUnit) -> None:
         self.uow = uow
-        self.loaded: dict[int, tuple[list[Rule], frozenset[str]]] = {}
+        self.loaded: dict[int, RuleSet] = {}
         self.fired: set[tuple[int, int]] = set()
         self.facts: dict[int, TicketFacts | None] = {}
         self.fired_count = 0
 
     def event(self, event: Event) -> None:
         assert event.ticket_id is not None
-        rules, needed = self._rules(event.account_id)
-        for rule in rules:
+        rules = self.loaded.get(event.account_id)
+        if rules is None:
+            rules = self.loaded[event.account_id] = _rule_set(self.uow, event.account_id)
+        facts: TicketFacts | None = None  # read for the first rule that needs them
+        for rule, test in rules.for_kind(event.kind):
             if (rule.id, event.ticket_id) in self.fired:
                 continue
-            test = rule_test(rule.match, rule.conditions, event.kind)
-            if test is None:  # its event conditions refuse this kind: no need of the ticket
-                continue
-            facts = self._facts(rule, event, needed)
             if facts is None:
-                return
+                facts = self._facts(rule, event, rules.needed)
+                if facts is None:
+                    return
             if not test(facts):
                 continue
             self.fired.add((rule.id, event.ticket_id))
             fire(self.uow, rule, event.ticket_id)
             self.fired_count += 1
             self.facts.pop(event.ticket_id, None)  # changed: the next rule reads it anew
-
-    def _rules(self, account_id: int) -> tuple[list[Rule], frozenset[str]]:
-        if account_id not in self.loaded:
-            rules = self.uow.rules.list_rules(account_id, RuleKind.TRIGGER, active_only=True)
-            self.loaded[account_id] = (rules, subjects_of(rules))
-        return self.loaded[account_id]
+            facts = None
 
     def _facts(self, rule: Rule, event: Event, needed: frozenset[str]) -> TicketFacts | None:
         assert event.ticket_id is not None
@@ -166,7 +196,7 @@ def run_time_rules(
     fired for. The last is only a shortcut: a firing is still claimed by inserting its
     (rule, ticket, state) row, which a unique key lets only one sweep do.
     """
-    rules = uow.rules.list_rules(account_id, RuleKind.TIME_RULE, active_only=True)
+    rules = uow.rules.active_rules(account_id, RuleKind.TIME_RULE)
     if not rules or not ticket_ids:
         return 0
     needed = subjects_of(rules) | {"status_minutes"}
