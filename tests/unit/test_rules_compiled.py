@@ -162,3 +162,15 @@ def test_a_rule_is_compiled_again_when_its_conditions_are_new() -> None:
     changed = (Condition("subject", "contains", "refund"),)  # a rule changed: a new tuple
     assert not matches(Match.ALL, changed, FACTS["full"])
     assert matches(Match.ALL, changed, FACTS["sweep"])
+
+
+def test_a_subject_registered_later_applies_to_rules_compiled_before(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(conditions, "_TESTS", dict(conditions._TESTS))  # undone afterwards
+    rule = (Condition("late.subject", "is", "x"),)
+    assert rule_test(Match.ALL, rule, "") is None  # unknown yet: never matches
+    before = conditions.generation()
+    conditions.register("late.subject", ("is",), lambda facts, operator, value: True)
+    assert conditions.generation() > before  # running.RuleSet compiles its rules again
+    assert matches(Match.ALL, rule, FACTS["sweep"])

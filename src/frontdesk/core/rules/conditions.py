@@ -24,6 +24,7 @@ Compiler = Callable[[str, Value], Compiled]
 
 _TESTS: dict[str, tuple[Test, frozenset[str]]] = {}
 _COMPILERS: dict[str, Compiler] = {}
+_GENERATION = 0
 MINUTE = 60_000
 
 
@@ -37,6 +38,13 @@ def register(
     if compiler is not None:
         _COMPILERS[subject] = compiler
     _RULES.clear()  # rules compiled before knew no such subject (or another test for it)
+    global _GENERATION
+    _GENERATION += 1
+
+
+def generation() -> int:
+    """Goes up with every `register`: what was compiled before must be compiled again."""
+    return _GENERATION
 
 
 def subjects() -> dict[str, frozenset[str]]:

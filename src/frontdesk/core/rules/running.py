@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from frontdesk.core import tickets
-from frontdesk.core.rules import actions, sla
+from frontdesk.core.rules import actions, conditions, sla
 from frontdesk.core.rules.conditions import Compiled, matches, rule_test
 from frontdesk.core.rules.facts import (
     REQUESTER,
@@ -83,6 +83,7 @@ class RuleSet:
 
     def __init__(self, rules: tuple[Rule, ...]) -> None:
         self.rules = rules
+        self.generation = conditions.generation()
         self.needed = subjects_of(rules)
         self._by_kind: dict[str, list[tuple[Rule, Compiled]]] = {}
 
@@ -104,7 +105,7 @@ _SETS: dict[int, RuleSet] = {}
 def _rule_set(uow: RulesUnit, account_id: int) -> RuleSet:
     rules = uow.rules.active_rules(account_id, RuleKind.TRIGGER)
     known = _SETS.get(account_id)
-    if known is None or known.rules is not rules:
+    if known is None or known.rules is not rules or known.generation != conditions.generation():
         known = _SETS[account_id] = RuleSet(rules)
     return known
 
