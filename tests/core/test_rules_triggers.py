@@ -18,6 +18,7 @@ from frontdesk.core.shared.records import Actor
 from frontdesk.core.tickets.records import MessageKind, Priority, Status
 from tests.conftest import Tenant
 from tests.core.helpers import add_agent, open_ticket
+from tests.statements import counted
 
 
 def trigger(tenant: Tenant, name: str, conditions: list[Condition], actions: list[Action],
@@ -310,3 +311,23 @@ def test_a_changed_rule_applies_at_once_though_parsed_rules_are_kept(tenant: Ten
     third = open_ticket(tenant)
     tags = [state(tenant, t.id)[1].details.tags for t in (first, second, third)]
     assert tags == [("one",), ("three",), ()]
+
+
+def test_triggers_read_the_ticket_once_whatever_their_number(tenant: Tenant) -> None:
+    """A create's triggers cost one statement (the ticket with its requester's address),
+    however many there are and whichever of their conditions get tested."""
+    made = 0
+    costs = []
+    for count in (0, 1, 20):
+        while made < count:  # none matches; half test the requester's domain first
+            subject = Condition("subject", "contains", f"zz{made}")
+            domain = Condition("requester_domain", "is", "nowhere.test")
+            pair = [subject, domain] if made % 2 else [domain, subject]
+            trigger(tenant, f"T{made}", [OPENED, *pair], [Action("add_tags", ("t",))])
+            made += 1
+        open_ticket(tenant)  # the rules parsed and compiled
+        with counted(tenant.services) as cost:
+            open_ticket(tenant)
+        costs.append(len(cost.statements))
+    assert costs[1] == costs[0] + 1
+    assert costs[2] == costs[1]

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, and_, bindparam, delete, func, select
 
 from frontdesk.core.rules.records import Action, Condition, Match, Rule, RuleKind, Value
 from frontdesk.core.shared import events as kinds
-from frontdesk.core.tickets.records import OPEN_STATUSES
+from frontdesk.core.tickets.records import OPEN_STATUSES, Ticket
 from frontdesk.storage import tables as t
 from frontdesk.storage._sql import (
     insert_row,
@@ -21,6 +21,7 @@ from frontdesk.storage._sql import (
     update_row,
     upsert,
 )
+from frontdesk.storage.tickets.rows import ticket_from_row
 
 _OPEN = sorted(status.value for status in OPEN_STATUSES)
 
@@ -46,11 +47,20 @@ _VERSION = select(
 ).where(
     t.rules.c.account_id == bindparam("account_id"), t.rules.c.kind == bindparam("kind")
 )  # fmt: skip
-_PARSED: dict[tuple[int, str], tuple[tuple[int, int, int], list[Rule]]] = {}
+_PARSED: dict[tuple[int, str], tuple[tuple[int, int, int], tuple[Rule, ...]]] = {}
 _REQUESTER = (
     select(t.tickets.c.id, t.contacts.c.email)
     .join(t.contacts, t.contacts.c.id == t.tickets.c.requester_id)
     .where(t.tickets.c.id.in_(bindparam("ticket_ids", expanding=True)))
+)
+# A trigger run's first read of a ticket, with its requester's address: one statement
+# instead of the ticket's and then the address's.
+_TICKET_AND_REQUESTER = (
+    select(t.tickets, t.contacts.c.email.label("requester_email"))
+    .select_from(t.tickets.outerjoin(t.contacts, t.contacts.c.id == t.tickets.c.requester_id))
+    .where(
+        t.tickets.c.id == bindparam("ticket_id"), t.tickets.c.account_id == bindparam("account_id")
+    )
 )
 
 
@@ -70,25 +80,21 @@ class SqlRules:
         row = one_in_account(self.conn, t.rules, account_id, rule_id)
         return _rule(row) if row else None
 
-    def list_rules(
-        self, account_id: int, kind: RuleKind, *, active_only: bool = False
-    ) -> list[Rule]:
-        if active_only:
-            return self._active(account_id, kind)
+    def list_rules(self, account_id: int, kind: RuleKind) -> list[Rule]:
         r = t.rules
         query = select(r).where(r.c.account_id == account_id, r.c.kind == kind.value)
         return [_rule(row) for row in self.conn.execute(query.order_by(r.c.position, r.c.id))]
 
-    def _active(self, account_id: int, kind: RuleKind) -> list[Rule]:
+    def active_rules(self, account_id: int, kind: RuleKind) -> tuple[Rule, ...]:
         params = {"account_id": account_id, "kind": kind.value}
         count, latest, total = self.conn.execute(_VERSION, params).one()
         version = (int(count), int(latest), int(total))
         known = _PARSED.get((account_id, kind.value))
         if known is not None and known[0] == version:
-            return list(known[1])
-        rules = [_rule(row) for row in self.conn.execute(_ACTIVE, params)]
+            return known[1]
+        rules = tuple(_rule(row) for row in self.conn.execute(_ACTIVE, params))
         _PARSED[(account_id, kind.value)] = (version, rules)
-        return list(rules)
+        return rules
 
     def delete_rule(self, rule_id: int) -> None:
         self.conn.execute(delete(t.rule_firings).where(t.rule_firings.c.rule_id == rule_id))
@@ -150,6 +156,16 @@ class SqlRules:
     def requester_emails(self, ticket_ids: Sequence[int]) -> dict[int, str]:
         rows = self.conn.execute(_REQUESTER, {"ticket_ids": list(ticket_ids)})
         return {int(row.id): str(row.email) for row in rows if row.email is not None}
+
+    def ticket_and_requester(
+        self, account_id: int, ticket_id: int
+    ) -> tuple[Ticket, str | None] | None:
+        params = {"ticket_id": ticket_id, "account_id": account_id}
+        row = self.conn.execute(_TICKET_AND_REQUESTER, params).one_or_none()
+        if row is None:
+            return None
+        email = row._mapping["requester_email"]
+        return ticket_from_row(row), None if email is None else str(email)
 
     def openers(self, account_id: int, ticket_ids: Sequence[int]) -> dict[int, str]:
         e = t.events

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import lru_cache
+from operator import attrgetter
 
 from frontdesk.core.rules.records import Condition, Match, TicketFacts, Value
 from frontdesk.core.shared.errors import Invalid
@@ -15,14 +16,35 @@ from frontdesk.core.tickets.field_types import compared
 
 # A test: does the ticket's fact, compared with `value` by `operator`, hold?
 Test = Callable[[TicketFacts, str, Value], bool]
+# One condition (or a rule's conditions) with its operator and value already bound.
+Compiled = Callable[[TicketFacts], bool]
+# Binds an operator and a value once: what `holds` works out for every ticket (the
+# lower-cased words, which operator) is then worked out once per rule.
+Compiler = Callable[[str, Value], Compiled]
 
 _TESTS: dict[str, tuple[Test, frozenset[str]]] = {}
+_COMPILERS: dict[str, Compiler] = {}
+_GENERATION = 0
 MINUTE = 60_000
 
 
-def register(subject: str, operators: Sequence[str], test: Test) -> None:
-    """Make `subject` a condition with these operators, tested by `test`."""
+def register(
+    subject: str, operators: Sequence[str], test: Test, compiler: Compiler | None = None
+) -> None:
+    """Make `subject` a condition with these operators, tested by `test`; `compiler`, when
+    given, must answer as `test` does (tests/unit/test_rules_compiled.py checks ours)."""
     _TESTS[subject] = (test, frozenset(operators))
+    _COMPILERS.pop(subject, None)
+    if compiler is not None:
+        _COMPILERS[subject] = compiler
+    _RULES.clear()  # rules compiled before knew no such subject (or another test for it)
+    global _GENERATION
+    _GENERATION += 1
+
+
+def generation() -> int:
+    """Goes up with every `register`: what was compiled before must be compiled again."""
+    return _GENERATION
 
 
 def subjects() -> dict[str, frozenset[str]]:
@@ -67,40 +89,88 @@ def _with_name(condition: Condition) -> Value:
     return condition.value
 
 
-# excluded_by_event's answers per (conditions, event kind). The storage keeps parsed rules
+def compiled(condition: Condition) -> Compiled:
+    """`holds` for this condition, with its subject's test, operator and value bound."""
+    key = _key(condition.subject)
+    known = _TESTS.get(key)
+    if known is None:
+        return _never
+    compiler = _COMPILERS.get(key)
+    value = _with_name(condition)
+    if compiler is not None:
+        return compiler(condition.operator, value)
+    test, operator = known[0], condition.operator
+    return lambda facts: test(facts, operator, value)
+
+
+def _never(facts: TicketFacts) -> bool:
+    return False
+
+
+def _always(facts: TicketFacts) -> bool:
+    return True
+
+
+# rule_test's answers per (conditions, match, event kind). The storage keeps parsed rules
 # per process while they are unchanged, so the same conditions tuple comes back for every
-# create: the answer is worked out once, not for every trigger of every event (the
-# lower-casing of the values was most of a trigger's cost). The entry holds the tuple
-# itself, so an id reused after a rule changed is never mistaken for the old one.
-_EXCLUDED: dict[tuple[int, str], tuple[Sequence[Condition], bool]] = {}
-_EXCLUDED_LIMIT = 50_000
+# create: each rule is compiled once per event kind, not tested condition by condition for
+# every trigger of every event. The entry holds the tuple itself, so an id reused after a
+# rule changed is never mistaken for the old one.
+_RULES: dict[tuple[int, Match, str], tuple[Sequence[Condition], Compiled | None]] = {}
+_RULES_LIMIT = 50_000
 
 
-def excluded_by_event(match: Match, conditions: Sequence[Condition], kind: str) -> bool:
-    """Whether an `all` rule's `event` conditions already refuse this event kind: the
-    trigger engine then skips the rule without reading the ticket (most triggers name
-    their event, and most events are not theirs)."""
-    if match is not Match.ALL:
-        return False
-    known = _EXCLUDED.get((id(conditions), kind))
+def rule_test(match: Match, conditions: Sequence[Condition], kind: str) -> Compiled | None:
+    """A rule's conditions as one test of a ticket's facts for events of `kind` ("" on a
+    sweep), or None when no ticket can match (its `event` conditions refuse the kind): the
+    trigger engine then skips the rule without reading the ticket. The `event` conditions,
+    answered by the kind alone, are left out of the test."""
+    known = _RULES.get((id(conditions), match, kind))
     if known is not None and known[0] is conditions:
         return known[1]
-    if len(_EXCLUDED) >= _EXCLUDED_LIMIT:
-        _EXCLUDED.clear()
-    excluded = any(
-        condition.subject == "event" and not _one_of(kind, condition.operator, condition.value)
-        for condition in conditions
-    )
-    _EXCLUDED[(id(conditions), kind)] = (conditions, excluded)
-    return excluded
+    if len(_RULES) >= _RULES_LIMIT:
+        _RULES.clear()
+    test = _compile_rule(match, conditions, kind)
+    _RULES[(id(conditions), match, kind)] = (conditions, test)
+    return test
+
+
+def _compile_rule(match: Match, conditions: Sequence[Condition], kind: str) -> Compiled | None:
+    if not conditions:
+        return _always  # a rule with no conditions always matches
+    by_event = [_one_of(kind, c.operator, c.value) for c in conditions if c.subject == "event"]
+    tests = [compiled(c) for c in conditions if c.subject != "event"]
+    if match is Match.ALL:
+        if not all(by_event) or _never in tests:
+            return None
+        return _all(tests)
+    if any(by_event):
+        return _always
+    tests = [test for test in tests if test is not _never]
+    return _any(tests) if tests else None
+
+
+def _all(tests: list[Compiled]) -> Compiled:
+    if not tests:
+        return _always
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:  # the usual trigger once its event is left out: no generator
+        first, second = tests
+        return lambda facts: first(facts) and second(facts)
+    return lambda facts: all(test(facts) for test in tests)
+
+
+def _any(tests: list[Compiled]) -> Compiled:
+    if len(tests) == 1:
+        return tests[0]
+    return lambda facts: any(test(facts) for test in tests)
 
 
 def matches(match: Match, conditions: Sequence[Condition], facts: TicketFacts) -> bool:
     """All (or any) of the conditions hold; a rule with none always matches."""
-    if not conditions:
-        return True
-    results = (holds(condition, facts) for condition in conditions)
-    return all(results) if match is Match.ALL else any(results)
+    test = rule_test(match, conditions, facts.event.kind if facts.event else "")
+    return test is not None and test(facts)
 
 
 def _words(value: Value) -> tuple[str, ...]:
@@ -166,9 +236,9 @@ def _event(facts: TicketFacts, operator: str, value: Value) -> bool:
     return _one_of(facts.event.kind if facts.event else "", operator, value)
 
 
-def _inbox(facts: TicketFacts, operator: str, value: Value) -> bool:
+def _inbox_of(facts: TicketFacts) -> str:
     inbox = facts.ticket.inbox_id
-    return _one_of("" if inbox is None else str(inbox), operator, value)
+    return "" if inbox is None else str(inbox)
 
 
 def _field(facts: TicketFacts, operator: str, value: Value) -> bool:
@@ -203,40 +273,112 @@ def _comparable(condition: Condition) -> None:
         )
 
 
-def _requester(facts: TicketFacts, operator: str, value: Value) -> bool:
-    return _one_of(facts.requester_email, operator, value)
-
-
-def _domain(facts: TicketFacts, operator: str, value: Value) -> bool:
+def _domain_of(facts: TicketFacts) -> str:
     address = facts.requester_email or ""
-    domain = address.rsplit("@", 1)[1] if "@" in address else ""
-    return _one_of(domain, operator, tuple(w.lstrip("@") for w in _words(value)))
+    return address.rsplit("@", 1)[1] if "@" in address else ""
 
 
-def _business_hours(facts: TicketFacts, operator: str, value: Value) -> bool:
-    return facts.business_hours is yes(value)
+def _domains(value: Value) -> tuple[str, ...]:
+    return tuple(word.lstrip("@") for word in _words(value))
+
+
+# -- the subjects' compilers: the same answers as their tests, with the values worked out once
+
+
+def _one_of_compiler(get: Callable[[TicketFacts], str | None]) -> Compiler:
+    def compiler(operator: str, value: Value) -> Compiled:
+        wanted = _wanted(value)
+        if operator == "is":
+            return lambda facts: (get(facts) or "").lower() in wanted
+        return lambda facts: (get(facts) or "").lower() not in wanted
+
+    return compiler
+
+
+def _sets_compiler(get: Callable[[TicketFacts], tuple[str, ...]]) -> Compiler:
+    def compiler(operator: str, value: Value) -> Compiled:
+        wanted = _wanted(value)
+        if operator == "has":
+            return lambda facts: wanted <= _lower(get(facts))
+        if operator == "has_any":
+            return lambda facts: bool(wanted & _lower(get(facts)))
+        return lambda facts: not wanted & _lower(get(facts))
+
+    return compiler
+
+
+def _text_compiler(get: Callable[[TicketFacts], str]) -> Compiler:
+    def compiler(operator: str, value: Value) -> Compiled:
+        needles = _needles(value)
+        if len(needles) == 1:  # the usual case: one word, one `in`
+            needle = needles[0]
+
+            def found(facts: TicketFacts) -> bool:
+                return needle in get(facts).lower()
+
+        else:
+
+            def found(facts: TicketFacts) -> bool:
+                haystack = get(facts).lower()
+                return any(needle in haystack for needle in needles)
+
+        if operator == "contains":
+            return found
+        return lambda facts: not found(facts)
+
+    return compiler
+
+
+def _yes_compiler(get: Callable[[TicketFacts], bool]) -> Compiler:
+    def compiler(operator: str, value: Value) -> Compiled:
+        wanted = yes(value)
+        return lambda facts: get(facts) is wanted
+
+    return compiler
+
+
+def _one_of_subject(subject: str, get: Callable[[TicketFacts], str | None]) -> None:
+    register(subject, IS, lambda f, o, v: _one_of(get(f), o, v), _one_of_compiler(get))
+
+
+def _sets_subject(subject: str, get: Callable[[TicketFacts], tuple[str, ...]]) -> None:
+    register(subject, SETS, lambda f, o, v: _sets(get(f), o, v), _sets_compiler(get))
+
+
+def _text_subject(subject: str, get: Callable[[TicketFacts], str]) -> None:
+    register(subject, TEXT, lambda f, o, v: _text(get(f), o, v), _text_compiler(get))
+
+
+def _yes_subject(subject: str, get: Callable[[TicketFacts], bool]) -> None:
+    register(subject, ("is",), lambda f, o, v: get(f) is yes(v), _yes_compiler(get))
 
 
 IS = ("is", "is_not")
 SETS = ("has", "has_any", "has_not")
 TEXT = ("contains", "not_contains")
 NUMBER = ("at_least", "at_most")
-
-register("event", IS, _event)
-register("inbox", IS, _inbox)
-register("channel", IS, lambda f, o, v: _one_of(f.channel, o, v))
-register("status", IS, lambda f, o, v: _one_of(f.ticket.status.value, o, v))
-register("priority", IS, lambda f, o, v: _one_of(f.ticket.priority.value, o, v))
-register("labels", SETS, lambda f, o, v: _sets(f.details.labels, o, v))
-register("tags", SETS, lambda f, o, v: _sets(f.details.tags, o, v))
 ORDER = ("greater", "less")
+
+# `event` has no compiler: rule_test answers it from the event kind alone.
+register("event", IS, _event)
+_one_of_subject("inbox", _inbox_of)
+_one_of_subject("channel", attrgetter("channel"))
+_one_of_subject("status", attrgetter("ticket.status.value"))
+_one_of_subject("priority", attrgetter("ticket.priority.value"))
+_sets_subject("labels", attrgetter("details.labels"))
+_sets_subject("tags", attrgetter("details.tags"))
 register("field:", (*IS, *ORDER, "present", "absent"), _field)
-register("requester", IS, _requester)
-register("requester_domain", IS, _domain)
-register("subject", TEXT, lambda f, o, v: _text(f.ticket.subject, o, v))
-register("body", TEXT, lambda f, o, v: _text(f.body, o, v))
-register("business_hours", ("is",), _business_hours)
-register("assigned", ("is",), lambda f, o, v: bool(f.details.assignee_ids) is yes(v))
+_one_of_subject("requester", attrgetter("requester_email"))
+register(
+    "requester_domain",
+    IS,
+    lambda f, o, v: _one_of(_domain_of(f), o, _domains(v)),
+    lambda o, v: _one_of_compiler(_domain_of)(o, _domains(v)),
+)
+_text_subject("subject", attrgetter("ticket.subject"))
+_text_subject("body", attrgetter("body"))
+_yes_subject("business_hours", attrgetter("business_hours"))
+_yes_subject("assigned", lambda f: bool(f.details.assignee_ids))
 register(
     "status_minutes",
     NUMBER,

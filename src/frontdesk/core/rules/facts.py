@@ -49,6 +49,8 @@ def channel_of(opened_by: str | None) -> str:
     return "api"
 
 
+# Subjects that read the requester's address.
+REQUESTER = frozenset({"requester", "requester_domain"})
 # Subjects that read the ticket's labels, tags, assignees or fields (one more query).
 _DETAILED = frozenset({"labels", "tags", "assigned", "unassigned_minutes"})
 _NONE = TicketDetails()
@@ -131,10 +133,7 @@ class _Reads:
         self, uow: RulesUnit, account_id: int, ids: list[int], needed: frozenset[str]
     ) -> None:
         wants = needed.__contains__
-        self.requesters = (
-            uow.rules.requester_emails(ids) if wants("requester") or wants("requester_domain")
-            else {}
-        )  # fmt: skip
+        self.requesters = uow.rules.requester_emails(ids) if needed & REQUESTER else {}
         self.details = (
             uow.tickets.ticket_details(ids) if needed & _DETAILED or _fields(needed) else {}
         )

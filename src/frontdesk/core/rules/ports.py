@@ -10,6 +10,7 @@ from frontdesk.core.automation.ports import AutomationUnit
 from frontdesk.core.rules.records import Rule, RuleKind
 from frontdesk.core.shared.ports import EventLog
 from frontdesk.core.shared.records import Event
+from frontdesk.core.tickets.records import Ticket
 
 
 class RulesRepo(Protocol):
@@ -19,10 +20,14 @@ class RulesRepo(Protocol):
 
     def get_rule(self, account_id: int, rule_id: int) -> Rule | None: ...
 
-    def list_rules(
-        self, account_id: int, kind: RuleKind, *, active_only: bool = False
-    ) -> list[Rule]:
+    def list_rules(self, account_id: int, kind: RuleKind) -> list[Rule]:
         """In the order they run: position, then id."""
+        ...
+
+    def active_rules(self, account_id: int, kind: RuleKind) -> tuple[Rule, ...]:
+        """The active ones in the order they run. While they are unchanged the same tuple
+        comes back (parsed rules are kept per process), so what a caller works out from
+        them can be kept by the tuple's identity (`running.RuleSet`)."""
         ...
 
     def delete_rule(self, rule_id: int) -> None: ...
@@ -50,6 +55,12 @@ class RulesRepo(Protocol):
         ...
 
     def requester_emails(self, ticket_ids: Sequence[int]) -> dict[int, str]: ...
+
+    def ticket_and_requester(
+        self, account_id: int, ticket_id: int
+    ) -> tuple[Ticket, str | None] | None:
+        """The account's ticket with its requester's address (None without one), in one read."""
+        ...
 
     def openers(self, account_id: int, ticket_ids: Sequence[int]) -> dict[int, str]:
         """The actor label of each ticket's `ticket.opened` event: its channel's source.

@@ -16,16 +16,23 @@ and the change that fired it still commits.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from frontdesk.core import tickets
-from frontdesk.core.rules import actions, sla
-from frontdesk.core.rules.conditions import excluded_by_event, matches
-from frontdesk.core.rules.facts import facts_of, facts_of_many, subjects_of, with_event
+from frontdesk.core.rules import actions, conditions, sla
+from frontdesk.core.rules.conditions import Compiled, matches, rule_test
+from frontdesk.core.rules.facts import (
+    REQUESTER,
+    facts_of,
+    facts_of_many,
+    subjects_of,
+    with_event,
+)
 from frontdesk.core.rules.ports import RulesUnit
 from frontdesk.core.rules.records import Rule, RuleKind, TicketFacts
 from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
-from frontdesk.core.shared.errors import DomainError, NotFound
+from frontdesk.core.shared.errors import DomainError
 from frontdesk.core.shared.records import ALL_SCOPES, Actor, Event
 from frontdesk.core.tickets.records import Ticket
 
@@ -68,40 +75,72 @@ def run_triggers(uow: RulesUnit) -> int:
     return run.fired_count
 
 
+class RuleSet:
+    """What an account's active triggers work out once, kept while the storage returns the
+    same tuple of them: the subjects their conditions read, and per event kind the rules
+    that kind can match, each with its compiled test (`conditions.rule_test`). Most
+    triggers name their event, so most events try none or a few, without a test apiece."""
+
+    def __init__(self, rules: tuple[Rule, ...]) -> None:
+        self.rules = rules
+        self.generation = conditions.generation()
+        self.needed = subjects_of(rules)
+        self._by_kind: dict[str, list[tuple[Rule, Compiled]]] = {}
+
+    def for_kind(self, kind: str) -> list[tuple[Rule, Compiled]]:
+        found = self._by_kind.get(kind)
+        if found is None:
+            found = self._by_kind[kind] = [
+                (rule, test)
+                for rule in self.rules
+                if (test := rule_test(rule.match, rule.conditions, kind)) is not None
+            ]
+        return found
+
+
+# Per account: its triggers' RuleSet, replaced when the storage returns another tuple.
+_SETS: dict[int, RuleSet] = {}
+
+
+def _rule_set(uow: RulesUnit, account_id: int) -> RuleSet:
+    rules = uow.rules.active_rules(account_id, RuleKind.TRIGGER)
+    known = _SETS.get(account_id)
+    if known is None or known.rules is not rules or known.generation != conditions.generation():
+        known = _SETS[account_id] = RuleSet(rules)
+    return known
+
+
 class _Run:
     """One transaction's trigger run: the rules per account, what fired on which ticket,
     and each ticket's facts, read once and kept until a trigger changes the ticket."""
 
     def __init__(self, uow: RulesUnit) -> None:
         self.uow = uow
-        self.loaded: dict[int, tuple[list[Rule], frozenset[str]]] = {}
+        self.loaded: dict[int, RuleSet] = {}
         self.fired: set[tuple[int, int]] = set()
         self.facts: dict[int, TicketFacts | None] = {}
         self.fired_count = 0
 
     def event(self, event: Event) -> None:
         assert event.ticket_id is not None
-        rules, needed = self._rules(event.account_id)
-        for rule in rules:
+        rules = self.loaded.get(event.account_id)
+        if rules is None:
+            rules = self.loaded[event.account_id] = _rule_set(self.uow, event.account_id)
+        facts: TicketFacts | None = None  # read for the first rule that needs them
+        for rule, test in rules.for_kind(event.kind):
             if (rule.id, event.ticket_id) in self.fired:
                 continue
-            if excluded_by_event(rule.match, rule.conditions, event.kind):
-                continue
-            facts = self._facts(rule, event, needed)
             if facts is None:
-                return
-            if not matches(rule.match, rule.conditions, facts):
+                facts = self._facts(rule, event, rules.needed)
+                if facts is None:
+                    return
+            if not test(facts):
                 continue
             self.fired.add((rule.id, event.ticket_id))
             fire(self.uow, rule, event.ticket_id)
             self.fired_count += 1
             self.facts.pop(event.ticket_id, None)  # changed: the next rule reads it anew
-
-    def _rules(self, account_id: int) -> tuple[list[Rule], frozenset[str]]:
-        if account_id not in self.loaded:
-            rules = self.uow.rules.list_rules(account_id, RuleKind.TRIGGER, active_only=True)
-            self.loaded[account_id] = (rules, subjects_of(rules))
-        return self.loaded[account_id]
+            facts = None
 
     def _facts(self, rule: Rule, event: Event, needed: frozenset[str]) -> TicketFacts | None:
         assert event.ticket_id is not None
@@ -117,17 +156,16 @@ class _Run:
 
 def _facts(uow: RulesUnit, rule: Rule, event: Event, needed: frozenset[str]) -> TicketFacts | None:
     """The ticket's facts for the first rule that needs them; None when the ticket is gone
-    (removed in this same transaction) or merged (frozen)."""
+    (removed in this same transaction) or merged (frozen). The ticket and its requester's
+    address come in one read (a rule's actor sees the whole account, as `get_ticket` would)."""
     assert event.ticket_id is not None
-    actor = rule_actor(rule)
-    try:
-        ticket = tickets.get_ticket(uow, actor, event.ticket_id)
-    except NotFound:
+    found = uow.rules.ticket_and_requester(rule.account_id, event.ticket_id)
+    if found is None or found[0].merged_into_id is not None:
         return None
-    if ticket.merged_into_id is not None:
-        return None
+    ticket, requester_email = found
     now = now_ms()
-    return facts_of(uow, actor, ticket, now, needed=needed, event=event)
+    facts = facts_of(uow, rule_actor(rule), ticket, now, needed=needed - REQUESTER, event=event)
+    return replace(facts, requester_email=requester_email)
 
 
 # -- time rules -----------------------------------------------------------------------------
@@ -159,7 +197,7 @@ def run_time_rules(
     fired for. The last is only a shortcut: a firing is still claimed by inserting its
     (rule, ticket, state) row, which a unique key lets only one sweep do.
     """
-    rules = uow.rules.list_rules(account_id, RuleKind.TIME_RULE, active_only=True)
+    rules = uow.rules.active_rules(account_id, RuleKind.TIME_RULE)
     if not rules or not ticket_ids:
         return 0
     needed = subjects_of(rules) | {"status_minutes"}
