@@ -77,8 +77,9 @@ def _of_customer(
     return conditions
 
 
-# Built once with bind parameters (as storage/hot_queries.py's): the ticket page reads it on
-# every view, and building a statement and its cache key costs more than running it.
+# Built once with bind parameters (as storage/hot_queries.py's): the ticket page and the
+# queue read them on every view, and building a statement and its cache key costs more than
+# running it.
 _ACCOUNT_LABELS = (
     select(t.account_labels.c.name)
     .where(t.account_labels.c.account_id == bindparam("account_id"))
@@ -94,6 +95,14 @@ _REQUESTER_LATEST = (
     .order_by(t.tickets.c.id.desc())
     .limit(bindparam("limit"))
 )
+_VIEW_NAMES = union_all(
+    select(literal(0).label("part"), t.inboxes.c.id, t.inboxes.c.name).where(
+        t.inboxes.c.account_id == bindparam("account_id")
+    ),
+    select(literal(1), null(), t.account_labels.c.name).where(
+        t.account_labels.c.account_id == bindparam("account_id")
+    ),
+).order_by("part", "name")  # labels in the database's order
 _READ_TIMES = select(t.ticket_reads.c.ticket_id, t.ticket_reads.c.read_at).where(
     t.ticket_reads.c.agent_id == bindparam("agent_id"),
     t.ticket_reads.c.ticket_id.in_(bindparam("ticket_ids", expanding=True)),
@@ -347,15 +356,9 @@ class SqlTicketListing:
     def view_names(self, account_id: int) -> tuple[dict[int, str], list[str]]:
         """The account's inbox names (id -> name) and labels (in order), in one statement:
         the left column of every workspace page lists both."""
-        inboxes = select(literal(0).label("part"), t.inboxes.c.id, t.inboxes.c.name).where(
-            t.inboxes.c.account_id == account_id
-        )
-        al = t.account_labels
-        labels = select(literal(1), null(), al.c.name).where(al.c.account_id == account_id)
-        both = union_all(inboxes, labels).order_by("part", "name")  # labels in the database's order
         names: dict[int, str] = {}
         label_names = []
-        for part, inbox_id, name in self.conn.execute(both):
+        for part, inbox_id, name in self.conn.execute(_VIEW_NAMES, {"account_id": account_id}):
             if part:
                 label_names.append(str(name))
             else:
