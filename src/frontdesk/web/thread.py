@@ -4,10 +4,11 @@ The thread was the largest part of the ticket page's render as template code: ab
 forty template expressions and a dozen calls a message, each yielded through the
 three templates of the page's inheritance. As one function (`ui.thread_message`) a
 message is one call and one string, with the same markup, whitespace included (the
-template's `trim_blocks` / `lstrip_blocks` output): tests/web compare them.
+template's `trim_blocks` / `lstrip_blocks` output): tests/web/test_thread.py compares them.
 
-Its words are translated with `i18n.gettext` and written as the template wrote `_()`'s
-result: translations are ours, not input. Every other value goes through `escape`.
+Its words are translated with `i18n.gettext` (outside the f-strings, where Babel's
+extractor would not see them) and written as the template wrote `_()`'s result:
+translations are ours, not input. Every other value goes through `escape`.
 """
 
 from __future__ import annotations
@@ -54,21 +55,21 @@ def thread_message(m: Message, desk: Desk) -> Markup:
     ticket = desk.thread.ticket
     who = m.from_name or m.from_email or gettext("Unknown")
     if m.kind is MessageKind.INTERNAL:
-        side, said = (
-            "note",
-            f'<span class="badge badge--warning">{gettext("Internal note")}</span>\n',
-        )
+        side, note = "note", gettext("Internal note")
+        said = f'<span class="badge badge--warning">{note}</span>\n'
     elif m.agent_id or not m.contact_id:
-        side, said = "agent", f'<span class="visually-hidden">{gettext("replied")}</span>\n'
+        side, replied = "agent", gettext("replied")
+        said = f'<span class="visually-hidden">{replied}</span>\n'
     else:
-        side, said = "customer", f'<span class="visually-hidden">{gettext("wrote")}</span>'
+        side, wrote = "customer", gettext("wrote")
+        said = f'<span class="visually-hidden">{wrote}</span>'
     pick = ""
     if not ticket.merged_into_id:
+        choose, split = gettext("Choose this message to split it off"), gettext("Split")
         pick = (
             f'<label class="message__pick"><input type="checkbox" name="messages" '
-            f'value="{m.id}" form="split"> <span class="visually-hidden">'
-            f'{gettext("Choose this message to split it off")}</span><span aria-hidden="true">'
-            f"{gettext('Split')}</span></label>"
+            f'value="{m.id}" form="split"> <span class="visually-hidden">{choose}</span>'
+            f'<span aria-hidden="true">{split}</span></label>'
         )
     return Markup(  # noqa: S704 (every value escaped)
         f'<li class="message message--{side}" id="message-{m.id}">\n'
@@ -98,11 +99,12 @@ def _delivery(mail: OutboxMail | None) -> str:
 
 
 def _addresses(m: Message) -> str:
-    line = f"{gettext('To')}: {_joined(m.to)}"
+    to, cc, bcc = gettext("To"), gettext("Cc"), gettext("Bcc")
+    line = f"{to}: {_joined(m.to)}"
     if m.cc:
-        line += f" · {gettext('Cc')}: {_joined(m.cc)}"
+        line += f" · {cc}: {_joined(m.cc)}"
     if m.bcc:
-        line += f" · {gettext('Bcc')}: {_joined(m.bcc)}"
+        line += f" · {bcc}: {_joined(m.bcc)}"
     return f'<p class="message__to">{line}</p>'
 
 
@@ -114,8 +116,9 @@ def _files(files: Sequence[Attachment], ticket_id: int) -> str:
     if not files:
         return ""
     items = "".join(_file(f, ticket_id) for f in files)
+    label = gettext("Attachments")  # not inside the f-string, where Babel would not find it
     return (
-        f'            <ul class="files" role="list" aria-label="{gettext("Attachments")}">\n'
+        f'            <ul class="files" role="list" aria-label="{label}">\n'
         f"{items}            </ul>\n"
     )
 
