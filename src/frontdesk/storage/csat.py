@@ -3,15 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, false, literal, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, delete, false, literal, select, update
 
 from frontdesk.core.automation.records import CsatSettings, Survey
 from frontdesk.storage import tables as t
 from frontdesk.storage._sql import locks_rows, update_row, upsert
 
 QUEUED = "queued"  # the outbox's status of a mail not yet sent
+
+
+@cache
+def _satisfaction(has_contact: bool) -> Select[Any]:
+    """A ticket's survey and its requester's latest chat rating, one row, built once per
+    shape (with or without a requester): the ticket page reads it on every view."""
+    sv, ss, cc = t.csat_surveys, t.chat_sessions, t.chat_conversations
+    chat = (
+        select(ss.c.rating)
+        .join(cc, cc.c.id == ss.c.conversation_id)
+        .where(
+            cc.c.account_id == bindparam("account_id"),
+            # no requester, no chat rating: never `contact_id IS NULL` (anyone's chat)
+            cc.c.contact_id == bindparam("contact_id") if has_contact else false(),
+            ss.c.rating.is_not(None),
+        )
+        .order_by(ss.c.started.desc(), ss.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    one = select(literal(1).label("one")).subquery("one")
+    mine = and_(
+        sv.c.account_id == bindparam("account_id"), sv.c.ticket_id == bindparam("ticket_id")
+    )
+    return select(chat.label("chat_rating"), *sv.c).select_from(one.outerjoin(sv, mine))
 
 
 class SqlCsat:
@@ -93,25 +119,8 @@ class SqlCsat:
     ) -> tuple[Survey | None, int | None]:
         """The ticket's survey and the contact's latest chat rating, in one read (the
         ticket page counts its reads)."""
-        sv, ss, cc = t.csat_surveys, t.chat_sessions, t.chat_conversations
-        chat = (
-            select(ss.c.rating)
-            .join(cc, cc.c.id == ss.c.conversation_id)
-            .where(
-                cc.c.account_id == account_id,
-                # no requester, no chat rating: never `contact_id IS NULL` (anyone's chat)
-                cc.c.contact_id == contact_id if contact_id is not None else false(),
-                ss.c.rating.is_not(None),
-            )
-            .order_by(ss.c.started.desc(), ss.c.id.desc())
-            .limit(1)
-            .scalar_subquery()
-        )
-        one = select(literal(1).label("one")).subquery("one")
-        mine = and_(sv.c.account_id == account_id, sv.c.ticket_id == ticket_id)
-        row = self.conn.execute(
-            select(chat.label("chat_rating"), *sv.c).select_from(one.outerjoin(sv, mine))
-        ).one()
+        params = {"account_id": account_id, "ticket_id": ticket_id, "contact_id": contact_id}
+        row = self.conn.execute(_satisfaction(contact_id is not None), params).one()
         survey = _survey(row) if row.id is not None else None
         return survey, None if row.chat_rating is None else int(row.chat_rating)
 

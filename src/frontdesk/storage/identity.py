@@ -66,6 +66,11 @@ _ONE_AGENT = _AGENTS.where(
     t.agents.c.account_id == bindparam("account_id"), t.agents.c.id == bindparam("agent_id")
 )
 _TEAM = _AGENTS.where(t.agents.c.account_id == bindparam("account_id")).order_by(t.agents.c.id)
+_INBOXES = (
+    select(t.inboxes)
+    .where(t.inboxes.c.account_id == bindparam("account_id"))
+    .order_by(t.inboxes.c.id)
+)
 
 # The account's time zone rides along: an agent without one of their own sees the
 # account's, and a separate read of the account would cost every page a statement.
@@ -203,9 +208,7 @@ class SqlAccounts:
         return _inbox(row) if row else None
 
     def list_inboxes(self, account_id: int) -> list[Inbox]:
-        rows = self.conn.execute(
-            select(t.inboxes).where(t.inboxes.c.account_id == account_id).order_by(t.inboxes.c.id)
-        ).all()
+        rows = self.conn.execute(_INBOXES, {"account_id": account_id}).all()
         return [_inbox(row) for row in rows]
 
     def delete_inbox(self, inbox_id: int) -> None:

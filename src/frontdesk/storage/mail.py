@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Table,
+    bindparam,
     delete,
     func,
     insert,
@@ -32,6 +33,19 @@ from frontdesk.storage._sql import (
 # Outbox rows a worker may take: waiting ones, and claimed ones whose claim ran out (the
 # worker that took them died), both only once their time has come.
 _CLAIMABLE = ("queued", "sending")
+
+
+# Built once with bind parameters (as storage/hot_queries.py's): the ticket page reads it on
+# every view, and building a statement and its cache key costs more than running it.
+_TICKET_OUTBOX = (
+    select(t.outbox)
+    .where(
+        t.outbox.c.account_id == bindparam("account_id"),
+        t.outbox.c.ticket_id == bindparam("ticket_id"),
+    )
+    .order_by(t.outbox.c.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 class SqlMail:
@@ -251,6 +265,9 @@ class SqlMail:
     def list_outbox(
         self, account_id: int, *, ticket_id: int | None, status: str | None, limit: int
     ) -> list[OutboxMail]:
+        if ticket_id is not None and status is None:  # a ticket's mail: the ticket page
+            params = {"account_id": account_id, "ticket_id": ticket_id, "limit": limit}
+            return [_outbox(row) for row in self.conn.execute(_TICKET_OUTBOX, params)]
         ob = t.outbox
         query = select(ob).where(ob.c.account_id == account_id)
         if ticket_id is not None:

@@ -41,6 +41,13 @@ _ACTIVE = (
 # (how many, and the sum and latest of their change times) stays the same: every change of
 # a rule stamps a later `updated` than it had (core/rules/define.py), so another process's
 # change shows in the version at once.
+# Built once with bind parameters (as storage/hot_queries.py's): the ticket page lists its
+# macros on every view, and building a statement and its cache key costs more than running it.
+_RULES = (
+    select(t.rules)
+    .where(t.rules.c.account_id == bindparam("account_id"), t.rules.c.kind == bindparam("kind"))
+    .order_by(t.rules.c.position, t.rules.c.id)
+)
 _VERSION = select(
     func.count(), func.coalesce(func.max(t.rules.c.updated), 0),
     func.coalesce(func.sum(t.rules.c.updated), 0),
@@ -81,9 +88,8 @@ class SqlRules:
         return _rule(row) if row else None
 
     def list_rules(self, account_id: int, kind: RuleKind) -> list[Rule]:
-        r = t.rules
-        query = select(r).where(r.c.account_id == account_id, r.c.kind == kind.value)
-        return [_rule(row) for row in self.conn.execute(query.order_by(r.c.position, r.c.id))]
+        params = {"account_id": account_id, "kind": kind.value}
+        return [_rule(row) for row in self.conn.execute(_RULES, params)]
 
     def active_rules(self, account_id: int, kind: RuleKind) -> tuple[Rule, ...]:
         params = {"account_id": account_id, "kind": kind.value}

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, bindparam, delete, select
 
 from frontdesk.core.automation.calendars import Calendar as Rules
 from frontdesk.core.automation.calendars import Span
@@ -22,6 +22,12 @@ from frontdesk.storage._sql import (
     open_ticket_ids,
     update_row,
     upsert,
+)
+
+# Built once with bind parameters (as storage/hot_queries.py's): the ticket page reads it on
+# every view, and building a statement and its cache key costs more than running it.
+_TICKET_STATES = select(t.ticket_sla).where(
+    t.ticket_sla.c.ticket_id.in_(bindparam("ticket_ids", expanding=True))
 )
 
 
@@ -66,8 +72,7 @@ class SqlSla:
     def ticket_states(self, ticket_ids: Sequence[int]) -> dict[int, TicketSla]:
         if not ticket_ids:
             return {}
-        ts = t.ticket_sla
-        rows = self.conn.execute(select(ts).where(ts.c.ticket_id.in_(list(ticket_ids))))
+        rows = self.conn.execute(_TICKET_STATES, {"ticket_ids": list(ticket_ids)})
         return {row.ticket_id: _ticket_sla(row) for row in rows}
 
     def save_states(self, states: Sequence[TicketSla], now: int) -> None:

@@ -53,7 +53,9 @@ def catalog(locale: str) -> NullTranslations:
     return Translations.load(str(TRANSLATIONS_DIR), [locale], domain="messages")
 
 
+@lru_cache(maxsize=256)
 def localisation(locale: str = DEFAULT_LOCALE, time_zone: str = DEFAULT_TIME_ZONE) -> Localisation:
+    """One per language and time zone (it is frozen): every request asks for one."""
     return Localisation(Locale.parse(locale), ZoneInfo(time_zone), catalog(locale))
 
 

@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from frontdesk import __version__
-from frontdesk.web import components, i18n, words
+from frontdesk.web import components, i18n, thread, words
 from frontdesk.web.assets import static_url
 from frontdesk.web.avatars import avatar_tone, initials
 
@@ -68,7 +68,7 @@ class Templates:
         self.env.globals["ui"] = ui = SimpleNamespace()
         for macro_name, macro in self._components().items():
             setattr(ui, macro_name, macro)
-        for name, function in components.COMPONENTS.items():
+        for name, function in {**components.COMPONENTS, **thread.COMPONENTS}.items():
             if hasattr(ui, name):
                 raise ValueError(f"component {name!r} is both a macro and a function")
             setattr(ui, name, function)

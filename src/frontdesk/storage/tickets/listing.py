@@ -14,6 +14,7 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     and_,
+    bindparam,
     delete,
     exists,
     func,
@@ -74,6 +75,41 @@ def _of_customer(
         )
         conditions.append(or_(tk.c.status.in_(_OPEN), unread))
     return conditions
+
+
+# Built once with bind parameters (as storage/hot_queries.py's): the ticket page and the
+# queue read them on every view, and building a statement and its cache key costs more than
+# running it.
+_ACCOUNT_LABELS = (
+    select(t.account_labels.c.name)
+    .where(t.account_labels.c.account_id == bindparam("account_id"))
+    .order_by(t.account_labels.c.name)
+)
+_REQUESTER_LATEST = (
+    select(t.tickets)
+    .where(
+        t.tickets.c.account_id == bindparam("account_id"),
+        t.tickets.c.requester_id == bindparam("requester_id"),
+        t.tickets.c.merged_into_id.is_(None),  # ix_tickets_customer_list, in id order
+    )
+    .order_by(t.tickets.c.id.desc())
+    .limit(bindparam("limit"))
+)
+_VIEW_NAMES = union_all(
+    select(literal(0).label("part"), t.inboxes.c.id, t.inboxes.c.name).where(
+        t.inboxes.c.account_id == bindparam("account_id")
+    ),
+    select(literal(1), null(), t.account_labels.c.name).where(
+        t.account_labels.c.account_id == bindparam("account_id")
+    ),
+).order_by("part", "name")  # labels in the database's order
+_READ_TIMES = select(t.ticket_reads.c.ticket_id, t.ticket_reads.c.read_at).where(
+    t.ticket_reads.c.agent_id == bindparam("agent_id"),
+    t.ticket_reads.c.ticket_id.in_(bindparam("ticket_ids", expanding=True)),
+)
+_DRAFTS = select(t.drafts).where(
+    t.drafts.c.agent_id == bindparam("agent_id"), t.drafts.c.ticket_id == bindparam("ticket_id")
+)
 
 
 class SqlTicketListing:
@@ -304,25 +340,12 @@ class SqlTicketListing:
         return {int(ticket_id): int(count) for ticket_id, count in self.conn.execute(query)}
 
     def account_labels(self, account_id: int) -> list[str]:
-        al = t.account_labels
-        rows = self.conn.execute(
-            select(al.c.name).where(al.c.account_id == account_id).order_by(al.c.name)
-        )
+        rows = self.conn.execute(_ACCOUNT_LABELS, {"account_id": account_id})
         return list(rows.scalars())
 
     def latest_of_requester(self, account_id: int, requester_id: int, limit: int) -> list[Ticket]:
-        tk = t.tickets
-        rows = self.conn.execute(
-            select(tk)
-            .where(
-                tk.c.account_id == account_id,
-                tk.c.requester_id == requester_id,
-                tk.c.merged_into_id.is_(None),  # ix_tickets_customer_list, in id order
-            )
-            .order_by(tk.c.id.desc())
-            .limit(limit)
-        )
-        return [ticket_from_row(row) for row in rows]
+        params = {"account_id": account_id, "requester_id": requester_id, "limit": limit}
+        return [ticket_from_row(row) for row in self.conn.execute(_REQUESTER_LATEST, params)]
 
     def inbox_names(self, account_id: int) -> dict[int, str]:
         rows = self.conn.execute(
@@ -333,15 +356,9 @@ class SqlTicketListing:
     def view_names(self, account_id: int) -> tuple[dict[int, str], list[str]]:
         """The account's inbox names (id -> name) and labels (in order), in one statement:
         the left column of every workspace page lists both."""
-        inboxes = select(literal(0).label("part"), t.inboxes.c.id, t.inboxes.c.name).where(
-            t.inboxes.c.account_id == account_id
-        )
-        al = t.account_labels
-        labels = select(literal(1), null(), al.c.name).where(al.c.account_id == account_id)
-        both = union_all(inboxes, labels).order_by("part", "name")  # labels in the database's order
         names: dict[int, str] = {}
         label_names = []
-        for part, inbox_id, name in self.conn.execute(both):
+        for part, inbox_id, name in self.conn.execute(_VIEW_NAMES, {"account_id": account_id}):
             if part:
                 label_names.append(str(name))
             else:
@@ -395,12 +412,8 @@ class SqlReadMarks:
     def read_times(self, agent_id: int, ticket_ids: Sequence[int]) -> dict[int, int]:
         if not ticket_ids:
             return {}
-        tr = t.ticket_reads
-        rows = self.conn.execute(
-            select(tr.c.ticket_id, tr.c.read_at).where(
-                tr.c.agent_id == agent_id, tr.c.ticket_id.in_(ticket_ids)
-            )
-        )
+        params = {"agent_id": agent_id, "ticket_ids": list(ticket_ids)}
+        rows = self.conn.execute(_READ_TIMES, params)
         return {int(row.ticket_id): int(row.read_at) for row in rows}
 
     def mark_read(self, agent_id: int, ticket_id: int, at: int) -> None:
@@ -441,10 +454,7 @@ class SqlDrafts:
         )
 
     def drafts_of(self, agent_id: int, ticket_id: int) -> list[Draft]:
-        dr = t.drafts
-        rows = self.conn.execute(
-            select(dr).where(dr.c.agent_id == agent_id, dr.c.ticket_id == ticket_id)
-        )
+        rows = self.conn.execute(_DRAFTS, {"agent_id": agent_id, "ticket_id": ticket_id})
         return [
             Draft(row.ticket_id, row.agent_id, row.kind, row.body, row.to_addrs, row.cc_addrs,
                   row.bcc_addrs, row.updated)

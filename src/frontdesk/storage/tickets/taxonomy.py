@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     Connection,
     Table,
+    bindparam,
     case,
     delete,
     exists,
@@ -34,6 +35,15 @@ NAMED_TABLES: Mapping[str, Table] = {
     "department": t.departments,
     "custom_field": t.custom_fields,
 }
+
+
+# Built once with bind parameters (as storage/hot_queries.py's): the ticket page reads it on
+# every view, and building a statement and its cache key costs more than running it.
+_FIELDS = (
+    select(t.custom_fields)
+    .where(t.custom_fields.c.account_id == bindparam("account_id"))
+    .order_by(t.custom_fields.c.name)
+)
 
 
 class SqlTaxonomy:
@@ -91,10 +101,7 @@ class SqlTaxonomy:
         update_row(self.conn, NAMED_TABLES[kind], row_id, {"name": name})
 
     def list_fields(self, account_id: int) -> list[CustomField]:
-        cf = t.custom_fields
-        rows = self.conn.execute(
-            select(cf).where(cf.c.account_id == account_id).order_by(cf.c.name)
-        ).all()
+        rows = self.conn.execute(_FIELDS, {"account_id": account_id}).all()
         return [field_from_row(row) for row in rows]
 
     def get_field(self, account_id: int, row_id: int, *, lock: bool = False) -> CustomField | None:

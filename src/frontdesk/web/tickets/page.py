@@ -30,7 +30,7 @@ from frontdesk.core.tickets.search import search_words
 from frontdesk.http.deps import PathId, services_from
 from frontdesk.http.limits import takes_upload
 from frontdesk.http.uploads import store_uploads
-from frontdesk.web import mailview, session
+from frontdesk.web import session
 from frontdesk.web.forms import comma_words, form_id
 from frontdesk.web.i18n import N_, gettext
 from frontdesk.web.security import web_router
@@ -55,7 +55,6 @@ def _page_context(uow: Any, signed: SignedIn, ticket_id: int) -> dict[str, Any]:
         drafts=drafts.of_ticket(uow, signed.actor, ticket_id),
         statuses=list(Status),
         priorities=list(Priority),
-        body_of=_body_of,
         requester_name=(found.requester.name or found.requester.email) if found.requester else "",
         satisfaction=csat.satisfaction(
             uow, signed.actor, ticket_id, found.thread.ticket.requester_id
@@ -68,13 +67,6 @@ def _page_context(uow: Any, signed: SignedIn, ticket_id: int) -> dict[str, Any]:
         sla=service_levels.clocks_of(uow, found.thread.ticket),
     )
     return context
-
-
-def _body_of(message: Any) -> Any:
-    """A message's body for display: its HTML when it has some, else its text."""
-    if message.body_html and message.body_html != "":
-        return mailview.display(message.body_html)
-    return mailview.display_text(message.body_text)
 
 
 def _show(
