@@ -22,7 +22,7 @@ from frontdesk.services import Services
 from frontdesk.services.fanout import LocalFanout
 from frontdesk.storage import tables as t
 from frontdesk.web import mailview
-from frontdesk.web.live import PRESENCE, LiveHub, PresenceBoard, Stream
+from frontdesk.web.live import PRESENCE, QUEUE_LIMIT, LiveHub, PresenceBoard, Stream
 from tests.conftest import Tenant
 from tests.web.helpers import Desk, csrf_of, make_desk, signed_in
 
@@ -422,6 +422,25 @@ def test_the_live_hub_passes_an_accounts_notices_and_keeps_drafts_private() -> N
         assert mine.queue.empty() and theirs.queue.empty()
     finally:
         hub.close()
+        loop.close()
+
+
+def test_a_stream_that_falls_behind_is_told_to_resync_instead_of_losing_changes() -> None:
+    """A tab that stops reading (asleep, a slow link) keeps at most QUEUE_LIMIT notices;
+    the next one replaces its backlog with one `resync`, and later ones queue behind it."""
+    loop = asyncio.new_event_loop()
+    try:
+        stream = Stream(loop, 1)
+        for n in range(QUEUE_LIMIT):
+            stream.offer({"kind": "message.added", "ticket": n})
+        loop.run_until_complete(asyncio.sleep(0))
+        assert stream.queue.qsize() == QUEUE_LIMIT
+        stream.offer({"kind": "message.added", "ticket": QUEUE_LIMIT})
+        stream.offer({"kind": "ticket.assigned", "ticket": 9})
+        loop.run_until_complete(asyncio.sleep(0))
+        read = [stream.queue.get_nowait() for _ in range(stream.queue.qsize())]
+        assert read == [{"kind": "resync"}, {"kind": "ticket.assigned", "ticket": 9}]
+    finally:
         loop.close()
 
 

@@ -155,6 +155,13 @@ class Stream:
     def _put(self, item: dict[str, Any]) -> None:
         if self.queue.qsize() < QUEUE_LIMIT:
             self.queue.put_nowait(item)
+            return
+        # The tab fell behind (asleep, or on a slow link): what it has not read yet is
+        # replaced by one `resync`, on which the page re-fetches its live parts, instead
+        # of changes dropped without a word.
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait({"kind": "resync"})
 
 
 class LiveHub:
