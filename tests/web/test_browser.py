@@ -83,6 +83,7 @@ def test_shortcuts_rest_while_typing_and_sequences_navigate(page: Any) -> None:
     from playwright.sync_api import expect
 
     page.goto("/_gallery")
+    home = page.url.split("/_gallery")[0] + "/"  # read before "g h" can have navigated
     page.get_by_label("Subject").press("?")
     expect(page.get_by_role("dialog")).to_be_hidden()
     page.get_by_label("Subject").press("End")
@@ -90,7 +91,7 @@ def test_shortcuts_rest_while_typing_and_sequences_navigate(page: Any) -> None:
     page.locator("h1").click()
     page.keyboard.press("g")
     page.keyboard.press("h")
-    expect(page).to_have_url(page.url.split("/_gallery")[0] + "/")
+    expect(page).to_have_url(home)
 
 
 def test_htmx_swaps_only_the_fragment_and_announces_it(page: Any) -> None:
