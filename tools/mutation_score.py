@@ -112,11 +112,17 @@ PACKAGES: dict[str, Package] = {
     ),
     "core/people": Package(
         ("src/frontdesk/core/people/*.py",),
-        ("tests/api/test_contacts.py", "tests/api/test_gdpr.py"),
+        ("tests/core/test_people.py", "tests/api/test_contacts.py", "tests/api/test_gdpr.py"),
     ),
     "core/notify": Package(
         ("src/frontdesk/core/notify/*.py",),
-        ("tests/mail/test_notifications.py", "tests/api/test_notification_settings.py"),
+        (
+            "tests/mail/test_notifications.py",
+            "tests/api/test_notification_settings.py",
+            # the alarms: SLA warnings and breaches, and replies that bounced
+            "tests/automation/test_sla_notifications.py",
+            "tests/mail/test_bounces.py",
+        ),
     ),
     "core/automation": Package(
         ("src/frontdesk/core/automation/*.py",),
