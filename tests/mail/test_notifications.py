@@ -6,6 +6,7 @@ share one thread root; each says how to turn them off; a digest gathers them ins
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pytest
@@ -17,9 +18,12 @@ from frontdesk.core.identity import sessions
 from frontdesk.core.identity.accounts import AgentFields, create_agent
 from frontdesk.core.identity.records import Agent
 from frontdesk.core.mail import replies
+from frontdesk.core.mail.outbox import NOTIFICATION, NOTIFICATION_DIGEST
 from frontdesk.core.notify import inbox, mails
-from frontdesk.core.notify.records import Delivery, Kind, Preferences
+from frontdesk.core.notify.records import Delivery, Kind, Preferences, Shown
+from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
+from frontdesk.core.shared.errors import Invalid
 from frontdesk.mail.inbound import SMTP
 from frontdesk.storage import tables as t
 from tests.mail.conftest import MailDesk, RelayPeer, drain, mail, worker_for
@@ -197,3 +201,189 @@ def test_a_rolled_back_change_tells_nobody(team: Team, relay: RelayPeer) -> None
     with desk.services.store.read() as uow:
         after = uow.conn.execute(select(func.count()).select_from(t.notifications)).scalar_one()
     assert after == before
+
+
+# -- what each mail and page says, read from the outbox rows (no relay needed) --------------
+# These pin the notification mails' exact words, headers and fields, and the refusals and
+# events of an agent's own side (core/notify; docs/testing.md, "Mutation score").
+
+
+def _queued(desk: MailDesk, agent: Agent, kind: str = NOTIFICATION) -> list[dict[str, object]]:
+    with desk.services.store.read() as uow:
+        rows = uow.conn.execute(
+            select(t.outbox)
+            .where(t.outbox.c.to_addr == agent.email, t.outbox.c.kind == kind)
+            .order_by(t.outbox.c.id)
+        ).all()
+    return [dict(row._mapping) for row in rows]
+
+
+def _events_of(desk: MailDesk, kind: str) -> list[dict[str, object]]:
+    with desk.services.store.read() as uow:
+        rows = uow.conn.execute(
+            select(t.events.c.data)
+            .where(t.events.c.account_id == desk.tenant.id, t.events.c.kind == kind)
+            .order_by(t.events.c.id)
+        ).all()
+    return [json.loads(row[0]) for row in rows]
+
+
+def _shown(desk: MailDesk, agent: Agent) -> list[Shown]:
+    with desk.services.store.read() as uow:
+        return inbox.notifications_of(uow, desk.tenant.actor, agent.id, before_id=None, limit=100)
+
+
+FOOTER = (
+    "\n--\nYou get this mail because of your notification settings. To change them or "
+    "turn these mails off: http://frontdesk.test/notifications/settings\n"
+)
+
+
+def test_an_instant_mail_says_what_happened_quotes_the_customer_and_threads(team: Team) -> None:
+    # kills queue_instant's, _their_words', _thread_root's, _footer's and _queue's text and
+    # field mutants: the whole subject and body, the thread root, the first attempt
+    desk, bo = team.desk, team.bo
+    first = _customer_mail(desk, "  It is broken  ", sender="Dee Long <dee@example.org>",
+                           Message_ID="<one@example.org>")  # fmt: skip
+    with desk.services.store.write() as uow:
+        tickets.assign(uow, desk.tenant.actor, first, [bo.id])
+    long = "x" * 10_001
+    _customer_mail(desk, long, sender="dee@example.org", In_Reply_To="<one@example.org>")
+    with desk.services.store.read() as uow:
+        ticket = uow.tickets.get_ticket(desk.tenant.id, first)
+    assert ticket is not None
+    about = f"#{ticket.number} {ticket.subject}"
+    root = f"<ticket-{ticket.uuid}@{desk.support.email.rsplit('@', 1)[1]}>"
+    opened, assigned, replied = _queued(desk, bo)
+    shown = {s.notification.kind: s.notification for s in _shown(desk, bo)}
+    assert opened["subject"] == f"[Frontdesk] New ticket: {about}"
+    assert opened["body"] == (
+        f"New ticket: {about}\n\nOpen it: http://frontdesk.test/tickets/{first}\n"
+        f"\n{replies.ANSWER_BY_MAIL}\n{FOOTER}"
+    )
+    assert assigned["subject"] == f"[Frontdesk] Assigned to you: {about}"
+    assert replied["body"] == (
+        f"The customer replied: {about}\n\nOpen it: http://frontdesk.test/tickets/{first}\n"
+        f"\nDee Long wrote:\n\n{'x' * 10_000} [...]\n\n{replies.ANSWER_BY_MAIL}\n{FOOTER}"
+    )
+    for row, kind in ((opened, Kind.NEW_TICKET), (assigned, Kind.ASSIGNED),
+                      (replied, Kind.CUSTOMER_REPLY)):  # fmt: skip
+        assert (row["in_reply_to"], row["references"]) == (root, root)
+        assert (row["from_addr"], row["to_addrs"]) == (desk.support.email, bo.email)
+        assert (row["ticket_id"], row["attempts"]) == (first, 0)
+        assert row["dedupe_key"] == f"notification:{shown[kind].id}"
+    # the customer's reply and a mention name their message
+    assert shown[Kind.CUSTOMER_REPLY].message_id is not None
+    with desk.services.store.write() as uow:
+        note = replies.post(
+            uow, _as(team.ann), first, replies.TeamMessage("@bo look", internal=True)
+        )
+    with desk.services.store.read() as uow:
+        (mentioned,) = [s for s in inbox.notifications_of(
+            uow, desk.tenant.actor, bo.id, before_id=None, limit=100)
+            if s.notification.kind is Kind.MENTION]  # fmt: skip
+    assert mentioned.notification.message_id == note.message.id
+
+
+def test_a_digest_lists_tickets_and_chats_by_number_and_link(team: Team) -> None:
+    # kills _digest_line's mutants, queue_digests' text and fields, and the rstrip of a base
+    # URL ending in "/" in link and _footer
+    desk, ann, bo = team.desk, team.ann, team.bo
+    with desk.services.store.write() as uow:
+        daily = Preferences(email=frozenset(Kind), delivery=Delivery.DAILY)
+        inbox.set_preferences(uow, desk.tenant.actor, bo.id, daily)
+    ticket_id = _customer_mail(desk, "One")
+    with desk.services.store.write() as uow:
+        opened = chat.open_conversation(uow, desk.tenant.id, VisitorInfo(), None)
+        public_id = opened.conversation.public_id
+        chat.post_visitor_message(uow, chat.visitor_actor(opened.conversation), public_id, "hi")
+        chat.join(uow, desk.tenant.actor, public_id, ann.id)
+        chat.transfer(uow, desk.tenant.actor, public_id, ann.id, bo.id)
+    with desk.services.store.read() as uow:
+        ticket = uow.tickets.get_ticket(desk.tenant.id, ticket_id)
+    assert ticket is not None
+    now = now_ms()
+    with desk.services.store.write() as uow:
+        assert mails.queue_digests(uow, "http://frontdesk.test/", now) == 1
+    (digest,) = _queued(desk, bo, NOTIFICATION_DIGEST)
+    assert digest["subject"] == "[Frontdesk] 2 notifications"
+    assert digest["body"] == (
+        "2 notifications since the last digest:\n\n"
+        f"- New ticket: ticket #{ticket.number} http://frontdesk.test/tickets/{ticket_id}\n"
+        f"- A chat was transferred to you: chat {public_id} http://frontdesk.test/chat\n" + FOOTER
+    )
+    assert (digest["from_addr"], digest["ticket_id"], digest["attempts"]) == (
+        desk.support.email,
+        None,
+        0,
+    )
+    assert (digest["in_reply_to"], digest["references"]) == (None, "")
+    assert digest["dedupe_key"] == f"notification_digest:{bo.id}:{now}"
+    # the transfer names the chat and who handed it on (an API key acting for Ann)
+    (transfer,) = [s.notification for s in _shown(desk, bo)
+                   if s.notification.kind is Kind.CHAT_TRANSFER]  # fmt: skip
+    assert (transfer.conversation_id, transfer.by_agent_id) == (opened.conversation.id, ann.id)
+    assert transfer.ticket_id is None
+
+
+@pytest.mark.parametrize(("limit", "taken"), [(0, False), (1, True), (100, True), (101, False)])
+def test_a_notification_page_takes_1_to_100_newest_first(
+    team: Team, limit: int, taken: bool
+) -> None:
+    # kills notifications_of's bounds, its error's parts, and before_id/limit passed as None
+    desk, bo = team.desk, team.bo
+    made = [_customer_mail(desk, f"Help {n}", sender=f"c{n}@example.org") for n in range(3)]
+    assert len(set(made)) == 3
+    with desk.services.store.read() as uow:
+        if not taken:
+            with pytest.raises(Invalid) as refused:
+                inbox.notifications_of(uow, desk.tenant.actor, bo.id, before_id=None, limit=limit)
+            assert (refused.value.code, refused.value.field) == ("invalid_limit", "limit")
+            assert refused.value.message == "limit must be between 1 and 100"
+            return
+        page = inbox.notifications_of(uow, desk.tenant.actor, bo.id, before_id=None, limit=limit)
+        assert [s.notification.ticket_id for s in page] == made[::-1][:limit]
+        if limit == 1:
+            rest = inbox.notifications_of(
+                uow, desk.tenant.actor, bo.id, before_id=page[0].notification.id, limit=1
+            )
+            assert [s.notification.ticket_id for s in rest] == [made[1]]
+
+
+def test_marking_read_records_whose_and_how_many(team: Team) -> None:
+    # kills mark_read's event without agent_id or count
+    desk, bo = team.desk, team.bo
+    _customer_mail(desk, "One", sender="one@example.org")
+    _customer_mail(desk, "Two", sender="two@example.org")
+    with desk.services.store.write() as uow:
+        assert inbox.mark_read(uow, desk.tenant.actor, bo.id, None) == 2
+    with desk.services.store.write() as uow:
+        assert inbox.mark_read(uow, desk.tenant.actor, bo.id, None) == 0  # nothing recorded
+    assert _events_of(desk, inbox.READ) == [{"agent_id": bo.id, "count": 2}]
+
+
+def test_a_rules_notice_reaches_the_agents_it_names_and_only_them(team: Team) -> None:
+    # kills _wanted's RULE branch mutants and _ids' `isinstance(value, list) or True`
+    desk, ann, bo = team.desk, team.ann, team.bo
+    ticket_id = _customer_mail(desk, "Help")
+    with desk.services.store.write() as uow:
+        events.record(uow, desk.tenant.actor, events.RULE_NOTIFIED, now_ms(),
+                      ticket_id=ticket_id, agent_ids=[bo.id, "ann", None])  # fmt: skip
+        events.record(uow, desk.tenant.actor, events.RULE_NOTIFIED, now_ms(),
+                      ticket_id=ticket_id, agent_ids=ann.id)  # not a list: nobody  # fmt: skip
+    rules_bo = [s.notification for s in _shown(desk, bo) if s.notification.kind is Kind.RULE]
+    assert [(n.ticket_id, n.by_agent_id) for n in rules_bo] == [(ticket_id, None)]
+    assert [s for s in _shown(desk, ann) if s.notification.kind is Kind.RULE] == []
+
+
+def test_an_agents_reply_is_no_customer_reply(team: Team) -> None:
+    # kills _customer_reply's `and`/`or` swaps: a message by an agent tells nobody
+    desk, ann, bo = team.desk, team.ann, team.bo
+    ticket_id = _customer_mail(desk, "Help")
+    with desk.services.store.write() as uow:
+        tickets.assign(uow, desk.tenant.actor, ticket_id, [bo.id])
+    with desk.services.store.write() as uow:  # Ann answers from her own mail program
+        tickets.add_message(uow, desk.tenant.actor, ticket_id,
+                            tickets.NewMessage(body_text="On it", agent_id=ann.id))  # fmt: skip
+    kinds = [s.notification.kind for s in _shown(desk, bo)]
+    assert Kind.CUSTOMER_REPLY not in kinds
