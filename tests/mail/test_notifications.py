@@ -23,9 +23,12 @@ from frontdesk.core.notify import inbox, mails
 from frontdesk.core.notify.records import Delivery, Kind, Preferences, Shown
 from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
-from frontdesk.core.shared.errors import Invalid
+from frontdesk.core.shared.errors import Forbidden, Invalid
+from frontdesk.core.shared.records import Actor
 from frontdesk.mail.inbound import SMTP
 from frontdesk.storage import tables as t
+from tests.conftest import Tenant
+from tests.core.helpers import open_ticket
 from tests.mail.conftest import MailDesk, RelayPeer, drain, mail, worker_for
 
 
@@ -387,3 +390,128 @@ def test_an_agents_reply_is_no_customer_reply(team: Team) -> None:
                             tickets.NewMessage(body_text="On it", agent_id=ann.id))  # fmt: skip
     kinds = [s.notification.kind for s in _shown(desk, bo)]
     assert Kind.CUSTOMER_REPLY not in kinds
+
+
+def test_a_mails_subject_is_cut_to_1000_characters(team: Team) -> None:
+    # kills _queue's subject[:1001]: "[Frontdesk] New ticket: #n " and a 1,000-character
+    # subject make more than the outbox takes
+    desk, bo = team.desk, team.bo
+    _customer_mail(desk, "Long", subject="s" * 1000)
+    (opened,) = _queued(desk, bo)
+    subject = opened["subject"]
+    assert isinstance(subject, str)
+    assert len(subject) == 1000
+    assert subject.startswith("[Frontdesk] New ticket: #") and subject.endswith("s" * 900)
+
+
+def test_only_the_agent_or_a_key_reads_an_agents_notifications(team: Team) -> None:
+    # kills _agent's Forbidden codes and messages
+    desk, ann, bo = team.desk, team.ann, team.bo
+    customer = Actor(account_id=desk.tenant.id, label="customer", contact_id=1)
+    with desk.services.store.read() as uow:
+        with pytest.raises(Forbidden) as token:
+            inbox.unread(uow, customer, bo.id)
+        with pytest.raises(Forbidden) as other:
+            inbox.unread(uow, sessions.agent_actor(ann), bo.id)
+        assert inbox.unread(uow, sessions.agent_actor(bo), bo.id) == 0
+        assert inbox.unread(uow, desk.tenant.actor, bo.id) == 0
+    assert (token.value.code, token.value.message) == (
+        "customer_token",
+        "A customer token has no notifications",
+    )
+    assert (other.value.code, other.value.message) == (
+        "not_yours",
+        "Agents see and set only their own notifications",
+    )
+
+
+def test_changing_preferences_keeps_the_last_digest_and_is_recorded(team: Team) -> None:
+    # kills set_preferences' kept.last_digest read for another agent or dropped, and its
+    # event without agent_id
+    desk, bo = team.desk, team.bo
+    with desk.services.store.write() as uow:
+        uow.notify.set_last_digest(bo.id, 1_234_567)
+    with desk.services.store.write() as uow:
+        chosen = inbox.set_preferences(uow, desk.tenant.actor, bo.id,
+                                       Preferences(web=frozenset({Kind.MENTION})))  # fmt: skip
+    assert chosen.last_digest == 1_234_567
+    with desk.services.store.read() as uow:
+        stored = inbox.preferences_of(uow, desk.tenant.actor, bo.id)
+    assert (stored.web, stored.last_digest) == (frozenset({Kind.MENTION}), 1_234_567)
+    settings = _events_of(desk, inbox.SETTINGS_CHANGED)
+    assert settings[-1] == {"agent_id": bo.id}
+
+
+def test_web_only_is_marked_mailed_mail_only_is_marked_read_and_no_choice_is_the_default(
+    desk: MailDesk,
+) -> None:
+    # kills notify's default Preferences() dropped, mark_read and mark_mailed given None
+    actor = desk.tenant.actor
+    with desk.services.store.write() as uow:
+        web, mailed, default = (
+            create_agent(uow, actor, AgentFields(name=n, email=desk.tenant.address(n)))
+            for n in ("web", "mailed", "default")
+        )
+        inbox.set_preferences(uow, actor, web.id, Preferences(email=frozenset()))
+        inbox.set_preferences(uow, actor, mailed.id, Preferences(web=frozenset()))
+    ticket_id = _customer_mail(desk, "Help")
+    with desk.services.store.write() as uow:
+        tickets.assign(uow, actor, ticket_id, [web.id, mailed.id, default.id])
+
+    def assigned(agent: Agent) -> Shown:
+        (found,) = [s for s in _shown(desk, agent) if s.notification.kind is Kind.ASSIGNED]
+        return found
+
+    assert assigned(web).notification.mailed is not None  # never to be mailed
+    assert assigned(web).notification.read_at is None
+    assert assigned(mailed).notification.read_at is not None  # mail only: nothing on the bell
+    assert len(_queued(desk, mailed)) == 1
+    # no saved choice: the bell and the mail, as Preferences() says
+    assert assigned(default).notification.read_at is None
+    assert [row["subject"] for row in _queued(desk, default)] == [
+        f"[Frontdesk] Assigned to you: #{_number(desk, ticket_id)} Printer on fire"
+    ]
+
+
+def _number(desk: MailDesk, ticket_id: int) -> int:
+    with desk.services.store.read() as uow:
+        ticket = uow.tickets.get_ticket(desk.tenant.id, ticket_id)
+    assert ticket is not None
+    return ticket.number
+
+
+def test_an_account_without_an_inbox_gets_the_bell_and_no_mail(tenant: Tenant) -> None:
+    # kills _sender's `inboxes or True` (min of no inboxes)
+    actor = tenant.actor
+    with tenant.services.store.write() as uow:
+        bo = create_agent(uow, actor, AgentFields(name="Bo", email=tenant.address("bo")))
+        inbox.set_preferences(uow, actor, bo.id, Preferences(email=frozenset(Kind)))
+    ticket = open_ticket(tenant)
+    with tenant.services.store.write() as uow:
+        tickets.assign(uow, actor, ticket.id, [bo.id])
+    with tenant.services.store.read() as uow:
+        shown = inbox.notifications_of(uow, actor, bo.id, before_id=None, limit=10)
+        queued = uow.conn.execute(
+            select(func.count()).select_from(t.outbox).where(t.outbox.c.to_addr == bo.email)
+        ).scalar_one()
+    assert [s.notification.kind for s in shown] == [Kind.ASSIGNED, Kind.NEW_TICKET]
+    assert queued == 0
+
+
+def test_a_chats_instant_mail_threads_on_the_chat(team: Team) -> None:
+    # kills _thread_root's `ticket_uuid is None`: a chat's mails have a root of their own
+    desk, ann, bo = team.desk, team.ann, team.bo
+    with desk.services.store.write() as uow:
+        opened = chat.open_conversation(uow, desk.tenant.id, VisitorInfo(), None)
+        public_id = opened.conversation.public_id
+        chat.post_visitor_message(uow, chat.visitor_actor(opened.conversation), public_id, "hi")
+        chat.join(uow, desk.tenant.actor, public_id, ann.id)
+        chat.transfer(uow, desk.tenant.actor, public_id, ann.id, bo.id)
+    (row,) = _queued(desk, bo)
+    root = f"<chat-{public_id}@{desk.support.email.rsplit('@', 1)[1]}>"
+    assert (row["in_reply_to"], row["references"], row["ticket_id"]) == (root, root, None)
+    assert row["subject"] == f"[Frontdesk] A chat was transferred to you: chat {public_id}"
+    assert row["body"] == (
+        f"A chat was transferred to you (by Ann): chat {public_id}\n\n"
+        f"Open it: http://frontdesk.test/chat\n{FOOTER}"
+    )
