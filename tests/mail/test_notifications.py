@@ -515,3 +515,43 @@ def test_a_chats_instant_mail_threads_on_the_chat(team: Team) -> None:
         f"A chat was transferred to you (by Ann): chat {public_id}\n\n"
         f"Open it: http://frontdesk.test/chat\n{FOOTER}"
     )
+
+
+def test_each_agent_gets_a_digest_of_their_own_news_once_an_hour(team: Team) -> None:
+    # kills queue_digests' shown[1] (a digest of one), `queued = 1`, and the mark_mailed and
+    # set_last_digest calls given None (each alone is hidden by the other)
+    desk, ann, bo = team.desk, team.ann, team.bo
+    hourly = Preferences(email=frozenset(Kind), delivery=Delivery.HOURLY)
+    with desk.services.store.write() as uow:
+        for agent in (ann, bo):
+            inbox.set_preferences(uow, desk.tenant.actor, agent.id, hourly)
+    first = _customer_mail(desk, "One", sender="one@example.org")
+    now = now_ms()
+    base = "http://frontdesk.test"
+    with desk.services.store.write() as uow:
+        assert mails.queue_digests(uow, base, now) == 2  # Ann's and Bo's
+    for agent in (ann, bo):
+        (digest,) = _queued(desk, agent, NOTIFICATION_DIGEST)
+        assert digest["subject"] == "[Frontdesk] 1 notifications"
+        assert f"/tickets/{first}" in str(digest["body"])
+    second = _customer_mail(desk, "Two", sender="two@example.org")
+    with desk.services.store.write() as uow:
+        assert mails.queue_digests(uow, base, now + 1000) == 0  # Bo's hour has not passed
+    with desk.services.store.write() as uow:
+        assert mails.queue_digests(uow, base, now + 3_600_001) == 2
+    later = _queued(desk, bo, NOTIFICATION_DIGEST)[1]
+    assert later["subject"] == "[Frontdesk] 1 notifications"  # the first one was mailed
+    assert f"/tickets/{second}" in str(later["body"])
+    assert f"/tickets/{first}" not in str(later["body"])
+
+
+def test_a_message_of_exactly_10000_characters_is_quoted_whole(team: Team) -> None:
+    # kills _their_words' `len(text) >= MAX_QUOTED`
+    desk, bo = team.desk, team.bo
+    first = _customer_mail(desk, "Help", Message_ID="<whole@example.org>")
+    with desk.services.store.write() as uow:
+        tickets.assign(uow, desk.tenant.actor, first, [bo.id])
+    _customer_mail(desk, "y" * 10_000, In_Reply_To="<whole@example.org>")
+    replied = _queued(desk, bo)[-1]
+    assert f"wrote:\n\n{'y' * 10_000}\n\n" in str(replied["body"])
+    assert "[...]" not in str(replied["body"])
