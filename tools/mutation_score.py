@@ -76,6 +76,16 @@ PACKAGES: dict[str, Package] = {
             "tests/api/test_isolation_and_scopes.py",
             "tests/api/test_abuse_limits.py",
             "tests/web/test_signin.py",
+            # the account's business details, signatures, the portal's sign-in, two-factor
+            # sign-in and passkeys, personal tokens, and the settings pages that call them
+            "tests/core/test_business.py",
+            "tests/core/test_signin_race.py",
+            "tests/web/test_two_factor.py",
+            "tests/web/test_portal.py",
+            "tests/web/test_personal_tokens.py",
+            "tests/web/test_settings_account.py",
+            "tests/web/test_settings_agents.py",
+            "tests/web/test_settings_keys.py",
         ),
     ),
     "core/tickets": Package(
