@@ -136,7 +136,19 @@ PACKAGES: dict[str, Package] = {
     ),
     "core/automation": Package(
         ("src/frontdesk/core/automation/*.py",),
-        ("tests/automation",),
+        (
+            "tests/automation",
+            # the clocks and calendars alone, and what only the API and the settings pages
+            # call: SLA policies and calendars, webhook secrets and endpoints, the audit log
+            "tests/unit/test_sla_clocks.py",
+            "tests/unit/test_calendars.py",
+            "tests/unit/test_webhook_types_documented.py",
+            "tests/api/test_sla_api.py",
+            "tests/web/test_sla_settings_web.py",
+            "tests/web/test_settings_webhooks.py",
+            "tests/web/test_settings_audit.py",
+            "tests/web/test_reports_web.py",
+        ),
     ),
     "core/rules": Package(
         ("src/frontdesk/core/rules/*.py",),
