@@ -118,6 +118,15 @@ PACKAGES: dict[str, Package] = {
             "tests/chat/test_visitor_info.py",
             "tests/chat/test_native_api.py",
             "tests/dialects/imbox_chat",
+            # routing, presence, typing, the offline form, the agents' API, the console's
+            # and the widget settings' pages
+            "tests/core/test_chat_routing.py",
+            "tests/core/test_chat_presence.py",
+            "tests/chat/test_typing.py",
+            "tests/chat/test_availability.py",
+            "tests/api/test_chat_agents.py",
+            "tests/web/test_chat_console.py",
+            "tests/web/test_settings_widget.py",
         ),
     ),
     "core/people": Package(
