@@ -26,6 +26,7 @@ from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Forbidden, Invalid
 from frontdesk.core.shared.records import Actor
 from frontdesk.mail.inbound import SMTP
+from frontdesk.services import Services
 from frontdesk.storage import tables as t
 from tests.conftest import Tenant
 from tests.core.helpers import open_ticket
@@ -236,6 +237,13 @@ def _shown(desk: MailDesk, agent: Agent) -> list[Shown]:
         return inbox.notifications_of(uow, desk.tenant.actor, agent.id, before_id=None, limit=100)
 
 
+def _send_due_digests(services: Services) -> None:
+    """Digests are queued for every account at once: those other tests left due go first,
+    so that a test can count its own."""
+    with services.store.write() as uow:
+        mails.queue_digests(uow, services.settings.public_base_url, now_ms())
+
+
 FOOTER = (
     "\n--\nYou get this mail because of your notification settings. To change them or "
     "turn these mails off: http://frontdesk.test/notifications/settings\n"
@@ -292,6 +300,7 @@ def test_a_digest_lists_tickets_and_chats_by_number_and_link(team: Team) -> None
     # kills _digest_line's mutants, queue_digests' text and fields, and the rstrip of a base
     # URL ending in "/" in link and _footer
     desk, ann, bo = team.desk, team.ann, team.bo
+    _send_due_digests(desk.services)
     with desk.services.store.write() as uow:
         daily = Preferences(email=frozenset(Kind), delivery=Delivery.DAILY)
         inbox.set_preferences(uow, desk.tenant.actor, bo.id, daily)
@@ -521,6 +530,7 @@ def test_each_agent_gets_a_digest_of_their_own_news_once_an_hour(team: Team) -> 
     # kills queue_digests' shown[1] (a digest of one), `queued = 1`, and the mark_mailed and
     # set_last_digest calls given None (each alone is hidden by the other)
     desk, ann, bo = team.desk, team.ann, team.bo
+    _send_due_digests(desk.services)
     hourly = Preferences(email=frozenset(Kind), delivery=Delivery.HOURLY)
     with desk.services.store.write() as uow:
         for agent in (ann, bo):
@@ -555,3 +565,50 @@ def test_a_message_of_exactly_10000_characters_is_quoted_whole(team: Team) -> No
     replied = _queued(desk, bo)[-1]
     assert f"wrote:\n\n{'y' * 10_000}\n\n" in str(replied["body"])
     assert "[...]" not in str(replied["body"])
+
+
+def test_mails_sent_at_once_are_not_repeated_in_a_later_digest(team: Team) -> None:
+    # kills queue_instant's mark_mailed given None (ids or time)
+    desk, bo = team.desk, team.bo
+    _customer_mail(desk, "One", sender="one@example.org")
+    assert len(_queued(desk, bo)) == 1  # at once
+    _send_due_digests(desk.services)
+    with desk.services.store.write() as uow:
+        hourly = Preferences(email=frozenset(Kind), delivery=Delivery.HOURLY)
+        inbox.set_preferences(uow, desk.tenant.actor, bo.id, hourly)
+        assert mails.queue_digests(uow, "http://frontdesk.test", now_ms()) == 0
+
+
+def test_a_kind_by_mail_only_leaves_the_others_unread(team: Team) -> None:
+    # kills notify's mark_read(agent, None): only the mail-only notification is read
+    desk, bo = team.desk, team.bo
+    with desk.services.store.write() as uow:
+        inbox.set_preferences(uow, desk.tenant.actor, bo.id,
+                              Preferences(web=frozenset({Kind.NEW_TICKET})))  # fmt: skip
+    ticket_id = _customer_mail(desk, "One", sender="one@example.org")
+    with desk.services.store.write() as uow:
+        tickets.assign(uow, desk.tenant.actor, ticket_id, [bo.id])
+    with desk.services.store.read() as uow:
+        assert inbox.unread(uow, desk.tenant.actor, bo.id) == 1  # the new ticket
+    read = {s.notification.kind: s.notification.read_at is not None for s in _shown(desk, bo)}
+    assert read == {Kind.NEW_TICKET: False, Kind.ASSIGNED: True}
+
+
+def test_no_digest_without_an_inbox_to_send_it_from(tenant: Tenant) -> None:
+    # kills queue_digests' `agent is None and sender is None`
+    actor = tenant.actor
+    with tenant.services.store.write() as uow:
+        bo = create_agent(uow, actor, AgentFields(name="Bo", email=tenant.address("bo")))
+        hourly = Preferences(email=frozenset(Kind), delivery=Delivery.HOURLY)
+        inbox.set_preferences(uow, actor, bo.id, hourly)
+    _send_due_digests(tenant.services)
+    open_ticket(tenant)
+    with tenant.services.store.write() as uow:
+        assert mails.queue_digests(uow, "http://frontdesk.test", now_ms()) == 0
+    with tenant.services.store.read() as uow:
+        queued = uow.conn.execute(
+            select(func.count()).select_from(t.outbox).where(t.outbox.c.to_addr == bo.email)
+        ).scalar_one()
+        (shown,) = inbox.notifications_of(uow, actor, bo.id, before_id=None, limit=10)
+    assert queued == 0
+    assert shown.notification.mailed is None  # still waiting for an inbox
