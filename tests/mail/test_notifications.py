@@ -612,3 +612,13 @@ def test_no_digest_without_an_inbox_to_send_it_from(tenant: Tenant) -> None:
         (shown,) = inbox.notifications_of(uow, actor, bo.id, before_id=None, limit=10)
     assert queued == 0
     assert shown.notification.mailed is None  # still waiting for an inbox
+
+
+def test_an_alarm_on_a_ticket_it_cannot_read_tells_nobody(team: Team, other_tenant: Tenant) -> None:
+    # kills _Audience.told's audience.get(...) without its [] default: a ticket the
+    # transaction's account cannot read has no audience, and the alarm is dropped quietly
+    desk, bo = team.desk, team.bo
+    theirs = open_ticket(other_tenant)
+    with desk.services.store.write() as uow:
+        events.record(uow, desk.tenant.actor, events.SLA_WARNING, now_ms(), ticket_id=theirs.id)
+    assert [s for s in _shown(desk, bo) if s.notification.kind is Kind.SLA_WARNING] == []
