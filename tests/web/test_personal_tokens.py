@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 
 from frontdesk.core.identity import credentials, team
 from frontdesk.core.identity.sessions import agent_actor
-from frontdesk.core.shared.errors import Forbidden
+from frontdesk.core.shared.errors import Forbidden, NotFound
+from frontdesk.core.shared.records import Scope
 from frontdesk.services import Services
 from frontdesk.storage import tables as t
 from tests.conftest import Tenant
@@ -204,3 +205,20 @@ def test_deactivating_an_agent_ends_their_tokens(web_app: FastAPI, desk: Desk) -
         team.deactivate_agent(uow, desk.tenant.actor, desk.agent.id)
     assert status() == 401
     assert all(row.revoked for row in _tokens(desk.services, desk.agent.id))
+
+
+def test_revoking_another_agents_token_in_the_core_is_not_found_by_its_id(desk: Desk) -> None:
+    # kills revoke_personal_token's NotFound code and message mutants
+    services = desk.services
+    with services.store.write() as uow:
+        theirs = credentials.issue_personal_token(
+            uow, agent_actor(desk.colleague), "Theirs", [Scope.TICKETS_READ]
+        )
+    credential_id = theirs.credential.id
+    with services.store.write() as uow, pytest.raises(NotFound) as missing:
+        credentials.revoke_personal_token(uow, agent_actor(desk.agent), credential_id)
+    assert (missing.value.code, missing.value.message) == (
+        "credential_not_found",
+        f"No personal token {credential_id}",
+    )
+    assert _tokens(services, desk.colleague.id)[0].revoked is None
