@@ -3,15 +3,20 @@ link, the customer's own tickets, and what is refused (docs/portal.md)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from frontdesk.app import create_app
+from frontdesk.core.identity import portal as identity_portal
+from frontdesk.core.shared.errors import Unauthenticated
 from frontdesk.core.tickets import set_status
 from frontdesk.core.tickets.records import Status
 from frontdesk.services import Services
 from frontdesk.storage import tables as t
+from frontdesk.web.portal.session import policy as session_policy
 from tests.conftest import Tenant
 from tests.web.helpers import csrf_of, make_desk
 from tests.web.portal_helpers import Portal, ask_for_link, client_at, setup_portal, sign_in
@@ -329,6 +334,23 @@ def test_signing_out_ends_the_session(web_app: FastAPI, portal: Portal) -> None:
     stale.cookies.set("fd_portal", cookie, path="/portal")
     answer = stale.get(portal.base + "/tickets", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].endswith("/signin")
+    # in the core (core/identity's portal.authenticate and end_session): the ended session's
+    # cookie is refused with its code and message, and the event names the session
+    services, account_id = portal.desk.services, portal.desk.tenant.id
+    with services.store.read() as uow, pytest.raises(Unauthenticated) as refused:
+        identity_portal.authenticate(uow, account_id, cookie, session_policy(services.settings))
+    assert (refused.value.code, refused.value.message) == ("invalid_session", "Sign in to continue")
+    with services.store.engine.connect() as conn:
+        (session_id,) = conn.execute(
+            select(t.portal_sessions.c.id).where(t.portal_sessions.c.account_id == account_id)
+        ).scalars()
+        ended = conn.execute(
+            select(t.events.c.data).where(
+                t.events.c.account_id == account_id,
+                t.events.c.kind == identity_portal.PORTAL_SESSION_ENDED,
+            )
+        ).scalars()
+        assert [json.loads(data) for data in ended] == [{"session_id": session_id}]
 
 
 def test_the_portal_speaks_the_browsers_language_or_the_chosen_one(
