@@ -406,3 +406,26 @@ def test_removing_the_last_passkey_clears_the_recovery_codes_and_is_recorded(
     assert _event_data(services, tenant, passkeys.PASSKEY_REMOVED) == [
         {"passkey_id": first}, {"passkey_id": second}
     ]  # fmt: skip
+
+
+def test_new_recovery_codes_need_a_factor_and_replace_the_old_ones(desk: Desk) -> None:
+    # kills new_recovery_codes' mutants (no tests reached it: only the browser test asks for
+    # new codes): the refusal without a factor, its code and message, and the replacement
+    services, tenant = desk.services, desk.tenant
+    actor = sessions.agent_actor(desk.agent)
+    with services.store.write() as uow, pytest.raises(Conflict) as refused:
+        twofactor.new_recovery_codes(uow, actor)
+    assert (refused.value.code, refused.value.message) == (
+        "no_second_factor",
+        "Set up an authenticator app or a passkey first",
+    )
+    _passkey(services, tenant, desk.agent.id, "Laptop")
+    with services.store.write() as uow:
+        uow.two_factor.replace_recovery_codes(tenant.id, desk.agent.id, ["old"], 1)
+    with services.store.write() as uow:
+        codes = twofactor.new_recovery_codes(uow, actor)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    assert all(_CODE.fullmatch(f"<li><code>{code}</code></li>") for code in codes)
+    with services.store.read() as uow:
+        assert uow.two_factor.recovery_codes_left(desk.agent.id) == 10  # "old" is gone
+    assert len(_event_data(services, tenant, twofactor.RECOVERY_CODES_NEW)) == 1
