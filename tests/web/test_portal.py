@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 
 from frontdesk.app import create_app
 from frontdesk.core.identity import portal as identity_portal
-from frontdesk.core.shared.errors import Unauthenticated
+from frontdesk.core.shared.errors import NotFound, Unauthenticated
 from frontdesk.core.tickets import set_status
 from frontdesk.core.tickets.records import Status
 from frontdesk.services import Services
@@ -351,6 +351,24 @@ def test_signing_out_ends_the_session(web_app: FastAPI, portal: Portal) -> None:
             )
         ).scalars()
         assert [json.loads(data) for data in ended] == [{"session_id": session_id}]
+        started = conn.execute(
+            select(t.events.c.data).where(
+                t.events.c.account_id == account_id,
+                t.events.c.kind == identity_portal.PORTAL_SESSION_STARTED,
+            )
+        ).scalars()
+        assert [json.loads(data) for data in started] == [{"session_id": session_id}]
+
+
+def test_a_link_that_is_no_link_is_not_found_in_the_core(portal: Portal) -> None:
+    # kills check_link's NotFound code and message mutants
+    services, account_id = portal.desk.services, portal.desk.tenant.id
+    with services.store.read() as uow, pytest.raises(NotFound) as refused:
+        identity_portal.check_link(uow, account_id, "not-a-link")
+    assert (refused.value.code, refused.value.message) == (
+        "link_not_found",
+        "This link has expired or was used already",
+    )
 
 
 def test_the_portal_speaks_the_browsers_language_or_the_chosen_one(
