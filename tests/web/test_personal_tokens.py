@@ -14,8 +14,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from frontdesk.core.identity import credentials, team
+from frontdesk.core.identity.records import CredentialKind
 from frontdesk.core.identity.sessions import agent_actor
-from frontdesk.core.shared.errors import Forbidden, NotFound
+from frontdesk.core.shared.errors import Forbidden, NotFound, Unauthenticated
 from frontdesk.core.shared.records import Scope
 from frontdesk.services import Services
 from frontdesk.storage import tables as t
@@ -222,3 +223,26 @@ def test_revoking_another_agents_token_in_the_core_is_not_found_by_its_id(desk: 
         f"No personal token {credential_id}",
     )
     assert _tokens(services, desk.colleague.id)[0].revoked is None
+
+
+def test_a_personal_token_acts_as_its_agent_until_the_agent_is_deactivated(desk: Desk) -> None:
+    # kills _personal_actor's `agent is None and ...`, its Unauthenticated code and message,
+    # and the actor's agent_id dropped; the row is changed directly, so that the token is
+    # still live when its agent is not (deactivate_agent revokes them too)
+    services = desk.services
+    with services.store.write() as uow:
+        issued = credentials.issue_personal_token(
+            uow, agent_actor(desk.agent), "Nightly", [Scope.TICKETS_READ]
+        )
+    with services.store.read() as uow:
+        actor, _stale = credentials.authenticate(uow, issued.token, CredentialKind.PERSONAL)
+    assert (actor.agent_id, actor.credential_id) == (desk.agent.id, issued.credential.id)
+    assert actor.scopes == frozenset({Scope.TICKETS_READ})
+    with services.store.engine.begin() as conn:
+        conn.execute(update(t.agents).where(t.agents.c.id == desk.agent.id).values(deactivated=1))
+    with services.store.read() as uow, pytest.raises(Unauthenticated) as refused:
+        credentials.authenticate(uow, issued.token, CredentialKind.PERSONAL)
+    assert (refused.value.code, refused.value.message) == (
+        "invalid_credentials",
+        "The key is not valid",
+    )
