@@ -224,3 +224,11 @@ def test_removing_the_logo_forgets_its_type_and_records_it(tenant: Tenant) -> No
             {"a": tenant.id, "k": events.SETTINGS_CHANGED},
         ).scalars()
         assert json.loads(list(logged)[-1]) == {"logo": None}
+
+
+def test_a_signature_of_2000_characters_is_taken_and_one_more_is_refused() -> None:
+    # kills checked_signature's `len(text) >= LIMIT` and its message mutants
+    assert signatures.checked_signature("s" * 2000) == "s" * 2000
+    with pytest.raises(Invalid) as refused:
+        signatures.checked_signature("s" * 2001)
+    assert refused.value.message == "A signature is at most 2000 characters"

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from frontdesk.core.identity import passkeys, sessions, twofactor
-from frontdesk.core.shared.errors import Conflict, NotFound
+from frontdesk.core.shared.errors import Conflict, Forbidden, NotFound
 from frontdesk.services import Services
 from frontdesk.storage import tables as t
 from tests.conftest import Tenant
@@ -429,3 +429,13 @@ def test_new_recovery_codes_need_a_factor_and_replace_the_old_ones(desk: Desk) -
     with services.store.read() as uow:
         assert uow.two_factor.recovery_codes_left(desk.agent.id) == 10  # "old" is gone
     assert len(_event_data(services, tenant, twofactor.RECOVERY_CODES_NEW)) == 1
+
+
+def test_only_the_owner_may_require_two_factor_sign_in(desk: Desk) -> None:
+    # kills require_two_factor's owner_only code and message mutants
+    with desk.services.store.write() as uow, pytest.raises(Forbidden) as refused:
+        twofactor.require_two_factor(uow, sessions.agent_actor(desk.agent), True)
+    assert (refused.value.code, refused.value.message) == (
+        "owner_only",
+        "Only the account's owner can require two-factor sign-in",
+    )
