@@ -312,6 +312,7 @@ def test_a_passkey_answer_without_its_challenge_or_signature_is_refused_and_coun
         options = client.post("/login/two-factor/passkey/options", headers=headers)
         assert options.status_code == 200
         assert [c["id"] for c in options.json()["allowCredentials"]] == [key_id]
+        assert options.json()["timeout"] == 120_000  # two minutes, not webauthn's default one
         refused = client.post("/login/two-factor/passkey", json=forged, headers=headers)
         assert refused.status_code == 401
     client.post("/login/two-factor/passkey/options", headers=headers)
