@@ -161,11 +161,26 @@ def test_signing_in_asks_for_the_code_and_nothing_opens_before_it(
 def test_a_recovery_code_works_once(web_app: FastAPI, desk: Desk) -> None:
     _secret, codes = enrol_totp(signed_in(web_app, desk.agent.email))
     first, _ = password_step(web_app, desk.agent.email)
+    # a passkey prompt asked for and not used leaves a challenge, which the code then clears
+    page = first.get("/login/two-factor")
+    asked = first.post(
+        "/login/two-factor/passkey/options", headers={"X-CSRF-Token": csrf_of(page.text)}
+    )
+    assert asked.status_code == 200
     assert second_step(first, codes[3].upper()).status_code == 303  # case does not matter
     assert first.get("/tickets").status_code == 200
     again, _ = password_step(web_app, desk.agent.email)
     assert second_step(again, codes[3]).status_code == 401
     assert "9 unused recovery codes left." in first.get("/settings/security").text
+    # the session that passed is recorded with how (kills twofactor.finish's event mutants),
+    # and its challenge is cleared (its "challenge" key in another spelling)
+    (verified,) = _event_data(desk.services, desk.tenant, twofactor.SESSION_VERIFIED)
+    assert verified["method"] == "recovery_code"
+    with desk.services.store.engine.connect() as conn:
+        row = conn.execute(
+            select(t.web_sessions).where(t.web_sessions.c.id == verified["session_id"])
+        ).one()
+    assert (row.agent_id, row.challenge) == (desk.agent.id, None)
 
 
 def test_wrong_codes_are_throttled_like_wrong_passwords(web_app: FastAPI, desk: Desk) -> None:
