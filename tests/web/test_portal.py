@@ -92,6 +92,14 @@ def test_the_form_opens_a_ticket_with_its_files_for_the_contact_it_names(
     assert contact.email == portal.desk.tenant.address("cora") and contact.name == "Cora Customer"
     assert file.original_name == "screen.png" and file.content_type == "image/png"
     assert department == "Sales"
+    # the form acts as "portal" in the ticket's log (core/identity's form_actor label)
+    with portal.desk.services.store.engine.connect() as conn:
+        actors = conn.execute(
+            select(t.events.c.actor).where(
+                t.events.c.account_id == portal.desk.tenant.id, t.events.c.kind == "ticket.opened"
+            )
+        ).scalars()
+        assert list(actors) == ["portal:contact-form"]
 
 
 @pytest.mark.parametrize(
