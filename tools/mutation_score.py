@@ -9,6 +9,8 @@ of docs/testing.md ("Mutation score"), counts them, and prints the table and the
     .venv/bin/python -m tools.mutation_score                  # the table, as Markdown
     .venv/bin/python -m tools.mutation_score --survivors      # and every mutant still alive
     .venv/bin/python -m tools.mutation_score --prepare core/mail   # its folder for mutmut
+    .venv/bin/python -m tools.mutation_score --keep core/mail      # before `mutmut run <names>`
+    .venv/bin/python -m tools.mutation_score --restore core/mail   # after it
 
 The score is (killed + timeout) / mutants: a mutant that makes the tests run past mutmut's
 time limit was noticed, as in most mutation tools. A mutant no test reaches ("no tests")
@@ -74,6 +76,16 @@ PACKAGES: dict[str, Package] = {
             "tests/api/test_isolation_and_scopes.py",
             "tests/api/test_abuse_limits.py",
             "tests/web/test_signin.py",
+            # the account's business details, signatures, the portal's sign-in, two-factor
+            # sign-in and passkeys, personal tokens, and the settings pages that call them
+            "tests/core/test_business.py",
+            "tests/core/test_signin_race.py",
+            "tests/web/test_two_factor.py",
+            "tests/web/test_portal.py",
+            "tests/web/test_personal_tokens.py",
+            "tests/web/test_settings_account.py",
+            "tests/web/test_settings_agents.py",
+            "tests/web/test_settings_keys.py",
         ),
     ),
     "core/tickets": Package(
@@ -106,19 +118,46 @@ PACKAGES: dict[str, Package] = {
             "tests/chat/test_visitor_info.py",
             "tests/chat/test_native_api.py",
             "tests/dialects/imbox_chat",
+            # routing, presence, typing, the offline form, the agents' API, the console's
+            # and the widget settings' pages
+            "tests/core/test_chat_routing.py",
+            "tests/core/test_chat_presence.py",
+            "tests/chat/test_typing.py",
+            "tests/chat/test_availability.py",
+            "tests/api/test_chat_agents.py",
+            "tests/web/test_chat_console.py",
+            "tests/web/test_settings_widget.py",
         ),
     ),
     "core/people": Package(
         ("src/frontdesk/core/people/*.py",),
-        ("tests/api/test_contacts.py", "tests/api/test_gdpr.py"),
+        ("tests/core/test_people.py", "tests/api/test_contacts.py", "tests/api/test_gdpr.py"),
     ),
     "core/notify": Package(
         ("src/frontdesk/core/notify/*.py",),
-        ("tests/mail/test_notifications.py", "tests/api/test_notification_settings.py"),
+        (
+            "tests/mail/test_notifications.py",
+            "tests/api/test_notification_settings.py",
+            # the alarms: SLA warnings and breaches, and replies that bounced
+            "tests/automation/test_sla_notifications.py",
+            "tests/mail/test_bounces.py",
+        ),
     ),
     "core/automation": Package(
         ("src/frontdesk/core/automation/*.py",),
-        ("tests/automation",),
+        (
+            "tests/automation",
+            # the clocks and calendars alone, and what only the API and the settings pages
+            # call: SLA policies and calendars, webhook secrets and endpoints, the audit log
+            "tests/unit/test_sla_clocks.py",
+            "tests/unit/test_calendars.py",
+            "tests/unit/test_webhook_types_documented.py",
+            "tests/api/test_sla_api.py",
+            "tests/web/test_sla_settings_web.py",
+            "tests/web/test_settings_webhooks.py",
+            "tests/web/test_settings_audit.py",
+            "tests/web/test_reports_web.py",
+        ),
     ),
     "core/rules": Package(
         ("src/frontdesk/core/rules/*.py",),
@@ -266,6 +305,84 @@ def read_mutants(workdir_root: Path) -> list[Mutant]:
     return found
 
 
+# `mutmut run <names>` (tools/mutation --again) can leave the mutants it was not given as
+# "not checked" in the `.meta` files (docs/testing.md, "A trap in `--again`"), so the re-test
+# of the survivors would throw away every earlier kill. The results are kept before it and put
+# back after it: a mutant that the run left unchecked gets its earlier result again, unless
+# its function changed since (mutmut keeps a hash per function), which earns it a new test.
+KEPT = "kept-results.json"  # in the package's folder, next to `mutants/`
+
+
+def _metas(folder: Path) -> dict[str, dict[str, object]]:
+    """Each `.meta` file of a package's folder, by its path relative to `mutants/`."""
+    mutants_dir = folder / "mutants"
+    found: dict[str, dict[str, object]] = {}
+    for meta in sorted(mutants_dir.rglob("*.py.meta")):
+        found[meta.relative_to(mutants_dir).as_posix()] = json.loads(
+            meta.read_text(encoding="utf-8")
+        )
+    return found
+
+
+def _function_of(mutant: str) -> str:
+    """The function's key in a `.meta`'s `hash_by_function_name`, from a mutant's name
+    (`frontdesk.core.shared.text.x_clean__mutmut_3` → `x_clean`)."""
+    return mutant.rsplit("__mutmut_", 1)[0].rpartition(".")[2]
+
+
+def keep(package: str, root: Path) -> Path:
+    """Copy the results and function hashes of a package's `.meta` files aside."""
+    folder = root / workdir(package)
+    kept = {
+        path: {
+            "exit_code_by_key": meta.get("exit_code_by_key", {}),
+            "hash_by_function_name": meta.get("hash_by_function_name", {}),
+        }
+        for path, meta in _metas(folder).items()
+    }
+    target = folder / KEPT
+    target.write_text(json.dumps(kept), encoding="utf-8")
+    return target
+
+
+def restore(package: str, root: Path) -> int:
+    """Put the kept result back on each mutant the last run left unchecked, where the
+    mutant's function is unchanged; a result of the last run always wins. Returns how many
+    were put back. The kept copy is removed, so it cannot be applied to a later run."""
+    folder = root / workdir(package)
+    source = folder / KEPT
+    if not source.exists():
+        return 0
+    kept = json.loads(source.read_text(encoding="utf-8"))
+    put_back = 0
+    for path, meta in _metas(folder).items():
+        before = kept.get(path)
+        if before is None:
+            continue
+        codes = meta["exit_code_by_key"]
+        hashes = meta.get("hash_by_function_name", {})
+        assert isinstance(codes, dict)
+        assert isinstance(hashes, dict)
+        old_hashes = before["hash_by_function_name"]
+        changed = False
+        for name, code in before["exit_code_by_key"].items():
+            function = _function_of(name)
+            if (
+                code is not None
+                and name in codes
+                and codes[name] is None
+                and function in hashes
+                and old_hashes.get(function) == hashes[function]
+            ):
+                codes[name] = code
+                put_back += 1
+                changed = True
+        if changed:
+            (folder / "mutants" / path).write_text(json.dumps(meta), encoding="utf-8")
+    source.unlink()
+    return put_back
+
+
 def tally(
     mutants: Iterable[Mutant], packages: Mapping[str, Package] = PACKAGES
 ) -> dict[str, Tally]:
@@ -316,12 +433,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--survivors", action="store_true", help="list the mutants alive")
     parser.add_argument("--prepare", metavar="PACKAGE", help="make its folder, print its path")
     parser.add_argument("--alive", metavar="PACKAGE", help="print the names of its survivors")
+    parser.add_argument("--keep", metavar="PACKAGE", help="copy its results aside")
+    parser.add_argument(
+        "--restore", metavar="PACKAGE", help="put kept results back on unchecked mutants"
+    )
     args = parser.parse_args(argv)
-    for package in (args.prepare, args.alive):
+    for package in (args.prepare, args.alive, args.keep, args.restore):
         if package is not None and package not in PACKAGES:
             parser.error(f"unknown package {package!r}; one of: {', '.join(PACKAGES)}")
     if args.prepare:
         print(prepare(args.prepare, args.root))
+        return 0
+    if args.keep:
+        print(keep(args.keep, args.root))
+        return 0
+    if args.restore:
+        print(f"{args.restore}: {restore(args.restore, args.root)} earlier results put back")
         return 0
     mutants = read_mutants(args.root / WORKDIR)
     if args.alive:

@@ -159,3 +159,73 @@ def test_the_command_names_a_packages_survivors_for_a_second_run(
     assert capsys.readouterr().out == "a__mutmut_2 a__mutmut_3\n"
     with pytest.raises(SystemExit):
         main(["--root", str(tmp_path), "--alive", "core/nowhere"])
+
+
+def _read_codes(root: Path, source: str) -> dict[str, int | None]:
+    folder = (package_of(source) or "").replace("/", "-")
+    path = root / ".mutation" / folder / "mutants" / f"{source}.meta"
+    codes: dict[str, int | None] = json.loads(path.read_text(encoding="utf-8"))["exit_code_by_key"]
+    return codes
+
+
+def test_a_re_test_of_the_survivors_keeps_every_other_mutants_result(tmp_path: Path) -> None:
+    """The trap of `--again` (docs/testing.md): `mutmut run <names>` left the mutants it was
+    not given unchecked. What was kept before it is put back on those, and only those."""
+    work = tmp_path / ".mutation"
+    hashes = {"x_a": "h1", "x_b": "h2"}
+    before = {
+        "m.x_a__mutmut_1": 1,
+        "m.x_a__mutmut_2": 0,
+        "m.x_b__mutmut_1": 36,
+        "m.x_b__mutmut_2": 1,
+    }
+    _meta(work, SHARED, before)
+    meta = work / "core-shared" / "mutants" / f"{SHARED}.meta"
+    body = json.loads(meta.read_text(encoding="utf-8"))
+    body["hash_by_function_name"] = hashes
+    meta.write_text(json.dumps(body), encoding="utf-8")
+    assert main(["--root", str(tmp_path), "--keep", "core/shared"]) == 0
+    # the run: the survivor re-tested and killed, the others left unchecked, except one that a
+    # changed function's re-test would give anyway
+    body["exit_code_by_key"] = {
+        "m.x_a__mutmut_1": None,
+        "m.x_a__mutmut_2": 1,
+        "m.x_b__mutmut_1": None,
+        "m.x_b__mutmut_2": 0,
+    }
+    meta.write_text(json.dumps(body), encoding="utf-8")
+    assert main(["--root", str(tmp_path), "--restore", "core/shared"]) == 0
+    assert _read_codes(tmp_path, SHARED) == {
+        "m.x_a__mutmut_1": 1,  # put back
+        "m.x_a__mutmut_2": 1,  # the re-test's own result wins over the kept 0
+        "m.x_b__mutmut_1": 36,  # put back
+        "m.x_b__mutmut_2": 0,  # the run's result, not the kept 1
+    }
+    assert not (work / "core-shared" / "kept-results.json").exists()
+    # a second restore has nothing to put back and changes nothing
+    assert main(["--root", str(tmp_path), "--restore", "core/shared"]) == 0
+    assert _read_codes(tmp_path, SHARED)["m.x_a__mutmut_1"] == 1
+
+
+def test_a_changed_functions_mutants_stay_unchecked_after_a_re_test(tmp_path: Path) -> None:
+    work = tmp_path / ".mutation"
+    _meta(work, SHARED, {"m.x_a__mutmut_1": 1, "m.x_b__mutmut_1": 1, "m.x_c__mutmut_1": 1})
+    meta = work / "core-shared" / "mutants" / f"{SHARED}.meta"
+    body = json.loads(meta.read_text(encoding="utf-8"))
+    body["hash_by_function_name"] = {"x_a": "old", "x_b": "same", "x_c": "gone"}
+    meta.write_text(json.dumps(body), encoding="utf-8")
+    assert main(["--root", str(tmp_path), "--keep", "core/shared"]) == 0
+    # x_a was edited and x_c removed since: their old kills say nothing about the new code
+    body["hash_by_function_name"] = {"x_a": "new", "x_b": "same"}
+    body["exit_code_by_key"] = {
+        "m.x_a__mutmut_1": None,
+        "m.x_b__mutmut_1": None,
+        "m.x_d__mutmut_1": None,
+    }
+    meta.write_text(json.dumps(body), encoding="utf-8")
+    assert main(["--root", str(tmp_path), "--restore", "core/shared"]) == 0
+    assert _read_codes(tmp_path, SHARED) == {
+        "m.x_a__mutmut_1": None,
+        "m.x_b__mutmut_1": 1,
+        "m.x_d__mutmut_1": None,
+    }

@@ -3,11 +3,15 @@ core accepts, what it refuses with which code, and that a refusal writes nothing
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from sqlalchemy import text
 
 from frontdesk.core.identity import accounts, business, signatures
 from frontdesk.core.identity.business import LOGO_LIMIT, BusinessFields
 from frontdesk.core.identity.records import Account, Inbox
+from frontdesk.core.shared import events
 from frontdesk.core.shared.errors import Forbidden, Invalid, NotFound, TooLarge
 from frontdesk.core.shared.records import Actor, Scope
 from tests.conftest import Tenant
@@ -195,3 +199,36 @@ def test_the_languages_are_the_shipped_catalogs() -> None:
     from frontdesk.web import i18n
 
     assert business.LANGUAGES == i18n.LOCALES
+
+
+def test_a_language_frontdesk_does_not_speak_is_refused_in_so_many_words() -> None:
+    # kills checked_language's message mutants
+    with pytest.raises(Invalid) as refused:
+        business.checked_language(" xx ")
+    assert refused.value.message == "Not a language Frontdesk speaks"
+    assert business.checked_language("  ") == ""
+
+
+def test_removing_the_logo_forgets_its_type_and_records_it(tenant: Tenant) -> None:
+    # kills remove_logo's "logo_type" key in other spellings and the event without `logo`
+    with tenant.services.store.write() as uow:
+        business.set_logo(uow, tenant.services.blobs, tenant.actor, png(9, 9))
+    assert _account(tenant).logo_type == "image/png"
+    with tenant.services.store.write() as uow:
+        removed = business.remove_logo(uow, tenant.actor)
+    assert (removed.logo_blob, removed.logo_type) == (None, None)
+    assert (_account(tenant).logo_blob, _account(tenant).logo_type) == (None, None)
+    with tenant.services.store.read() as uow:
+        logged = uow.conn.execute(
+            text("SELECT data FROM events WHERE account_id = :a AND kind = :k ORDER BY id"),
+            {"a": tenant.id, "k": events.SETTINGS_CHANGED},
+        ).scalars()
+        assert json.loads(list(logged)[-1]) == {"logo": None}
+
+
+def test_a_signature_of_2000_characters_is_taken_and_one_more_is_refused() -> None:
+    # kills checked_signature's `len(text) >= LIMIT` and its message mutants
+    assert signatures.checked_signature("s" * 2000) == "s" * 2000
+    with pytest.raises(Invalid) as refused:
+        signatures.checked_signature("s" * 2001)
+    assert refused.value.message == "A signature is at most 2000 characters"

@@ -143,3 +143,15 @@ def test_a_keys_last_use_is_stale_only_when_older_than_a_minute(tenant: Tenant) 
     with tenant.services.store.read() as uow:
         _, used_long_ago = credentials.authenticate(uow, issued.token, CredentialKind.API_KEY)
     assert (never_used, just_used, used_long_ago) == (True, False, True)
+
+
+def test_a_customer_token_for_an_address_is_named_as_asked_or_by_the_address(
+    tenant: Tenant,
+) -> None:
+    # kills issue_customer_token_for's default name and the name it passes on
+    email = tenant.address("newcomer")
+    with tenant.services.store.write() as uow:
+        plain = credentials.issue_customer_token_for(uow, tenant.actor, email)
+        named = credentials.issue_customer_token_for(uow, tenant.actor, email, "Portal")
+    assert (plain.credential.name, named.credential.name) == (email, "Portal")
+    assert plain.credential.contact_id == named.credential.contact_id is not None

@@ -14,8 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from frontdesk.core.identity import credentials, team
+from frontdesk.core.identity.records import CredentialKind
 from frontdesk.core.identity.sessions import agent_actor
-from frontdesk.core.shared.errors import Forbidden
+from frontdesk.core.shared.errors import Forbidden, NotFound, Unauthenticated
+from frontdesk.core.shared.records import Scope
 from frontdesk.services import Services
 from frontdesk.storage import tables as t
 from tests.conftest import Tenant
@@ -204,3 +206,43 @@ def test_deactivating_an_agent_ends_their_tokens(web_app: FastAPI, desk: Desk) -
         team.deactivate_agent(uow, desk.tenant.actor, desk.agent.id)
     assert status() == 401
     assert all(row.revoked for row in _tokens(desk.services, desk.agent.id))
+
+
+def test_revoking_another_agents_token_in_the_core_is_not_found_by_its_id(desk: Desk) -> None:
+    # kills revoke_personal_token's NotFound code and message mutants
+    services = desk.services
+    with services.store.write() as uow:
+        theirs = credentials.issue_personal_token(
+            uow, agent_actor(desk.colleague), "Theirs", [Scope.TICKETS_READ]
+        )
+    credential_id = theirs.credential.id
+    with services.store.write() as uow, pytest.raises(NotFound) as missing:
+        credentials.revoke_personal_token(uow, agent_actor(desk.agent), credential_id)
+    assert (missing.value.code, missing.value.message) == (
+        "credential_not_found",
+        f"No personal token {credential_id}",
+    )
+    assert _tokens(services, desk.colleague.id)[0].revoked is None
+
+
+def test_a_personal_token_acts_as_its_agent_until_the_agent_is_deactivated(desk: Desk) -> None:
+    # kills _personal_actor's `agent is None and ...`, its Unauthenticated code and message,
+    # and the actor's agent_id dropped; the row is changed directly, so that the token is
+    # still live when its agent is not (deactivate_agent revokes them too)
+    services = desk.services
+    with services.store.write() as uow:
+        issued = credentials.issue_personal_token(
+            uow, agent_actor(desk.agent), "Nightly", [Scope.TICKETS_READ]
+        )
+    with services.store.read() as uow:
+        actor, _stale = credentials.authenticate(uow, issued.token, CredentialKind.PERSONAL)
+    assert (actor.agent_id, actor.credential_id) == (desk.agent.id, issued.credential.id)
+    assert actor.scopes == frozenset({Scope.TICKETS_READ})
+    with services.store.engine.begin() as conn:
+        conn.execute(update(t.agents).where(t.agents.c.id == desk.agent.id).values(deactivated=1))
+    with services.store.read() as uow, pytest.raises(Unauthenticated) as refused:
+        credentials.authenticate(uow, issued.token, CredentialKind.PERSONAL)
+    assert (refused.value.code, refused.value.message) == (
+        "invalid_credentials",
+        "The key is not valid",
+    )

@@ -3,15 +3,20 @@ link, the customer's own tickets, and what is refused (docs/portal.md)."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from frontdesk.app import create_app
+from frontdesk.core.identity import portal as identity_portal
+from frontdesk.core.shared.errors import NotFound, Unauthenticated
 from frontdesk.core.tickets import set_status
 from frontdesk.core.tickets.records import Status
 from frontdesk.services import Services
 from frontdesk.storage import tables as t
+from frontdesk.web.portal.session import policy as session_policy
 from tests.conftest import Tenant
 from tests.web.helpers import csrf_of, make_desk
 from tests.web.portal_helpers import Portal, ask_for_link, client_at, setup_portal, sign_in
@@ -87,6 +92,14 @@ def test_the_form_opens_a_ticket_with_its_files_for_the_contact_it_names(
     assert contact.email == portal.desk.tenant.address("cora") and contact.name == "Cora Customer"
     assert file.original_name == "screen.png" and file.content_type == "image/png"
     assert department == "Sales"
+    # the form acts as "portal" in the ticket's log (core/identity's form_actor label)
+    with portal.desk.services.store.engine.connect() as conn:
+        actors = conn.execute(
+            select(t.events.c.actor).where(
+                t.events.c.account_id == portal.desk.tenant.id, t.events.c.kind == "ticket.opened"
+            )
+        ).scalars()
+        assert list(actors) == ["portal:contact-form"]
 
 
 @pytest.mark.parametrize(
@@ -329,6 +342,41 @@ def test_signing_out_ends_the_session(web_app: FastAPI, portal: Portal) -> None:
     stale.cookies.set("fd_portal", cookie, path="/portal")
     answer = stale.get(portal.base + "/tickets", follow_redirects=False)
     assert answer.status_code == 303 and answer.headers["location"].endswith("/signin")
+    # in the core (core/identity's portal.authenticate and end_session): the ended session's
+    # cookie is refused with its code and message, and the event names the session
+    services, account_id = portal.desk.services, portal.desk.tenant.id
+    with services.store.read() as uow, pytest.raises(Unauthenticated) as refused:
+        identity_portal.authenticate(uow, account_id, cookie, session_policy(services.settings))
+    assert (refused.value.code, refused.value.message) == ("invalid_session", "Sign in to continue")
+    with services.store.engine.connect() as conn:
+        (session_id,) = conn.execute(
+            select(t.portal_sessions.c.id).where(t.portal_sessions.c.account_id == account_id)
+        ).scalars()
+        ended = conn.execute(
+            select(t.events.c.data).where(
+                t.events.c.account_id == account_id,
+                t.events.c.kind == identity_portal.PORTAL_SESSION_ENDED,
+            )
+        ).scalars()
+        assert [json.loads(data) for data in ended] == [{"session_id": session_id}]
+        started = conn.execute(
+            select(t.events.c.data).where(
+                t.events.c.account_id == account_id,
+                t.events.c.kind == identity_portal.PORTAL_SESSION_STARTED,
+            )
+        ).scalars()
+        assert [json.loads(data) for data in started] == [{"session_id": session_id}]
+
+
+def test_a_link_that_is_no_link_is_not_found_in_the_core(portal: Portal) -> None:
+    # kills check_link's NotFound code and message mutants
+    services, account_id = portal.desk.services, portal.desk.tenant.id
+    with services.store.read() as uow, pytest.raises(NotFound) as refused:
+        identity_portal.check_link(uow, account_id, "not-a-link")
+    assert (refused.value.code, refused.value.message) == (
+        "link_not_found",
+        "This link has expired or was used already",
+    )
 
 
 def test_the_portal_speaks_the_browsers_language_or_the_chosen_one(

@@ -4,6 +4,7 @@ agent's sessions; the role and tenancy checks; the audit trail of each change.""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -13,9 +14,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from frontdesk.core.chat import presence
-from frontdesk.core.identity import accounts
+from frontdesk.core.identity import accounts, sessions, team
 from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.identity.records import Agent, Role
+from frontdesk.core.shared.errors import NotFound
 from frontdesk.services import Services
 from frontdesk.storage import tables as t
 from tests.conftest import Tenant
@@ -215,3 +217,43 @@ def test_an_admin_cannot_deactivate_themselves_nor_the_last_owner(
 def _team(desk: Desk) -> list[Agent]:
     with desk.services.store.read() as uow:
         return accounts.list_agents(uow, desk.tenant.actor)
+
+
+def _logged(services: Services, account_id: int, kind: str) -> list[dict[str, Any]]:
+    with services.store.engine.connect() as conn:
+        rows = conn.execute(
+            select(t.events.c.data)
+            .where(t.events.c.account_id == account_id, t.events.c.kind == kind)
+            .order_by(t.events.c.id)
+        ).scalars()
+        return [json.loads(data) for data in rows]
+
+
+def test_ending_an_agents_session_and_reactivating_them_are_recorded_in_the_core(
+    web_app: FastAPI, desk: Desk
+) -> None:
+    # kills end_agent_session's not-found code and message and its event's ids, and
+    # reactivate_agent's event without agent_id (core/identity's team)
+    services, tenant, agent = desk.services, desk.tenant, desk.agent
+    signed_in(web_app, agent.email)
+    with services.store.read() as uow:
+        (live,) = team.agent_sessions(uow, tenant.actor, agent.id)
+    with services.store.write() as uow, pytest.raises(NotFound) as missing:
+        team.end_agent_session(uow, tenant.actor, agent.id, live.id + 1_000_000)
+    assert (missing.value.code, missing.value.message) == (
+        "session_not_found",
+        f"No session {live.id + 1_000_000}",
+    )
+    with services.store.write() as uow:
+        team.end_agent_session(uow, tenant.actor, agent.id, live.id)
+    with services.store.read() as uow:
+        assert team.agent_sessions(uow, tenant.actor, agent.id) == []
+    assert _logged(services, tenant.id, sessions.SESSION_ENDED)[-1] == {
+        "session_id": live.id, "agent_id": agent.id
+    }  # fmt: skip
+    with services.store.write() as uow:
+        team.deactivate_agent(uow, tenant.actor, agent.id)
+    with services.store.write() as uow:
+        back = team.reactivate_agent(uow, tenant.actor, agent.id)
+    assert back.deactivated is None
+    assert _logged(services, tenant.id, team.AGENT_REACTIVATED) == [{"agent_id": agent.id}]

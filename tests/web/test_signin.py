@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from typing import Any
 
@@ -12,6 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from frontdesk.app import create_app
+from frontdesk.core.identity import sessions
+from frontdesk.core.shared.errors import RateLimited
 from frontdesk.core.tickets.records import Status
 from frontdesk.services import Services
 from frontdesk.storage import tables as t
@@ -347,3 +350,34 @@ def test_an_agent_chooses_the_language_and_time_zone(web_app: FastAPI, desk: Des
     )  # fmt: skip
     assert back.status_code == 303
     assert '<html lang="en"' in client.get("/tickets", headers={"Accept-Language": "en"}).text
+
+
+def test_reset_requests_in_the_core_are_limited_and_recorded(desk: Desk) -> None:
+    # kills request_reset's RateLimited code, message and retry_after mutants, the limits
+    # read for another kind, address or IP, and its event without reset_id
+    services, agent = desk.services, desk.agent
+    policy = sessions.Policy(idle_ms=60_000, absolute_ms=600_000, failures_per_address=2,
+                             failures_per_ip=100, window_ms=600_000, reset_ms=60_000)  # fmt: skip
+    client = sessions.Client(ip=f"192.0.2.{desk.tenant.id % 250}")
+    issued = []
+    for _ in range(2):
+        with services.store.write() as uow:
+            issued += sessions.request_reset(uow, f" {agent.email.upper()} ", client, policy)
+    assert len(issued) == 2
+    with services.store.write() as uow, pytest.raises(RateLimited) as limited:
+        sessions.request_reset(uow, agent.email, client, policy)
+    assert (limited.value.code, limited.value.message) == (
+        "too_many_resets",
+        "Too many reset requests; try again later",
+    )
+    assert limited.value.retry_after > 0
+    with services.store.engine.connect() as conn:
+        logged = conn.execute(
+            select(t.events.c.data).where(
+                t.events.c.account_id == desk.tenant.id,
+                t.events.c.kind == sessions.PASSWORD_RESET_REQUESTED,
+            )
+        ).scalars()
+        assert sorted(json.loads(data)["reset_id"] for data in logged) == sorted(
+            link.id for link in issued
+        )

@@ -10,6 +10,7 @@ passes between computing a code and the server checking it.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import time
@@ -21,6 +22,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from frontdesk.core.identity import passkeys, sessions, twofactor
+from frontdesk.core.shared.errors import Conflict, Forbidden, NotFound
 from frontdesk.services import Services
 from frontdesk.storage import tables as t
 from tests.conftest import Tenant
@@ -158,11 +161,26 @@ def test_signing_in_asks_for_the_code_and_nothing_opens_before_it(
 def test_a_recovery_code_works_once(web_app: FastAPI, desk: Desk) -> None:
     _secret, codes = enrol_totp(signed_in(web_app, desk.agent.email))
     first, _ = password_step(web_app, desk.agent.email)
+    # a passkey prompt asked for and not used leaves a challenge, which the code then clears
+    page = first.get("/login/two-factor")
+    asked = first.post(
+        "/login/two-factor/passkey/options", headers={"X-CSRF-Token": csrf_of(page.text)}
+    )
+    assert asked.status_code == 200
     assert second_step(first, codes[3].upper()).status_code == 303  # case does not matter
     assert first.get("/tickets").status_code == 200
     again, _ = password_step(web_app, desk.agent.email)
     assert second_step(again, codes[3]).status_code == 401
     assert "9 unused recovery codes left." in first.get("/settings/security").text
+    # the session that passed is recorded with how (kills twofactor.finish's event mutants),
+    # and its challenge is cleared (its "challenge" key in another spelling)
+    (verified,) = _event_data(desk.services, desk.tenant, twofactor.SESSION_VERIFIED)
+    assert verified["method"] == "recovery_code"
+    with desk.services.store.engine.connect() as conn:
+        row = conn.execute(
+            select(t.web_sessions).where(t.web_sessions.c.id == verified["session_id"])
+        ).one()
+    assert (row.agent_id, row.challenge) == (desk.agent.id, None)
 
 
 def test_wrong_codes_are_throttled_like_wrong_passwords(web_app: FastAPI, desk: Desk) -> None:
@@ -309,6 +327,7 @@ def test_a_passkey_answer_without_its_challenge_or_signature_is_refused_and_coun
         options = client.post("/login/two-factor/passkey/options", headers=headers)
         assert options.status_code == 200
         assert [c["id"] for c in options.json()["allowCredentials"]] == [key_id]
+        assert options.json()["timeout"] == 120_000  # two minutes, not webauthn's default one
         refused = client.post("/login/two-factor/passkey", json=forged, headers=headers)
         assert refused.status_code == 401
     client.post("/login/two-factor/passkey/options", headers=headers)
@@ -317,3 +336,122 @@ def test_a_passkey_answer_without_its_challenge_or_signature_is_refused_and_coun
     assert client.get("/tickets", follow_redirects=False).headers["location"] == "/login/two-factor"
     # Without the CSRF header nothing is asked at all.
     assert client.post("/login/two-factor/passkey/options").status_code == 403
+
+
+# -- passkeys' rename and removal in the core (core/identity's passkeys) ----------------------
+
+
+def _passkey(services: Services, tenant: Tenant, agent_id: int, name: str) -> int:
+    with services.store.write() as uow:
+        key = uow.two_factor.insert_passkey(
+            {
+                "account_id": tenant.id, "agent_id": agent_id, "name": name,
+                "credential_id": secrets.token_urlsafe(16), "public_key": "AAAA", "sign_count": 0,
+                "created": 1,
+            }
+        )  # fmt: skip
+    return key.id
+
+
+def _event_data(services: Services, tenant: Tenant, kind: str) -> list[dict[str, Any]]:
+    with services.store.engine.connect() as conn:
+        rows = conn.execute(
+            select(t.events.c.data)
+            .where(t.events.c.account_id == tenant.id, t.events.c.kind == kind)
+            .order_by(t.events.c.id)
+        ).all()
+    return [json.loads(row[0]) for row in rows]
+
+
+def test_an_agent_renames_their_own_passkey_only(desk: Desk) -> None:
+    # kills rename's and _own_key's mutants: the cleaned name stored, the event's passkey_id,
+    # another agent's key not found with its code and message
+    services, tenant = desk.services, desk.tenant
+    mine = _passkey(services, tenant, desk.agent.id, "Laptop")
+    theirs = _passkey(services, tenant, desk.colleague.id, "Theirs")
+    actor = sessions.agent_actor(desk.agent)
+    with services.store.write() as uow:
+        renamed = passkeys.rename(uow, actor, mine, "  Work laptop  ")
+    assert (renamed.id, renamed.name) == (mine, "Work laptop")
+    assert [k.name for k in _listed(services, desk.agent.id)] == ["Work laptop"]
+    with services.store.write() as uow, pytest.raises(NotFound) as missing:
+        passkeys.rename(uow, actor, theirs, "Mine")
+    assert (missing.value.code, missing.value.message) == (
+        "passkey_not_found",
+        f"No passkey {theirs}",
+    )
+    assert [k.name for k in _listed(services, desk.colleague.id)] == ["Theirs"]
+    assert _event_data(services, tenant, passkeys.PASSKEY_RENAMED) == [{"passkey_id": mine}]
+
+
+def _listed(services: Services, agent_id: int) -> list[Any]:
+    with services.store.read() as uow:
+        return uow.two_factor.list_passkeys(agent_id)
+
+
+def test_removing_the_last_passkey_clears_the_recovery_codes_and_is_recorded(
+    desk: Desk,
+) -> None:
+    # kills remove's mutants: the key deleted (not another), recovery codes cleared only when
+    # no factor is left, the event's passkey_id; and the owner's rule on the last factor
+    services, tenant = desk.services, desk.tenant
+    first = _passkey(services, tenant, desk.agent.id, "One")
+    second = _passkey(services, tenant, desk.agent.id, "Two")
+    actor = sessions.agent_actor(desk.agent)
+    with services.store.write() as uow:
+        uow.two_factor.replace_recovery_codes(tenant.id, desk.agent.id, ["a", "b"], 1)
+    with services.store.write() as uow:
+        passkeys.remove(uow, actor, first)
+    assert [k.id for k in _listed(services, desk.agent.id)] == [second]
+    with services.store.read() as uow:
+        assert uow.two_factor.recovery_codes_left(desk.agent.id) == 2  # a factor is left
+    owner = sessions.agent_actor(make_owner(desk))
+    _passkey(services, tenant, owner.agent_id or 0, "Owner's")
+    with services.store.write() as uow:
+        twofactor.require_two_factor(uow, owner, True)
+    with services.store.write() as uow, pytest.raises(Conflict) as kept:
+        passkeys.remove(uow, actor, second)
+    assert kept.value.code == "two_factor_required"
+    with services.store.write() as uow:
+        twofactor.require_two_factor(uow, owner, False)
+    with services.store.write() as uow:
+        passkeys.remove(uow, actor, second)
+    assert _listed(services, desk.agent.id) == []
+    with services.store.read() as uow:
+        assert uow.two_factor.recovery_codes_left(desk.agent.id) == 0
+    assert _event_data(services, tenant, passkeys.PASSKEY_REMOVED) == [
+        {"passkey_id": first}, {"passkey_id": second}
+    ]  # fmt: skip
+
+
+def test_new_recovery_codes_need_a_factor_and_replace_the_old_ones(desk: Desk) -> None:
+    # kills new_recovery_codes' mutants (no tests reached it: only the browser test asks for
+    # new codes): the refusal without a factor, its code and message, and the replacement
+    services, tenant = desk.services, desk.tenant
+    actor = sessions.agent_actor(desk.agent)
+    with services.store.write() as uow, pytest.raises(Conflict) as refused:
+        twofactor.new_recovery_codes(uow, actor)
+    assert (refused.value.code, refused.value.message) == (
+        "no_second_factor",
+        "Set up an authenticator app or a passkey first",
+    )
+    _passkey(services, tenant, desk.agent.id, "Laptop")
+    with services.store.write() as uow:
+        uow.two_factor.replace_recovery_codes(tenant.id, desk.agent.id, ["old"], 1)
+    with services.store.write() as uow:
+        codes = twofactor.new_recovery_codes(uow, actor)
+    assert len(codes) == 10 and len(set(codes)) == 10
+    assert all(_CODE.fullmatch(f"<li><code>{code}</code></li>") for code in codes)
+    with services.store.read() as uow:
+        assert uow.two_factor.recovery_codes_left(desk.agent.id) == 10  # "old" is gone
+    assert len(_event_data(services, tenant, twofactor.RECOVERY_CODES_NEW)) == 1
+
+
+def test_only_the_owner_may_require_two_factor_sign_in(desk: Desk) -> None:
+    # kills require_two_factor's owner_only code and message mutants
+    with desk.services.store.write() as uow, pytest.raises(Forbidden) as refused:
+        twofactor.require_two_factor(uow, sessions.agent_actor(desk.agent), True)
+    assert (refused.value.code, refused.value.message) == (
+        "owner_only",
+        "Only the account's owner can require two-factor sign-in",
+    )
