@@ -305,12 +305,7 @@ def test_a_digest_lists_tickets_and_chats_by_number_and_link(team: Team) -> None
         daily = Preferences(email=frozenset(Kind), delivery=Delivery.DAILY)
         inbox.set_preferences(uow, desk.tenant.actor, bo.id, daily)
     ticket_id = _customer_mail(desk, "One")
-    with desk.services.store.write() as uow:
-        opened = chat.open_conversation(uow, desk.tenant.id, VisitorInfo(), None)
-        public_id = opened.conversation.public_id
-        chat.post_visitor_message(uow, chat.visitor_actor(opened.conversation), public_id, "hi")
-        chat.join(uow, desk.tenant.actor, public_id, ann.id)
-        chat.transfer(uow, desk.tenant.actor, public_id, ann.id, bo.id)
+    conversation_id, public_id = _chat_transferred(team)
     with desk.services.store.read() as uow:
         ticket = uow.tickets.get_ticket(desk.tenant.id, ticket_id)
     assert ticket is not None
@@ -334,7 +329,7 @@ def test_a_digest_lists_tickets_and_chats_by_number_and_link(team: Team) -> None
     # the transfer names the chat and who handed it on (an API key acting for Ann)
     (transfer,) = [s.notification for s in _shown(desk, bo)
                    if s.notification.kind is Kind.CHAT_TRANSFER]  # fmt: skip
-    assert (transfer.conversation_id, transfer.by_agent_id) == (opened.conversation.id, ann.id)
+    assert (transfer.conversation_id, transfer.by_agent_id) == (conversation_id, ann.id)
     assert transfer.ticket_id is None
 
 
@@ -507,8 +502,9 @@ def test_an_account_without_an_inbox_gets_the_bell_and_no_mail(tenant: Tenant) -
     assert queued == 0
 
 
-def test_a_chats_instant_mail_threads_on_the_chat(team: Team) -> None:
-    # kills _thread_root's `ticket_uuid is None`: a chat's mails have a root of their own
+def _chat_transferred(team: Team) -> tuple[int, str]:
+    """A visitor's chat that Ann joined and handed to Bo (which tells Bo): its id and
+    public id."""
     desk, ann, bo = team.desk, team.ann, team.bo
     with desk.services.store.write() as uow:
         opened = chat.open_conversation(uow, desk.tenant.id, VisitorInfo(), None)
@@ -516,6 +512,13 @@ def test_a_chats_instant_mail_threads_on_the_chat(team: Team) -> None:
         chat.post_visitor_message(uow, chat.visitor_actor(opened.conversation), public_id, "hi")
         chat.join(uow, desk.tenant.actor, public_id, ann.id)
         chat.transfer(uow, desk.tenant.actor, public_id, ann.id, bo.id)
+    return opened.conversation.id, public_id
+
+
+def test_a_chats_instant_mail_threads_on_the_chat(team: Team) -> None:
+    # kills _thread_root's `ticket_uuid is None`: a chat's mails have a root of their own
+    desk, bo = team.desk, team.bo
+    _, public_id = _chat_transferred(team)
     (row,) = _queued(desk, bo)
     root = f"<chat-{public_id}@{desk.support.email.rsplit('@', 1)[1]}>"
     assert (row["in_reply_to"], row["references"], row["ticket_id"]) == (root, root, None)

@@ -352,20 +352,13 @@ def test_signing_out_ends_the_session(web_app: FastAPI, portal: Portal) -> None:
         (session_id,) = conn.execute(
             select(t.portal_sessions.c.id).where(t.portal_sessions.c.account_id == account_id)
         ).scalars()
-        ended = conn.execute(
-            select(t.events.c.data).where(
-                t.events.c.account_id == account_id,
-                t.events.c.kind == identity_portal.PORTAL_SESSION_ENDED,
-            )
-        ).scalars()
-        assert [json.loads(data) for data in ended] == [{"session_id": session_id}]
-        started = conn.execute(
-            select(t.events.c.data).where(
-                t.events.c.account_id == account_id,
-                t.events.c.kind == identity_portal.PORTAL_SESSION_STARTED,
-            )
-        ).scalars()
-        assert [json.loads(data) for data in started] == [{"session_id": session_id}]
+        for kind in (identity_portal.PORTAL_SESSION_ENDED, identity_portal.PORTAL_SESSION_STARTED):
+            logged = conn.execute(
+                select(t.events.c.data).where(
+                    t.events.c.account_id == account_id, t.events.c.kind == kind
+                )
+            ).scalars()
+            assert [json.loads(data) for data in logged] == [{"session_id": session_id}], kind
 
 
 def test_a_link_that_is_no_link_is_not_found_in_the_core(portal: Portal) -> None:
