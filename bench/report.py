@@ -157,9 +157,10 @@ def growth_table(results: Figures) -> list[str]:
     if not rows:
         return []
     lines = [
-        "| tickets | backend | first page p50 ms | deep page p50 ms | deep / first "
-        "| search rare p50 ms | search common p50 ms | first page req/s | ceiling req/s |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| tickets | messages | backend | first page p50 ms | deep page p50 ms | deep / first "
+        "| one ticket p50 ms | search rare p50 ms | search common p50 ms | create p50 ms "
+        "| first page req/s | ceiling req/s |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
 
@@ -173,13 +174,42 @@ def growth_table(results: Figures) -> list[str]:
 
         first, deep = p50("list first page"), p50("list deep page")
         ratio = f"{deep / first:.2f}" if first and deep else "-"
+        messages = row.get("seed", {}).get("messages")
         lines.append(
-            f"| {row['tickets']:,} | {row['backend']} | {_num(first, 2)} | {_num(deep, 2)} "
-            f"| {ratio} | {_num(p50('search, rare word'), 2)} "
-            f"| {_num(p50('search, common word'), 2)} | {_num(rps('list first page'))} "
+            f"| {row['tickets']:,} | {_num(messages)} | {row['backend']} | {_num(first, 2)} "
+            f"| {_num(deep, 2)} | {ratio} | {_num(p50('one ticket'), 2)} "
+            f"| {_num(p50('search, rare word'), 2)} | {_num(p50('search, common word'), 2)} "
+            f"| {_num(p50('create'), 2)} | {_num(rps('list first page'))} "
             f"| {_num(rps('ceiling'))} |"
         )
     return lines
+
+
+GROWTH_BASE = 100_000
+FLAT = 1.5  # issue 20: each p50 within 1.5x of its figure at 100,000 tickets
+FLAT_OPS = (
+    "list first page", "list deep page", "one ticket",
+    "search, rare word", "search, common word", "create",
+)  # fmt: skip
+
+
+def flat_growth(rows: list[Figures]) -> list[tuple[str, str, bool | None]]:
+    """Each larger size's p50 against the same backend's at 100,000 tickets, per operation."""
+    base = {r["backend"]: r for r in rows if r["tickets"] == GROWTH_BASE}
+    checks: list[tuple[str, str, bool | None]] = []
+    for row in rows:
+        first = base.get(row["backend"])
+        if first is None or row["tickets"] <= GROWTH_BASE:
+            continue
+        for name in FLAT_OPS:
+            now, then = row.get(name, {}), first.get(name, {})
+            label = f"{name} p50 <= {FLAT}x 100,000's ({row['backend']}, {row['tickets']:,})"
+            if now.get("ok") and then.get("ok"):
+                ratio = now["p50_ms"] / then["p50_ms"]
+                checks.append((label, f"{ratio:.2f}x", ratio <= FLAT))
+            elif name in row or name in first:
+                checks.append((label, "not measured", None))
+    return checks
 
 
 def targets(results: Figures) -> list[str]:
@@ -217,6 +247,7 @@ def targets(results: Figures) -> list[str]:
             ratio = deep["p50_ms"] / first["p50_ms"]
             label = f"deep / first page <= 1.2 ({row['backend']}, {row['tickets']:,})"
             checks.append((label, f"{ratio:.2f}", ratio <= 1.2))
+    checks += flat_growth(results.get("growth", []))
     found, ours = results.get("peer"), results.get("frontdesk", {}).get("sqlite")
     if found and ours:
         for name, routes in found["operations"].items():

@@ -9,8 +9,10 @@ page, a deep cursor page and a status filter, one ticket with its messages (nati
 InboxOps full-text search for a rare and a common word, creating tickets (native API),
 then one streamed CSV export of every ticket with the server's resident memory sampled
 throughout. Then django-helpdesk (bench/peer.py) with the same data, workers and wrk
-settings. Then how list, deep page and search grow with the number of tickets (one row
-per size and backend, the main size reused). Results: bench/results/suite[-quick].json
+settings. Then how list, deep page, one ticket, search and create grow with the number of
+tickets: one row per size and backend, each seeded with `--growth-messages` per ticket (1
+by default, so that 10,000,000 tickets fit the disk; the main run is reused for its size
+only when its messages per ticket are the same). Results: bench/results/suite[-quick].json
 and .md; the markdown is what docs/benchmarks.md quotes.
 
     bench/run                         # the full run (100,000 tickets; growth to 1,000,000)
@@ -60,7 +62,9 @@ QUIET_SERVER = {"FRONTDESK_SMTP_PORT": "0"}
 RESULTS = Path(__file__).parent / "results"
 SEARCH_OPS = {"search, rare word": RARE, "search, common word": COMMON}
 BARE = "bare ceiling"
-GROWTH_OPS = ("ceiling", "list first page", "list deep page", *SEARCH_OPS)
+GROWTH_OPS = (
+    "ceiling", "list first page", "list deep page", "one ticket", *SEARCH_OPS, "create",
+)  # fmt: skip
 
 
 def frontdesk_ops(seeded: Seeded) -> dict[str, Op]:
@@ -262,10 +266,12 @@ def _brief(figures: dict[str, Any]) -> str:
 def run_frontdesk(
     backend: str, args: argparse.Namespace, load: LoadSettings, tickets: int, *, full: bool
 ) -> dict[str, Any]:
-    """Seed, serve, measure; `full` adds the status filter, one ticket, create and CSV."""
-    print(f"frontdesk on {backend}, {tickets} tickets", flush=True)
+    """Seed, serve, measure; `full` adds the status filter, the web pages and CSV, and seeds
+    `args.messages` per ticket (a growth row: `args.growth_messages`)."""
+    messages = args.messages if full else args.growth_messages
+    print(f"frontdesk on {backend}, {tickets} tickets x {messages} messages", flush=True)
     with database(backend, args.pg_url, f"{backend}-{tickets}") as (data_dir, url):
-        settings, seeded = _seed(data_dir, url, tickets, args.messages)
+        settings, seeded = _seed(data_dir, url, tickets, messages)
         server = Server(
             data_dir,
             settings.database_url,
@@ -360,7 +366,8 @@ def growth(
     rows = []
     for size in args.growth:
         for backend in args.backends:
-            if size == args.tickets and backend in main:
+            same_seed = size == args.tickets and args.messages == args.growth_messages
+            if same_seed and backend in main:
                 found = main[backend]
                 ops = {k: v for k, v in found["operations"].items() if k in GROWTH_OPS}
                 rows.append({"tickets": size, "backend": backend, "seed": found["seed"], **ops})
@@ -485,6 +492,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-peer", dest="peer", action="store_false")
     parser.add_argument(
         "--growth", default=None, help="ticket counts, e.g. 10000,100000,1000000; 'none' to skip"
+    )
+    parser.add_argument(
+        "--growth-messages",
+        type=int,
+        default=1,
+        help="messages per ticket in the growth rows (1: 10,000,000 tickets fit the disk)",
     )
     parser.add_argument(
         "--peer-venv", type=Path, default=Path(__file__).parent / "peers/django-helpdesk/.venv"

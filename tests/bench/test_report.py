@@ -138,10 +138,48 @@ def test_the_csv_and_seed_tables() -> None:
 
 def test_the_growth_table_gives_the_deep_to_first_page_ratio() -> None:
     rows = growth_table(results())[2:]
-    assert rows[0].startswith("| 10,000 | sqlite | 2.00 | 2.20 | 1.10 |")
-    assert rows[1].startswith("| 100,000 | sqlite | 2.00 | 3.00 | 1.50 |")
-    assert rows[1].endswith("| 900 | - |")  # no ceiling measured at that size
+    assert rows[0].startswith("| 10,000 | 30,000 | sqlite | 2.00 | 2.20 | 1.10 |")
+    assert rows[1].startswith("| 100,000 | 30,000 | sqlite | 2.00 | 3.00 | 1.50 |")
+    assert rows[1].endswith("| - | - | - | - | 900 | - |")  # what was not measured
     assert growth_table({"growth": []}) == []
+
+
+def grown(tickets: int, scale: float, backend: str = "postgresql") -> dict[str, Any]:
+    ops = {
+        name: fig(p50 * scale, 100.0)
+        for name, p50 in (
+            ("list first page", 2.0), ("list deep page", 2.0), ("one ticket", 1.0),
+            ("search, rare word", 4.0), ("search, common word", 5.0), ("create", 3.0),
+        )
+    }  # fmt: skip
+    seed = {**SEED, "tickets": tickets, "messages": tickets}
+    return {"tickets": tickets, "backend": backend, "seed": seed, **ops}
+
+
+def test_the_growth_table_has_one_ticket_search_and_create_with_the_messages_seeded() -> None:
+    (row,) = growth_table({"growth": [grown(10_000_000, 1.0)]})[2:]
+    assert row == (
+        "| 10,000,000 | 10,000,000 | postgresql | 2.00 | 2.00 | 1.00 | 1.00 | 4.00 | 5.00 "
+        "| 3.00 | 100 | - |"
+    )
+
+
+def test_every_operation_stays_within_one_and_a_half_times_its_figure_at_100000() -> None:
+    rows = [grown(100_000, 1.0), grown(1_000_000, 1.5), grown(10_000_000, 1.6)]
+    rows[2]["create"] = FAILED
+    found = {line.split(" | ")[0].lstrip("| "): line for line in targets({"growth": rows})[2:]}
+    assert found["one ticket p50 <= 1.5x 100,000's (postgresql, 1,000,000)"].endswith(
+        "| 1.50x | yes |"
+    )  # exactly 1.5 is flat enough
+    assert found["search, rare word p50 <= 1.5x 100,000's (postgresql, 10,000,000)"].endswith(
+        "| 1.60x | no |"
+    )
+    assert found["create p50 <= 1.5x 100,000's (postgresql, 10,000,000)"].endswith(
+        "| not measured | ? |"
+    )
+    assert len([label for label in found if "1.5x" in label]) == 12  # 6 operations, 2 sizes
+    alone = targets({"growth": [grown(1_000_000, 9.0, "sqlite"), *rows[:1]]})
+    assert not any("1.5x" in line and "sqlite" in line for line in alone)  # no base to judge
 
 
 def test_targets_are_judged_against_the_figures() -> None:
