@@ -25,6 +25,7 @@ from frontdesk.core.shared import events
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Forbidden, Invalid
 from frontdesk.core.shared.records import Actor
+from frontdesk.core.tickets.records import MessageKind
 from frontdesk.mail.inbound import SMTP
 from frontdesk.services import Services
 from frontdesk.storage import tables as t
@@ -333,6 +334,25 @@ def test_a_digest_lists_tickets_and_chats_by_number_and_link(team: Team) -> None
     assert transfer.ticket_id is None
 
 
+def test_links_keep_a_base_urls_path_and_drop_only_its_slash(team: Team) -> None:
+    # kills link's and _footer's rstrip("XX/XX"): only "/" is stripped, never a letter
+    desk, bo = team.desk, team.bo
+    _send_due_digests(desk.services)
+    with desk.services.store.write() as uow:
+        daily = Preferences(email=frozenset(Kind), delivery=Delivery.DAILY)
+        inbox.set_preferences(uow, desk.tenant.actor, bo.id, daily)
+    ticket_id = _customer_mail(desk, "One")
+    with desk.services.store.write() as uow:
+        assert mails.queue_digests(uow, "https://example.org/SUPPORTX/", now_ms()) == 1
+    (digest,) = _queued(desk, bo, NOTIFICATION_DIGEST)
+    body = digest["body"]
+    assert isinstance(body, str)
+    assert f" https://example.org/SUPPORTX/tickets/{ticket_id}\n" in body
+    assert body.endswith(
+        "turn these mails off: https://example.org/SUPPORTX/notifications/settings\n"
+    )
+
+
 @pytest.mark.parametrize(("limit", "taken"), [(0, False), (1, True), (100, True), (101, False)])
 def test_a_notification_page_takes_1_to_100_newest_first(
     team: Team, limit: int, taken: bool
@@ -394,6 +414,32 @@ def test_an_agents_reply_is_no_customer_reply(team: Team) -> None:
                             tickets.NewMessage(body_text="On it", agent_id=ann.id))  # fmt: skip
     kinds = [s.notification.kind for s in _shown(desk, bo)]
     assert Kind.CUSTOMER_REPLY not in kinds
+
+
+def test_the_teams_own_words_are_no_customer_reply(team: Team) -> None:
+    # kills _customer_reply's `kind != "external" and ...` and `contact_id is None and ...`:
+    # a note written through a key (no agent, so it is put down to the requester) and a
+    # message written as the team (no agent, no contact) are not the customer writing
+    desk, bo = team.desk, team.bo
+    ticket_id = _customer_mail(desk, "Help")
+    with desk.services.store.write() as uow:
+        tickets.assign(uow, desk.tenant.actor, ticket_id, [bo.id])
+    with desk.services.store.write() as uow:
+        note = tickets.add_message(uow, desk.tenant.actor, ticket_id,
+                                   tickets.NewMessage(body_text="Called them",
+                                                      kind=MessageKind.INTERNAL))  # fmt: skip
+        team_reply = tickets.add_message(uow, desk.tenant.actor, ticket_id,
+                                         tickets.NewMessage(body_text="We are on it",
+                                                            by_team=True))  # fmt: skip
+    assert note.contact_id is not None and note.agent_id is None  # what the guard is for
+    assert team_reply.contact_id is None and team_reply.agent_id is None
+    kinds = [s.notification.kind for s in _shown(desk, bo)]
+    assert Kind.CUSTOMER_REPLY not in kinds
+    with desk.services.store.write() as uow:  # while the customer's own words still count
+        tickets.add_message(uow, desk.tenant.actor, ticket_id,
+                            tickets.NewMessage(body_text="Any news?"))  # fmt: skip
+    kinds = [s.notification.kind for s in _shown(desk, bo)]
+    assert kinds.count(Kind.CUSTOMER_REPLY) == 1
 
 
 def test_a_mails_subject_is_cut_to_1000_characters(team: Team) -> None:
