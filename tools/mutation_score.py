@@ -11,6 +11,8 @@ of docs/testing.md ("Mutation score"), counts them, and prints the table and the
     .venv/bin/python -m tools.mutation_score --prepare core/mail   # its folder for mutmut
     .venv/bin/python -m tools.mutation_score --keep core/mail      # before `mutmut run <names>`
     .venv/bin/python -m tools.mutation_score --restore core/mail   # after it
+    .venv/bin/python -m tools.mutation_score --seed core/mail      # git's results, before a run
+    .venv/bin/python -m tools.mutation_score --save core/mail      # into git, after it
 
 The score is (killed + timeout) / mutants: a mutant that makes the tests run past mutmut's
 time limit was noticed, as in most mutation tools. A mutant no test reaches ("no tests")
@@ -359,28 +361,112 @@ def restore(package: str, root: Path) -> int:
         before = kept.get(path)
         if before is None:
             continue
-        codes = meta["exit_code_by_key"]
-        hashes = meta.get("hash_by_function_name", {})
-        assert isinstance(codes, dict)
-        assert isinstance(hashes, dict)
-        old_hashes = before["hash_by_function_name"]
-        changed = False
-        for name, code in before["exit_code_by_key"].items():
-            function = _function_of(name)
-            if (
-                code is not None
-                and name in codes
-                and codes[name] is None
-                and function in hashes
-                and old_hashes.get(function) == hashes[function]
-            ):
-                codes[name] = code
-                put_back += 1
-                changed = True
+        changed = _put_back(meta, before["exit_code_by_key"], before["hash_by_function_name"])
         if changed:
             (folder / "mutants" / path).write_text(json.dumps(meta), encoding="utf-8")
+            put_back += changed
     source.unlink()
     return put_back
+
+
+def _put_back(
+    meta: dict[str, object], earlier: Mapping[str, int | None], earlier_hashes: Mapping[str, str]
+) -> int:
+    """Give each mutant that `meta` has unchecked its earlier result, where its function's
+    hash is the same as then; how many were given."""
+    codes = meta["exit_code_by_key"]
+    hashes = meta.get("hash_by_function_name", {})
+    assert isinstance(codes, dict)
+    assert isinstance(hashes, dict)
+    given = 0
+    for name, code in earlier.items():
+        function = _function_of(name)
+        if (
+            code is not None
+            and name in codes
+            and codes[name] is None
+            and function in hashes
+            and earlier_hashes.get(function) == hashes[function]
+        ):
+            codes[name] = code
+            given += 1
+    return given
+
+
+# The results in git: `.mutation/` is lost with the machine, and core/ as a whole takes more
+# hours of CPU than one sitting has. After each package's run its results are saved to
+# tools/mutation-results/<package>.json (committed), and before a run they are seeded into
+# its folder: mutmut, generating the mutants, keeps a result wherever the function's hash
+# (a digest of its AST) is unchanged, so a run on another machine goes on where the last
+# one stopped and re-tests only what changed.
+RESULTS = Path("tools/mutation-results")
+
+
+def results_file(package: str, root: Path) -> Path:
+    return root / RESULTS / f"{workdir(package).name}.json"
+
+
+def save(package: str, root: Path) -> Path:
+    """The package's checked results and function hashes, per mutated module, into git's copy
+    (mutant names are kept without their module, which is the module's own)."""
+    saved: dict[str, dict[str, object]] = {}
+    for path, meta in _metas(root / workdir(package)).items():
+        if package_of(path.removesuffix(".meta")) != package:
+            continue
+        codes = meta.get("exit_code_by_key", {})
+        assert isinstance(codes, dict)
+        checked = {name: code for name, code in codes.items() if code is not None}
+        if not checked:
+            continue
+        module = next(iter(checked)).rpartition(".")[0]
+        saved[path] = {
+            "module": module,
+            "hash_by_function_name": meta.get("hash_by_function_name", {}),
+            "exit_code_by_key": {
+                name.rpartition(".")[2]: code for name, code in sorted(checked.items())
+            },
+        }
+    target = results_file(package, root)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(saved, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return target
+
+
+def seed(package: str, root: Path) -> int:
+    """Bring git's copy of the package's results into its folder before a run: a module with
+    no `.meta` yet gets one (mutmut keeps its results for unchanged functions when it
+    generates the mutants), and a module with one gets the saved result of each mutant it
+    has unchecked whose function is unchanged. Returns how many results were brought in."""
+    source = results_file(package, root)
+    if not source.exists():
+        return 0
+    saved = json.loads(source.read_text(encoding="utf-8"))
+    folder = root / workdir(package)
+    metas = _metas(folder)
+    brought = 0
+    for path, entry in saved.items():
+        codes = {
+            f"{entry['module']}.{name}": code for name, code in entry["exit_code_by_key"].items()
+        }
+        hashes = entry["hash_by_function_name"]
+        if path not in metas:
+            target = folder / "mutants" / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            meta = {
+                "exit_code_by_key": codes,
+                "hash_by_function_name": hashes,
+                "durations_by_key": {},
+                "estimated_durations_by_key": {},
+            }
+            target.write_text(json.dumps(meta), encoding="utf-8")
+            brought += len(codes)
+            continue
+        meta = metas[path]
+        merged = _put_back(meta, codes, hashes)
+        if merged:
+            (folder / "mutants" / path).write_text(json.dumps(meta), encoding="utf-8")
+            brought += merged
+    return brought
 
 
 def tally(
@@ -437,8 +523,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--restore", metavar="PACKAGE", help="put kept results back on unchecked mutants"
     )
+    parser.add_argument("--save", metavar="PACKAGE", help="write its results to git's copy")
+    parser.add_argument("--seed", metavar="PACKAGE", help="bring git's copy into its folder")
     args = parser.parse_args(argv)
-    for package in (args.prepare, args.alive, args.keep, args.restore):
+    for package in (args.prepare, args.alive, args.keep, args.restore, args.save, args.seed):
         if package is not None and package not in PACKAGES:
             parser.error(f"unknown package {package!r}; one of: {', '.join(PACKAGES)}")
     if args.prepare:
@@ -449,6 +537,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.restore:
         print(f"{args.restore}: {restore(args.restore, args.root)} earlier results put back")
+        return 0
+    if args.save:
+        print(save(args.save, args.root))
+        return 0
+    if args.seed:
+        print(f"{args.seed}: {seed(args.seed, args.root)} saved results brought in")
         return 0
     mutants = read_mutants(args.root / WORKDIR)
     if args.alive:

@@ -229,3 +229,79 @@ def test_a_changed_functions_mutants_stay_unchecked_after_a_re_test(tmp_path: Pa
         "m.x_b__mutmut_1": 1,
         "m.x_d__mutmut_1": None,
     }
+
+
+def _with_hashes(root: Path, source: str, hashes: dict[str, str]) -> Path:
+    folder = (package_of(source) or "").replace("/", "-")
+    meta = root / ".mutation" / folder / "mutants" / f"{source}.meta"
+    body = json.loads(meta.read_text(encoding="utf-8"))
+    body["hash_by_function_name"] = hashes
+    meta.write_text(json.dumps(body), encoding="utf-8")
+    return meta
+
+
+def test_saved_results_seed_a_new_machines_run_where_the_last_one_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Results go into git (tools/mutation-results/) and come back on a machine with no
+    `.mutation/`: checked results only, the module's own mutants only, as mutmut reads them."""
+    ran, fresh = tmp_path / "ran", tmp_path / "fresh"
+    codes = {
+        "frontdesk.core.shared.text.x_a__mutmut_1": 1,
+        "frontdesk.core.shared.text.x_a__mutmut_2": 0,
+        "frontdesk.core.shared.text.xǁBoxǁopen__mutmut_1": 36,
+        "frontdesk.core.shared.text.x_b__mutmut_1": None,  # not checked: not saved
+    }
+    _meta(ran / ".mutation", SHARED, codes)
+    _with_hashes(ran, SHARED, {"x_a": "h1", "xǁBoxǁopen": "h2", "x_b": "h3"})
+    _meta(
+        ran / ".mutation",
+        TRANSLATE,
+        {"frontdesk.api.imbox.translate.x_c__mutmut_1": 0},
+        folder="core/shared",
+    )  # mutmut copies every file: not this package's
+    assert main(["--root", str(ran), "--save", "core/shared"]) == 0
+    saved_path = ran / "tools" / "mutation-results" / "core-shared.json"
+    saved = json.loads(saved_path.read_text(encoding="utf-8"))
+    assert list(saved) == [f"{SHARED}.meta"]
+    assert saved[f"{SHARED}.meta"] == {
+        "module": "frontdesk.core.shared.text",
+        "hash_by_function_name": {"x_a": "h1", "xǁBoxǁopen": "h2", "x_b": "h3"},
+        "exit_code_by_key": {"x_a__mutmut_1": 1, "x_a__mutmut_2": 0, "xǁBoxǁopen__mutmut_1": 36},
+    }
+    (fresh / "tools" / "mutation-results").mkdir(parents=True)
+    (fresh / "tools" / "mutation-results" / "core-shared.json").write_bytes(saved_path.read_bytes())
+    assert main(["--root", str(fresh), "--seed", "core/shared"]) == 0
+    assert _read_codes(fresh, SHARED) == {k: v for k, v in codes.items() if v is not None}
+    # mutmut itself loads the seeded file (it asserts there are no unknown keys)
+    from mutmut.mutation.data import SourceFileMutationData
+
+    monkeypatch.chdir(fresh / ".mutation" / "core-shared")
+    loaded = SourceFileMutationData(path=SHARED)
+    loaded.load()
+    assert loaded.hash_by_function_name["x_a"] == "h1"
+    assert loaded.exit_code_by_key["frontdesk.core.shared.text.x_a__mutmut_2"] == 0
+
+
+def test_seeding_fills_only_unchecked_mutants_of_unchanged_functions(tmp_path: Path) -> None:
+    _meta(tmp_path / ".mutation", SHARED, {"m.x_a__mutmut_1": 1, "m.x_b__mutmut_1": 0,
+                                           "m.x_c__mutmut_1": 1})  # fmt: skip
+    _with_hashes(tmp_path, SHARED, {"x_a": "same", "x_b": "same", "x_c": "old"})
+    assert main(["--root", str(tmp_path), "--save", "core/shared"]) == 0
+    # this machine's own run since: x_c edited, x_b's mutant re-tested and killed, a new x_d
+    since: dict[str, int | None] = {
+        "m.x_a__mutmut_1": None,
+        "m.x_b__mutmut_1": 1,
+        "m.x_c__mutmut_1": None,
+        "m.x_d__mutmut_1": None,
+    }
+    _meta(tmp_path / ".mutation", SHARED, since)
+    _with_hashes(tmp_path, SHARED, {"x_a": "same", "x_b": "same", "x_c": "new", "x_d": "d"})
+    assert main(["--root", str(tmp_path), "--seed", "core/shared"]) == 0
+    assert _read_codes(tmp_path, SHARED) == {
+        "m.x_a__mutmut_1": 1,  # brought in
+        "m.x_b__mutmut_1": 1,  # this machine's result wins over the saved 0
+        "m.x_c__mutmut_1": None,  # its function changed: tested again
+        "m.x_d__mutmut_1": None,
+    }
+    assert main(["--root", str(tmp_path / "elsewhere"), "--seed", "core/shared"]) == 0  # none
