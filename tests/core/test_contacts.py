@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from frontdesk.core import contacts
 from frontdesk.core.contacts import ContactFields
 from frontdesk.core.contacts.records import Contact
 from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
+from frontdesk.storage import tables as t
 from tests.conftest import Tenant
 
 
@@ -138,3 +141,86 @@ def test_a_row_that_vanishes_after_the_insert_yielded_is_a_conflict(tenant: Tena
         )
     assert raised.value.code == "contact_conflict"
     assert raised.value.message == "The contact changed meanwhile; try again"
+
+
+def _contact_events(tenant: Tenant) -> list[tuple[str, dict[str, object]]]:
+    with tenant.services.store.read() as uow:
+        rows = uow.conn.execute(
+            select(t.events.c.kind, t.events.c.data)
+            .where(t.events.c.account_id == tenant.id, t.events.c.kind.like("contact.%"))
+            .order_by(t.events.c.id)
+        ).all()
+    return [(row.kind, json.loads(row.data)) for row in rows]
+
+
+def test_a_new_contact_and_each_change_are_recorded_with_its_id_and_fields(
+    tenant: Tenant,
+) -> None:
+    # kills find_or_create_contact's and update_contact's events.record mutants: the
+    # contact's id dropped or None, the changed fields dropped or None
+    made = _find_or_create(tenant, ContactFields(email=tenant.address("rec"), name="Rec"))
+    with tenant.services.store.write() as uow:
+        changes = contacts.ContactChanges(phone="+46 2", company="Acme", email=None)
+        contacts.update_contact(uow, tenant.actor, made.id, changes)
+    recorded = _contact_events(tenant)
+    assert [(kind, data.get("contact_id")) for kind, data in recorded] == [
+        ("contact.created", made.id),
+        ("contact.updated", made.id),
+    ]
+    assert recorded[1][1]["fields"] == ["company", "phone"]
+
+
+def test_an_update_refuses_a_taken_address_and_bad_text_by_field(tenant: Tenant) -> None:
+    # kills update_contact's Conflict message and field mutants and check_text(value, None)
+    ann = _find_or_create(tenant, ContactFields(email=tenant.address("ann")))
+    bob = _find_or_create(tenant, ContactFields(email=tenant.address("bob")))
+    with tenant.services.store.write() as uow, pytest.raises(Conflict) as taken:
+        contacts.update_contact(uow, tenant.actor, bob.id, contacts.ContactChanges(email=ann.email))
+    assert (taken.value.code, taken.value.message, taken.value.field) == (
+        "contact_exists",
+        "Another contact has this address: merge them",
+        "email",
+    )
+    for field in ("name", "phone", "company", "external_id"):
+        changes = contacts.ContactChanges(**{field: "bad\x00"})
+        with tenant.services.store.write() as uow, pytest.raises(Invalid) as refused:
+            contacts.update_contact(uow, tenant.actor, bob.id, changes)
+        assert (refused.value.code, refused.value.field) == ("invalid_text", field)
+    assert [kind for kind, _ in _contact_events(tenant)].count("contact.updated") == 0
+
+
+def _search(tenant: Tenant, text: str, *, after_id: int = 0, limit: int = 50) -> list[Contact]:
+    with tenant.services.store.read() as uow:
+        return contacts.search_contacts(uow, tenant.actor, text, after_id=after_id, limit=limit)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "x" * 201])
+def test_a_search_is_1_to_200_characters(tenant: Tenant, text: str) -> None:
+    # kills search_contacts' bound (`>=` for `>`) and its Invalid's message and field mutants
+    with pytest.raises(Invalid) as refused:
+        _search(tenant, text)
+    assert (refused.value.code, refused.value.message, refused.value.field) == (
+        "invalid_search",
+        "q is 1 to 200 characters",
+        "q",
+    )
+
+
+def test_a_search_of_200_characters_is_taken_and_its_limit_and_cursor_kept(
+    tenant: Tenant,
+) -> None:
+    # kills search_contacts' limit=None and check_text(text, <another name>)
+    assert _search(tenant, "x" * 200) == []
+    found = [
+        _find_or_create(tenant, ContactFields(email=tenant.address(f"zed{i}"), name="Zed"))
+        for i in range(3)
+    ]
+    assert [c.id for c in _search(tenant, "zed", limit=2)] == [found[0].id, found[1].id]
+    assert [c.id for c in _search(tenant, "zed", after_id=found[1].id)] == [found[2].id]
+    with pytest.raises(Invalid) as refused:
+        _search(tenant, "zed\x00")
+    assert (refused.value.code, refused.value.message, refused.value.field) == (
+        "invalid_text",
+        "q contains a NUL character",
+        "q",
+    )
