@@ -151,6 +151,45 @@ def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
         yield chunk
 
 
+# The tables the bulk rows go into, and the search table their triggers fill.
+BULK_TABLES = (
+    "contacts", "tickets", "ticket_labels", "ticket_tags", "ticket_assignees", "messages",
+    "ticket_search",
+)  # fmt: skip
+
+
+def _defer_indexes(conn: Connection) -> list[str]:
+    """PostgreSQL: a bulk load's session has no statement timeout (one COPY of 10,000,000
+    tickets takes longer than any request may), and the bulk tables' secondary indexes are
+    dropped here and built again by `_build_indexes` in the same transaction: inserting
+    10,000,000 rows into a dozen B-trees far larger than shared_buffers took over half an
+    hour for the tickets alone, where building each index once from the loaded table takes
+    a minute. The same indexes exist afterwards (their definitions are read back from the
+    catalog, so a new migration's index is included), freshly built and so more compact than
+    years of inserts would leave them. Primary keys and the indexes behind constraints stay:
+    foreign keys and ON CONFLICT need them. The triggers run as for any insert."""
+    if conn.dialect.name != "postgresql":
+        return []
+    conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+    conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '1GB'")
+    rows = conn.exec_driver_sql(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "JOIN pg_class c ON c.oid = i.indrelid "
+        "WHERE c.relname = ANY(%(tables)s) AND c.relnamespace = 'public'::regnamespace "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid) "
+        "ORDER BY 1",
+        {"tables": list(BULK_TABLES)},
+    ).all()
+    for name, _definition in rows:
+        conn.exec_driver_sql(f"DROP INDEX {name}")
+    return [definition for _name, definition in rows]
+
+
+def _build_indexes(conn: Connection, definitions: Sequence[str]) -> None:
+    for definition in definitions:
+        conn.exec_driver_sql(definition)
+
+
 def _fix_sequences(conn: Connection) -> None:
     """Explicit ids bypass PostgreSQL's sequences; move them past what was written."""
     if conn.dialect.name != "postgresql":
@@ -224,6 +263,7 @@ def seed(
     contact_count = max(1, tickets // 4)
     counts: dict[str, int] = {}
     with services.store.engine.begin() as conn:
+        deferred = _defer_indexes(conn)
         ids = {name: _next_id(conn, table) for name, table in _ID_TABLES.items()}
         plan = _Plan(setup, ids, tickets, messages, contact_count, random.Random(rng_seed))
         writer = BulkWriter(conn, batch)
@@ -242,6 +282,7 @@ def seed(
         )
         _fix_sequences(conn)
         _derive(conn, setup.account_id)
+        _build_indexes(conn, deferred)
     _analyze(services.store.engine)
     services.close()
     seconds = time.perf_counter() - started
@@ -338,7 +379,9 @@ def _analyze(engine: Any) -> None:
     if engine.dialect.name != "postgresql":
         return
     with engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM ANALYZE")
+        autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
+        autocommit.exec_driver_sql("SET statement_timeout = 0")  # minutes at 10,000,000
+        autocommit.exec_driver_sql("VACUUM ANALYZE")
 
 
 class _Plan:

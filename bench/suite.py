@@ -361,9 +361,14 @@ def _version(package: str) -> str:
 
 
 def growth(
-    args: argparse.Namespace, load: LoadSettings, main: dict[str, dict[str, Any]]
+    args: argparse.Namespace,
+    load: LoadSettings,
+    main: dict[str, dict[str, Any]],
+    saved: Callable[[list[dict[str, Any]]], None] = lambda rows: None,
 ) -> list[dict[str, Any]]:
-    rows = []
+    """One row per size and backend; `saved` gets the rows so far after each (a run of
+    hours keeps what it measured when a later size fails)."""
+    rows: list[dict[str, Any]] = []
     for size in args.growth:
         for backend in args.backends:
             same_seed = size == args.tickets and args.messages == args.growth_messages
@@ -371,11 +376,13 @@ def growth(
                 found = main[backend]
                 ops = {k: v for k, v in found["operations"].items() if k in GROWTH_OPS}
                 rows.append({"tickets": size, "backend": backend, "seed": found["seed"], **ops})
+                saved(rows)
                 continue
             found = run_frontdesk(backend, args, load, size, full=False)
             rows.append(
                 {"tickets": size, "backend": backend, "seed": found["seed"], **found["operations"]}
             )
+            saved(rows)
     return rows
 
 
@@ -559,7 +566,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.peer:
         results["peer"] = run_peer(args, load)
         _save(args.out, results)
-    results["growth"] = growth(args, load, main_runs)
+    results["growth"] = growth(
+        args, load, main_runs, lambda rows: _save(args.out, results | {"growth": rows})
+    )
     results["machine"]["load_average_end"] = os.getloadavg()
     results["seconds"] = round(time.perf_counter() - started)
     _save(args.out, results)
