@@ -35,11 +35,3 @@ def apply_macro(uow: RulesUnit, actor: Actor, ticket_id: int, macro_id: int) -> 
         replies.post(uow, actor, ticket.id, replies.TeamMessage(text, send_email=True))
     return tickets.get_ticket(uow, actor, ticket.id)
 
-
-def preview(uow: RulesUnit, actor: Actor, ticket_id: int, macro_id: int) -> str:
-    """The macro's reply as it would be sent on this ticket ("" when it has none)."""
-    macro = get_rule(uow, actor, macro_id, RuleKind.MACRO)
-    ticket = tickets.get_ticket(uow, actor, ticket_id)
-    agent = accounts.find_agent(uow, actor.account_id, actor.agent_id) if actor.agent_id else None
-    firing = actions.Firing(actor, ticket.id, macro.id, macro.name, agent.name if agent else "")
-    return actions.render(uow, firing, macro.reply) if macro.reply else ""
