@@ -171,6 +171,13 @@ PACKAGES: dict[str, Package] = {
             "tests/core/test_rules_assignment.py",
             "tests/core/test_rules_time.py",
             "tests/api/test_rules.py",
+            # renames, the compiled conditions against their reference, field types, the
+            # SLA rules' runs and the rules pages: reached by nothing above
+            "tests/core/test_label_rename.py",
+            "tests/core/test_rules_field_types.py",
+            "tests/unit/test_rules_compiled.py",
+            "tests/automation/test_rules_sla.py",
+            "tests/web/test_rules_web.py",
         ),
     ),
     "api/imbox": Package(
