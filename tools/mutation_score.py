@@ -84,6 +84,7 @@ PACKAGES: dict[str, Package] = {
             "tests/core/test_signin_race.py",
             "tests/core/test_two_factor.py",
             "tests/core/test_password_reset.py",
+            "tests/core/test_portal.py",
             "tests/web/test_two_factor.py",
             "tests/web/test_portal.py",
             "tests/web/test_personal_tokens.py",
