@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import select, update
 
-from frontdesk.core.identity import accounts, business, sessions
+from frontdesk.core.identity import accounts, business, sessions, team
 from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.identity.business import BusinessFields
 from frontdesk.core.identity.records import Agent, Role
@@ -360,3 +360,44 @@ def test_an_agents_inboxes_are_set_sorted_and_once_and_only_from_their_account(
         second.id,
     )  # left as they were when not given
     assert _update_agent(tenant, tenant.actor, ann.id, AgentFields(inbox_ids=[])).inbox_ids == ()
+
+
+def test_roles_are_read_by_their_exact_names() -> None:
+    # kills team.parse_role's Role(None) and its Invalid's code, message and field
+    assert [team.parse_role(name) for name in ("owner", "admin", "agent")] == [
+        Role.OWNER,
+        Role.ADMIN,
+        Role.AGENT,
+    ]
+    for wrong in ("king", "Admin", ""):
+        with pytest.raises(Invalid) as refused:
+            team.parse_role(wrong)
+        assert (refused.value.code, refused.value.message, refused.value.field) == (
+            "invalid_role",
+            "owner, admin or agent",
+            "role",
+        )
+
+
+def test_an_invited_agent_gets_a_week_long_link_and_the_invitation_is_recorded(
+    tenant: Tenant,
+) -> None:
+    # kills team.invite_agent's link lifetime (INVITATION_MS, `+`) and its event's data
+    email = tenant.address("invited")
+    before = now_ms()
+    with tenant.services.store.write() as uow:
+        link = team.invite_agent(uow, tenant.actor, "Ines", email, Role.ADMIN)
+    after = now_ms()
+    assert before + 7 * 86_400_000 <= link.expires <= after + 7 * 86_400_000
+    invited = _stored_agent(tenant, link.agent.id)
+    assert (invited.name, invited.email, invited.role, invited.password_hash) == (
+        "Ines",
+        email,
+        Role.ADMIN,
+        None,
+    )
+    with tenant.services.store.read() as uow:
+        assert sessions.check_reset(uow, link.token).id == link.id
+    assert recorded(tenant, team.AGENT_INVITED) == [
+        ("test", {"agent_id": invited.id, "reset_id": link.id})
+    ]
