@@ -88,6 +88,22 @@ def test_every_request_counts_against_the_limit_known_address_or_not(tenant: Ten
     assert recorded(tenant, portal.PORTAL_LINK_REQUESTED) == []
 
 
+def test_requests_from_one_client_count_together_whatever_they_ask_for(tenant: Tenant) -> None:
+    # kills request_link's client IP dropped from the limit (only the e-mail address counted)
+    per_ip = dataclasses.replace(POLICY, failures_per_address=50, failures_per_ip=2)
+
+    def ask(local: str) -> portal.LinkIssued | None:
+        with tenant.services.store.write() as uow:
+            return portal.request_link(
+                uow, tenant.id, tenant.address(local), _client(tenant), per_ip
+            )
+
+    assert (ask("first"), ask("second")) == (None, None)
+    with pytest.raises(RateLimited) as limited:
+        ask("third")
+    assert limited.value.code == "too_many_links"
+
+
 def _sign_in(tenant: Tenant, token: str) -> portal.CustomerStarted:
     with tenant.services.store.write() as uow:
         return portal.sign_in_with_link(uow, tenant.id, token, _client(tenant), POLICY)
