@@ -85,6 +85,9 @@ PACKAGES: dict[str, Package] = {
             # sign-in and passkeys, personal tokens, and the settings pages that call them
             "tests/core/test_business.py",
             "tests/core/test_signin_race.py",
+            "tests/core/test_two_factor.py",
+            "tests/core/test_password_reset.py",
+            "tests/core/test_portal.py",
             "tests/web/test_two_factor.py",
             "tests/web/test_portal.py",
             "tests/web/test_personal_tokens.py",

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from sqlalchemy import select
+
 from frontdesk.core import tickets
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.identity.records import Agent
 from frontdesk.core.tickets import NewMessage, NewTicket
 from frontdesk.core.tickets.records import Ticket
+from frontdesk.storage import tables as t
 from tests.conftest import Tenant
 
 
@@ -70,3 +76,14 @@ def ticket_id_of(tenant: Tenant, uuid: str) -> int:
         ticket = uow.tickets.get_ticket_by_uuid(tenant.id, uuid)
     assert ticket is not None
     return ticket.id
+
+
+def recorded(tenant: Tenant, kind: str) -> list[tuple[str, dict[str, Any]]]:
+    """The account's events of one kind as (actor label, data), oldest first."""
+    with tenant.services.store.read() as uow:
+        rows = uow.conn.execute(
+            select(t.events.c.actor, t.events.c.data)
+            .where(t.events.c.account_id == tenant.id, t.events.c.kind == kind)
+            .order_by(t.events.c.id)
+        ).all()
+    return [(row.actor, json.loads(row.data)) for row in rows]

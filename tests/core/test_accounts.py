@@ -7,15 +7,17 @@ import json
 import pytest
 from sqlalchemy import select, update
 
-from frontdesk.core.identity import accounts, business, sessions
+from frontdesk.core.identity import accounts, business, sessions, team
 from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.identity.business import BusinessFields
 from frontdesk.core.identity.records import Agent, Role
-from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
+from frontdesk.core.shared.clock import now_ms
+from frontdesk.core.shared.errors import Conflict, Forbidden, Invalid, NotFound
 from frontdesk.core.shared.events import SETTINGS_CHANGED
+from frontdesk.core.shared.records import Actor
 from frontdesk.storage import tables as t
 from tests.conftest import Tenant
-from tests.core.helpers import add_agent, open_ticket
+from tests.core.helpers import add_agent, open_ticket, recorded
 
 
 def test_agents_are_found_by_uuid_and_email_in_their_own_account_only(
@@ -249,3 +251,153 @@ def test_a_stale_session_is_stamped_again_then_ended_by_its_agent(tenant: Tenant
             )
         ).all()
     assert [json.loads(row.data) for row in recorded] == [{"session_id": started.session.id}]
+
+
+def _update_agent(tenant: Tenant, actor: Actor, agent_id: int, fields: AgentFields) -> Agent:
+    with tenant.services.store.write() as uow:
+        return accounts.update_agent(uow, actor, agent_id, fields)
+
+
+def _stored_agent(tenant: Tenant, agent_id: int) -> Agent:
+    with tenant.services.store.read() as uow:
+        return accounts.get_agent(uow, tenant.actor, agent_id)
+
+
+def test_an_agent_changes_their_own_details_but_not_their_own_role(tenant: Tenant) -> None:
+    # kills update_agent's own_role guard: `role is None`, `or` for either `and`, `==` for
+    # `!=` (both comparisons), and the Forbidden's code, message and field
+    ann = add_agent(tenant, "Ann")
+    as_ann = sessions.agent_actor(ann)
+    renamed = _update_agent(tenant, as_ann, ann.id, AgentFields(name="Ann Berg"))
+    restated = _update_agent(tenant, as_ann, ann.id, AgentFields(role=Role.AGENT, department="Ops"))
+    assert (renamed.name, restated.role, restated.department) == ("Ann Berg", Role.AGENT, "Ops")
+    with pytest.raises(Forbidden) as refused:
+        _update_agent(tenant, as_ann, ann.id, AgentFields(role=Role.ADMIN, name="Boss"))
+    assert (refused.value.code, refused.value.message, refused.value.field) == (
+        "own_role",
+        "Agents cannot change their own role",
+        "role",
+    )
+    stored = _stored_agent(tenant, ann.id)
+    assert (stored.role, stored.name) == (Role.AGENT, "Ann Berg")  # nothing of it was written
+    # an admin acting as another agent changes Ann's role
+    admin = add_agent(tenant, "Adam")
+    _update_agent(tenant, tenant.actor, admin.id, AgentFields(role=Role.ADMIN))
+    as_admin = sessions.agent_actor(_stored_agent(tenant, admin.id))
+    assert _update_agent(tenant, as_admin, ann.id, AgentFields(role=Role.ADMIN)).role is Role.ADMIN
+
+
+def test_a_new_address_is_stored_normalised_and_kept_unique_in_the_account(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    # kills update_agent's e-mail branch: `email is None`, the lookup's account or address
+    # dropped, `or` for `and` and `==` for `!=` in the clash test, the Conflict's code,
+    # message and field, and the "email" key in another spelling
+    ann, bob = add_agent(tenant, "Ann"), add_agent(tenant, "Bob")
+    eve = add_agent(other_tenant, "Eve")
+    own_again = ann.email.replace("example.com", "EXAMPLE.com")
+    assert _update_agent(tenant, tenant.actor, ann.id, AgentFields(email=own_again)) == ann
+    moved = tenant.address("ann.moved").replace("example.com", "Example.COM")
+    updated = _update_agent(tenant, tenant.actor, ann.id, AgentFields(email=f" {moved} "))
+    expected = moved.replace("Example.COM", "example.com")
+    assert updated.email == expected == _stored_agent(tenant, ann.id).email
+    # another account's agent may have the same address
+    shared = _update_agent(tenant, tenant.actor, ann.id, AgentFields(email=eve.email))
+    assert shared.email == eve.email
+    with pytest.raises(Conflict) as clash:
+        _update_agent(tenant, tenant.actor, ann.id, AgentFields(email=bob.email, name="Clash"))
+    assert (clash.value.code, clash.value.message, clash.value.field) == (
+        "agent_exists",
+        f"An agent with e-mail {bob.email} exists",
+        "email",
+    )
+    stored = _stored_agent(tenant, ann.id)
+    assert (stored.email, stored.name) == (eve.email, "Ann")
+
+
+def test_the_last_owner_changes_everything_but_the_role_and_each_update_is_recorded(
+    tenant: Tenant,
+) -> None:
+    # kills update_agent's owner test (`values.get("role", None)` and other defaults, `is`
+    # for `is not`), `if not values`, and the event's kind, time and agent_id
+    owner = add_agent(tenant, "Olle")
+    before = now_ms()
+    _update_agent(tenant, tenant.actor, owner.id, AgentFields(role=Role.OWNER))
+    renamed = _update_agent(tenant, tenant.actor, owner.id, AgentFields(name="Olle Owner"))
+    kept = _update_agent(tenant, tenant.actor, owner.id, AgentFields(role=Role.OWNER))
+    untouched = _update_agent(tenant, tenant.actor, owner.id, AgentFields())
+    assert renamed == kept == untouched == _stored_agent(tenant, owner.id)
+    assert (untouched.name, untouched.role) == ("Olle Owner", Role.OWNER)
+    assert recorded(tenant, "agent.updated") == [("test", {"agent_id": owner.id})] * 4
+    with tenant.services.store.read() as uow:
+        stamps = uow.conn.execute(
+            select(t.events.c.created).where(
+                t.events.c.account_id == tenant.id, t.events.c.kind == "agent.updated"
+            )
+        ).scalars()
+        assert all(before <= stamp <= now_ms() for stamp in stamps)
+
+
+def test_an_agents_inboxes_are_set_sorted_and_once_and_only_from_their_account(
+    tenant: Tenant, other_tenant: Tenant
+) -> None:
+    # kills update_agent's `inbox_ids is None` and the inboxes written for another agent
+    ann, bob = add_agent(tenant, "Ann"), add_agent(tenant, "Bob")
+    with tenant.services.store.write() as uow:
+        first = accounts.create_inbox(uow, tenant.actor, "First", tenant.address("first"))
+        second = accounts.create_inbox(uow, tenant.actor, "Second", tenant.address("second"))
+    with other_tenant.services.store.write() as uow:
+        theirs = accounts.create_inbox(uow, other_tenant.actor, "Theirs", other_tenant.address("t"))
+    chosen = AgentFields(inbox_ids=[second.id, first.id, second.id])
+    assert _update_agent(tenant, tenant.actor, ann.id, chosen).inbox_ids == (first.id, second.id)
+    assert _stored_agent(tenant, ann.id).inbox_ids == (first.id, second.id)
+    assert _stored_agent(tenant, bob.id).inbox_ids == ()
+    with pytest.raises(NotFound) as missing:
+        _update_agent(tenant, tenant.actor, ann.id, AgentFields(inbox_ids=[theirs.id]))
+    assert missing.value.code == "inbox_not_found"
+    assert _update_agent(tenant, tenant.actor, ann.id, AgentFields(name="Ann B")).inbox_ids == (
+        first.id,
+        second.id,
+    )  # left as they were when not given
+    assert _update_agent(tenant, tenant.actor, ann.id, AgentFields(inbox_ids=[])).inbox_ids == ()
+
+
+def test_roles_are_read_by_their_exact_names() -> None:
+    # kills team.parse_role's Role(None) and its Invalid's code, message and field
+    assert [team.parse_role(name) for name in ("owner", "admin", "agent")] == [
+        Role.OWNER,
+        Role.ADMIN,
+        Role.AGENT,
+    ]
+    for wrong in ("king", "Admin", ""):
+        with pytest.raises(Invalid) as refused:
+            team.parse_role(wrong)
+        assert (refused.value.code, refused.value.message, refused.value.field) == (
+            "invalid_role",
+            "owner, admin or agent",
+            "role",
+        )
+
+
+def test_an_invited_agent_gets_a_week_long_link_and_the_invitation_is_recorded(
+    tenant: Tenant,
+) -> None:
+    # kills team.invite_agent's link lifetime (INVITATION_MS, `+`) and its event's data
+    email = tenant.address("invited")
+    before = now_ms()
+    with tenant.services.store.write() as uow:
+        link = team.invite_agent(uow, tenant.actor, "Ines", email, Role.ADMIN)
+    after = now_ms()
+    assert before + 7 * 86_400_000 <= link.expires <= after + 7 * 86_400_000
+    invited = _stored_agent(tenant, link.agent.id)
+    assert (invited.name, invited.email, invited.role, invited.password_hash) == (
+        "Ines",
+        email,
+        Role.ADMIN,
+        None,
+    )
+    with tenant.services.store.read() as uow:
+        assert sessions.check_reset(uow, link.token).id == link.id
+    assert recorded(tenant, team.AGENT_INVITED) == [
+        ("test", {"agent_id": invited.id, "reset_id": link.id})
+    ]

@@ -3,6 +3,7 @@ core accepts, what it refuses with which code, and that a refusal writes nothing
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -232,3 +233,62 @@ def test_a_signature_of_2000_characters_is_taken_and_one_more_is_refused() -> No
     with pytest.raises(Invalid) as refused:
         signatures.checked_signature("s" * 2001)
     assert refused.value.message == "A signature is at most 2000 characters"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"RIFF\x24\x00\x00\x00WAVEfmt " + b"\x00" * 32,  # RIFF, but sound
+        b"RIFX\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 32,  # WEBP where it sits, not after RIFF
+    ],
+    ids=["riff-wave", "not-riff"],
+)
+def test_webp_is_told_by_both_of_its_marks_and_the_refusal_says_what_a_logo_is(
+    data: bytes,
+) -> None:
+    # kills logo_type's `or` for `and` between the RIFF and WEBP marks, and its message
+    with pytest.raises(Invalid) as refused:
+        business.logo_type(data)
+    assert (refused.value.code, refused.value.message, refused.value.field) == (
+        "invalid_logo",
+        "A logo is a PNG, JPEG or WebP image",
+        "logo",
+    )
+
+
+def test_a_stored_logo_is_named_in_the_row_and_the_event_and_read_back(tenant: Tenant) -> None:
+    # kills set_logo's stored name and type, its event's `logo`, and its TooLarge message
+    blobs = tenant.services.blobs
+    with tenant.services.store.write() as uow:
+        answered = business.set_logo(uow, blobs, tenant.actor, image("JPEG"))
+    stored = _account(tenant)
+    assert stored == answered and stored.logo_blob is not None
+    assert blobs.open(stored.logo_blob) == image("JPEG")
+    with tenant.services.store.read() as uow:
+        logged = uow.conn.execute(
+            text("SELECT data FROM events WHERE account_id = :a AND kind = :k ORDER BY id"),
+            {"a": tenant.id, "k": events.SETTINGS_CHANGED},
+        ).scalars()
+        assert json.loads(list(logged)[-1]) == {"logo": stored.logo_blob}
+    with pytest.raises(TooLarge) as refused, tenant.services.store.write() as uow:
+        business.set_logo(uow, blobs, tenant.actor, image("PNG") + b"\x00" * LOGO_LIMIT)
+    assert refused.value.message == "A logo is at most 512 KB"
+
+
+def test_a_logo_without_its_file_name_or_its_type_is_not_found(tenant: Tenant) -> None:
+    # kills logo_of's `and` for `or` (either part missing means no logo) and its NotFound's
+    # code and message
+    blobs = tenant.services.blobs
+    with tenant.services.store.write() as uow:
+        business.set_logo(uow, blobs, tenant.actor, image("PNG"))
+    stored = _account(tenant)
+    for partial in (
+        dataclasses.replace(stored, logo_type=None),
+        dataclasses.replace(stored, logo_blob=None),
+    ):
+        with pytest.raises(NotFound) as missing:
+            business.logo_of(blobs, partial)
+        assert (missing.value.code, missing.value.message) == (
+            "logo_not_found",
+            "The account has no logo",
+        )
