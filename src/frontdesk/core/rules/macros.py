@@ -34,4 +34,3 @@ def apply_macro(uow: RulesUnit, actor: Actor, ticket_id: int, macro_id: int) -> 
         text = actions.render(uow, firing, macro.reply)
         replies.post(uow, actor, ticket.id, replies.TeamMessage(text, send_email=True))
     return tickets.get_ticket(uow, actor, ticket.id)
-
