@@ -5,22 +5,25 @@ a receipt looked up (`_receiving`), and whom a reply copies by default (`replies
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from frontdesk.core import contacts, tickets
+from frontdesk.core import mail as mail_records
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.identity.records import Agent
-from frontdesk.core.mail import outbox
+from frontdesk.core.mail import outbox, replies
 from frontdesk.core.mail.submissions import Submission, Submitted, submit
 from frontdesk.core.shared.errors import Conflict, DomainError, Invalid, NotFound, TooLarge
 from frontdesk.core.tickets import NewMessage, NewTicket, threads
 from frontdesk.core.tickets.attachments import Upload
 from frontdesk.core.tickets.records import MessageKind, Status, Ticket
 from frontdesk.storage import tables as t
+from tests.conftest import Tenant
 from tests.mail.conftest import AUTO_REPLY, MailDesk
 
 CUSTOMER = "cora@example.org"
@@ -297,3 +300,129 @@ def test_a_submitted_file_over_the_limit_is_refused_and_one_at_it_is_taken(
     with desk.services.store.read() as uow:
         thread = tickets.load_thread(uow, desk.tenant.actor, done.opened.ticket.id)
     assert [a.size for a in thread.attachments[done.opened.message.id]] == [5]
+
+
+# -- _receiving: an inbox's IMAP settings removed, a receipt looked up ------------------------
+
+
+def _set_imap(desk: MailDesk, inbox_id: int, host: str) -> None:
+    fields = mail_records.ImapFields(host=host, port=993, tls=True, username="u", password="p")
+    with desk.services.store.write() as uow:
+        mail_records.set_imap(
+            uow, desk.tenant.actor, inbox_id, fields, seal=lambda s: f"sealed:{s}"
+        )
+
+
+def _imap_rows(desk: MailDesk) -> dict[int, str]:
+    """The account's stored IMAP settings: each inbox's host."""
+    with desk.services.store.engine.connect() as conn:
+        rows = conn.execute(
+            select(t.inbox_imap.c.inbox_id, t.inbox_imap.c.host).where(
+                t.inbox_imap.c.account_id == desk.tenant.id
+            )
+        ).all()
+    return {int(inbox_id): str(host) for inbox_id, host in rows}
+
+
+def _account_events(desk: MailDesk, kind: str) -> list[tuple[str, dict[str, object]]]:
+    with desk.services.store.engine.connect() as conn:
+        rows = conn.execute(
+            select(t.events.c.actor, t.events.c.data)
+            .where(t.events.c.account_id == desk.tenant.id, t.events.c.kind == kind)
+            .order_by(t.events.c.id)
+        ).all()
+    return [(actor, json.loads(data)) for actor, data in rows]
+
+
+def test_removing_an_inboxs_imap_settings_deletes_only_them_and_records_it(
+    desk: MailDesk,
+) -> None:
+    # kills remove_imap's settings looked up wrongly (each argument of get_imap None or
+    # dropped), `delete_imap(None)`, and its event's mutants (kind, time, inbox_id, actor)
+    _set_imap(desk, desk.support.id, "imap.support.example")
+    _set_imap(desk, desk.sales.id, "imap.sales.example")
+    with desk.services.store.write() as uow:
+        mail_records.remove_imap(uow, desk.tenant.actor, desk.support.id)
+    assert _imap_rows(desk) == {desk.sales.id: "imap.sales.example"}
+    assert _account_events(desk, "inbox.imap_removed") == [("test", {"inbox_id": desk.support.id})]
+    with desk.services.store.read() as uow, pytest.raises(NotFound) as gone:
+        mail_records.get_imap(uow, desk.tenant.actor, desk.support.id)
+    assert (gone.value.code, gone.value.message) == (
+        "imap_not_found",
+        f"Inbox {desk.support.id} has no IMAP mailbox",
+    )
+
+
+def test_imap_settings_are_removed_only_where_there_are_some_of_ones_own(
+    desk: MailDesk, other_tenant: Tenant
+) -> None:
+    # kills nothing the test above leaves alive; pins remove_imap's refusals in the core
+    # (another account's inbox, an inbox with no IMAP settings), which no other test reaches
+    _set_imap(desk, desk.support.id, "imap.support.example")
+    for actor, inbox_id, code in (
+        (desk.tenant.actor, desk.sales.id, "imap_not_found"),
+        (other_tenant.actor, desk.support.id, "inbox_not_found"),
+    ):
+        with pytest.raises(NotFound) as refused, desk.services.store.write() as uow:
+            mail_records.remove_imap(uow, actor, inbox_id)
+        assert refused.value.code == code
+    assert _imap_rows(desk) == {desk.support.id: "imap.support.example"}
+    assert _account_events(desk, "inbox.imap_removed") == []
+
+
+def test_a_receipt_is_found_in_its_own_account_only(desk: MailDesk, other_tenant: Tenant) -> None:
+    # kills get_receipt's lookup in no account or of no receipt, and its NotFound code and
+    # message mutants
+    with desk.services.store.write() as uow:
+        receipt_id = mail_records.record_receipt(
+            uow,
+            {
+                "account_id": desk.tenant.id,
+                "inbox_id": desk.support.id,
+                "source": "smtp",
+                "status": "delivered",
+                "mail_key": "k1",
+                "envelope_from": CUSTOMER,
+                "recipients": (desk.support.email,),
+                "subject": "Kept",
+                "raw_sha256": "0" * 64,
+                "size": 10,
+                "created": 1,
+            },
+        )
+    assert receipt_id is not None
+    with desk.services.store.read() as uow:
+        found = mail_records.get_receipt(uow, desk.tenant.actor, receipt_id)
+        with pytest.raises(NotFound) as refused:
+            mail_records.get_receipt(uow, other_tenant.actor, receipt_id)
+    assert (found.id, found.subject) == (receipt_id, "Kept")
+    assert (refused.value.code, refused.value.message) == (
+        "receipt_not_found",
+        f"No mail receipt {receipt_id}",
+    )
+
+
+# -- replies.reply_all_cc ----------------------------------------------------------------------
+
+
+def test_a_reply_copies_everyone_the_customers_latest_mail_named_but_the_requester(
+    desk: MailDesk,
+) -> None:
+    # kills reply_all_cc's requester not looked up (`requester = None`, `... and False`,
+    # find_contact in no account or for no contact, `_copied(..., None)`): the requester
+    # would be copied on their own reply
+    with desk.services.store.write() as uow:
+        new = NewTicket(
+            subject="Hi",
+            message=NewMessage(
+                body_text="See them",
+                from_email=CUSTOMER,
+                to=(desk.support.email, "Colleague@Example.org"),
+                cc=("boss@example.org", CUSTOMER.upper()),
+            ),
+            requester_email=CUSTOMER,
+            inbox_id=desk.support.id,
+        )
+        ticket = tickets.open_ticket(uow, desk.tenant.actor, new).ticket
+        copied = replies.reply_all_cc(uow, desk.tenant.actor, ticket)
+    assert copied == ("colleague@example.org", "boss@example.org")
