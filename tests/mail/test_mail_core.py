@@ -65,9 +65,9 @@ def _count(desk: MailDesk, table: Any) -> int:
         )
 
 
-def _stored(desk: MailDesk) -> tuple[int, int, int, int]:
+def _stored(desk: MailDesk) -> list[int]:
     """How many tickets, messages, attachments and outgoing mails the account has."""
-    return tuple(_count(desk, table) for table in (t.tickets, t.messages, t.attachments, t.outbox))  # type: ignore[return-value]
+    return [_count(desk, table) for table in (t.tickets, t.messages, t.attachments, t.outbox)]
 
 
 def _auto_replies(desk: MailDesk) -> list[Any]:
