@@ -7,17 +7,19 @@ import pytest
 
 from frontdesk.core import mail as mail_records
 from frontdesk.core import tickets
-from frontdesk.core.identity import accounts
+from frontdesk.core.identity import accounts, sessions
 from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.mail import bounces, outbox, replies
 from frontdesk.core.mail.records import OutboxMail
 from frontdesk.core.mail.replies import NotMailed, TeamMessage
-from frontdesk.core.shared.errors import Conflict, DomainError, Invalid
+from frontdesk.core.shared.errors import Conflict, DomainError, Invalid, NotFound
 from frontdesk.core.tickets import NewMessage, NewTicket
 from frontdesk.core.tickets.attachments import Upload, upload
 from frontdesk.core.tickets.listing import MAX_PAGE
 from frontdesk.core.tickets.records import MessageKind, Status, Ticket
 from frontdesk.mail.inbound import SMTP
+from frontdesk.services import Services
+from tests.conftest import Tenant
 from tests.mail.conftest import MailDesk, mail
 
 CUSTOMER = "cora@example.org"
@@ -395,3 +397,181 @@ def test_ticket_notifications_quote_the_message_and_say_how_to_answer_by_mail(
     assert all(cy.email not in row.to for row in rows)
     # No row carries a reply address yet: the worker, which holds the secret, adds it.
     assert all(row.reply_to is None for row in rows)
+
+
+# -- outbox.queue_reply and sender_inbox: what the queued row and the message carry ---------
+
+
+def _events(desk: MailDesk, ticket_id: int, kind: str) -> list[tuple[str, dict[str, object]]]:
+    with desk.services.store.read() as uow:
+        return [
+            (actor, data)
+            for found, actor, data in uow.events.list_events(desk.tenant.id, ticket_id)
+            if found == kind
+        ]
+
+
+def test_a_reply_to_several_people_queues_each_in_order_and_marks_the_message_sent(
+    desk: MailDesk,
+) -> None:
+    # kills queue_reply's `to[1]`, the "XX\nXX" joins of to, cc and bcc, the message's
+    # Message-ID and sender left out (`email_message_id=None`, `from_name and inbox.name`),
+    # and its mail.queued event without the ticket, the outbox id or the kind
+    ticket = _ticket(desk)
+    to, cc, bcc = (CUSTOMER, "dan@example.org"), ("e@example.org", "f@example.org"), ("g@x.org",)
+    posted = _post(desk, ticket.id, TeamMessage("Hi all", send_email=True, to=to, cc=cc, bcc=bcc))
+    [queued] = _outbox(desk, ticket.id)
+    assert (queued.to, queued.cc, queued.bcc) == (to, cc, bcc)
+    row = next(r for r in desk.outbox() if r.id == queued.id)
+    assert (row.to_addr, row.to_addrs, row.cc_addrs) == (
+        CUSTOMER,
+        f"{CUSTOMER}\ndan@example.org",
+        "e@example.org\nf@example.org",
+    )
+    assert (row.kind, row.message_id, row.dedupe_key) == (
+        "agent_reply",
+        posted.message.id,
+        f"agent_reply:{posted.message.id}",
+    )
+    [stored] = [m for m in desk.messages(ticket.id) if m.id == posted.message.id]
+    assert stored.email_message_id == queued.email_message_id
+    # No agent wrote it (an API key did): it leaves as the inbox, under the inbox's name.
+    assert (stored.from_email, stored.from_name) == (desk.support.email, "Support")
+    assert _events(desk, ticket.id, outbox.MAIL_QUEUED) == [
+        ("test", {"outbox_id": queued.id, "kind": "agent_reply"})
+    ]
+
+
+def test_an_agents_reply_leaves_from_the_inbox_under_the_agents_name(desk: MailDesk) -> None:
+    # kills queue_reply's `message.from_name and inbox.name` (the inbox's name instead)
+    ticket = _ticket(desk)
+    with desk.services.store.write() as uow:
+        agnes = desk.agent(uow)
+        posted = replies.post(
+            uow, sessions.agent_actor(agnes), ticket.id, TeamMessage("Hi", send_email=True)
+        )
+    [stored] = [m for m in desk.messages(ticket.id) if m.id == posted.message.id]
+    assert (stored.from_email, stored.from_name) == (desk.support.email, agnes.name)
+
+
+def test_a_reply_answers_the_customers_latest_mail_and_names_the_whole_thread(
+    desk: MailDesk,
+) -> None:
+    # kills queue_reply's earlier Message-IDs read for no ticket, `parent = None`, the
+    # references joined with "XX XX" or built from nothing (each argument of _references
+    # None or dropped)
+    ticket = _ticket(desk)
+    actor = desk.tenant.actor
+    with desk.services.store.write() as uow:
+        for new in (
+            NewMessage(body_text="More", from_email=CUSTOMER, email_message_id="<m2@ex.org>"),
+            NewMessage(body_text="Ours", by_team=True, email_message_id="<ours@ex.org>"),
+        ):
+            tickets.add_message(uow, actor, ticket.id, new)
+    _post(desk, ticket.id, TeamMessage("Answer", send_email=True))
+    [queued] = _outbox(desk, ticket.id)
+    assert queued.in_reply_to == "<m2@ex.org>"  # the customer's, not our own later one
+    assert queued.references == ("<ours@ex.org>", "<m2@ex.org>")
+
+
+def test_a_reply_on_a_ticket_without_customer_mail_answers_our_own_latest(
+    desk: MailDesk,
+) -> None:
+    # kills queue_reply's `_parent(uow, ticket, None)`: with no mail of the customer's
+    # the parent is the thread's latest Message-ID
+    ticket = _ticket(desk)
+    first = _post(desk, ticket.id, TeamMessage("One", send_email=True))
+    _post(desk, ticket.id, TeamMessage("Two", send_email=True))
+    newest, oldest = _outbox(desk, ticket.id)
+    assert oldest.message_id == first.message.id
+    assert oldest.email_message_id is not None
+    assert newest.in_reply_to == oldest.email_message_id
+    assert newest.references == (oldest.email_message_id,)
+
+
+def test_a_reply_subject_is_cut_at_1000_characters(desk: MailDesk) -> None:
+    # kills queue_reply's `[:1001]`
+    with desk.services.store.write() as uow:
+        new = NewTicket(subject="s" * 1000, message=NewMessage(body_text="x"),
+                        requester_email=CUSTOMER, inbox_id=desk.support.id)  # fmt: skip
+        ticket = tickets.open_ticket(uow, desk.tenant.actor, new).ticket
+    _post(desk, ticket.id, TeamMessage("Hi", send_email=True))
+    [queued] = _outbox(desk, ticket.id)
+    assert queued.subject == ("Re: " + "s" * 1000)[:1000]
+
+
+def test_a_reply_leaves_from_its_tickets_inbox_else_the_accounts_first(desk: MailDesk) -> None:
+    # kills sender_inbox's `inbox_id is None`, the inbox looked up wrongly (each argument
+    # None or dropped), `own is None`, `first = None` and `first is not None`
+    with desk.services.store.write() as uow:
+        sold = NewTicket(subject="Offer", message=NewMessage(body_text="x"),
+                         requester_email=CUSTOMER, inbox_id=desk.sales.id)  # fmt: skip
+        nowhere = NewTicket(subject="API", message=NewMessage(body_text="x"),
+                            requester_email=CUSTOMER)  # fmt: skip
+        sales_ticket = tickets.open_ticket(uow, desk.tenant.actor, sold).ticket
+        bare_ticket = tickets.open_ticket(uow, desk.tenant.actor, nowhere).ticket
+    assert bare_ticket.inbox_id is None
+    for ticket, inbox in ((sales_ticket, desk.sales), (bare_ticket, desk.support)):
+        _post(desk, ticket.id, TeamMessage("Hi", send_email=True))
+        [queued] = _outbox(desk, ticket.id)
+        assert queued.from_addr == inbox.email
+        assert queued.email_message_id is not None
+        assert queued.email_message_id.endswith("@" + inbox.email.rsplit("@", 1)[1] + ">")
+
+
+def test_a_reply_in_an_account_without_an_inbox_is_refused_and_not_stored(
+    services: Services, other_tenant: Tenant
+) -> None:
+    # kills sender_inbox's no_inbox refusal mutants (code and message None, dropped,
+    # "XX..XX", upper case)
+    with services.store.write() as uow:
+        new = NewTicket(subject="x", message=NewMessage(body_text="x"), requester_email=CUSTOMER)
+        ticket = tickets.open_ticket(uow, other_tenant.actor, new).ticket
+    # The refusal leaves the transaction (raises is outside it), which rolls it back.
+    with pytest.raises(Invalid) as refused, services.store.write() as uow:
+        replies.post(uow, other_tenant.actor, ticket.id, TeamMessage("Hi", send_email=True))
+    assert (refused.value.code, refused.value.message, refused.value.field) == (
+        "no_inbox",
+        "the workspace has no inbox to send e-mail from",
+        None,
+    )
+    with services.store.read() as uow:
+        assert len(uow.tickets.list_messages(ticket.id)) == 1
+
+
+def test_a_tickets_mail_is_its_own_newest_first_200_unless_asked(
+    desk: MailDesk, other_tenant: Tenant
+) -> None:
+    # kills ticket_mail's default limit 201, the limit None, the listing for no ticket or
+    # no account, and the ticket looked up for no one (`get_ticket(uow, None, ...)` etc.)
+    ticket, other = _ticket(desk), _ticket(desk)
+    with desk.services.store.write() as uow:
+        for key in [f"{ticket.id}:{i}" for i in range(201)] + [f"{other.id}:x"]:
+            uow.mail.queue_mail(
+                {
+                    "account_id": desk.tenant.id,
+                    "ticket_id": int(key.split(":")[0]),
+                    "kind": outbox.AGENT_REPLY,
+                    "from_addr": desk.support.email,
+                    "to_addr": CUSTOMER,
+                    "subject": key,
+                    "body": "x",
+                    "status": outbox.QUEUED,
+                    "attempts": 0,
+                    "next_attempt": 1,
+                    "created": 1,
+                    "dedupe_key": f"test:{key}",
+                }
+            )
+    actor = desk.tenant.actor
+    with desk.services.store.read() as uow:
+        default = outbox.ticket_mail(uow, actor, ticket.id)
+        three = outbox.ticket_mail(uow, actor, ticket.id, limit=3)
+        theirs = outbox.ticket_mail(uow, actor, other.id)
+    assert len(default) == 200
+    assert [m.subject for m in default[:2]] == [f"{ticket.id}:200", f"{ticket.id}:199"]
+    assert [m.subject for m in three] == [f"{ticket.id}:{i}" for i in (200, 199, 198)]
+    assert [m.subject for m in theirs] == [f"{other.id}:x"]
+    with desk.services.store.read() as uow, pytest.raises(NotFound) as foreign:
+        outbox.ticket_mail(uow, other_tenant.actor, ticket.id)
+    assert foreign.value.code == "ticket_not_found"

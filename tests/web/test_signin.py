@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -13,7 +14,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from frontdesk.app import create_app
-from frontdesk.core.identity import sessions
+from frontdesk.core.identity import accounts, sessions
+from frontdesk.core.identity.accounts import AgentFields
+from frontdesk.core.mail import notices
 from frontdesk.core.shared.errors import RateLimited
 from frontdesk.core.tickets.records import Status
 from frontdesk.services import Services
@@ -381,3 +384,115 @@ def test_reset_requests_in_the_core_are_limited_and_recorded(desk: Desk) -> None
         assert sorted(json.loads(data)["reset_id"] for data in logged) == sorted(
             link.id for link in issued
         )
+
+
+# -- the reset mail as the core queues it (core.mail.notices), read back from the outbox ---
+
+# A base URL with a path ending in an upper-case X: `rstrip("/")` leaves `.../team-X`, a
+# strip of any other characters (`"XX/XX"`, whitespace, the left end) would not.
+RESET_BASE = "http://frontdesk.test/team-X/"
+# Limits no test here reaches (the suite's tests share one client address).
+RESET_POLICY = sessions.Policy(
+    idle_ms=60_000,
+    absolute_ms=600_000,
+    failures_per_address=100,
+    failures_per_ip=1_000_000,
+    window_ms=600_000,
+    reset_ms=3_600_000,
+)
+
+
+def _request_reset(services: Services, email: str, base_url: str = RESET_BASE) -> int:
+    client = sessions.Client(ip="198.51.100.7")
+    with services.store.write() as uow:
+        return notices.request_password_reset(uow, email, client, RESET_POLICY, base_url)
+
+
+def _account_outbox(services: Services, account_id: int) -> list[Any]:
+    with services.store.engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(t.outbox).where(t.outbox.c.account_id == account_id).order_by(t.outbox.c.id)
+            )
+        )
+
+
+def _reset_row(services: Services, agent_id: int) -> Any:
+    with services.store.engine.connect() as conn:
+        return conn.execute(
+            select(t.password_resets).where(t.password_resets.c.agent_id == agent_id)
+        ).one()
+
+
+def test_the_reset_mail_is_queued_whole_from_the_accounts_first_inbox(desk: Desk) -> None:
+    # kills _queue_reset_mail's subject, body, recipient and kind mutants (each argument of
+    # LinkMail and _queue_link_mail dropped or None, the strings in other spellings) and
+    # request_password_reset's rstrip("/") mutants (None, lstrip, "XX/XX")
+    services, agent = desk.services, desk.agent
+    with services.store.write() as uow:  # a later inbox: the mail still leaves from the first
+        accounts.create_inbox(uow, desk.tenant.actor, "Sales", desk.tenant.address("sales"))
+    assert _request_reset(services, f"  {agent.email.upper()} ") == 1
+    [row] = _account_outbox(services, desk.tenant.id)
+    reset = _reset_row(services, agent.id)
+    prefix = "http://frontdesk.test/team-X/login/reset/"
+    found = re.search(re.escape(prefix) + r"(\S+)", row.body)
+    assert found is not None, row.body
+    token = found.group(1)
+    assert token.split(".")[0] == reset.public_id
+    until = datetime.fromtimestamp(reset.expires / 1000, tz=UTC).strftime("%H:%M UTC")
+    assert row.body == (
+        "Hello Alva Lindqvist,\n\n"
+        "someone (we hope you) asked to reset your Frontdesk password for Tenant A.\n"
+        f"Choose a new password here (the link works once, until {until}):\n\n"
+        f"{prefix}{token}\n\n"
+        "If you did not ask for this, ignore this mail: your password stays as it is.\n"
+    )
+    assert row.subject == "Reset your Frontdesk password"
+    assert (row.kind, row.from_addr, row.to_addr, row.to_addrs) == (
+        "password_reset",
+        desk.inbox.email,
+        agent.email,
+        agent.email,
+    )
+    assert (row.ticket_id, row.message_id, row.status, row.attempts) == (None, None, "queued", 0)
+    assert row.dedupe_key == f"password_reset:{reset.public_id}"
+    assert row.email_message_id.endswith("@" + desk.inbox.email.rsplit("@", 1)[1] + ">")
+    with services.store.read() as uow:  # the mailed link is the one that works
+        assert sessions.check_reset(uow, token).agent_id == agent.id
+    with services.store.engine.connect() as conn:
+        queued = conn.execute(
+            select(t.events.c.actor, t.events.c.data).where(
+                t.events.c.account_id == desk.tenant.id, t.events.c.kind == "mail.queued"
+            )
+        ).all()
+    assert [(actor, json.loads(data)) for actor, data in queued] == [
+        (f"agent:{agent.id}", {"outbox_id": row.id, "kind": "password_reset"})
+    ]
+
+
+def test_a_reset_for_an_address_two_accounts_share_mails_each_of_its_agents(
+    services: Services, tenant: Tenant, other_tenant: Tenant
+) -> None:
+    # kills request_password_reset's `queued = ...` and `queued -= ...` for `queued += ...`
+    shared = tenant.address("shared")
+    for each in (tenant, other_tenant):
+        with services.store.write() as uow:
+            accounts.create_inbox(uow, each.actor, "Support", each.address("support"))
+            accounts.create_agent(uow, each.actor, AgentFields(name="Sam Delad", email=shared))
+    assert _request_reset(services, shared, "http://frontdesk.test") == 2
+    for each, name in ((tenant, "Tenant A"), (other_tenant, "Tenant B")):
+        [row] = _account_outbox(services, each.id)
+        assert (row.to_addr, row.from_addr) == (shared, each.address("support"))
+        assert f"Frontdesk password for {name}.\n" in row.body
+        assert "http://frontdesk.test/login/reset/" in row.body
+
+
+def test_no_agent_or_no_inbox_queues_no_reset_mail(services: Services, tenant: Tenant) -> None:
+    # kills request_password_reset's `queued = 0` mutants (None, 1): nothing queued is 0
+    assert _request_reset(services, tenant.address("nobody")) == 0
+    with services.store.write() as uow:  # an account with an agent and no inbox to send from
+        lonely = accounts.create_agent(
+            uow, tenant.actor, AgentFields(name="Lone", email=tenant.address("lone"))
+        )
+    assert _request_reset(services, lonely.email) == 0
+    assert _account_outbox(services, tenant.id) == []
