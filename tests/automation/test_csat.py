@@ -136,7 +136,7 @@ def test_the_rating_changes_within_7_days_and_then_stands(
     assert "This rating can no longer be changed." in late.text
     assert len(_rated_events(services, tenant)) == 2
     survey_id = int(links["okay"].split("/")[2])
-    with services.store.write() as uow, pytest.raises(Conflict):
+    with pytest.raises(Conflict), services.store.write() as uow:
         csat.rate(uow, survey_id, "okay", first + 8 * DAY_MS)
 
 

@@ -174,7 +174,7 @@ def test_an_update_refuses_a_taken_address_and_bad_text_by_field(tenant: Tenant)
     # kills update_contact's Conflict message and field mutants and check_text(value, None)
     ann = _find_or_create(tenant, ContactFields(email=tenant.address("ann")))
     bob = _find_or_create(tenant, ContactFields(email=tenant.address("bob")))
-    with tenant.services.store.write() as uow, pytest.raises(Conflict) as taken:
+    with pytest.raises(Conflict) as taken, tenant.services.store.write() as uow:
         contacts.update_contact(uow, tenant.actor, bob.id, contacts.ContactChanges(email=ann.email))
     assert (taken.value.code, taken.value.message, taken.value.field) == (
         "contact_exists",
@@ -183,7 +183,7 @@ def test_an_update_refuses_a_taken_address_and_bad_text_by_field(tenant: Tenant)
     )
     for field in ("name", "phone", "company", "external_id"):
         changes = contacts.ContactChanges(**{field: "bad\x00"})
-        with tenant.services.store.write() as uow, pytest.raises(Invalid) as refused:
+        with pytest.raises(Invalid) as refused, tenant.services.store.write() as uow:
             contacts.update_contact(uow, tenant.actor, bob.id, changes)
         assert (refused.value.code, refused.value.field) == ("invalid_text", field)
     assert [kind for kind, _ in _contact_events(tenant)].count("contact.updated") == 0

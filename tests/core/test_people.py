@@ -106,7 +106,7 @@ def test_linking_and_unlinking_a_chat_records_both_ids(tenant: Tenant) -> None:
 def test_merging_into_itself_is_refused_on_the_into_field(tenant: Tenant) -> None:
     # kills merge_contacts' same_contact message and field mutants
     ann = _contact(tenant, "ann")
-    with tenant.services.store.write() as uow, pytest.raises(Invalid) as refused:
+    with pytest.raises(Invalid) as refused, tenant.services.store.write() as uow:
         people.merge_contacts(uow, tenant.actor, ann.id, ann.id)
     assert (refused.value.code, refused.value.field) == ("same_contact", "into_id")
     assert refused.value.message == "A contact cannot be merged into itself"
@@ -144,7 +144,7 @@ def test_a_customer_token_can_neither_export_nor_erase(tenant: Tenant) -> None:
         lambda uow: gdpr.gather(uow, customer, ann.id),
         lambda uow: gdpr.erase(uow, customer, ann.id, gdpr.ErasureMode.DELETE),
     ):
-        with tenant.services.store.write() as uow, pytest.raises(Forbidden) as refused:
+        with pytest.raises(Forbidden) as refused, tenant.services.store.write() as uow:
             call(uow)
         assert refused.value.code == "customer_token"
         assert refused.value.message == "A customer token cannot do this"

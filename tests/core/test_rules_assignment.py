@@ -123,6 +123,6 @@ def test_settings_need_admin_and_valid_values(tenant: Tenant, other_tenant: Tena
             assignment.set_method(uow, tenant.actor, inbox.id, "random")
         with pytest.raises(Invalid):
             assignment.set_capacity(uow, tenant.actor, agents[0].id, 0)
-    with other_tenant.services.store.write() as uow, pytest.raises(Exception) as foreign:
+    with pytest.raises(Exception) as foreign, other_tenant.services.store.write() as uow:
         assignment.set_method(uow, other_tenant.actor, inbox.id, "least_open")
     assert type(foreign.value).__name__ == "NotFound"

@@ -261,7 +261,7 @@ def test_rules_are_checked_when_saved_and_scoped_to_the_account(
         assert bad.value.code == "no_time_condition"
     other_agent = add_agent(other_tenant, "Theirs")
     rule = trigger(tenant, "Mine", [OPENED], [Action("add_tags", ("a",))])
-    with other_tenant.services.store.write() as uow, pytest.raises(NotFound):
+    with pytest.raises(NotFound), other_tenant.services.store.write() as uow:
         define.get_rule(uow, other_tenant.actor, rule.id)
     with tenant.services.store.write() as uow:
         with pytest.raises(NotFound):  # another account's agent is no agent here

@@ -309,13 +309,13 @@ def test_a_message_is_queued_as_mail_once_and_only_with_a_recipient(desk: MailDe
     ticket = _ticket(desk)
     posted = _post(desk, ticket.id, TeamMessage("Try water", send_email=True))
     actor = desk.tenant.actor
-    with desk.services.store.write() as uow, pytest.raises(Invalid) as twice:
+    with pytest.raises(Invalid) as twice, desk.services.store.write() as uow:
         outbox.queue_reply(uow, actor, ticket, posted.message, to=[CUSTOMER])
     assert (twice.value.code, twice.value.message) == (
         "already_sent",
         "this message has already been queued as e-mail",
     )
-    with desk.services.store.write() as uow, pytest.raises(Invalid) as nobody:
+    with pytest.raises(Invalid) as nobody, desk.services.store.write() as uow:
         outbox.queue_reply(uow, actor, ticket, posted.message, to=[])
     assert (nobody.value.code, nobody.value.field, nobody.value.message) == (
         "no_recipient",

@@ -185,7 +185,7 @@ def test_an_admin_revokes_every_token_of_an_agent(web_app: FastAPI, desk: Desk) 
         return api.get("/api/v1/tickets", headers={"Authorization": f"Bearer {key}"}).status_code
 
     # An agent may not revoke another agent's tokens; an admin may.
-    with desk.services.store.write() as uow, pytest.raises(Forbidden, match="Only an admin"):
+    with pytest.raises(Forbidden, match="Only an admin"), desk.services.store.write() as uow:
         credentials.revoke_agent_tokens(uow, agent_actor(desk.colleague), desk.agent.id)
     assert status(token) == 200
     with desk.services.store.write() as uow:
@@ -216,7 +216,7 @@ def test_revoking_another_agents_token_in_the_core_is_not_found_by_its_id(desk: 
             uow, agent_actor(desk.colleague), "Theirs", [Scope.TICKETS_READ]
         )
     credential_id = theirs.credential.id
-    with services.store.write() as uow, pytest.raises(NotFound) as missing:
+    with pytest.raises(NotFound) as missing, services.store.write() as uow:
         credentials.revoke_personal_token(uow, agent_actor(desk.agent), credential_id)
     assert (missing.value.code, missing.value.message) == (
         "credential_not_found",

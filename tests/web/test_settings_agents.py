@@ -238,7 +238,7 @@ def test_ending_an_agents_session_and_reactivating_them_are_recorded_in_the_core
     signed_in(web_app, agent.email)
     with services.store.read() as uow:
         (live,) = team.agent_sessions(uow, tenant.actor, agent.id)
-    with services.store.write() as uow, pytest.raises(NotFound) as missing:
+    with pytest.raises(NotFound) as missing, services.store.write() as uow:
         team.end_agent_session(uow, tenant.actor, agent.id, live.id + 1_000_000)
     assert (missing.value.code, missing.value.message) == (
         "session_not_found",

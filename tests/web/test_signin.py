@@ -367,7 +367,7 @@ def test_reset_requests_in_the_core_are_limited_and_recorded(desk: Desk) -> None
         with services.store.write() as uow:
             issued += sessions.request_reset(uow, f" {agent.email.upper()} ", client, policy)
     assert len(issued) == 2
-    with services.store.write() as uow, pytest.raises(RateLimited) as limited:
+    with pytest.raises(RateLimited) as limited, services.store.write() as uow:
         sessions.request_reset(uow, agent.email, client, policy)
     assert (limited.value.code, limited.value.message) == (
         "too_many_resets",

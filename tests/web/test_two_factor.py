@@ -374,7 +374,7 @@ def test_an_agent_renames_their_own_passkey_only(desk: Desk) -> None:
         renamed = passkeys.rename(uow, actor, mine, "  Work laptop  ")
     assert (renamed.id, renamed.name) == (mine, "Work laptop")
     assert [k.name for k in _listed(services, desk.agent.id)] == ["Work laptop"]
-    with services.store.write() as uow, pytest.raises(NotFound) as missing:
+    with pytest.raises(NotFound) as missing, services.store.write() as uow:
         passkeys.rename(uow, actor, theirs, "Mine")
     assert (missing.value.code, missing.value.message) == (
         "passkey_not_found",
@@ -409,7 +409,7 @@ def test_removing_the_last_passkey_clears_the_recovery_codes_and_is_recorded(
     _passkey(services, tenant, owner.agent_id or 0, "Owner's")
     with services.store.write() as uow:
         twofactor.require_two_factor(uow, owner, True)
-    with services.store.write() as uow, pytest.raises(Conflict) as kept:
+    with pytest.raises(Conflict) as kept, services.store.write() as uow:
         passkeys.remove(uow, actor, second)
     assert kept.value.code == "two_factor_required"
     with services.store.write() as uow:
@@ -429,7 +429,7 @@ def test_new_recovery_codes_need_a_factor_and_replace_the_old_ones(desk: Desk) -
     # new codes): the refusal without a factor, its code and message, and the replacement
     services, tenant = desk.services, desk.tenant
     actor = sessions.agent_actor(desk.agent)
-    with services.store.write() as uow, pytest.raises(Conflict) as refused:
+    with pytest.raises(Conflict) as refused, services.store.write() as uow:
         twofactor.new_recovery_codes(uow, actor)
     assert (refused.value.code, refused.value.message) == (
         "no_second_factor",
@@ -449,7 +449,7 @@ def test_new_recovery_codes_need_a_factor_and_replace_the_old_ones(desk: Desk) -
 
 def test_only_the_owner_may_require_two_factor_sign_in(desk: Desk) -> None:
     # kills require_two_factor's owner_only code and message mutants
-    with desk.services.store.write() as uow, pytest.raises(Forbidden) as refused:
+    with pytest.raises(Forbidden) as refused, desk.services.store.write() as uow:
         twofactor.require_two_factor(uow, sessions.agent_actor(desk.agent), True)
     assert (refused.value.code, refused.value.message) == (
         "owner_only",
