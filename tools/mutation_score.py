@@ -24,7 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatch
 from pathlib import Path
@@ -526,6 +526,18 @@ def survivors(mutants: Iterable[Mutant]) -> list[Mutant]:
     return [m for m in mutants if m.exit_code in alive and package_of(m.source) is not None]
 
 
+# The commands that act on one package's folder, and what each prints.
+_ACTIONS: dict[str, Callable[[str, Path], str]] = {
+    "prepare": lambda package, root: str(prepare(package, root)),
+    "keep": lambda package, root: str(keep(package, root)),
+    "restore": lambda package, root: (
+        f"{package}: {restore(package, root)} earlier results put back"
+    ),
+    "save": lambda package, root: str(save(package, root)),
+    "seed": lambda package, root: f"{package}: {seed(package, root)} saved results brought in",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--root", type=Path, default=Path(), help="the project (default: .)")
@@ -542,21 +554,11 @@ def main(argv: list[str] | None = None) -> int:
     for package in (args.prepare, args.alive, args.keep, args.restore, args.save, args.seed):
         if package is not None and package not in PACKAGES:
             parser.error(f"unknown package {package!r}; one of: {', '.join(PACKAGES)}")
-    if args.prepare:
-        print(prepare(args.prepare, args.root))
-        return 0
-    if args.keep:
-        print(keep(args.keep, args.root))
-        return 0
-    if args.restore:
-        print(f"{args.restore}: {restore(args.restore, args.root)} earlier results put back")
-        return 0
-    if args.save:
-        print(save(args.save, args.root))
-        return 0
-    if args.seed:
-        print(f"{args.seed}: {seed(args.seed, args.root)} saved results brought in")
-        return 0
+    for name, action in _ACTIONS.items():
+        package = getattr(args, name)
+        if package:
+            print(action(package, args.root))
+            return 0
     mutants = read_mutants(args.root / WORKDIR)
     if args.alive:
         alive = [m.name for m in survivors(mutants) if package_of(m.source) == args.alive]
