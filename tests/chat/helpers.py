@@ -96,6 +96,7 @@ async def visitor(
     *,
     headers: dict[str, str] | None = None,
     prove: bool = True,
+    timeout: float = 10,
     **hello: Any,
 ) -> tuple[ClientConnection, Frame]:
     """A visitor socket after its welcome, with the browser proof sent (as the widget does
@@ -104,7 +105,7 @@ async def visitor(
     stream."""
     ws = await connect(host, "visitor", {"User-Agent": CHROME_UA, **(headers or {})})
     await send(ws, {"type": "hello", "widget": widget, **hello})
-    welcome, _ = await until(ws, lambda f: f["type"] == "welcome")
+    welcome, _ = await until(ws, lambda f: f["type"] == "welcome", timeout)
     if prove and "proof" in welcome:
         await send(ws, proof_frame(welcome["proof"]))
     return ws, welcome
