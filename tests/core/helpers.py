@@ -10,7 +10,7 @@ from sqlalchemy import select
 from frontdesk.core import tickets
 from frontdesk.core.identity import accounts
 from frontdesk.core.identity.accounts import AgentFields
-from frontdesk.core.identity.records import Agent
+from frontdesk.core.identity.records import Agent, Role
 from frontdesk.core.tickets import NewMessage, NewTicket
 from frontdesk.core.tickets.records import Ticket
 from frontdesk.storage import tables as t
@@ -41,11 +41,19 @@ def open_many(tenant: Tenant, count: int) -> list[Ticket]:
         ]
 
 
-def add_agent(tenant: Tenant, name: str = "Agent", email: str | None = None) -> Agent:
+def add_agent(
+    tenant: Tenant,
+    name: str = "Agent",
+    email: str | None = None,
+    *,
+    password: str | None = None,
+    role: Role | None = None,
+) -> Agent:
+    fields = AgentFields(
+        name=name, email=email or tenant.address(name.lower()), password=password, role=role
+    )
     with tenant.services.store.write() as uow:
-        return accounts.create_agent(
-            uow, tenant.actor, AgentFields(name=name, email=email or tenant.address(name.lower()))
-        )
+        return accounts.create_agent(uow, tenant.actor, fields)
 
 
 def reply(tenant: Tenant, ticket_id: int, text: str, *, agent_id: int | None = None) -> int:

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from frontdesk.core import contacts
 from frontdesk.core.contacts import ContactFields
 from frontdesk.core.contacts.records import Contact
 from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
-from frontdesk.storage import tables as t
 from tests.conftest import Tenant
+from tests.core.helpers import recorded
 
 
 def _find_or_create(tenant: Tenant, fields: ContactFields) -> Contact:
@@ -143,16 +141,6 @@ def test_a_row_that_vanishes_after_the_insert_yielded_is_a_conflict(tenant: Tena
     assert raised.value.message == "The contact changed meanwhile; try again"
 
 
-def _contact_events(tenant: Tenant) -> list[tuple[str, dict[str, object]]]:
-    with tenant.services.store.read() as uow:
-        rows = uow.conn.execute(
-            select(t.events.c.kind, t.events.c.data)
-            .where(t.events.c.account_id == tenant.id, t.events.c.kind.like("contact.%"))
-            .order_by(t.events.c.id)
-        ).all()
-    return [(row.kind, json.loads(row.data)) for row in rows]
-
-
 def test_a_new_contact_and_each_change_are_recorded_with_its_id_and_fields(
     tenant: Tenant,
 ) -> None:
@@ -162,12 +150,12 @@ def test_a_new_contact_and_each_change_are_recorded_with_its_id_and_fields(
     with tenant.services.store.write() as uow:
         changes = contacts.ContactChanges(phone="+46 2", company="Acme", email=None)
         contacts.update_contact(uow, tenant.actor, made.id, changes)
-    recorded = _contact_events(tenant)
-    assert [(kind, data.get("contact_id")) for kind, data in recorded] == [
-        ("contact.created", made.id),
-        ("contact.updated", made.id),
+    created = [data for _actor, data in recorded(tenant, "contact.created")]
+    updated = [data for _actor, data in recorded(tenant, "contact.updated")]
+    assert [data.get("contact_id") for data in created] == [made.id]
+    assert [(data.get("contact_id"), data.get("fields")) for data in updated] == [
+        (made.id, ["company", "phone"])
     ]
-    assert recorded[1][1]["fields"] == ["company", "phone"]
 
 
 def test_an_update_refuses_a_taken_address_and_bad_text_by_field(tenant: Tenant) -> None:
@@ -186,7 +174,7 @@ def test_an_update_refuses_a_taken_address_and_bad_text_by_field(tenant: Tenant)
         with pytest.raises(Invalid) as refused, tenant.services.store.write() as uow:
             contacts.update_contact(uow, tenant.actor, bob.id, changes)
         assert (refused.value.code, refused.value.field) == ("invalid_text", field)
-    assert [kind for kind, _ in _contact_events(tenant)].count("contact.updated") == 0
+    assert recorded(tenant, "contact.updated") == []
 
 
 def _search(tenant: Tenant, text: str, *, after_id: int = 0, limit: int = 50) -> list[Contact]:

@@ -11,14 +11,13 @@ import pytest
 from sqlalchemy import select, update
 
 from frontdesk.core.identity import accounts, sessions
-from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.identity.records import Agent, PasswordReset
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from frontdesk.storage import tables as t
 from frontdesk.storage.identity import SqlSessions
 from tests.conftest import Tenant
-from tests.core.helpers import recorded
+from tests.core.helpers import add_agent, recorded
 
 OLD_PASSWORD = "correct horse battery"
 NEW_PASSWORD = "a new and longer one"
@@ -30,9 +29,7 @@ POLICY = sessions.Policy(
 
 
 def _agent(tenant: Tenant, name: str) -> Agent:
-    fields = AgentFields(name=name, email=tenant.address(name.lower()), password=OLD_PASSWORD)
-    with tenant.services.store.write() as uow:
-        return accounts.create_agent(uow, tenant.actor, fields)
+    return add_agent(tenant, name, password=OLD_PASSWORD)
 
 
 def _link(tenant: Tenant, agent: Agent, expires: int | None = None) -> sessions.ResetIssued:

@@ -21,13 +21,12 @@ import pytest
 from sqlalchemy import select, update
 
 from frontdesk.core.identity import accounts, passkeys, sessions, twofactor
-from frontdesk.core.identity.accounts import AgentFields
 from frontdesk.core.identity.records import Agent, Role, SignInStage, WebSession
 from frontdesk.core.shared.clock import now_ms
 from frontdesk.core.shared.errors import Conflict, Invalid, NotFound
 from frontdesk.storage import tables as t
 from tests.conftest import Tenant
-from tests.core.helpers import recorded
+from tests.core.helpers import add_agent, recorded
 
 PASSWORD = "correct horse battery"
 ISSUER = "Front Desk"
@@ -39,11 +38,7 @@ POLICY = sessions.Policy(
 
 
 def _agent(tenant: Tenant, name: str, role: Role = Role.AGENT) -> Agent:
-    fields = AgentFields(
-        name=name, email=tenant.address(name.lower()), password=PASSWORD, role=role
-    )
-    with tenant.services.store.write() as uow:
-        return accounts.create_agent(uow, tenant.actor, fields)
+    return add_agent(tenant, name, password=PASSWORD, role=role)
 
 
 def code_at(secret: str, steps: int) -> str:
