@@ -40,6 +40,7 @@ from frontdesk.core.shared.records import ALL_SCOPES, Actor
 from frontdesk.services import build_services
 from frontdesk.settings import Settings
 from frontdesk.storage import tables as t
+from frontdesk.storage.tickets.repo import PRIORITY_RANKS
 
 DAY = 86_400_000
 LABELS = ["vip", "refund", "bug", "how-to", "urgent", "follow-up"]
@@ -57,9 +58,6 @@ TICKET_COLUMNS = (
     "requester_id", "notes", "force_closed", "created", "updated", "latest_activity",
     "priority_rank",
 )  # fmt: skip
-# The queue's priority order, as storage derives it on every write (written with the row:
-# an UPDATE of every ticket afterwards rewrote the whole table, minutes at 10,000,000).
-PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 MESSAGE_COLUMNS = (
     "id", "uuid", "account_id", "ticket_id", "kind", "agent_id", "contact_id", "from_email",
     "from_name", "to_addrs", "cc_addrs", "bcc_addrs", "body_text", "body_html", "created",
@@ -444,7 +442,9 @@ class _Plan:
                 created,
                 updated,
                 updated,
-                PRIORITY_RANK[priority],
+                # the queue's order, as storage derives it on every write (written with the
+                # row: an UPDATE of every ticket afterwards rewrote the whole table)
+                PRIORITY_RANKS[priority],
             )
 
     def labels(self) -> Iterator[Row]:

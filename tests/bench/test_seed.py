@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine, func, select, text
 
-from bench.seed import PRIORITY_RANK, WEB_THREADS, seed
+from bench.seed import WEB_THREADS, seed
 from bench.text import expected_hits
 from frontdesk.core.shared.records import ALL_SCOPES, Actor
 from frontdesk.core.tickets.records import TicketQuery
@@ -13,6 +13,7 @@ from frontdesk.core.tickets.search import find_tickets
 from frontdesk.services import Services
 from frontdesk.settings import Settings
 from frontdesk.storage import tables as t
+from frontdesk.storage.tickets.repo import PRIORITY_RANKS
 
 TICKETS, MESSAGES = 2_000, 2
 
@@ -48,6 +49,6 @@ def test_a_seed_leaves_every_index_and_finds_its_rare_words(
         ).all()
     # each priority has the one rank the queue orders by, and all four occur
     assert sorted((priority, rank) for priority, rank, _count in ranks) == sorted(
-        PRIORITY_RANK.items()
+        PRIORITY_RANKS.items()
     )
     assert sum(count for *_, count in ranks) == TICKETS + WEB_THREADS  # and the web agent's
