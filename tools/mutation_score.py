@@ -374,10 +374,10 @@ def restore(package: str, root: Path) -> int:
         before = kept.get(path)
         if before is None:
             continue
-        changed = _put_back(meta, before["exit_code_by_key"], before["hash_by_function_name"])
-        if changed:
+        given = _put_back(meta, before["exit_code_by_key"], before["hash_by_function_name"])
+        if given:
             (folder / "mutants" / path).write_text(json.dumps(meta), encoding="utf-8")
-            put_back += changed
+            put_back += given
     source.unlink()
     return put_back
 
